@@ -1,0 +1,428 @@
+import {
+  addDays,
+  addMonths,
+  evaluateTier,
+  formatInstant,
+  startOfMonth,
+  startOfYear,
+  utcDay,
+  utcMonthOfYear,
+  type ExpiryPolicy,
+  type ProgramRules,
+  type QualifyingActivity,
+  type RuleBook,
+  type RulesReference,
+} from '@loyalty/program-rules';
+import { computePurchasePoints } from '../earning/compute-purchase-points';
+import type {
+  AdjustPoints,
+  CancelRedemption,
+  EnrolCustomer,
+  ExpirePoints,
+  LedgerCommand,
+  RecordPurchase,
+  RecordRefund,
+  RecordSupportContact,
+  RecordSurveyAnswer,
+  RedeemPoints,
+} from './ledger-commands';
+import type { LedgerEvent, LotMovement } from './ledger-events';
+import { LedgerRejectionCode, type LedgerRejection } from './ledger-rejections';
+import type { Lot, LoyaltyAccountState } from './loyalty-account.state';
+import { bySpendingOrder, isAvailable, pointsPosition } from './points-position';
+import { assertNever, sourceKeyOf } from './source-keys';
+
+/** What decide needs besides the account: the rules and the time. Never read inside. */
+export interface DecisionContext {
+  ruleBook: RuleBook;
+  /** Processing time, from the injected clock; business times come from the commands. */
+  nowMs: number;
+}
+
+export type Decision =
+  | { outcome: 'accepted'; events: LedgerEvent[]; rules: RulesReference }
+  | { outcome: 'duplicate'; sourceKey: string }
+  | { outcome: 'rejected'; rejection: LedgerRejection };
+
+/** decide(command, state) -> events | duplicate | rejection. Pure: reads, never changes, the state. */
+export function decide(command: LedgerCommand, state: LoyaltyAccountState, context: DecisionContext): Decision {
+  const sourceKey = sourceKeyOf(command);
+  if (sourceKey !== null && state.sources.has(sourceKey)) return { outcome: 'duplicate', sourceKey };
+
+  const atIso = businessTimeOf(command);
+  const atMs = Date.parse(atIso);
+  if (Number.isNaN(atMs)) return reject(LedgerRejectionCode.InvalidTime, `not an ISO-8601 instant: ${atIso}`);
+  const version = context.ruleBook.inForceAt(atMs);
+  const rules = version.rules;
+
+  const result = decideWithRules(command, state, rules, atMs);
+  if ('rejection' in result) return { outcome: 'rejected', rejection: result.rejection };
+  const events = result.events;
+  if (state.customerId === null && events.length > 0) {
+    events.unshift({ type: 'AccountOpened', customerId: command.customerId, openedAt: formatInstant(atMs) });
+  }
+  return { outcome: 'accepted', events, rules: version.reference };
+}
+
+type Outcome = { events: LedgerEvent[] } | { rejection: LedgerRejection };
+
+function decideWithRules(command: LedgerCommand, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  switch (command.type) {
+    case 'EnrolCustomer':
+      return enrol(command, atMs);
+    case 'RecordPurchase':
+      return recordPurchase(command, state, rules, atMs);
+    case 'RecordRefund':
+      return recordRefund(command, state, rules, atMs);
+    case 'RecordSurveyAnswer':
+      return recordSurveyAnswer(command, state, rules, atMs);
+    case 'RecordSupportContact':
+      return recordSupportContact(command);
+    case 'RedeemPoints':
+      return redeem(command, state, atMs);
+    case 'CancelRedemption':
+      return cancelRedemption(command, state, atMs);
+    case 'AdjustPoints':
+      return adjust(command, state, rules, atMs);
+    case 'ExpirePoints':
+      return expire(command, state, atMs);
+    default:
+      return assertNever(command);
+  }
+}
+
+function enrol(command: EnrolCustomer, atMs: number): Outcome {
+  if (command.birthDate !== undefined && !/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(command.birthDate)) {
+    return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be YYYY-MM-DD, got ${command.birthDate}`);
+  }
+  return {
+    events: [{ type: 'CustomerEnrolled', customerId: command.customerId, enrolledAt: formatInstant(atMs), birthDate: command.birthDate ?? null }],
+  };
+}
+
+function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (!isPositiveInteger(command.amount)) return rejection(LedgerRejectionCode.InvalidAmount, 'amount must be a positive integer in minor units', { amount: command.amount });
+  if (command.currency !== rules.currency) {
+    return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, { expected: rules.currency, got: command.currency });
+  }
+  const lines = command.lines ?? [];
+  const tier = evaluateTier(qualifyingActivities(state, atMs), rules.tiers, atMs);
+  const day = utcDay(atMs);
+  const { points, breakdown } = computePurchasePoints(rules, {
+    amount: command.amount,
+    lines,
+    tier,
+    isFirstPurchase: state.purchases.size === 0,
+    inBirthMonth: state.birthMonth !== null && state.birthMonth === utcMonthOfYear(atMs),
+    pointsEarnedThatDay: state.purchasePointsByDay.get(day) ?? 0,
+  });
+  const occurredAt = formatInstant(atMs);
+  const events: LedgerEvent[] = [
+    {
+      type: 'PurchaseRecorded',
+      customerId: command.customerId,
+      orderId: command.orderId,
+      occurredAt,
+      currency: command.currency,
+      amount: command.amount,
+      lines,
+      channel: command.channel ?? null,
+    },
+    {
+      type: 'PointsEarned',
+      customerId: command.customerId,
+      lotId: `purchase:${command.orderId}`,
+      source: { kind: 'purchase', orderId: command.orderId },
+      points,
+      deficitSettled: Math.min(state.deficit, points),
+      earnedAt: occurredAt,
+      availableAt: formatInstant(addDays(atMs, rules.pending.days)),
+      expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
+      breakdown,
+    },
+  ];
+  return { events };
+}
+
+/** Purchases strictly before `beforeMs`, net of refunds: what the tier function qualifies on. */
+export function qualifyingActivities(state: LoyaltyAccountState, beforeMs: number): QualifyingActivity[] {
+  const activities: QualifyingActivity[] = [];
+  for (const p of state.purchases.values()) {
+    if (p.atMs < beforeMs) {
+      activities.push({ atMs: p.atMs, spendMinor: p.amount - p.refundedAmount, points: p.pointsEarned - p.pointsReversed });
+    }
+  }
+  return activities;
+}
+
+function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (!isPositiveInteger(command.amount)) return rejection(LedgerRejectionCode.InvalidAmount, 'amount must be a positive integer in minor units', { amount: command.amount });
+  const purchase = state.purchases.get(command.orderId);
+  if (!purchase) return rejection(LedgerRejectionCode.UnknownOrder, `no purchase ${command.orderId} on this account`, { orderId: command.orderId });
+  const refundable = purchase.amount - purchase.refundedAmount;
+  if (command.amount > refundable) {
+    return rejection(LedgerRejectionCode.RefundExceedsPurchase, `refund of ${command.amount} exceeds the ${refundable} still refundable on order ${command.orderId}`, {
+      orderId: command.orderId,
+      refundable,
+      requested: command.amount,
+    });
+  }
+  // Pro rata on the cumulative refund, so partial refunds that add up to the whole take back exactly all.
+  const cumulativeTarget = Number(
+    (BigInt(purchase.pointsEarned) * BigInt(purchase.refundedAmount + command.amount)) / BigInt(purchase.amount),
+  );
+  let toTakeBack = cumulativeTarget - purchase.pointsReversed;
+  const points = toTakeBack;
+  const fromLots: LotMovement[] = [];
+
+  // The purchase's own lot first (whether pending or available), unless already expired.
+  const own = state.lotsById.get(purchase.lotId);
+  if (own && own.remaining > 0 && atMs < own.expiresAtMs && toTakeBack > 0) {
+    const take = Math.min(own.remaining, toTakeBack);
+    fromLots.push({ lotId: own.lotId, points: take });
+    toTakeBack -= take;
+  }
+  if (toTakeBack > 0 && rules.refunds.deductFromOtherLots) {
+    const others = state.lots.filter((l) => l !== own && l.remaining > 0 && atMs < l.expiresAtMs).sort(byPendingFirstThenSpendingOrder(atMs));
+    for (const lot of others) {
+      if (toTakeBack === 0) break;
+      const take = Math.min(lot.remaining, toTakeBack);
+      fromLots.push({ lotId: lot.lotId, points: take });
+      toTakeBack -= take;
+    }
+  }
+  const addedToDeficit = rules.refunds.allowNegativeBalance ? toTakeBack : 0;
+  const writtenOff = toTakeBack - addedToDeficit;
+  return {
+    events: [
+      {
+        type: 'PointsReversed',
+        customerId: command.customerId,
+        refundId: command.refundId,
+        orderId: command.orderId,
+        refundAmount: command.amount,
+        occurredAt: formatInstant(atMs),
+        points,
+        fromLots,
+        addedToDeficit,
+        writtenOff,
+      },
+    ],
+  };
+}
+
+function byPendingFirstThenSpendingOrder(atMs: number) {
+  return (a: Lot, b: Lot): number => {
+    const aPending = a.availableAtMs > atMs ? 0 : 1;
+    const bPending = b.availableAtMs > atMs ? 0 : 1;
+    return aPending - bPending || bySpendingOrder(a, b);
+  };
+}
+
+function recordSurveyAnswer(command: RecordSurveyAnswer, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (!Number.isInteger(command.score) || command.score < 0 || command.score > 10) {
+    return rejection(LedgerRejectionCode.InvalidValue, 'score must be an integer from 0 to 10', { score: command.score });
+  }
+  const occurredAt = formatInstant(atMs);
+  const events: LedgerEvent[] = [
+    {
+      type: 'SurveyAnswered',
+      customerId: command.customerId,
+      responseId: command.responseId,
+      surveyId: command.surveyId,
+      occurredAt,
+      score: command.score,
+      comment: command.comment ?? null,
+      touchpoint: command.touchpoint ?? null,
+    },
+  ];
+  const bonus = rules.earning.surveyAnswerBonusPoints;
+  if (bonus > 0 && !state.surveysWithBonus.has(command.surveyId)) {
+    events.push({
+      type: 'BonusAwarded',
+      customerId: command.customerId,
+      lotId: `survey-bonus:${command.responseId}`,
+      source: { kind: 'survey-bonus', responseId: command.responseId, surveyId: command.surveyId },
+      reason: 'survey-answer',
+      points: bonus,
+      deficitSettled: Math.min(state.deficit, bonus),
+      earnedAt: occurredAt,
+      availableAt: occurredAt,
+      expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
+    });
+  }
+  return { events };
+}
+
+function recordSupportContact(command: RecordSupportContact): Outcome {
+  if (command.satisfaction !== undefined && (!Number.isInteger(command.satisfaction) || command.satisfaction < 1 || command.satisfaction > 5)) {
+    return rejection(LedgerRejectionCode.InvalidValue, 'satisfaction must be an integer from 1 to 5', { satisfaction: command.satisfaction });
+  }
+  if (command.resolvedAt !== undefined && Date.parse(command.resolvedAt) < Date.parse(command.openedAt)) {
+    return rejection(LedgerRejectionCode.InvalidTime, 'resolvedAt is before openedAt', { openedAt: command.openedAt, resolvedAt: command.resolvedAt });
+  }
+  return {
+    events: [
+      {
+        type: 'SupportContactRecorded',
+        customerId: command.customerId,
+        contactId: command.contactId,
+        channel: command.channel,
+        openedAt: formatInstant(Date.parse(command.openedAt)),
+        resolvedAt: command.resolvedAt === undefined ? null : formatInstant(Date.parse(command.resolvedAt)),
+        resolved: command.resolved,
+        satisfaction: command.satisfaction ?? null,
+      },
+    ],
+  };
+}
+
+function redeem(command: RedeemPoints, state: LoyaltyAccountState, atMs: number): Outcome {
+  if (!isPositiveInteger(command.points)) return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a positive integer', { points: command.points });
+  const consumed = consumeAvailable(state, command.points, atMs);
+  if ('rejection' in consumed) return consumed;
+  return {
+    events: [
+      {
+        type: 'PointsRedeemed',
+        customerId: command.customerId,
+        redemptionId: command.redemptionId,
+        points: command.points,
+        reward: command.reward,
+        occurredAt: formatInstant(atMs),
+        fromLots: consumed.fromLots,
+      },
+    ],
+  };
+}
+
+/** Takes `points` from available lots, soonest expiry first, or rejects if too few are available. */
+function consumeAvailable(state: LoyaltyAccountState, points: number, atMs: number): { fromLots: LotMovement[] } | { rejection: LedgerRejection } {
+  const available = pointsPosition(state, atMs).available;
+  if (points > available) {
+    return rejection(LedgerRejectionCode.InsufficientPoints, `${points} points requested, ${Math.max(available, 0)} available`, {
+      requested: points,
+      available: Math.max(available, 0),
+    });
+  }
+  const fromLots: LotMovement[] = [];
+  let left = points;
+  for (const lot of state.lots.filter((l) => isAvailable(l, atMs)).sort(bySpendingOrder)) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    fromLots.push({ lotId: lot.lotId, points: take });
+    left -= take;
+  }
+  return { fromLots };
+}
+
+function cancelRedemption(command: CancelRedemption, state: LoyaltyAccountState, atMs: number): Outcome {
+  const redemption = state.redemptions.get(command.redemptionId);
+  if (!redemption) return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, { redemptionId: command.redemptionId });
+  return {
+    events: [
+      {
+        type: 'RedemptionCancelled',
+        customerId: command.customerId,
+        redemptionId: command.redemptionId,
+        points: redemption.points,
+        occurredAt: formatInstant(atMs),
+        reason: command.reason ?? null,
+        toLots: redemption.fromLots.map((m) => ({ ...m })),
+      },
+    ],
+  };
+}
+
+function adjust(command: AdjustPoints, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (!Number.isInteger(command.points) || command.points === 0) {
+    return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a non-zero integer', { points: command.points });
+  }
+  const occurredAt = formatInstant(atMs);
+  const base = {
+    type: 'PointsAdjusted' as const,
+    customerId: command.customerId,
+    adjustmentId: command.adjustmentId,
+    points: command.points,
+    reasonCode: command.reasonCode,
+    actor: command.actor,
+    note: command.note ?? null,
+    occurredAt,
+  };
+  if (command.points > 0) {
+    return {
+      events: [
+        {
+          ...base,
+          lot: {
+            lotId: `adjustment:${command.adjustmentId}`,
+            deficitSettled: Math.min(state.deficit, command.points),
+            availableAt: occurredAt,
+            expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
+          },
+          fromLots: [],
+        },
+      ],
+    };
+  }
+  const consumed = consumeAvailable(state, -command.points, atMs);
+  if ('rejection' in consumed) return consumed;
+  return { events: [{ ...base, lot: null, fromLots: consumed.fromLots }] };
+}
+
+function expire(command: ExpirePoints, state: LoyaltyAccountState, atMs: number): Outcome {
+  const due = state.lots.filter((l) => l.remaining > 0 && l.expiresAtMs <= atMs).sort(bySpendingOrder);
+  if (due.length === 0) return { events: [] };
+  const lots = due.map((l) => ({ lotId: l.lotId, points: l.remaining }));
+  return {
+    events: [
+      {
+        type: 'PointsExpired',
+        customerId: command.customerId,
+        expiryRunId: command.expiryRunId,
+        asOf: formatInstant(atMs),
+        points: lots.reduce((sum, l) => sum + l.points, 0),
+        lots,
+      },
+    ],
+  };
+}
+
+/** The instant a lot earned at `earnedAtMs` stops being valid (exclusive). */
+export function expiresAt(policy: ExpiryPolicy, earnedAtMs: number): number {
+  switch (policy.kind) {
+    case 'rolling-months':
+      return addMonths(earnedAtMs, policy.months);
+    case 'end-of-month':
+      return addMonths(startOfMonth(earnedAtMs), policy.months + 1);
+    case 'end-of-year':
+      return addMonths(startOfYear(earnedAtMs), 12 * (policy.years + 1));
+    default:
+      return assertNever(policy);
+  }
+}
+
+function businessTimeOf(command: LedgerCommand): string {
+  switch (command.type) {
+    case 'EnrolCustomer':
+      return command.enrolledAt;
+    case 'RecordSupportContact':
+      return command.openedAt;
+    case 'ExpirePoints':
+      return command.asOf;
+    default:
+      return command.occurredAt;
+  }
+}
+
+function isPositiveInteger(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0;
+}
+
+function rejection(code: LedgerRejection['code'], message: string, details?: Record<string, unknown>): { rejection: LedgerRejection } {
+  return { rejection: { code, message, ...(details ? { details } : {}) } };
+}
+
+function reject(code: LedgerRejection['code'], message: string): Decision {
+  return { outcome: 'rejected', rejection: { code, message } };
+}
