@@ -1,0 +1,178 @@
+// The one contract every EventStore adapter passes. Adapters' specs call it with a factory;
+// it uses jest globals, so it is not exported from index.ts (production code never needs it).
+import { randomUUID } from 'node:crypto';
+import {
+  EventIdConflictError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type StoredEvent,
+} from '../port/event-store.port';
+
+export interface ContractSubject {
+  store: EventStore;
+  /** Another connection to the same store, where the adapter has that notion. */
+  secondConnection?: () => Promise<EventStore>;
+  cleanup: () => Promise<void>;
+}
+
+const event = (n: number, eventId = randomUUID()): EventToAppend => ({
+  eventId,
+  type: 'test.thing-happened',
+  schemaVersion: 1,
+  data: { n, text: `event ${n}`, nested: { yen: 1000 * n } },
+  metadata: { correlationId: `corr-${n}`, source: { kind: 'test' } },
+});
+
+async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export function describeEventStoreContract(name: string, createSubject: () => Promise<ContractSubject>): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let store: EventStore;
+    let stream: string;
+
+    beforeEach(async () => {
+      subject = await createSubject();
+      store = subject.store;
+      stream = `loyaltyAccount-${randomUUID()}`;
+    });
+    afterEach(async () => subject.cleanup());
+
+    it('appends to a new stream and reads it back in order, with revisions from 0', async () => {
+      const result = await store.append(stream, [event(1), event(2), event(3)], 'no-stream');
+      expect(result).toMatchObject({ nextExpectedRevision: 2n, deduplicated: false });
+      const read = await store.readStream(stream);
+      expect(read.map((e) => [e.revision, e.data.n])).toEqual([[0n, 1], [1n, 2], [2n, 3]]);
+      expect(read[2].position).toBe(result.position);
+      expect(read[0].data).toEqual({ n: 1, text: 'event 1', nested: { yen: 1000 } });
+      expect(read[0].metadata).toEqual({ correlationId: 'corr-1', source: { kind: 'test' } });
+      expect(read[0].type).toBe('test.thing-happened');
+      expect(read[0].schemaVersion).toBe(1);
+      expect(Date.parse(read[0].recordedAt)).not.toBeNaN();
+    });
+
+    it('reads an unknown stream as empty, and from a revision with a max count', async () => {
+      expect(await store.readStream(`none-${randomUUID()}`)).toEqual([]);
+      await store.append(stream, [event(1), event(2), event(3), event(4)], 'no-stream');
+      const page = await store.readStream(stream, { fromRevision: 1n, maxCount: 2 });
+      expect(page.map((e) => e.data.n)).toEqual([2, 3]);
+    });
+
+    it('enforces the expected revision: no-stream, exact, stale', async () => {
+      await store.append(stream, [event(1)], 'no-stream');
+      await expect(store.append(stream, [event(2)], 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(store.append(stream, [event(2)], 5n)).rejects.toMatchObject({ stream, expected: 5n, actual: 0n });
+      await expect(store.append(`none-${randomUUID()}`, [event(2)], 0n)).rejects.toMatchObject({ actual: 'no-stream' });
+      const next = await store.append(stream, [event(2)], 0n);
+      expect(next.nextExpectedRevision).toBe(1n);
+      const any = await store.append(stream, [event(3)], 'any');
+      expect(any.nextExpectedRevision).toBe(2n);
+    });
+
+    it('lets exactly one of many concurrent appends at one expected revision win', async () => {
+      await store.append(stream, [event(0)], 'no-stream');
+      const attempts = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.append(stream, [event(100 + i)], 0n)));
+      expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+      const failures = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
+      expect(failures).toHaveLength(9);
+      for (const f of failures) expect(f.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.readStream(stream)).toHaveLength(2);
+    });
+
+    it('lets exactly one writer win across two connections', async () => {
+      if (!subject.secondConnection) {
+        console.info(`[contract] ${name}: no second connection for this adapter; the in-process race above covers it`);
+        return;
+      }
+      const other = await subject.secondConnection();
+      try {
+        await store.append(stream, [event(0)], 'no-stream');
+        const results = await Promise.allSettled([store.append(stream, [event(1)], 0n), other.append(stream, [event(2)], 0n)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(await other.readStream(stream)).toHaveLength(2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('treats a retry with the same event ids as done, writing nothing twice', async () => {
+      const batch = [event(1), event(2)];
+      const first = await store.append(stream, batch, 'no-stream');
+      const retry = await store.append(stream, batch, 'no-stream');
+      expect(retry).toEqual({ nextExpectedRevision: 1n, position: first.position, deduplicated: true });
+      await store.append(stream, [event(3)], 1n);
+      const lateRetry = await store.append(stream, batch, 'no-stream');
+      expect(lateRetry).toMatchObject({ deduplicated: true, position: first.position, nextExpectedRevision: 2n });
+      expect(await store.readStream(stream)).toHaveLength(3);
+    });
+
+    it('refuses an event id that is already stored on another stream', async () => {
+      const id = randomUUID();
+      await store.append(stream, [event(1, id)], 'no-stream');
+      await expect(store.append(`${stream}-other`, [event(1, id)], 'any')).rejects.toBeInstanceOf(EventIdConflictError);
+    });
+
+    it('appends to many streams at once, failing only the stream whose revision is stale', async () => {
+      const a = `${stream}-a`;
+      const b = `${stream}-b`;
+      const c = `${stream}-c`;
+      await store.append(b, [event(0)], 'no-stream');
+      const outcomes = await store.appendMany([
+        { stream: a, expectedRevision: 'no-stream', events: [event(1), event(2)] },
+        { stream: b, expectedRevision: 'no-stream', events: [event(3)] },
+        { stream: c, expectedRevision: 'no-stream', events: [event(4)] },
+      ]);
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+      expect(!outcomes[1].ok && outcomes[1].error).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((await store.readStream(a)).map((e) => e.data.n)).toEqual([1, 2]);
+      expect((await store.readStream(b)).map((e) => e.data.n)).toEqual([0]);
+      expect((await store.readStream(c)).map((e) => e.data.n)).toEqual([4]);
+    });
+
+    it('reads all streams in one global order, paged from a position', async () => {
+      const start = await store.headPosition();
+      const s2 = `${stream}-2`;
+      await store.append(stream, [event(1)], 'no-stream');
+      await store.append(s2, [event(2), event(3)], 'no-stream');
+      await store.append(stream, [event(4)], 0n);
+      const all: StoredEvent[] = [];
+      let after = start;
+      for (;;) {
+        const page = await store.readAll(after, 2);
+        if (page.length === 0) break;
+        all.push(...page);
+        after = page[page.length - 1].position;
+      }
+      expect(all.map((e) => e.data.n)).toEqual([1, 2, 3, 4]);
+      for (let i = 1; i < all.length; i++) expect(all[i].position > all[i - 1].position).toBe(true);
+      expect(await store.headPosition()).toBe(all[3].position);
+    });
+
+    it('subscribes from a position: catches up, then receives live appends in order, exactly once', async () => {
+      const start = await store.headPosition();
+      await store.append(stream, [event(1), event(2)], 'no-stream');
+      const seen: number[] = [];
+      const subscription = store.subscribeToAll(start, (events) => {
+        for (const e of events) if (e.stream === stream) seen.push(e.data.n as number);
+      }, { batchSize: 1, pollIntervalMs: 20 });
+      await waitUntil(() => seen.length === 2);
+      await store.append(stream, [event(3)], 1n);
+      await store.append(stream, [event(4)], 2n);
+      await waitUntil(() => seen.length === 4);
+      expect(seen).toEqual([1, 2, 3, 4]);
+      const head = await store.headPosition();
+      await waitUntil(() => subscription.position === head);
+      await subscription.close();
+      await store.append(stream, [event(5)], 3n);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toEqual([1, 2, 3, 4]);
+    });
+  });
+}

@@ -1,0 +1,126 @@
+import { EventEmitter } from 'node:events';
+import {
+  EventIdConflictError,
+  revisionMatches,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type StreamAppend,
+  type StreamAppendOutcome,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../port/event-store.port';
+import { PollingSubscription } from '../subscription/polling-subscription';
+
+/** The port in memory: for tests and for trying the API without a disk. Not durable. */
+export class InMemoryEventStore implements EventStore {
+  private readonly all: StoredEvent[] = [];
+  private readonly streams = new Map<string, StoredEvent[]>();
+  private readonly byEventId = new Map<string, StoredEvent>();
+  private readonly appended = new EventEmitter();
+
+  constructor(private readonly clock: () => Date = () => new Date()) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const [outcome] = await this.appendMany([{ stream, events, expectedRevision }]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
+  }
+
+  async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    const outcomes = appends.map((a) => this.appendOne(a));
+    if (outcomes.some((o) => o.ok && !o.result.deduplicated)) this.appended.emit('append');
+    return outcomes;
+  }
+
+  private appendOne({ stream, events, expectedRevision }: StreamAppend): StreamAppendOutcome {
+    const existing = this.streams.get(stream);
+    const current = existing && existing.length > 0 ? BigInt(existing.length - 1) : null;
+    if (events.length > 0) {
+      const retry = this.asRetry(stream, events);
+      if (retry instanceof Error) return { stream, ok: false, error: retry };
+      if (retry) return { stream, ok: true, result: retry };
+    }
+    if (!revisionMatches(expectedRevision, current)) {
+      return { stream, ok: false, error: new WrongExpectedRevisionError(stream, expectedRevision, current ?? 'no-stream') };
+    }
+    const target = existing ?? [];
+    const recordedAt = this.clock().toISOString();
+    for (const e of events) {
+      const stored: StoredEvent = {
+        ...structuredClone(e),
+        stream,
+        revision: BigInt(target.length),
+        position: BigInt(this.all.length + 1),
+        recordedAt,
+      };
+      target.push(stored);
+      this.all.push(stored);
+      this.byEventId.set(e.eventId, stored);
+    }
+    this.streams.set(stream, target);
+    const last = target[target.length - 1];
+    return {
+      stream,
+      ok: true,
+      result: { nextExpectedRevision: last ? last.revision : -1n, position: last ? last.position : BigInt(this.all.length), deduplicated: false },
+    };
+  }
+
+  /** A retry is recognised when its events are already stored, in order, on this stream. */
+  private asRetry(stream: string, events: EventToAppend[]): AppendResult | EventIdConflictError | null {
+    const first = this.byEventId.get(events[0].eventId);
+    if (!first) {
+      const clash = events.find((e) => this.byEventId.has(e.eventId));
+      return clash ? new EventIdConflictError(stream, clash.eventId, 'is already stored, but the append is not a retry') : null;
+    }
+    if (first.stream !== stream) return new EventIdConflictError(stream, first.eventId, `is already stored on stream ${first.stream}`);
+    const stored = this.streams.get(stream) ?? [];
+    let last = first;
+    for (let i = 0; i < events.length; i++) {
+      const s = stored[Number(first.revision) + i];
+      if (!s || s.eventId !== events[i].eventId) return new EventIdConflictError(stream, events[i].eventId, 'does not match the stored retry');
+      last = s;
+    }
+    return { nextExpectedRevision: BigInt(stored.length - 1), position: last.position, deduplicated: true };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events = this.streams.get(stream) ?? [];
+    const from = Number(options.fromRevision ?? 0n);
+    return events.slice(from, options.maxCount === undefined ? undefined : from + options.maxCount).map((e) => structuredClone(e));
+  }
+
+  async readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
+    const from = Number(afterPosition);
+    return this.all.slice(from, from + limit).map((e) => structuredClone(e));
+  }
+
+  async headPosition(): Promise<bigint> {
+    return BigInt(this.all.length);
+  }
+
+  subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
+    return new PollingSubscription(
+      (after, limit) => this.readAll(after, limit),
+      afterPosition,
+      handler,
+      (listener) => {
+        this.appended.on('append', listener);
+        return () => this.appended.off('append', listener);
+      },
+      options,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.appended.removeAllListeners();
+  }
+}

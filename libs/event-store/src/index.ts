@@ -1,0 +1,4 @@
+export * from './port/event-store.port';
+export * from './subscription/polling-subscription';
+export * from './in-memory/in-memory-event-store';
+export * from './sqlite/sqlite-event-store';

@@ -1,0 +1,118 @@
+/**
+ * The ledger's event-store port. Every adapter (in-memory, SQLite, EventStoreDB) passes the
+ * one contract suite in ../contract. Revisions are 0-based per stream; global positions are
+ * positive, strictly increasing, and give the one order in which projections see the ledger.
+ */
+
+/** What the writer believes the stream's last revision is. */
+export type ExpectedRevision = 'no-stream' | 'any' | bigint;
+
+export interface EventToAppend {
+  /** Deterministic (derived from the source id) so that a retried append is recognised. */
+  eventId: string;
+  /** Stable stored type name from the event registry. */
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface StoredEvent extends EventToAppend {
+  stream: string;
+  revision: bigint;
+  position: bigint;
+  recordedAt: string;
+}
+
+export interface AppendResult {
+  /** The stream's revision after the append: pass it as the next expectedRevision. */
+  nextExpectedRevision: bigint;
+  /** Global position of the last event written (or found, for a retry). */
+  position: bigint;
+  /** True when every event was already there: an idempotent retry that wrote nothing. */
+  deduplicated: boolean;
+}
+
+export interface StreamAppend {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  events: EventToAppend[];
+}
+
+export type StreamAppendOutcome =
+  | { stream: string; ok: true; result: AppendResult }
+  | { stream: string; ok: false; error: WrongExpectedRevisionError | EventIdConflictError };
+
+export interface ReadStreamOptions {
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+/** Called with events in global order; the subscription waits for it before reading on. */
+export type SubscriptionHandler = (events: StoredEvent[]) => Promise<void> | void;
+
+export interface Subscription {
+  /** The position of the last event handed to the handler. */
+  readonly position: bigint;
+  /** Resolves once the subscription has stopped (after close, or on a handler error). */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  batchSize?: number;
+  /** Polling interval for writers in other processes; in-process appends wake it at once. */
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface EventStore {
+  append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one go, each under its own expected revision. A conflict
+   * on one stream fails only that stream. (SQLite writes the successful ones in one
+   * transaction; EventStoreDB appends stream by stream.)
+   */
+  appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Events with position > afterPosition, in global order, at most `limit`. 0n reads from the start. */
+  readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]>;
+  /** The position of the newest event, 0n for an empty store. */
+  headPosition(): Promise<bigint>;
+  /** Catches up from afterPosition, then follows new events live. */
+  subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+/** Optimistic concurrency: someone else wrote to the stream first. Reload and decide again. */
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'EVENT_STORE.WRONG_EXPECTED_REVISION';
+  constructor(readonly stream: string, readonly expected: ExpectedRevision, readonly actual: bigint | 'no-stream') {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** An event id already stored elsewhere than a retry of this very append would put it. */
+export class EventIdConflictError extends Error {
+  readonly code = 'EVENT_STORE.EVENT_ID_CONFLICT';
+  constructor(readonly stream: string, readonly eventId: string, detail: string) {
+    super(`stream ${stream}: event id ${eventId} ${detail}`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
+/** The store could not be reached or is busy: the operation may be retried as it is. */
+export class EventStoreUnavailableError extends Error {
+  readonly code = 'EVENT_STORE.UNAVAILABLE';
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
+export function revisionMatches(expected: ExpectedRevision, current: bigint | null): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no-stream') return current === null;
+  return current === expected;
+}

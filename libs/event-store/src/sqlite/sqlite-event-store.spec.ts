@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describeEventStoreContract } from '../contract/event-store.contract';
+import { SqliteEventStore } from './sqlite-event-store';
+
+function tempFile(): { file: string; dir: string } {
+  const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'ledger-'));
+  return { dir, file: join(dir, 'ledger.sqlite') };
+}
+
+describeEventStoreContract('sqlite', async () => {
+  const { dir, file } = tempFile();
+  const store = new SqliteEventStore({ file });
+  return {
+    store,
+    secondConnection: async () => new SqliteEventStore({ file }),
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteEventStore specifics', () => {
+  const event = (n: number) => ({ eventId: randomUUID(), type: 't', schemaVersion: 1, data: { n }, metadata: {} });
+
+  it('runs in WAL mode with the configured synchronous level', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps what was appended across a reopen', async () => {
+    const { dir, file } = tempFile();
+    const first = new SqliteEventStore({ file });
+    await first.append('s', [event(1), event(2)], 'no-stream');
+    await first.close();
+    const second = new SqliteEventStore({ file });
+    expect((await second.readStream('s')).map((e) => e.data.n)).toEqual([1, 2]);
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses UPDATE and DELETE on the ledger, even through raw SQL', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    await store.append('s', [event(1)], 'no-stream');
+    expect(() => store.db.prepare("UPDATE ledger_events SET data = '{}'").run()).toThrow('the ledger is append-only: UPDATE refused');
+    expect(() => store.db.prepare('DELETE FROM ledger_events').run()).toThrow('the ledger is append-only: DELETE refused');
+    expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sees appends made by another connection through its subscription (polling)', async () => {
+    const { dir, file } = tempFile();
+    const reader = new SqliteEventStore({ file });
+    const writer = new SqliteEventStore({ file });
+    const seen: unknown[] = [];
+    const sub = reader.subscribeToAll(0n, (events) => void seen.push(...events.map((e) => e.data.n)), { pollIntervalMs: 10 });
+    await writer.append('s', [event(7)], 'no-stream');
+    const deadline = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([7]);
+    await sub.close();
+    await reader.close();
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
