@@ -106,7 +106,12 @@ describe('ledger invariants over random histories', () => {
         steps.forEach((s, i) => {
           atMs += s.advanceMs;
           const decision = decide(toCommand(s, i, atMs, [...live.purchases.keys()], [...live.redemptions.keys()]), live, { ruleBook, nowMs: atMs });
-          if (decision.outcome === 'accepted') for (const e of decision.events) events.push(e), evolve(live, e);
+          if (decision.outcome === "accepted") {
+            for (const e of decision.events) {
+              events.push(e);
+              evolve(live, e);
+            }
+          }
         });
         const replayed = initialLoyaltyAccountState();
         for (const e of JSON.parse(JSON.stringify(events)) as LedgerEvent[]) evolve(replayed, e);

@@ -1,0 +1,28 @@
+import { MiddlewareConsumer, Module, type DynamicModule, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LedgerApplicationModule } from '@loyalty/ledger-application';
+import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDetailsFilter, RequestContextMiddleware } from '@loyalty/http-platform';
+import { AppConfig } from './config/app-config';
+import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
+import { OperabilityHttpController } from './operability/operability.http-controller';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [LedgerInfrastructureModule.forConfig(config), LedgerApplicationModule],
+      controllers: [OperabilityHttpController],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,44 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+
+/** The process configuration, from the environment, validated before anything starts. */
+export class AppConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsString() @MinLength(1) LOYALTY_DATA_DIR = './data';
+  /** `key:role[+role...]` items separated by commas; unset = development mode with a generated admin key. */
+  @IsOptional() @IsString() LOYALTY_API_KEYS?: string;
+  @IsIn(['sqlite', 'memory']) LEDGER_STORE: 'sqlite' | 'memory' = 'sqlite';
+  @IsIn(['FULL', 'NORMAL', 'EXTRA']) LEDGER_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
+  /** A JSON file of one rules version or an array of versions; unset = the shipped defaults. */
+  @IsOptional() @IsString() LOYALTY_RULES_FILE?: string;
+  @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
+  @Transform(toInt) @IsInt() @Min(0) ACCOUNT_CACHE_SIZE = 100_000;
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const relevant: Record<string, string> = {};
+  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const config = plainToInstance(AppConfig, relevant);
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(relevant[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+  }
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) {
+    throw new ConfigError(['LOYALTY_API_KEYS must be set in production (no development key is generated)']);
+  }
+  return config;
+}

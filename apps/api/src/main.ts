@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { JsonLogger } from '@loyalty/http-platform';
+import { loadConfig } from './config/app-config';
+import { createApp } from './create-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new JsonLogger(config.LOG_LEVEL);
+  const app = await createApp(config, logger);
+  await app.listen(config.PORT, '0.0.0.0');
+  logger.log({ msg: 'loyalty ledger API listening', port: config.PORT, docs: `http://localhost:${config.PORT}/docs`, health: `http://localhost:${config.PORT}/health` }, 'startup');
+}
+
+main().catch((error: unknown) => {
+  // Configuration and startup errors: one clear line, then a non-zero exit.
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', msg: error instanceof Error ? error.message : String(error) })}\n`);
+  process.exit(1);
+});

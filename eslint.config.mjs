@@ -1,0 +1,35 @@
+import nx from '@nx/eslint-plugin';
+
+/** Layering is enforced here: the domain stays free of frameworks and I/O. */
+const FRAMEWORK_AND_IO = ['@nestjs/*', 'kafkajs', '@eventstore/db-client', 'better-sqlite3', 'pg', 'class-validator', 'class-transformer', 'express', 'prom-client', 'node:fs', 'fs', 'node:net', 'node:http'];
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', 'infra/.cache/**', 'infra/.run/**', '**/*.js', '**/*.mjs'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: FRAMEWORK_AND_IO },
+            { sourceTag: 'type:infrastructure', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure'] },
+            { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:app'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+];

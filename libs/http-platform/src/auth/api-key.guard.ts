@@ -1,0 +1,41 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ProblemError } from '../problem/problem-details';
+import { ApiKeyRegistry, isAllowed, type ApiPrincipal, type Role } from './api-keys';
+
+const ROLES_KEY = 'loyalty:roles';
+const PUBLIC_KEY = 'loyalty:public';
+
+/** The roles that may call a route (admin always may). */
+export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** A route anyone may call: health, metrics, docs. */
+export const PublicRoute = () => SetMetadata(PUBLIC_KEY, true);
+
+export type AuthenticatedRequest = Request & { principal?: ApiPrincipal };
+
+/** Bearer API keys: no key 401, a key without the role 403. Routes without roles are admin-only. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly registry: ApiKeyRegistry,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH.MISSING_API_KEY', 'An API key is required', 'send Authorization: Bearer <key>');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match ? this.registry.authenticate(match[1]) : null;
+    if (!principal) throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH.INVALID_API_KEY', 'The API key is not valid');
+    const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
+    if (!isAllowed(principal, roles)) {
+      throw new ProblemError(HttpStatus.FORBIDDEN, 'AUTH.FORBIDDEN', 'The API key lacks the role for this operation', `requires one of: ${[...roles, 'admin'].join(', ')}`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}

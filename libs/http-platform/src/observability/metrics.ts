@@ -1,0 +1,28 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+
+/** The process's Prometheus metrics, exposed at GET /metrics. */
+export class LoyaltyMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly ledgerCommands = new Counter({ name: 'ledger_commands_total', help: 'Ledger commands by type and outcome', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
+  readonly ledgerAppends = new Histogram({
+    name: 'ledger_append_duration_seconds',
+    help: 'Time to append one batch to the ledger',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly ledgerEventsAppended = new Counter({ name: 'ledger_events_appended_total', help: 'Events appended to the ledger', registers: [this.registry] });
+  readonly concurrencyRetries = new Counter({ name: 'ledger_concurrency_retries_total', help: 'Appends retried after another writer won', registers: [this.registry] });
+  readonly cachedAccounts = new Gauge({ name: 'ledger_cached_accounts', help: 'Accounts held folded in memory', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

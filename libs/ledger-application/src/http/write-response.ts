@@ -1,0 +1,54 @@
+import { HttpStatus } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ProblemError, type AuthenticatedRequest } from '@loyalty/http-platform';
+import type { LedgerWriteResult } from '../ledger-writer/ledger-writer';
+import type { Provenance } from '../persistence/provenance';
+
+class WrittenEvent {
+  @ApiProperty({ example: 'PointsEarned' }) type!: string;
+  @ApiProperty({ example: '2', description: 'Revision in the account stream' }) revision!: string;
+}
+
+export class LedgerWriteResponse {
+  @ApiProperty({ enum: ['accepted', 'duplicate'] }) status!: 'accepted' | 'duplicate';
+  @ApiProperty() customerId!: string;
+  @ApiProperty({ example: 'purchase:ORD-1', description: 'The source this write is deduplicated by' }) sourceKey!: string;
+  @ApiPropertyOptional({ example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!: string | null;
+  @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
+}
+
+/** accepted 201, duplicate 200 (nothing written), rejection 422 problem+json with its code. */
+export function toWriteResponse(result: LedgerWriteResult, response: Response): LedgerWriteResponse {
+  switch (result.status) {
+    case 'accepted':
+      response.status(HttpStatus.CREATED);
+      if (result.position !== null) response.setHeader('X-Ledger-Position', result.position.toString());
+      return {
+        status: 'accepted',
+        customerId: result.customerId,
+        sourceKey: result.sourceKey,
+        position: result.position?.toString() ?? null,
+        events: result.events.map((e) => ({ type: e.type, revision: e.revision.toString() })),
+      };
+    case 'duplicate':
+      response.status(HttpStatus.OK);
+      return { status: 'duplicate', customerId: result.customerId, sourceKey: result.sourceKey, position: null, events: [] };
+    case 'rejected':
+      throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, result.rejection.code, 'The ledger rejected the command', result.rejection.message, {
+        customerId: result.customerId,
+        sourceKey: result.sourceKey,
+        ...(result.rejection.details ? { details: result.rejection.details } : {}),
+      });
+  }
+}
+
+export function httpProvenance(request: AuthenticatedRequest): Provenance {
+  const idempotencyKey = request.headers['idempotency-key'];
+  return {
+    channel: 'http',
+    requestId: String(request.headers['x-request-id'] ?? ''),
+    ...(request.principal ? { apiKeyId: request.principal.keyId } : {}),
+    ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+  };
+}

@@ -1,0 +1,87 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '@loyalty/event-store';
+import { LoyaltyMetrics } from '@loyalty/http-platform';
+import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE } from './ledger-application.tokens';
+import type { Clock } from './ledger-writer/clock';
+import { LedgerWriter, type RuleBookSource } from './ledger-writer/ledger-writer';
+import { AdjustPointsHandler } from './use-cases/adjust-points/adjust-points.handler';
+import { AdjustPointsHttpController } from './use-cases/adjust-points/adjust-points.http-controller';
+import { CancelRedemptionHandler } from './use-cases/cancel-redemption/cancel-redemption.handler';
+import { CancelRedemptionHttpController } from './use-cases/cancel-redemption/cancel-redemption.http-controller';
+import { EnrolCustomerHandler } from './use-cases/enrol-customer/enrol-customer.handler';
+import { EnrolCustomerHttpController } from './use-cases/enrol-customer/enrol-customer.http-controller';
+import { ExpirePointsHandler } from './use-cases/expire-points/expire-points.handler';
+import { ExpirePointsHttpController } from './use-cases/expire-points/expire-points.http-controller';
+import { RecordPurchaseHandler } from './use-cases/record-purchase/record-purchase.handler';
+import { RecordPurchaseHttpController } from './use-cases/record-purchase/record-purchase.http-controller';
+import { RecordRefundHandler } from './use-cases/record-refund/record-refund.handler';
+import { RecordRefundHttpController } from './use-cases/record-refund/record-refund.http-controller';
+import { RecordSupportContactHandler } from './use-cases/record-support-contact/record-support-contact.handler';
+import { RecordSupportContactHttpController } from './use-cases/record-support-contact/record-support-contact.http-controller';
+import { RecordSurveyAnswerHandler } from './use-cases/record-survey-answer/record-survey-answer.handler';
+import { RecordSurveyAnswerHttpController } from './use-cases/record-survey-answer/record-survey-answer.http-controller';
+import { RedeemPointsHandler } from './use-cases/redeem-points/redeem-points.handler';
+import { RedeemPointsHttpController } from './use-cases/redeem-points/redeem-points.http-controller';
+import { GetAccountHandler } from './queries/get-account/get-account.handler';
+import { GetAccountHttpController } from './queries/get-account/get-account.http-controller';
+import { GetAccountLedgerHandler } from './queries/get-account-ledger/get-account-ledger.handler';
+import { GetAccountLedgerHttpController } from './queries/get-account-ledger/get-account-ledger.http-controller';
+
+/** Tunables of the write side, provided by the composition root. */
+export const LEDGER_WRITER_OPTIONS = Symbol('LEDGER_WRITER_OPTIONS');
+export interface LedgerWriterSettings {
+  cacheCapacity: number;
+}
+
+/**
+ * The ledger's use cases over HTTP. Needs EVENT_STORE, RULE_BOOK_SOURCE, CLOCK,
+ * LEDGER_WRITER_OPTIONS and LoyaltyMetrics from a global module of the app.
+ */
+@Module({
+  imports: [CqrsModule],
+  controllers: [
+    RecordPurchaseHttpController,
+    RecordRefundHttpController,
+    RecordSurveyAnswerHttpController,
+    RecordSupportContactHttpController,
+    EnrolCustomerHttpController,
+    RedeemPointsHttpController,
+    CancelRedemptionHttpController,
+    AdjustPointsHttpController,
+    ExpirePointsHttpController,
+    GetAccountHttpController,
+    GetAccountLedgerHttpController,
+  ],
+  providers: [
+    {
+      provide: LedgerWriter,
+      inject: [EVENT_STORE, RULE_BOOK_SOURCE, CLOCK, LEDGER_WRITER_OPTIONS, LoyaltyMetrics],
+      useFactory: (store: EventStore, rules: RuleBookSource, clock: Clock, settings: LedgerWriterSettings, metrics: LoyaltyMetrics) =>
+        new LedgerWriter(store, rules, clock, {
+          cacheCapacity: settings.cacheCapacity,
+          observer: {
+            commandDecided: (type, status) => metrics.ledgerCommands.inc({ type, outcome: status }),
+            concurrencyRetry: () => metrics.concurrencyRetries.inc(),
+            appended: (_streams, events, ms) => {
+              metrics.ledgerEventsAppended.inc(events);
+              metrics.ledgerAppends.observe(ms / 1000);
+            },
+          },
+        }),
+    },
+    RecordPurchaseHandler,
+    RecordRefundHandler,
+    RecordSurveyAnswerHandler,
+    RecordSupportContactHandler,
+    EnrolCustomerHandler,
+    RedeemPointsHandler,
+    CancelRedemptionHandler,
+    AdjustPointsHandler,
+    ExpirePointsHandler,
+    GetAccountHandler,
+    GetAccountLedgerHandler,
+  ],
+  exports: [LedgerWriter],
+})
+export class LedgerApplicationModule {}

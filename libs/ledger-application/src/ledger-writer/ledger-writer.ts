@@ -1,0 +1,241 @@
+import {
+  decide,
+  evolve,
+  foldLoyaltyAccount,
+  initialLoyaltyAccountState,
+  loyaltyAccountStream,
+  sourceKeyOf,
+  type LedgerCommand,
+  type LedgerRejection,
+} from '@loyalty/ledger-domain';
+import type { EventStore, EventToAppend, StreamAppend } from '@loyalty/event-store';
+import type { RuleBook } from '@loyalty/program-rules';
+import { AccountCache, type CachedAccount } from '../persistence/account-cache';
+import { decodeLedgerEvent, encodeLedgerEvent, type LedgerEntryMetadata } from '../persistence/ledger-event-codec';
+import type { Provenance } from '../persistence/provenance';
+import type { Clock } from './clock';
+import { KeyedMutex } from './keyed-mutex';
+
+export interface CommandEnvelope {
+  command: LedgerCommand;
+  provenance: Provenance;
+  correlationId?: string;
+}
+
+export type LedgerWriteResult =
+  | {
+      status: 'accepted';
+      customerId: string;
+      sourceKey: string;
+      /** Global position the read side must reach to show this write (null if nothing was written). */
+      position: bigint | null;
+      events: { type: string; revision: bigint }[];
+    }
+  | { status: 'duplicate'; customerId: string; sourceKey: string }
+  | { status: 'rejected'; customerId: string; sourceKey: string; rejection: LedgerRejection };
+
+/** Hooks for metrics; the writer itself knows nothing of Prometheus. */
+export interface LedgerWriterObserver {
+  commandDecided?(commandType: string, status: LedgerWriteResult['status']): void;
+  concurrencyRetry?(customerId: string): void;
+  appended?(streams: number, events: number, durationMs: number): void;
+}
+
+export interface RuleBookSource {
+  current(): RuleBook;
+}
+
+export interface LedgerWriterOptions {
+  /** Accounts kept folded in memory. */
+  cacheCapacity?: number;
+  /** Attempts per account when another writer keeps winning the race. */
+  maxAttempts?: number;
+  observer?: LedgerWriterObserver;
+}
+
+export class ConcurrencyRetriesExhaustedError extends Error {
+  readonly code = 'LEDGER.CONCURRENCY_RETRIES_EXHAUSTED';
+  constructor(readonly customerIds: string[], attempts: number) {
+    super(`gave up after ${attempts} concurrent-write conflicts on ${customerIds.slice(0, 5).join(', ')}`);
+    this.name = 'ConcurrencyRetriesExhaustedError';
+  }
+}
+
+interface GroupPlan {
+  customerId: string;
+  indices: number[];
+  account: CachedAccount;
+  events: EventToAppend[];
+  /** Per command index: the revisions of its events. */
+  written: Map<number, { type: string; revision: bigint }[]>;
+}
+
+/**
+ * The write side: load the account, decide, append at the expected revision, retry on a
+ * conflict. One path serves a single HTTP command and a Kafka batch of thousands: commands
+ * are grouped by customer (in arrival order), decided in turn, and every account's events go
+ * to the store in one appendMany.
+ */
+export class LedgerWriter {
+  private readonly cache: AccountCache;
+  private readonly maxAttempts: number;
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly rules: RuleBookSource,
+    private readonly clock: Clock,
+    private readonly options: LedgerWriterOptions = {},
+  ) {
+    this.cache = new AccountCache(options.cacheCapacity ?? 100_000);
+    this.maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  async execute(envelope: CommandEnvelope): Promise<LedgerWriteResult> {
+    const [result] = await this.executeBatch([envelope]);
+    return result;
+  }
+
+  async executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> {
+    const release = await this.locks.lockAll(envelopes.map((e) => e.command.customerId));
+    try {
+      return await this.executeLocked(envelopes);
+    } finally {
+      release();
+    }
+  }
+
+  private async executeLocked(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> {
+    const results: LedgerWriteResult[] = new Array(envelopes.length);
+    let pending = groupByCustomer(envelopes);
+    for (let attempt = 1; pending.size > 0; attempt++) {
+      if (attempt > this.maxAttempts) throw new ConcurrencyRetriesExhaustedError([...pending.keys()], this.maxAttempts);
+      const ruleBook = this.rules.current();
+      const nowMs = this.clock.now().getTime();
+      const decidedAt = new Date(nowMs).toISOString();
+      const plans: GroupPlan[] = [];
+      for (const [customerId, indices] of pending) {
+        const account = await this.load(customerId);
+        const plan: GroupPlan = { customerId, indices, account, events: [], written: new Map() };
+        let revision = account.revision === 'no-stream' ? -1n : (account.revision as bigint);
+        for (const index of indices) {
+          const { command, provenance, correlationId } = envelopes[index];
+          const sourceKey = sourceKeyOf(command) ?? `expiry:${command.type === 'ExpirePoints' ? command.expiryRunId : index}`;
+          const decision = decide(command, account.state, { ruleBook, nowMs });
+          if (decision.outcome === 'duplicate') {
+            results[index] = { status: 'duplicate', customerId, sourceKey };
+            continue;
+          }
+          if (decision.outcome === 'rejected') {
+            results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
+            continue;
+          }
+          const metadata: LedgerEntryMetadata = {
+            correlationId: correlationId ?? correlationOf(provenance),
+            causationId: correlationOf(provenance),
+            sourceKey,
+            commandType: command.type,
+            provenance,
+            rules: decision.rules,
+            decidedAt,
+          };
+          const written: { type: string; revision: bigint }[] = [];
+          decision.events.forEach((event, i) => {
+            plan.events.push(encodeLedgerEvent(event, i, metadata));
+            evolve(account.state, event); // in place: undone by eviction if the append fails
+            written.push({ type: event.type, revision: ++revision });
+          });
+          plan.written.set(index, written);
+          results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written };
+        }
+        plans.push(plan);
+      }
+
+      const toAppend = plans.filter((p) => p.events.length > 0);
+      const appends: StreamAppend[] = toAppend.map((p) => ({ stream: loyaltyAccountStream(p.customerId), expectedRevision: p.account.revision, events: p.events }));
+      const started = Date.now();
+      let outcomes;
+      try {
+        outcomes = appends.length > 0 ? await this.store.appendMany(appends) : [];
+      } catch (error) {
+        for (const p of toAppend) this.cache.evict(p.customerId);
+        throw error;
+      }
+      this.options.observer?.appended?.(appends.length, appends.reduce((n, a) => n + a.events.length, 0), Date.now() - started);
+
+      const retry = new Map<string, number[]>();
+      outcomes.forEach((outcome, i) => {
+        const plan = toAppend[i];
+        if (outcome.ok) {
+          plan.account.revision = outcome.result.nextExpectedRevision;
+          this.cache.set(plan.customerId, plan.account);
+          for (const index of plan.written.keys()) {
+            const r = results[index];
+            if (r.status === 'accepted') r.position = outcome.result.position;
+          }
+        } else {
+          // Another writer got there first (or the events are already stored): reload and decide again.
+          this.cache.evict(plan.customerId);
+          this.options.observer?.concurrencyRetry?.(plan.customerId);
+          retry.set(plan.customerId, plan.indices);
+        }
+      });
+      for (const plan of plans) if (plan.events.length === 0) this.cache.set(plan.customerId, plan.account);
+      pending = retry;
+    }
+    for (let i = 0; i < envelopes.length; i++) this.options.observer?.commandDecided?.(envelopes[i].command.type, results[i].status);
+    return results;
+  }
+
+  /**
+   * Reads an account as of its latest entry, under its lock (so never mid-decision), and
+   * passes it to `view`, which must not keep or change the state.
+   */
+  async readAccount<T>(customerId: string, view: (account: CachedAccount) => T): Promise<T> {
+    const release = await this.locks.lockAll([customerId]);
+    try {
+      const account = await this.load(customerId);
+      if (account.revision !== 'no-stream') this.cache.set(customerId, account);
+      return view(account);
+    } finally {
+      release();
+    }
+  }
+
+  /** The account as of its latest entry (from the cache when it is there). Caller holds the lock. */
+  private async load(customerId: string): Promise<CachedAccount> {
+    const cached = this.cache.get(customerId);
+    if (cached) return cached;
+    const stored = await this.store.readStream(loyaltyAccountStream(customerId));
+    const state = foldLoyaltyAccount(stored.map(decodeLedgerEvent), initialLoyaltyAccountState());
+    const account: CachedAccount = { state, revision: stored.length === 0 ? 'no-stream' : stored[stored.length - 1].revision };
+    return account;
+  }
+
+  get cachedAccounts(): number {
+    return this.cache.size;
+  }
+}
+
+function groupByCustomer(envelopes: readonly CommandEnvelope[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  envelopes.forEach((e, i) => {
+    const list = groups.get(e.command.customerId);
+    if (list) list.push(i);
+    else groups.set(e.command.customerId, [i]);
+  });
+  return groups;
+}
+
+function correlationOf(provenance: Provenance): string {
+  switch (provenance.channel) {
+    case 'http':
+      return provenance.requestId;
+    case 'kafka':
+      return provenance.messageId;
+    case 'batch':
+      return `${provenance.batchId}#${provenance.index}`;
+    case 'system':
+      return provenance.job;
+  }
+}

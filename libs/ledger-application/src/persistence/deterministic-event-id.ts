@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+
+/** Namespace for the ledger's name-based (v5) event ids. Never change it. */
+const LEDGER_EVENT_ID_NAMESPACE = Buffer.from('6f1c2a4e9b7d4c3a8e5f0a1b2c3d4e5f', 'hex');
+
+/**
+ * A UUID v5 from the customer, the command's source key and the event's index in the
+ * decision: the same source always yields the same ids, so a retried append is recognised
+ * by the store (and by EventStoreDB's own idempotence).
+ */
+export function deterministicEventId(customerId: string, sourceKey: string, index: number): string {
+  const hash = createHash('sha1').update(LEDGER_EVENT_ID_NAMESPACE).update(`${customerId}\u0000${sourceKey}\u0000${index}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,0 +1,30 @@
+import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
+import { ProblemError, RequireRoles } from '@loyalty/http-platform';
+import { CustomerIdParam } from '../../http/customer-id.param';
+import { IsInstant } from '../../http/request-validators';
+import { AccountView } from './account.view';
+import { GetAccount } from './get-account.query';
+
+export class AsOfQuery {
+  @IsOptional() @IsInstant('Evaluate as of this instant; defaults to now') asOf?: string;
+}
+
+@ApiTags('accounts')
+@ApiBearerAuth()
+@Controller('v1/accounts/:customerId')
+export class GetAccountHttpController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get()
+  @RequireRoles('ingest', 'redeem', 'finance', 'ops')
+  @ApiOperation({ summary: "The account's points: available, pending, expiring, lots and tier" })
+  @ApiOkResponse({ type: AccountView })
+  async getAccount(@Param() { customerId }: CustomerIdParam, @Query() { asOf }: AsOfQuery): Promise<AccountView> {
+    const view = await this.queries.execute(new GetAccount(customerId, asOf));
+    if (!view) throw new ProblemError(HttpStatus.NOT_FOUND, 'LEDGER.ACCOUNT_NOT_FOUND', 'No such account', `no ledger entries for customer ${customerId}`);
+    return view;
+  }
+}

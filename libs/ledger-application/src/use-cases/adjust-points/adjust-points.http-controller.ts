@@ -1,0 +1,44 @@
+import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { CustomerIdParam } from '../../http/customer-id.param';
+import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { CLOCK } from '../../ledger-application.tokens';
+import type { Clock } from '../../ledger-writer/clock';
+import { AdjustPoints } from './adjust-points.command';
+import { AdjustPointsRequest } from './adjust-points.request';
+
+@ApiTags('accounts')
+@ApiBearerAuth()
+@Controller('v1/accounts/:customerId/adjustments')
+export class AdjustPointsHttpController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Post()
+  @RequireRoles('ops')
+  @ApiOperation({ summary: 'Adjust points by hand, with a reason code; the actor is recorded' })
+  @ApiCreatedResponse({ type: LedgerWriteResponse })
+  @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already applied: nothing written' })
+  async adjustPoints(@Param() { customerId }: CustomerIdParam, @Body() body: AdjustPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+    const keyActor = `api-key:${request.principal?.keyId ?? 'unknown'}`;
+    const command = new AdjustPoints(
+      {
+        type: 'AdjustPoints',
+        customerId,
+        adjustmentId: body.adjustmentId,
+        points: body.points,
+        reasonCode: body.reasonCode,
+        note: body.note,
+        actor: body.actor ? `${body.actor} (${keyActor})` : keyActor,
+        occurredAt: body.occurredAt ?? this.clock.now().toISOString(),
+      },
+      httpProvenance(request),
+    );
+    return toWriteResponse(await this.commands.execute(command), response);
+  }
+}

@@ -1,0 +1,25 @@
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { EnrolCustomer } from './enrol-customer.command';
+import { EnrolCustomerRequest } from './enrol-customer.request';
+
+@ApiTags('ingestion')
+@ApiBearerAuth()
+@Controller('v1/customers')
+export class EnrolCustomerHttpController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @RequireRoles('ingest')
+  @ApiOperation({ summary: 'Enrol a customer with the facts rules need (birth date)' })
+  @ApiCreatedResponse({ type: LedgerWriteResponse })
+  @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
+  async enrolCustomer(@Body() body: EnrolCustomerRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+    const result = await this.commands.execute(new EnrolCustomer({ type: 'EnrolCustomer', ...body }, httpProvenance(request)));
+    return toWriteResponse(result, response);
+  }
+}

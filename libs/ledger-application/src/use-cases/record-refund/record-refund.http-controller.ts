@@ -1,0 +1,25 @@
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { RecordRefund } from './record-refund.command';
+import { RecordRefundRequest } from './record-refund.request';
+
+@ApiTags('ingestion')
+@ApiBearerAuth()
+@Controller('v1/refunds')
+export class RecordRefundHttpController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @RequireRoles('ingest')
+  @ApiOperation({ summary: "Record a full or partial refund: takes back the order's points pro rata" })
+  @ApiCreatedResponse({ type: LedgerWriteResponse })
+  @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
+  async recordRefund(@Body() body: RecordRefundRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+    const result = await this.commands.execute(new RecordRefund({ type: 'RecordRefund', ...body }, httpProvenance(request)));
+    return toWriteResponse(result, response);
+  }
+}

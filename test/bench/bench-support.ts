@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function rate(count: number, ms: number): number {
+  return Math.round((count / ms) * 1000);
+}
+
+export function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function benchDir(name: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `loyalty-bench-${name}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function numberArg(name: string, fallback: number): number {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const env = process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const raw = flag ? flag.split('=')[1] : env;
+  const value = raw === undefined ? fallback : Number(raw.replace(/_/g, ''));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+/** One line a figure, for people and for grep. */
+export function report(bench: string, figures: Record<string, string | number>): void {
+  console.log(`\n== ${bench} ==`);
+  for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(38)} ${typeof v === 'number' ? fmt(v) : v}`);
+}

@@ -1,0 +1,16 @@
+// `npm run bench`: every benchmark, one after another, each printing its figures.
+import { benchLedgerIngestion } from './ledger-ingestion.bench';
+
+async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
+  const benches: [string, () => Promise<void>][] = [['ledger-ingestion', benchLedgerIngestion]];
+  for (const [name, run] of benches) {
+    if (only && only !== name) continue;
+    await run();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
