@@ -2,3 +2,4 @@ export * from './port/event-store.port';
 export * from './subscription/polling-subscription';
 export * from './in-memory/in-memory-event-store';
 export * from './sqlite/sqlite-event-store';
+export * from './subscription/live-feed';

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   EventIdConflictError,
   revisionMatches,
@@ -15,28 +14,25 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../port/event-store.port';
-import { PollingSubscription } from '../subscription/polling-subscription';
+import { appendOneOf, LiveFeed } from '../subscription/live-feed';
 
 /** The port in memory: for tests and for trying the API without a disk. Not durable. */
 export class InMemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly byEventId = new Map<string, StoredEvent>();
-  private readonly appended = new EventEmitter();
+  private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
 
   constructor(private readonly clock: () => Date = () => new Date()) {
-    this.appended.setMaxListeners(0);
   }
 
-  async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const [outcome] = await this.appendMany([{ stream, events, expectedRevision }]);
-    if (!outcome.ok) throw outcome.error;
-    return outcome.result;
+  append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    return appendOneOf((appends) => this.appendMany(appends), stream, events, expectedRevision);
   }
 
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
     const outcomes = appends.map((a) => this.appendOne(a));
-    if (outcomes.some((o) => o.ok && !o.result.deduplicated)) this.appended.emit('append');
+    this.feed.notifyAppended(outcomes);
     return outcomes;
   }
 
@@ -108,19 +104,10 @@ export class InMemoryEventStore implements EventStore {
   }
 
   subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
-    return new PollingSubscription(
-      (after, limit) => this.readAll(after, limit),
-      afterPosition,
-      handler,
-      (listener) => {
-        this.appended.on('append', listener);
-        return () => this.appended.off('append', listener);
-      },
-      options,
-    );
+    return this.feed.subscribe(afterPosition, handler, options);
   }
 
   async close(): Promise<void> {
-    this.appended.removeAllListeners();
+    this.feed.close();
   }
 }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,7 +18,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../port/event-store.port';
-import { PollingSubscription } from '../subscription/polling-subscription';
+import { appendOneOf, LiveFeed } from '../subscription/live-feed';
 
 /**
  * FULL: each commit is fsynced before append returns, so an appended entry survives a power
@@ -72,7 +71,7 @@ CREATE TRIGGER IF NOT EXISTS ledger_events_append_only_delete BEFORE DELETE ON l
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
   readonly db: Database.Database;
-  private readonly appended = new EventEmitter();
+  private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
   private readonly clock: () => Date;
   private readonly statements;
   private readonly appendManyTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
@@ -85,7 +84,6 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.exec(SCHEMA);
     this.clock = options.clock ?? (() => new Date());
-    this.appended.setMaxListeners(0);
     this.statements = {
       currentRevision: this.db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM ledger_events WHERE stream = ?'),
       byEventId: this.db.prepare<[string], { stream: string; revision: number; position: number }>('SELECT stream, revision, position FROM ledger_events WHERE event_id = ?'),
@@ -116,10 +114,8 @@ export class SqliteEventStore implements EventStore {
     this.appendManyTx = (appends) => tx.immediate(appends);
   }
 
-  async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const [outcome] = await this.appendMany([{ stream, events, expectedRevision }]);
-    if (!outcome.ok) throw outcome.error;
-    return outcome.result;
+  append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    return appendOneOf((appends) => this.appendMany(appends), stream, events, expectedRevision);
   }
 
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
@@ -130,7 +126,7 @@ export class SqliteEventStore implements EventStore {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new EventStoreUnavailableError('the ledger database is busy', error);
       throw error;
     }
-    if (outcomes.some((o) => o.ok && !o.result.deduplicated)) this.appended.emit('append');
+    this.feed.notifyAppended(outcomes);
     return outcomes;
   }
 
@@ -190,20 +186,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
-    return new PollingSubscription(
-      (after, limit) => this.readAll(after, limit),
-      afterPosition,
-      handler,
-      (listener) => {
-        this.appended.on('append', listener);
-        return () => this.appended.off('append', listener);
-      },
-      options,
-    );
+    return this.feed.subscribe(afterPosition, handler, options);
   }
 
   async close(): Promise<void> {
-    this.appended.removeAllListeners();
+    this.feed.close();
     if (this.db.open) this.db.close();
   }
 }
