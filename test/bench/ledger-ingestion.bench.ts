@@ -1,7 +1,6 @@
 // Embedded ingestion through the application layer's batch path into the durable SQLite
 // ledger, next to the raw SQLite append rate of the very same rows, in one run.
 // Target (2 cores): >= 100k purchases/s, and >= 0.5 of the raw rate.
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
@@ -39,29 +38,33 @@ export async function benchLedgerIngestion(): Promise<void> {
     const pipelineRss = peakRssMiB();
     if (accepted !== purchases) throw new Error(`expected ${purchases} accepted purchases, got ${accepted}`);
 
-    // Raw: the same rows (already serialised) inserted by prepared statement, same batch sizes.
-    const raw = new Database(join(dir, 'raw.sqlite'));
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
-    raw.exec(`CREATE TABLE ledger_events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL,
-      type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL);
-      CREATE UNIQUE INDEX ux_sr ON ledger_events(stream, revision); CREATE UNIQUE INDEX ux_id ON ledger_events(event_id);`);
-    const insert = raw.prepare('INSERT INTO ledger_events (stream, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const insertMany = raw.transaction((rows: unknown[][]) => {
-      for (const r of rows) insert.run(...r);
+    // Raw: the same rows (already serialised), inserted by prepared statements into a fresh
+    // ledger file of the same schema, in batches of the same size: SQLite's own append cost.
+    const rawStore = new SqliteEventStore({ file: join(dir, 'raw.sqlite'), synchronous: 'FULL' });
+    const raw = rawStore.db;
+    const insertStream = raw.prepare('INSERT INTO ledger_streams (stream_id, name) VALUES (?, ?)');
+    const insertEvent = raw.prepare('INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertBatch = raw.transaction((streams: unknown[][], rows: unknown[][]) => {
+      for (const r of streams) insertStream.run(...r);
+      for (const r of rows) insertEvent.run(...r);
     });
-    const read = store.db.prepare('SELECT stream, revision, event_id, type, schema_version, data, metadata, recorded_at FROM ledger_events WHERE position > ? ORDER BY position LIMIT ?').raw();
+    const readEvents = store.db.prepare('SELECT stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at FROM ledger_events WHERE position > ? ORDER BY position LIMIT ?').raw();
+    const readStreams = store.db.prepare('SELECT stream_id, name FROM ledger_streams WHERE stream_id > ? AND stream_id <= ?').raw();
     const eventsPerBatch = Math.round((batchSize * events) / purchases);
     let rawMs = 0;
+    let streamsCopied = 0;
     for (let after = 0; ; ) {
-      const rows = read.all(after, eventsPerBatch) as unknown[][];
+      const rows = readEvents.all(after, eventsPerBatch) as unknown[][];
       if (rows.length === 0) break;
       after += rows.length;
+      const maxStream = Math.max(...rows.map((r) => r[0] as number));
+      const streams = readStreams.all(streamsCopied, maxStream) as unknown[][];
+      streamsCopied = Math.max(streamsCopied, maxStream);
       const t = performance.now();
-      insertMany(rows);
+      insertBatch(streams, rows);
       rawMs += performance.now() - t;
     }
-    raw.close();
+    await rawStore.close();
     await store.close();
 
     const pipelinePurchases = rate(purchases, pipelineMs);

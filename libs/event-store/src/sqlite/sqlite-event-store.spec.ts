@@ -46,12 +46,28 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses to open a ledger file of another schema version, naming both versions', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    store.db.pragma('user_version = 99');
+    await store.close();
+    expect(() => new SqliteEventStore({ file })).toThrow(`${file}: ledger schema version 99 is not 1, the version this build reads`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a non-UUID event id with a clear error (ids are UUIDs, as EventStoreDB requires)', async () => {
+    const store = new SqliteEventStore({ file: ':memory:' });
+    await expect(store.append('s', [{ ...event(1), eventId: 'order-1' }], 'no-stream')).rejects.toThrow('event id must be a UUID, got "order-1"');
+    await store.close();
+  });
+
   it('refuses UPDATE and DELETE on the ledger, even through raw SQL', async () => {
     const { dir, file } = tempFile();
     const store = new SqliteEventStore({ file });
     await store.append('s', [event(1)], 'no-stream');
     expect(() => store.db.prepare("UPDATE ledger_events SET data = '{}'").run()).toThrow('the ledger is append-only: UPDATE refused');
     expect(() => store.db.prepare('DELETE FROM ledger_events').run()).toThrow('the ledger is append-only: DELETE refused');
+    expect(() => store.db.prepare("UPDATE ledger_streams SET name = 'x'").run()).toThrow('the ledger is append-only: UPDATE refused');
     expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
+import { uuidFromBytes, uuidToBytes } from './uuid-bytes';
 
 /**
  * FULL: each commit is fsynced before append returns, so an appended entry survives a power
@@ -34,13 +35,15 @@ export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
   clock?: () => Date;
   busyTimeoutMs?: number;
+  /** SQLite page cache in MiB (the indexes of a large ledger want it). */
+  cacheMiB?: number;
 }
 
 interface EventRow {
   position: number;
   stream: string;
   revision: number;
-  event_id: string;
+  event_id: Buffer;
   type: string;
   schema_version: number;
   data: string;
@@ -48,25 +51,43 @@ interface EventRow {
   recorded_at: string;
 }
 
+/**
+ * Streams get a small integer id, and event ids are stored as 16 bytes: the two unique indexes
+ * that every append updates stay small, which is most of the embedded ledger's write cost.
+ */
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger_streams (
+  stream_id INTEGER PRIMARY KEY,
+  name      TEXT    NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS ledger_events (
   position       INTEGER PRIMARY KEY,
-  stream         TEXT    NOT NULL,
+  stream_id      INTEGER NOT NULL REFERENCES ledger_streams(stream_id),
   revision       INTEGER NOT NULL,
-  event_id       TEXT    NOT NULL,
+  event_id       BLOB    NOT NULL,
   type           TEXT    NOT NULL,
   schema_version INTEGER NOT NULL,
   data           TEXT    NOT NULL,
   metadata       TEXT    NOT NULL,
   recorded_at    TEXT    NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_events_stream_revision ON ledger_events(stream, revision);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_events_stream_revision ON ledger_events(stream_id, revision);
 CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_events_event_id ON ledger_events(event_id);
 CREATE TRIGGER IF NOT EXISTS ledger_events_append_only_update BEFORE UPDATE ON ledger_events
   BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_events_append_only_delete BEFORE DELETE ON ledger_events
   BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_update BEFORE UPDATE ON ledger_streams
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_delete BEFORE DELETE ON ledger_streams
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
 `;
+
+const SELECT_EVENT = `SELECT e.position, s.name AS stream, e.revision, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at
+  FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
+
+/** A unique-index violation inside the fast path: redo the batch stream by stream. */
+class ConstraintInBatch extends Error {}
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
@@ -74,7 +95,8 @@ export class SqliteEventStore implements EventStore {
   private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
   private readonly clock: () => Date;
   private readonly statements;
-  private readonly appendManyTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
+  private readonly fastTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
+  private readonly carefulTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -82,36 +104,46 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    this.db.exec(SCHEMA);
+    this.db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
+    migrate(this.db, options.file);
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
-      currentRevision: this.db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM ledger_events WHERE stream = ?'),
-      byEventId: this.db.prepare<[string], { stream: string; revision: number; position: number }>('SELECT stream, revision, position FROM ledger_events WHERE event_id = ?'),
-      eventIdAt: this.db.prepare<[string, number], { event_id: string; position: number }>('SELECT event_id, position FROM ledger_events WHERE stream = ? AND revision = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO ledger_events (stream, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      streamHead: this.db.prepare<[string], { stream_id: number; r: number | null }>(
+        'SELECT s.stream_id, (SELECT MAX(revision) FROM ledger_events e WHERE e.stream_id = s.stream_id) AS r FROM ledger_streams s WHERE s.name = ?',
       ),
-      readStream: this.db.prepare<[string, number, number], EventRow>('SELECT * FROM ledger_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?'),
-      readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM ledger_events WHERE position > ? ORDER BY position LIMIT ?'),
+      insertStream: this.db.prepare<[string]>('INSERT INTO ledger_streams (name) VALUES (?)'),
+      byEventId: this.db.prepare<[Buffer], { stream: string; revision: number; position: number }>(
+        'SELECT s.name AS stream, e.revision, e.position FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id WHERE e.event_id = ?',
+      ),
+      eventIdAt: this.db.prepare<[string, number], { event_id: Buffer; position: number }>(
+        'SELECT e.event_id, e.position FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id WHERE s.name = ? AND e.revision = ?',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
+      readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
     };
-    // Each stream in its own savepoint, so an event-id clash found by the unique index on
-    // insert undoes that stream's rows only, not the other streams of the batch.
-    const streamTx = this.db.transaction((a: StreamAppend) => this.appendOne(a));
-    const tx = this.db.transaction((appends: StreamAppend[]) =>
+    // Fast path: the whole batch in one transaction, no savepoints. A unique-index violation
+    // (an event id stored before, not as a retry) aborts it; the careful path then gives each
+    // stream its own savepoint, so that only the clashing stream fails.
+    const fast = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a, true)));
+    const streamTx = this.db.transaction((a: StreamAppend) => this.appendOne(a, false));
+    const careful = this.db.transaction((appends: StreamAppend[]) =>
       appends.map((a): StreamAppendOutcome => {
         try {
           return streamTx(a);
         } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          if (isUniqueViolation(error)) {
             return { stream: a.stream, ok: false, error: new EventIdConflictError(a.stream, a.events.map((e) => e.eventId).join(','), 'clashes with a stored event id') };
           }
           throw error;
         }
       }),
     );
-    this.appendManyTx = (appends) => tx.immediate(appends);
+    this.fastTx = (appends) => fast.immediate(appends);
+    this.carefulTx = (appends) => careful.immediate(appends);
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -121,7 +153,12 @@ export class SqliteEventStore implements EventStore {
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
     let outcomes: StreamAppendOutcome[];
     try {
-      outcomes = this.appendManyTx(appends);
+      try {
+        outcomes = this.fastTx(appends);
+      } catch (error) {
+        if (!(error instanceof ConstraintInBatch)) throw error;
+        outcomes = this.carefulTx(appends);
+      }
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new EventStoreUnavailableError('the ledger database is busy', error);
       throw error;
@@ -131,50 +168,65 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the write transaction, so the revision it reads cannot change under it. */
-  private appendOne({ stream, events, expectedRevision }: StreamAppend): StreamAppendOutcome {
-    const { insert, currentRevision } = this.statements;
+  private appendOne({ stream, events, expectedRevision }: StreamAppend, fast: boolean): StreamAppendOutcome {
+    const { insert, streamHead, insertStream } = this.statements;
+    const ids = events.map((e) => uuidToBytes(e.eventId));
     if (events.length > 0) {
-      const retry = this.asRetry(stream, events);
-      if (retry instanceof Error) return { stream, ok: false, error: retry };
+      const retry = this.asRetry(stream, events, ids[0]);
+      if (retry instanceof EventIdConflictError) return { stream, ok: false, error: retry };
       if (retry) return { stream, ok: true, result: retry };
     }
-    const row = currentRevision.get(stream);
-    const current = row?.r === null || row?.r === undefined ? null : BigInt(row.r);
+    const head = streamHead.get(stream);
+    const current = head?.r === null || head?.r === undefined ? null : BigInt(head.r);
     if (!revisionMatches(expectedRevision, current)) {
       return { stream, ok: false, error: new WrongExpectedRevisionError(stream, expectedRevision, current ?? 'no-stream') };
     }
+    if (events.length === 0) {
+      return { stream, ok: true, result: { nextExpectedRevision: current ?? -1n, position: BigInt(this.statements.head.get()?.p ?? 0), deduplicated: false } };
+    }
+    const streamId = head ? head.stream_id : Number(insertStream.run(stream).lastInsertRowid);
     const recordedAt = this.clock().toISOString();
     let revision = current === null ? 0 : Number(current) + 1;
     let position = 0;
-    for (const e of events) {
-      const info = insert.run(stream, revision, e.eventId, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), recordedAt);
-      position = Number(info.lastInsertRowid);
+    // Events of one command share one metadata object: serialise it once.
+    let lastMetadata: Record<string, unknown> | null = null;
+    let lastMetadataJson = '';
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.metadata !== lastMetadata) {
+        lastMetadata = e.metadata;
+        lastMetadataJson = JSON.stringify(e.metadata);
+      }
+      try {
+        position = Number(insert.run(streamId, revision, ids[i], e.type, e.schemaVersion, JSON.stringify(e.data), lastMetadataJson, recordedAt).lastInsertRowid);
+      } catch (error) {
+        if (fast && isUniqueViolation(error)) throw new ConstraintInBatch();
+        throw error;
+      }
       revision++;
     }
-    if (events.length === 0) position = this.statements.head.get()?.p ?? 0;
     return { stream, ok: true, result: { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position), deduplicated: false } };
   }
 
-  private asRetry(stream: string, events: EventToAppend[]): AppendResult | EventIdConflictError | null {
-    const first = this.statements.byEventId.get(events[0].eventId);
-    if (!first) {
-      // Later ids of the same append are checked by the unique index on insert.
-      return null;
-    }
+  /** A retry is recognised when its events are already stored, in order, on this stream. */
+  private asRetry(stream: string, events: EventToAppend[], firstId: Buffer): AppendResult | EventIdConflictError | null {
+    const first = this.statements.byEventId.get(firstId);
+    if (!first) return null; // later ids of the append are checked by the unique index on insert
     if (first.stream !== stream) return new EventIdConflictError(stream, events[0].eventId, `is already stored on stream ${first.stream}`);
     let position = first.position;
     for (let i = 1; i < events.length; i++) {
       const at = this.statements.eventIdAt.get(stream, first.revision + i);
-      if (!at || at.event_id !== events[i].eventId) return new EventIdConflictError(stream, events[i].eventId, 'does not match the stored retry');
+      if (!at || uuidFromBytes(at.event_id) !== events[i].eventId.toLowerCase()) {
+        return new EventIdConflictError(stream, events[i].eventId, 'does not match the stored retry');
+      }
       position = at.position;
     }
-    const current = this.statements.currentRevision.get(stream)?.r ?? first.revision;
+    const current = this.statements.streamHead.get(stream)?.r ?? first.revision;
     return { nextExpectedRevision: BigInt(current), position: BigInt(position), deduplicated: true };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const rows = this.statements.readStream.all(stream, Number(options.fromRevision ?? 0n), options.maxCount ?? -1);
-    return rows.map(toStoredEvent);
+    return this.statements.readStream.all(stream, Number(options.fromRevision ?? 0n), options.maxCount ?? -1).map(toStoredEvent);
   }
 
   async readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
@@ -195,12 +247,33 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
+/** The file layout this code reads and writes; older layouts are refused, never guessed at. */
+export const LEDGER_SQLITE_SCHEMA_VERSION = 1;
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === LEDGER_SQLITE_SCHEMA_VERSION) return;
+  const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_events'").get() !== undefined;
+  if (version === 0 && !hasTables) {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${LEDGER_SQLITE_SCHEMA_VERSION}`);
+    return;
+  }
+  db.close();
+  throw new Error(`${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
     position: BigInt(row.position),
     stream: row.stream,
     revision: BigInt(row.revision),
-    eventId: row.event_id,
+    eventId: uuidFromBytes(row.event_id),
     type: row.type,
     schemaVersion: row.schema_version,
     data: JSON.parse(row.data) as Record<string, unknown>,

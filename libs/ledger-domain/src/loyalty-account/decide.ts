@@ -9,7 +9,6 @@ import {
   utcMonthOfYear,
   type ExpiryPolicy,
   type ProgramRules,
-  type QualifyingActivity,
   type RuleBook,
   type RulesReference,
 } from '@loyalty/program-rules';
@@ -106,7 +105,7 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
     return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, { expected: rules.currency, got: command.currency });
   }
   const lines = command.lines ?? [];
-  const tier = evaluateTier(qualifyingActivities(state, atMs), rules.tiers, atMs);
+  const tier = evaluateTier(state.qualifying, rules.tiers, atMs);
   const day = utcDay(atMs);
   const { points, breakdown } = computePurchasePoints(rules, {
     amount: command.amount,
@@ -142,17 +141,6 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
     },
   ];
   return { events };
-}
-
-/** Purchases strictly before `beforeMs`, net of refunds: what the tier function qualifies on. */
-export function qualifyingActivities(state: LoyaltyAccountState, beforeMs: number): QualifyingActivity[] {
-  const activities: QualifyingActivity[] = [];
-  for (const p of state.purchases.values()) {
-    if (p.atMs < beforeMs) {
-      activities.push({ atMs: p.atMs, spendMinor: p.amount - p.refundedAmount, points: p.pointsEarned - p.pointsReversed });
-    }
-  }
-  return activities;
 }
 
 function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {

@@ -14,18 +14,21 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       state.sources.add(`enrolment:${event.customerId}`);
       if (event.birthDate) state.birthMonth = Number(event.birthDate.slice(5, 7));
       return state;
-    case 'PurchaseRecorded':
+    case 'PurchaseRecorded': {
       state.sources.add(`purchase:${event.orderId}`);
+      const atMs = parseInstant(event.occurredAt);
       state.purchases.set(event.orderId, {
         orderId: event.orderId,
-        atMs: parseInstant(event.occurredAt),
+        atMs,
         amount: event.amount,
         refundedAmount: 0,
         pointsEarned: 0,
         pointsReversed: 0,
         lotId: '',
+        activity: state.qualifying.add({ atMs, spendMinor: event.amount, points: 0 }),
       });
       return state;
+    }
     case 'PointsEarned': {
       const earnedAtMs = parseInstant(event.earnedAt);
       addLot(state, event.lotId, event.source, event.points, event.deficitSettled, earnedAtMs, event.availableAt, event.expiresAt);
@@ -34,6 +37,7 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
         if (purchase) {
           purchase.pointsEarned = event.points;
           purchase.lotId = event.lotId;
+          purchase.activity.points = event.points;
         }
         const day = utcDay(earnedAtMs);
         state.purchasePointsByDay.set(day, (state.purchasePointsByDay.get(day) ?? 0) + event.points);
@@ -52,6 +56,8 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       if (purchase) {
         purchase.refundedAmount += event.refundAmount;
         purchase.pointsReversed += event.points;
+        purchase.activity.spendMinor -= event.refundAmount;
+        purchase.activity.points -= event.points;
       }
       return state;
     }

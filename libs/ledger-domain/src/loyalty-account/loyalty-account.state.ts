@@ -1,3 +1,4 @@
+import { QualifyingActivityLog, type QualifyingActivity } from '@loyalty/program-rules';
 import type { LotSource, LotMovement } from './ledger-events';
 
 /** A lot: points earned together, spent and expiring together (FIFO by expiry). */
@@ -21,6 +22,8 @@ export interface PurchaseRecord {
   pointsEarned: number;
   pointsReversed: number;
   lotId: string;
+  /** This purchase's entry in the tier qualification log (net of refunds). */
+  activity: QualifyingActivity;
 }
 
 export interface RedemptionRecord {
@@ -45,6 +48,8 @@ export interface LoyaltyAccountState {
   /** Source keys already applied, e.g. "purchase:ORDER-1". */
   sources: Set<string>;
   purchases: Map<string, PurchaseRecord>;
+  /** Purchases in time order, for the tier at purchase time. */
+  qualifying: QualifyingActivityLog;
   redemptions: Map<string, RedemptionRecord>;
   surveysWithBonus: Set<string>;
   /** Purchase points earned per UTC day, for the daily cap. */
@@ -61,6 +66,7 @@ export function initialLoyaltyAccountState(): LoyaltyAccountState {
     deficit: 0,
     sources: new Set(),
     purchases: new Map(),
+    qualifying: new QualifyingActivityLog(),
     redemptions: new Map(),
     surveysWithBonus: new Set(),
     purchasePointsByDay: new Map(),

@@ -8,6 +8,55 @@ export interface QualifyingActivity {
   points: number;
 }
 
+/**
+ * Activities kept in time order, so that a window's total is a binary search and a short
+ * sum, not a scan of the customer's whole history (a frequent buyer has thousands).
+ * Entries are live objects: a refund lowers its purchase's spend in place.
+ */
+export class QualifyingActivityLog {
+  private readonly items: QualifyingActivity[] = [];
+
+  static of(activities: readonly QualifyingActivity[]): QualifyingActivityLog {
+    const log = new QualifyingActivityLog();
+    for (const a of activities) log.add({ ...a });
+    return log;
+  }
+
+  /** Adds in time order (an out-of-order arrival is inserted where it belongs). */
+  add(activity: QualifyingActivity): QualifyingActivity {
+    const items = this.items;
+    if (items.length === 0 || items[items.length - 1].atMs <= activity.atMs) items.push(activity);
+    else items.splice(this.lowerBound(activity.atMs + 1), 0, activity);
+    return activity;
+  }
+
+  /** Sum over activities with fromMs <= atMs < toMs. */
+  total(basis: TierRules['basis'], fromMs: number, toMs: number): number {
+    let total = 0;
+    const items = this.items;
+    for (let i = this.lowerBound(fromMs); i < items.length && items[i].atMs < toMs; i++) {
+      total += basis === 'spend' ? items[i].spendMinor : items[i].points;
+    }
+    return total;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The first index whose atMs >= ms. */
+  private lowerBound(ms: number): number {
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.items[mid].atMs < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
 export type TierBasisOfStatus = 'current-window' | 'previous-period' | 'grace';
 
 export interface TierStatus {
@@ -29,11 +78,12 @@ export interface TierStatus {
  * - Grace: during the first `downgradeGraceDays` of a period, the level held on the last
  *   instant of the previous period is kept too.
  */
-export function evaluateTier(activities: readonly QualifyingActivity[], rules: TierRules, asOfMs: number): TierStatus {
-  return tierAt(activities, rules, asOfMs, true);
+export function evaluateTier(activities: QualifyingActivityLog | readonly QualifyingActivity[], rules: TierRules, asOfMs: number): TierStatus {
+  const log = activities instanceof QualifyingActivityLog ? activities : QualifyingActivityLog.of(activities);
+  return tierAt(log, rules, asOfMs, true);
 }
 
-function tierAt(activities: readonly QualifyingActivity[], rules: TierRules, asOfMs: number, withGrace: boolean): TierStatus {
+function tierAt(activities: QualifyingActivityLog, rules: TierRules, asOfMs: number, withGrace: boolean): TierStatus {
   const periodStart = rules.window.kind === 'calendar-year' ? startOfYear(asOfMs) : startOfMonth(asOfMs);
   const currentTotal = qualifyingTotal(activities, rules, windowStart(rules, asOfMs), asOfMs);
   const current = levelFor(rules, currentTotal);
@@ -79,13 +129,8 @@ function windowStart(rules: TierRules, endMs: number, wholePeriodEndingAt = fals
   return addMonths(end, -rules.window.months);
 }
 
-function qualifyingTotal(activities: readonly QualifyingActivity[], rules: TierRules, fromMs: number, toMs: number): number {
-  let total = 0;
-  const bySpend = rules.basis === 'spend';
-  for (const a of activities) {
-    if (a.atMs >= fromMs && a.atMs < toMs) total += bySpend ? a.spendMinor : a.points;
-  }
-  return total;
+function qualifyingTotal(activities: QualifyingActivityLog, rules: TierRules, fromMs: number, toMs: number): number {
+  return activities.total(rules.basis, fromMs, toMs);
 }
 
 /** The highest level whose threshold the total reaches. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { evaluateTier, formatInstant, type RuleBook } from '@loyalty/program-rules';
-import { pointsPosition, qualifyingActivities, type LoyaltyAccountState } from '@loyalty/ledger-domain';
+import { pointsPosition, type LoyaltyAccountState } from '@loyalty/ledger-domain';
 
 const DAY = 86_400_000;
 
@@ -49,7 +49,7 @@ export class AccountView {
 export function toAccountView(customerId: string, state: LoyaltyAccountState, revision: bigint, ruleBook: RuleBook, asOfMs: number): AccountView {
   const position = pointsPosition(state, asOfMs);
   const rules = ruleBook.inForceAt(asOfMs).rules;
-  const tier = evaluateTier(qualifyingActivities(state, asOfMs), rules.tiers, asOfMs);
+  const tier = evaluateTier(state.qualifying, rules.tiers, asOfMs);
   const expiring = (days: number) =>
     state.lots.filter((l) => l.remaining > 0 && l.expiresAtMs > asOfMs && l.expiresAtMs <= asOfMs + days * DAY).reduce((sum, l) => sum + l.remaining, 0);
   return {
