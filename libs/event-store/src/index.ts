@@ -3,3 +3,4 @@ export * from './subscription/polling-subscription';
 export * from './in-memory/in-memory-event-store';
 export * from './sqlite/sqlite-event-store';
 export * from './subscription/live-feed';
+export * from './port/retry-detection';

@@ -6,3 +6,4 @@ export * from './rule-book/rules-hash';
 export * from './tiers/evaluate-tier';
 export * from './time/utc-calendar';
 export * from './defaults/default-rules';
+export * from './tiers/qualifying-activity-log';

@@ -1,5 +1,5 @@
+import { detectRetry } from '../port/retry-detection';
 import {
-  EventIdConflictError,
   revisionMatches,
   WrongExpectedRevisionError,
   type AppendResult,
@@ -20,7 +20,6 @@ import { appendOneOf, LiveFeed } from '../subscription/live-feed';
 export class InMemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
-  private readonly byEventId = new Map<string, StoredEvent>();
   private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
 
   constructor(private readonly clock: () => Date = () => new Date()) {
@@ -39,9 +38,8 @@ export class InMemoryEventStore implements EventStore {
   private appendOne({ stream, events, expectedRevision }: StreamAppend): StreamAppendOutcome {
     const existing = this.streams.get(stream);
     const current = existing && existing.length > 0 ? BigInt(existing.length - 1) : null;
-    if (events.length > 0) {
-      const retry = this.asRetry(stream, events);
-      if (retry instanceof Error) return { stream, ok: false, error: retry };
+    if (!revisionMatches(expectedRevision, current) || expectedRevision === 'any') {
+      const retry = detectRetry({ current, at: (r) => existing?.[Number(r)] && { eventId: existing[Number(r)].eventId.toLowerCase(), position: existing[Number(r)].position } }, events, expectedRevision);
       if (retry) return { stream, ok: true, result: retry };
     }
     if (!revisionMatches(expectedRevision, current)) {
@@ -59,7 +57,6 @@ export class InMemoryEventStore implements EventStore {
       };
       target.push(stored);
       this.all.push(stored);
-      this.byEventId.set(e.eventId, stored);
     }
     this.streams.set(stream, target);
     const last = target[target.length - 1];
@@ -68,24 +65,6 @@ export class InMemoryEventStore implements EventStore {
       ok: true,
       result: { nextExpectedRevision: last ? last.revision : -1n, position: last ? last.position : BigInt(this.all.length), deduplicated: false },
     };
-  }
-
-  /** A retry is recognised when its events are already stored, in order, on this stream. */
-  private asRetry(stream: string, events: EventToAppend[]): AppendResult | EventIdConflictError | null {
-    const first = this.byEventId.get(events[0].eventId);
-    if (!first) {
-      const clash = events.find((e) => this.byEventId.has(e.eventId));
-      return clash ? new EventIdConflictError(stream, clash.eventId, 'is already stored, but the append is not a retry') : null;
-    }
-    if (first.stream !== stream) return new EventIdConflictError(stream, first.eventId, `is already stored on stream ${first.stream}`);
-    const stored = this.streams.get(stream) ?? [];
-    let last = first;
-    for (let i = 0; i < events.length; i++) {
-      const s = stored[Number(first.revision) + i];
-      if (!s || s.eventId !== events[i].eventId) return new EventIdConflictError(stream, events[i].eventId, 'does not match the stored retry');
-      last = s;
-    }
-    return { nextExpectedRevision: BigInt(stored.length - 1), position: last.position, deduplicated: true };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

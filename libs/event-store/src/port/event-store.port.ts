@@ -8,7 +8,12 @@
 export type ExpectedRevision = 'no-stream' | 'any' | bigint;
 
 export interface EventToAppend {
-  /** Deterministic (derived from the source id) so that a retried append is recognised. */
+  /**
+   * A UUID, deterministic (derived from the source id) so that a retried append is recognised:
+   * an append whose events already stand, same ids in the same order, where its expected
+   * revision puts them (for 'any': at the stream's end) is reported as deduplicated and writes
+   * nothing. As in EventStoreDB, ids are not checked for uniqueness across streams.
+   */
   eventId: string;
   /** Stable stored type name from the event registry. */
   type: string;
@@ -41,7 +46,7 @@ export interface StreamAppend {
 
 export type StreamAppendOutcome =
   | { stream: string; ok: true; result: AppendResult }
-  | { stream: string; ok: false; error: WrongExpectedRevisionError | EventIdConflictError };
+  | { stream: string; ok: false; error: WrongExpectedRevisionError };
 
 export interface ReadStreamOptions {
   fromRevision?: bigint;
@@ -90,15 +95,6 @@ export class WrongExpectedRevisionError extends Error {
   constructor(readonly stream: string, readonly expected: ExpectedRevision, readonly actual: bigint | 'no-stream') {
     super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
     this.name = 'WrongExpectedRevisionError';
-  }
-}
-
-/** An event id already stored elsewhere than a retry of this very append would put it. */
-export class EventIdConflictError extends Error {
-  readonly code = 'EVENT_STORE.EVENT_ID_CONFLICT';
-  constructor(readonly stream: string, readonly eventId: string, detail: string) {
-    super(`stream ${stream}: event id ${eventId} ${detail}`);
-    this.name = 'EventIdConflictError';
   }
 }
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { detectRetry } from '../port/retry-detection';
 import {
-  EventIdConflictError,
   EventStoreUnavailableError,
   revisionMatches,
   WrongExpectedRevisionError,
@@ -52,8 +52,9 @@ interface EventRow {
 }
 
 /**
- * Streams get a small integer id, and event ids are stored as 16 bytes: the two unique indexes
- * that every append updates stay small, which is most of the embedded ledger's write cost.
+ * Streams get a small integer id and event ids are stored as 16 bytes. The only index an
+ * append updates besides the position is (stream, revision): it enforces optimistic
+ * concurrency, and finds retries (the events at the expected revision, compared by id).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_streams (
@@ -72,7 +73,6 @@ CREATE TABLE IF NOT EXISTS ledger_events (
   recorded_at    TEXT    NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_events_stream_revision ON ledger_events(stream_id, revision);
-CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_events_event_id ON ledger_events(event_id);
 CREATE TRIGGER IF NOT EXISTS ledger_events_append_only_update BEFORE UPDATE ON ledger_events
   BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_events_append_only_delete BEFORE DELETE ON ledger_events
@@ -86,17 +86,13 @@ CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_delete BEFORE DELETE ON 
 const SELECT_EVENT = `SELECT e.position, s.name AS stream, e.revision, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at
   FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
 
-/** A unique-index violation inside the fast path: redo the batch stream by stream. */
-class ConstraintInBatch extends Error {}
-
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
   readonly db: Database.Database;
   private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
   private readonly clock: () => Date;
   private readonly statements;
-  private readonly fastTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
-  private readonly carefulTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
+  private readonly appendManyTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -112,12 +108,7 @@ export class SqliteEventStore implements EventStore {
         'SELECT s.stream_id, (SELECT MAX(revision) FROM ledger_events e WHERE e.stream_id = s.stream_id) AS r FROM ledger_streams s WHERE s.name = ?',
       ),
       insertStream: this.db.prepare<[string]>('INSERT INTO ledger_streams (name) VALUES (?)'),
-      byEventId: this.db.prepare<[Buffer], { stream: string; revision: number; position: number }>(
-        'SELECT s.name AS stream, e.revision, e.position FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id WHERE e.event_id = ?',
-      ),
-      eventIdAt: this.db.prepare<[string, number], { event_id: Buffer; position: number }>(
-        'SELECT e.event_id, e.position FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id WHERE s.name = ? AND e.revision = ?',
-      ),
+      eventAt: this.db.prepare<[number, number], { event_id: Buffer; position: number }>('SELECT event_id, position FROM ledger_events WHERE stream_id = ? AND revision = ?'),
       insert: this.db.prepare(
         'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -125,25 +116,8 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
     };
-    // Fast path: the whole batch in one transaction, no savepoints. A unique-index violation
-    // (an event id stored before, not as a retry) aborts it; the careful path then gives each
-    // stream its own savepoint, so that only the clashing stream fails.
-    const fast = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a, true)));
-    const streamTx = this.db.transaction((a: StreamAppend) => this.appendOne(a, false));
-    const careful = this.db.transaction((appends: StreamAppend[]) =>
-      appends.map((a): StreamAppendOutcome => {
-        try {
-          return streamTx(a);
-        } catch (error) {
-          if (isUniqueViolation(error)) {
-            return { stream: a.stream, ok: false, error: new EventIdConflictError(a.stream, a.events.map((e) => e.eventId).join(','), 'clashes with a stored event id') };
-          }
-          throw error;
-        }
-      }),
-    );
-    this.fastTx = (appends) => fast.immediate(appends);
-    this.carefulTx = (appends) => careful.immediate(appends);
+    const tx = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a)));
+    this.appendManyTx = (appends) => tx.immediate(appends);
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -153,12 +127,7 @@ export class SqliteEventStore implements EventStore {
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
     let outcomes: StreamAppendOutcome[];
     try {
-      try {
-        outcomes = this.fastTx(appends);
-      } catch (error) {
-        if (!(error instanceof ConstraintInBatch)) throw error;
-        outcomes = this.carefulTx(appends);
-      }
+      outcomes = this.appendManyTx(appends);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new EventStoreUnavailableError('the ledger database is busy', error);
       throw error;
@@ -167,17 +136,16 @@ export class SqliteEventStore implements EventStore {
     return outcomes;
   }
 
-  /** Runs inside the write transaction, so the revision it reads cannot change under it. */
-  private appendOne({ stream, events, expectedRevision }: StreamAppend, fast: boolean): StreamAppendOutcome {
-    const { insert, streamHead, insertStream } = this.statements;
-    const ids = events.map((e) => uuidToBytes(e.eventId));
-    if (events.length > 0) {
-      const retry = this.asRetry(stream, events, ids[0]);
-      if (retry instanceof EventIdConflictError) return { stream, ok: false, error: retry };
-      if (retry) return { stream, ok: true, result: retry };
-    }
+  /** Runs inside the write transaction (SQLite has one writer), so the head cannot move under it. */
+  private appendOne({ stream, events, expectedRevision }: StreamAppend): StreamAppendOutcome {
+    const { insert, streamHead, insertStream, eventAt } = this.statements;
     const head = streamHead.get(stream);
     const current = head?.r === null || head?.r === undefined ? null : BigInt(head.r);
+    if (!revisionMatches(expectedRevision, current) || expectedRevision === 'any') {
+      const probe = { current, at: (r: bigint) => mapEventAt(eventAt.get(head?.stream_id ?? -1, Number(r))) };
+      const retry = detectRetry(probe, events, expectedRevision);
+      if (retry) return { stream, ok: true, result: retry };
+    }
     if (!revisionMatches(expectedRevision, current)) {
       return { stream, ok: false, error: new WrongExpectedRevisionError(stream, expectedRevision, current ?? 'no-stream') };
     }
@@ -191,38 +159,15 @@ export class SqliteEventStore implements EventStore {
     // Events of one command share one metadata object: serialise it once.
     let lastMetadata: Record<string, unknown> | null = null;
     let lastMetadataJson = '';
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
+    for (const e of events) {
       if (e.metadata !== lastMetadata) {
         lastMetadata = e.metadata;
         lastMetadataJson = JSON.stringify(e.metadata);
       }
-      try {
-        position = Number(insert.run(streamId, revision, ids[i], e.type, e.schemaVersion, JSON.stringify(e.data), lastMetadataJson, recordedAt).lastInsertRowid);
-      } catch (error) {
-        if (fast && isUniqueViolation(error)) throw new ConstraintInBatch();
-        throw error;
-      }
+      position = Number(insert.run(streamId, revision, uuidToBytes(e.eventId), e.type, e.schemaVersion, JSON.stringify(e.data), lastMetadataJson, recordedAt).lastInsertRowid);
       revision++;
     }
     return { stream, ok: true, result: { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position), deduplicated: false } };
-  }
-
-  /** A retry is recognised when its events are already stored, in order, on this stream. */
-  private asRetry(stream: string, events: EventToAppend[], firstId: Buffer): AppendResult | EventIdConflictError | null {
-    const first = this.statements.byEventId.get(firstId);
-    if (!first) return null; // later ids of the append are checked by the unique index on insert
-    if (first.stream !== stream) return new EventIdConflictError(stream, events[0].eventId, `is already stored on stream ${first.stream}`);
-    let position = first.position;
-    for (let i = 1; i < events.length; i++) {
-      const at = this.statements.eventIdAt.get(stream, first.revision + i);
-      if (!at || uuidFromBytes(at.event_id) !== events[i].eventId.toLowerCase()) {
-        return new EventIdConflictError(stream, events[i].eventId, 'does not match the stored retry');
-      }
-      position = at.position;
-    }
-    const current = this.statements.streamHead.get(stream)?.r ?? first.revision;
-    return { nextExpectedRevision: BigInt(current), position: BigInt(position), deduplicated: true };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -263,9 +208,8 @@ function migrate(db: Database.Database, file: string): void {
   throw new Error(`${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`);
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+function mapEventAt(row: { event_id: Buffer; position: number } | undefined): { eventId: string; position: bigint } | undefined {
+  return row && { eventId: uuidFromBytes(row.event_id), position: BigInt(row.position) };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -81,7 +81,7 @@ export function computePurchasePoints(rules: ProgramRules, input: PurchaseEarnin
       steps,
       uncappedPoints,
       caps,
-      tier: { name: input.tier.level.name, reason: input.tier.reason },
+      tier: { name: input.tier.level.name, basis: input.tier.basis, qualifyingTotal: input.tier.qualifyingTotal },
     },
   };
 }

@@ -5,7 +5,7 @@ import {
   formatInstant,
   startOfMonth,
   startOfYear,
-  utcDay,
+  utcDayNumber,
   utcMonthOfYear,
   type ExpiryPolicy,
   type ProgramRules,
@@ -106,7 +106,7 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
   }
   const lines = command.lines ?? [];
   const tier = evaluateTier(state.qualifying, rules.tiers, atMs);
-  const day = utcDay(atMs);
+  const day = utcDayNumber(atMs);
   const { points, breakdown } = computePurchasePoints(rules, {
     amount: command.amount,
     lines,

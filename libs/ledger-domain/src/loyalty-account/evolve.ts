@@ -1,4 +1,4 @@
-import { parseInstant, utcDay } from '@loyalty/program-rules';
+import { parseInstant, utcDayNumber } from '@loyalty/program-rules';
 import type { LedgerEvent, LotMovement, LotSource } from './ledger-events';
 import { initialLoyaltyAccountState, type Lot, type LoyaltyAccountState } from './loyalty-account.state';
 import { assertNever } from './source-keys';
@@ -37,9 +37,9 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
         if (purchase) {
           purchase.pointsEarned = event.points;
           purchase.lotId = event.lotId;
-          purchase.activity.points = event.points;
+          state.qualifying.adjust(purchase.activity, 0, event.points - purchase.activity.points);
         }
-        const day = utcDay(earnedAtMs);
+        const day = utcDayNumber(earnedAtMs);
         state.purchasePointsByDay.set(day, (state.purchasePointsByDay.get(day) ?? 0) + event.points);
       }
       return state;
@@ -56,8 +56,7 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       if (purchase) {
         purchase.refundedAmount += event.refundAmount;
         purchase.pointsReversed += event.points;
-        purchase.activity.spendMinor -= event.refundAmount;
-        purchase.activity.points -= event.points;
+        state.qualifying.adjust(purchase.activity, -event.refundAmount, -event.points);
       }
       return state;
     }

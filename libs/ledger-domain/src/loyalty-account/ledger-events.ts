@@ -33,7 +33,8 @@ export interface EarningBreakdown {
   /** base + every step, before caps. */
   uncappedPoints: number;
   caps: { kind: 'per-purchase' | 'per-day'; limit: number; pointsRemoved: number }[];
-  tier: { name: string; reason: string };
+  /** The tier at purchase time, and why: which window qualified it, with what total. */
+  tier: { name: string; basis: 'current-window' | 'previous-period' | 'grace'; qualifyingTotal: number };
 }
 
 export interface AccountOpened {

@@ -52,8 +52,8 @@ export interface LoyaltyAccountState {
   qualifying: QualifyingActivityLog;
   redemptions: Map<string, RedemptionRecord>;
   surveysWithBonus: Set<string>;
-  /** Purchase points earned per UTC day, for the daily cap. */
-  purchasePointsByDay: Map<string, number>;
+  /** Purchase points earned per UTC day (day number), for the daily cap. */
+  purchasePointsByDay: Map<number, number>;
 }
 
 export function initialLoyaltyAccountState(): LoyaltyAccountState {

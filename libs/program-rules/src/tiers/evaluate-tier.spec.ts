@@ -1,5 +1,6 @@
 import type { TierRules } from '../program-rules.types';
-import { evaluateTier, type QualifyingActivity } from './evaluate-tier';
+import { describeTierStatus, evaluateTier } from './evaluate-tier';
+import type { QualifyingActivity } from './qualifying-activity-log';
 
 const levels = [
   { name: 'regular', threshold: 0, earnMultiplierPercent: 100 },
@@ -16,20 +17,24 @@ describe('evaluateTier', () => {
     expect(tierAt(history, rolling, '2026-02-10T00:00:00Z').level.name).toBe('regular');
     const status = tierAt(history, rolling, '2026-02-10T00:00:00.001Z');
     expect(status).toMatchObject({ level: { name: 'silver' }, basis: 'current-window', qualifyingTotal: 100_000 });
-    expect(status.reason).toContain('100000 qualifying spend in the rolling 12 months');
+    expect(describeTierStatus(status, rolling)).toBe('silver: 100000 qualifying spend in the rolling 12 months to 2026-02-10T00:00:00.001Z (threshold 100000)');
   });
 
   it('downgrades only at the end of the period in which the window total fell', () => {
     const history = [spend('2025-03-15T00:00:00Z', 150_000)];
     // The purchase leaves the rolling window on 2026-03-15, but silver is held until the month ends.
-    expect(tierAt(history, rolling, '2026-03-20T00:00:00Z')).toMatchObject({ level: { name: 'silver' }, basis: 'previous-period' });
+    const held = tierAt(history, rolling, '2026-03-20T00:00:00Z');
+    expect(held).toMatchObject({ level: { name: 'silver' }, basis: 'previous-period', qualifyingTotal: 0 });
+    expect(describeTierStatus(held, rolling)).toBe('silver: held until the period end after 150000 qualifying spend in the period ending 2026-03-01T00:00:00.000Z');
     expect(tierAt(history, rolling, '2026-04-01T00:00:00Z').level.name).toBe('regular');
   });
 
   it('keeps the old tier during the grace days after the period end', () => {
     const history = [spend('2025-03-15T00:00:00Z', 150_000)];
     const withGrace = { ...rolling, downgradeGraceDays: 10 };
-    expect(tierAt(history, withGrace, '2026-04-10T23:59:59.999Z')).toMatchObject({ level: { name: 'silver' }, basis: 'grace' });
+    const graced = tierAt(history, withGrace, '2026-04-10T23:59:59.999Z');
+    expect(graced).toMatchObject({ level: { name: 'silver' }, basis: 'grace' });
+    expect(describeTierStatus(graced, withGrace)).toBe('silver: kept in the 10-day grace period after 2026-04-01T00:00:00.000Z');
     expect(tierAt(history, withGrace, '2026-04-11T00:00:00Z').level.name).toBe('regular');
   });
 

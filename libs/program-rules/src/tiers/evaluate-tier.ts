@@ -1,61 +1,6 @@
 import type { TierLevel, TierRules } from '../program-rules.types';
+import { QualifyingActivityLog, type QualifyingActivity } from './qualifying-activity-log';
 import { addDays, addMonths, formatInstant, startOfMonth, startOfYear } from '../time/utc-calendar';
-
-/** One thing that counts towards a tier: a purchase's net spend and the points it earned. */
-export interface QualifyingActivity {
-  atMs: number;
-  spendMinor: number;
-  points: number;
-}
-
-/**
- * Activities kept in time order, so that a window's total is a binary search and a short
- * sum, not a scan of the customer's whole history (a frequent buyer has thousands).
- * Entries are live objects: a refund lowers its purchase's spend in place.
- */
-export class QualifyingActivityLog {
-  private readonly items: QualifyingActivity[] = [];
-
-  static of(activities: readonly QualifyingActivity[]): QualifyingActivityLog {
-    const log = new QualifyingActivityLog();
-    for (const a of activities) log.add({ ...a });
-    return log;
-  }
-
-  /** Adds in time order (an out-of-order arrival is inserted where it belongs). */
-  add(activity: QualifyingActivity): QualifyingActivity {
-    const items = this.items;
-    if (items.length === 0 || items[items.length - 1].atMs <= activity.atMs) items.push(activity);
-    else items.splice(this.lowerBound(activity.atMs + 1), 0, activity);
-    return activity;
-  }
-
-  /** Sum over activities with fromMs <= atMs < toMs. */
-  total(basis: TierRules['basis'], fromMs: number, toMs: number): number {
-    let total = 0;
-    const items = this.items;
-    for (let i = this.lowerBound(fromMs); i < items.length && items[i].atMs < toMs; i++) {
-      total += basis === 'spend' ? items[i].spendMinor : items[i].points;
-    }
-    return total;
-  }
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  /** The first index whose atMs >= ms. */
-  private lowerBound(ms: number): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.items[mid].atMs < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-}
 
 export type TierBasisOfStatus = 'current-window' | 'previous-period' | 'grace';
 
@@ -64,7 +9,9 @@ export interface TierStatus {
   /** The qualifying total in the window that ends at as-of. */
   qualifyingTotal: number;
   basis: TierBasisOfStatus;
-  reason: string;
+  /** For previous-period and grace: the total that earned the kept level, and when that period ended. */
+  keptFrom?: { periodEndMs: number; qualifyingTotal: number };
+  asOfMs: number;
 }
 
 /**
@@ -87,22 +34,12 @@ function tierAt(activities: QualifyingActivityLog, rules: TierRules, asOfMs: num
   const periodStart = rules.window.kind === 'calendar-year' ? startOfYear(asOfMs) : startOfMonth(asOfMs);
   const currentTotal = qualifyingTotal(activities, rules, windowStart(rules, asOfMs), asOfMs);
   const current = levelFor(rules, currentTotal);
-  let status: TierStatus = {
-    level: current,
-    qualifyingTotal: currentTotal,
-    basis: 'current-window',
-    reason: `${current.name}: ${currentTotal} qualifying ${rules.basis} in ${describeWindow(rules)} to ${formatInstant(asOfMs)} (threshold ${current.threshold})`,
-  };
+  let status: TierStatus = { level: current, qualifyingTotal: currentTotal, basis: 'current-window', asOfMs };
 
   const previousTotal = qualifyingTotal(activities, rules, windowStart(rules, periodStart - 1, true), periodStart);
   const held = levelFor(rules, previousTotal);
   if (held.threshold > status.level.threshold) {
-    status = {
-      level: held,
-      qualifyingTotal: currentTotal,
-      basis: 'previous-period',
-      reason: `${held.name}: held until the period end after ${previousTotal} qualifying ${rules.basis} in the period ending ${formatInstant(periodStart)}`,
-    };
+    status = { level: held, qualifyingTotal: currentTotal, basis: 'previous-period', keptFrom: { periodEndMs: periodStart, qualifyingTotal: previousTotal }, asOfMs };
   }
 
   if (withGrace && rules.downgradeGraceDays > 0 && asOfMs < addDays(periodStart, rules.downgradeGraceDays)) {
@@ -112,7 +49,8 @@ function tierAt(activities: QualifyingActivityLog, rules: TierRules, asOfMs: num
         level: endOfPrevious.level,
         qualifyingTotal: currentTotal,
         basis: 'grace',
-        reason: `${endOfPrevious.level.name}: kept in the ${rules.downgradeGraceDays}-day grace period after ${formatInstant(periodStart)}`,
+        keptFrom: { periodEndMs: periodStart, qualifyingTotal: endOfPrevious.keptFrom?.qualifyingTotal ?? endOfPrevious.qualifyingTotal },
+        asOfMs,
       };
     }
   }
@@ -142,6 +80,21 @@ export function levelFor(rules: TierRules, total: number): TierLevel {
   return chosen;
 }
 
+/** The status in words, for people (built on demand: the ledger stores the structured status). */
+export function describeTierStatus(status: TierStatus, rules: TierRules): string {
+  const { level } = status;
+  switch (status.basis) {
+    case 'current-window':
+      return `${level.name}: ${status.qualifyingTotal} qualifying ${rules.basis} in ${describeWindow(rules)} to ${formatInstant(status.asOfMs)} (threshold ${level.threshold})`;
+    case 'previous-period':
+      return `${level.name}: held until the period end after ${status.keptFrom?.qualifyingTotal} qualifying ${rules.basis} in the period ending ${formatInstant(status.keptFrom?.periodEndMs ?? status.asOfMs)}`;
+    case 'grace':
+      return `${level.name}: kept in the ${rules.downgradeGraceDays}-day grace period after ${formatInstant(status.keptFrom?.periodEndMs ?? status.asOfMs)}`;
+  }
+}
+
 function describeWindow(rules: TierRules): string {
   return rules.window.kind === 'calendar-year' ? 'the calendar year' : `the rolling ${rules.window.months} months`;
 }
+
+

@@ -16,33 +16,64 @@ export function addDays(ms: number, days: number): number {
   return ms + days * MS_PER_DAY;
 }
 
+// Civil-date arithmetic on day numbers (Howard Hinnant's algorithms): no Date objects on the
+// hot path of a replay, and exact for the proleptic Gregorian calendar.
+
+/** { year, month 1-12, day 1-31 } of a day number (days since 1970-01-01). */
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** The day number of a civil date. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /** Adds calendar months; a day past the target month's end is clamped (Jan 31 + 1 month = Feb 28/29). */
 export function addMonths(ms: number, months: number): number {
-  const d = new Date(ms);
-  const year = d.getUTCFullYear();
-  const month = d.getUTCMonth() + months;
-  const targetYear = year + Math.floor(month / 12);
-  const targetMonth = ((month % 12) + 12) % 12;
-  const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
-  const day = Math.min(d.getUTCDate(), lastDay);
-  return Date.UTC(targetYear, targetMonth, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  const days = Math.floor(ms / MS_PER_DAY);
+  const timeOfDay = ms - days * MS_PER_DAY;
+  const { year, month, day } = civilFromDays(days);
+  const index = month - 1 + months;
+  const targetYear = year + Math.floor(index / 12);
+  const targetMonth = (((index % 12) + 12) % 12) + 1;
+  const targetDay = Math.min(day, daysInMonth(targetYear, targetMonth));
+  return daysFromCivil(targetYear, targetMonth, targetDay) * MS_PER_DAY + timeOfDay;
 }
 
 export function startOfMonth(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const { year, month } = civilFromDays(Math.floor(ms / MS_PER_DAY));
+  return daysFromCivil(year, month, 1) * MS_PER_DAY;
 }
 
 export function startOfYear(ms: number): number {
-  return Date.UTC(new Date(ms).getUTCFullYear(), 0, 1);
+  return daysFromCivil(civilFromDays(Math.floor(ms / MS_PER_DAY)).year, 1, 1) * MS_PER_DAY;
 }
 
-/** "2026-11-22" for the UTC day of the instant. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+/** The UTC day of the instant as a day number (days since 1970-01-01). */
+export function utcDayNumber(ms: number): number {
+  return Math.floor(ms / MS_PER_DAY);
 }
 
 /** 1..12 */
 export function utcMonthOfYear(ms: number): number {
-  return new Date(ms).getUTCMonth() + 1;
+  return civilFromDays(Math.floor(ms / MS_PER_DAY)).month;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { evaluateTier, formatInstant, type RuleBook } from '@loyalty/program-rules';
+import { describeTierStatus, evaluateTier, formatInstant, type RuleBook } from '@loyalty/program-rules';
 import { pointsPosition, type LoyaltyAccountState } from '@loyalty/ledger-domain';
 
 const DAY = 86_400_000;
@@ -65,7 +65,7 @@ export function toAccountView(customerId: string, state: LoyaltyAccountState, re
       nextExpiry: position.nextExpiry ? { at: formatInstant(position.nextExpiry.at), points: position.nextExpiry.points } : null,
       expiringWithinDays: { '30': expiring(30), '60': expiring(60), '90': expiring(90) },
     },
-    tier: { name: tier.level.name, earnMultiplierPercent: tier.level.earnMultiplierPercent, reason: tier.reason },
+    tier: { name: tier.level.name, earnMultiplierPercent: tier.level.earnMultiplierPercent, reason: describeTierStatus(tier, rules.tiers) },
     lots: state.lots
       .filter((l) => l.remaining > 0)
       .map((l) => ({
