@@ -1,10 +1,22 @@
-// Brings up what the tests need that is not a library: today nothing beyond a clean temp root.
+// Brings up what the tests need: a clean temp root, and a real Kafka broker (infra/kafka/kafka.sh,
+// idempotent: reused if it already runs). Tests never mock Kafka.
 const fs = require('node:fs');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const root = path.join(__dirname, '..', '..');
 
 module.exports = async () => {
-  const tmp = path.join(__dirname, '..', '..', 'dist', 'test-tmp');
+  const tmp = path.join(root, 'dist', 'test-tmp');
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   process.env.LOYALTY_TEST_TMP = tmp;
+
+  const kafka = path.join(root, 'infra', 'kafka', 'kafka.sh');
+  const wasRunning = spawnSync(kafka, ['status'], { encoding: 'utf8' }).status === 0;
+  const started = spawnSync(kafka, ['start'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (started.status !== 0) throw new Error('could not start the Kafka broker (infra/kafka/kafka.sh start); see the lines above');
+  process.env.KAFKA_TEST_BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+  // Stop it afterwards only if this run started it.
+  globalThis.__LOYALTY_STARTED_KAFKA__ = !wasRunning;
 };

@@ -1,23 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-
-/** An instant with an explicit offset (Z or ±hh:mm): a time without one is ambiguous. */
-export const UTC_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+import { ID_MESSAGE, ID_PATTERN, UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
 
 export const IsInstant = (description: string, example = '2026-11-22T09:30:00Z') =>
   applyDecorators(
     ApiProperty({ description: `${description} (ISO-8601 with Z or an offset)`, example }),
     IsString(),
-    Matches(UTC_INSTANT, { message: '$property must be an ISO-8601 instant with Z or an offset, e.g. 2026-11-22T09:30:00Z' }),
+    Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }),
   );
 
 export const IsIdentifier = (description: string, example: string) =>
   applyDecorators(
     ApiProperty({ description, example, pattern: ID_PATTERN.source }),
     IsString(),
-    Matches(ID_PATTERN, { message: '$property must be 1-128 letters, digits or . _ : @ - (starting with a letter or digit)' }),
+    Matches(ID_PATTERN, { message: ID_MESSAGE }),
   );
 
 export const IsMinorUnits = (description: string) =>

@@ -1,0 +1,68 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { ID_PATTERN, UTC_INSTANT } from './field-formats';
+import { MESSAGE_CATALOG, type MessageEnvelope, type MessageType } from './message-catalog';
+
+/** Why a message could not be read: stable codes, carried in the dead letter's headers. */
+export type DecodeFailureReason = 'INVALID_JSON' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION' | 'WRONG_TOPIC' | 'KEY_MISMATCH';
+
+export type DecodeResult =
+  | { ok: true; envelope: MessageEnvelope }
+  | { ok: false; reason: DecodeFailureReason; detail: string; messageId?: string };
+
+/**
+ * Reads a message value into a validated envelope, or says exactly why not. Checks the
+ * envelope, then the payload class of its (type, version), then that the topic is the
+ * type's and the key is the payload's customer (per-customer order depends on it).
+ */
+export function decodeMessage(value: Buffer | string | null, context: { topic?: string; key?: string | null } = {}): DecodeResult {
+  if (value === null) return { ok: false, reason: 'INVALID_JSON', detail: 'the message has no value (a tombstone)' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: 'INVALID_JSON', detail: (error as Error).message };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'INVALID_ENVELOPE', detail: 'the value must be a JSON object' };
+  const e = parsed as Record<string, unknown>;
+  const messageId = typeof e.messageId === 'string' ? e.messageId : undefined;
+  const problems: string[] = [];
+  if (typeof e.type !== 'string') problems.push('type must be a string');
+  if (!Number.isInteger(e.schemaVersion) || (e.schemaVersion as number) < 1) problems.push('schemaVersion must be a positive integer');
+  if (typeof e.messageId !== 'string' || !ID_PATTERN.test(e.messageId)) problems.push('messageId must be an id of 1-128 letters, digits or . _ : @ -');
+  if (typeof e.occurredAt !== 'string' || !UTC_INSTANT.test(e.occurredAt)) problems.push('occurredAt must be an ISO-8601 instant with an offset');
+  if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128) problems.push('producer must be a non-empty string');
+  if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) problems.push('payload must be an object');
+  const unknown = Object.keys(e).filter((k) => !['type', 'schemaVersion', 'messageId', 'occurredAt', 'producer', 'payload'].includes(k));
+  if (unknown.length > 0) problems.push(`unknown envelope fields: ${unknown.join(', ')}`);
+  if (problems.length > 0) return { ok: false, reason: 'INVALID_ENVELOPE', detail: problems.join('; '), messageId };
+
+  const type = e.type as string;
+  if (!(type in MESSAGE_CATALOG)) return { ok: false, reason: 'UNKNOWN_TYPE', detail: `unknown message type ${JSON.stringify(type)}`, messageId };
+  const entry = MESSAGE_CATALOG[type as MessageType];
+  const payloadClass = (entry.versions as Record<number, new () => object>)[e.schemaVersion as number];
+  if (!payloadClass) {
+    return { ok: false, reason: 'UNSUPPORTED_VERSION', detail: `${type} v${e.schemaVersion} is not supported (supported: ${Object.keys(entry.versions).join(', ')})`, messageId };
+  }
+  const payload = plainToInstance(payloadClass, e.payload);
+  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  if (errors.length > 0) return { ok: false, reason: 'SCHEMA_VIOLATION', detail: describe(errors), messageId };
+  if (context.topic !== undefined && context.topic !== entry.topic) {
+    return { ok: false, reason: 'WRONG_TOPIC', detail: `${type} belongs on ${entry.topic}, not ${context.topic}`, messageId };
+  }
+  const customerId = (payload as { customerId: string }).customerId;
+  if (context.key !== undefined && context.key !== customerId) {
+    return { ok: false, reason: 'KEY_MISMATCH', detail: `the key must be the customer id ${JSON.stringify(customerId)}, got ${JSON.stringify(context.key)}`, messageId };
+  }
+  return { ok: true, envelope: { ...(e as unknown as MessageEnvelope), type: type as MessageType, payload: payload as never } };
+}
+
+function describe(errors: ValidationError[], parent = ''): string {
+  const parts: string[] = [];
+  for (const error of errors) {
+    const field = parent === '' ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+    if (error.constraints) parts.push(`payload.${field}: ${Object.values(error.constraints).join(', ')}`);
+    if (error.children?.length) parts.push(describe(error.children, field));
+  }
+  return parts.join('; ');
+}

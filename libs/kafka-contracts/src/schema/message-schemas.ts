@@ -1,0 +1,75 @@
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { LOYALTY_TOPICS, MESSAGE_CATALOG, MESSAGE_TYPES, type MessageType } from '../messages/message-catalog';
+import { UTC_INSTANT } from '../messages/field-formats';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schemas of the payload classes, generated from their class-validator decorators. */
+export function payloadSchemas(): Record<string, JsonSchema> {
+  const all = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, JsonSchema>;
+  const wanted = new Set<string>(['PurchaseLineV1']);
+  for (const type of MESSAGE_TYPES) for (const cls of Object.values(MESSAGE_CATALOG[type].versions)) wanted.add(cls.name);
+  const schemas: Record<string, JsonSchema> = {};
+  for (const name of [...wanted].sort()) {
+    if (!all[name]) throw new Error(`no schema generated for ${name}`);
+    schemas[name] = { ...all[name], additionalProperties: false };
+  }
+  return schemas;
+}
+
+/** The envelope schema of one message type and version. */
+export function envelopeSchema(type: MessageType, version: number): JsonSchema {
+  const payloadClass = (MESSAGE_CATALOG[type].versions as Record<number, { name: string }>)[version];
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'schemaVersion', 'messageId', 'occurredAt', 'producer', 'payload'],
+    properties: {
+      type: { const: type },
+      schemaVersion: { const: version },
+      messageId: { type: 'string', minLength: 1, maxLength: 128, description: 'Unique per message; a UUID is best' },
+      occurredAt: { type: 'string', pattern: UTC_INSTANT.source, description: 'When the fact happened, ISO-8601 with an offset' },
+      producer: { type: 'string', minLength: 1, maxLength: 128, description: 'The sending system' },
+      payload: { $ref: `#/components/schemas/${payloadClass.name}` },
+    },
+  };
+}
+
+/** The AsyncAPI 2.6 document of the ledger's topics: what producers must send, and the dead letters. */
+export function asyncApiDocument(): Record<string, unknown> {
+  const messages: Record<string, unknown> = {};
+  const channels: Record<string, { description: string; subscribe?: unknown; publish?: unknown }> = {};
+  for (const type of MESSAGE_TYPES) {
+    const entry = MESSAGE_CATALOG[type];
+    for (const version of Object.keys(entry.versions).map(Number)) {
+      const name = `${type}.v${version}`;
+      messages[name] = {
+        name,
+        title: `${type} v${version}`,
+        summary: entry.summary,
+        contentType: 'application/json',
+        bindings: { kafka: { key: { type: 'string', description: 'The customer id (payload.customerId): keeps each customer in order' } } },
+        payload: envelopeSchema(type, version),
+      };
+      const channel = (channels[entry.topic] ??= { description: `Consumed by the loyalty ledger (consumer group, at-least-once, deduplicated by source id).` });
+      const refs = ((channel.publish as { message?: { oneOf: unknown[] } } | undefined)?.message?.oneOf ?? []) as unknown[];
+      channel.publish = { operationId: `publish-${entry.topic}`, summary: 'Order systems publish here', message: { oneOf: [...refs, { $ref: `#/components/messages/${name}` }] } };
+    }
+  }
+  channels[LOYALTY_TOPICS.deadLetters] = {
+    description:
+      'Messages the ledger could not apply, with their original key and bytes. Headers: dlq-reason (INVALID_JSON, INVALID_ENVELOPE, UNKNOWN_TYPE, UNSUPPORTED_VERSION, SCHEMA_VIOLATION, WRONG_TOPIC, KEY_MISMATCH, or a LEDGER.* rejection code), dlq-detail, dlq-source-topic, dlq-source-partition, dlq-source-offset, dlq-failed-at.',
+    subscribe: { operationId: 'dead-letters', summary: 'Operators read (and re-drive) dead letters', message: { name: 'dead-letter', contentType: 'application/octet-stream', payload: { description: 'The original message value, byte for byte' } } },
+  };
+  return {
+    asyncapi: '2.6.0',
+    info: {
+      title: 'Loyalty ledger: Kafka topics',
+      version: '1.0.0',
+      description: 'JSON envelopes keyed by customer id. Amounts are integers in minor units. A message may be delivered more than once: the ledger applies each source (orderId, refundId, responseId, contactId) once.',
+    },
+    defaultContentType: 'application/json',
+    channels,
+    components: { messages, schemas: payloadSchemas() },
+  };
+}

@@ -1,0 +1,8 @@
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+module.exports = async () => {
+  if (globalThis.__LOYALTY_STARTED_KAFKA__) {
+    spawnSync(path.join(__dirname, '..', '..', 'infra', 'kafka', 'kafka.sh'), ['stop'], { stdio: 'inherit' });
+  }
+};
