@@ -96,7 +96,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) if is_running; then echo "running pid $(cat "$pid_file") 127.0.0.1:$port"; else echo "stopped"; exit 3; fi ;;
-  console-producer) shift; fetch_jars; java_run org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$port" "$@" ;;
+  console-producer) shift; fetch_jars; java_run kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$port" "$@" ;;
   topics) shift; fetch_jars; java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" "$@" ;;
   reset) stop; rm -rf "$data"; say "data removed" ;;
   *) echo "usage: $0 start|stop|status|reset|console-producer <args>|topics <args>" >&2; exit 2 ;;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Message } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Message } from 'kafkajs';
 import { LoyaltyProducer, type MessageType, type PayloadOf } from '@loyalty/kafka-contracts';
 import { KafkaIngestionConfig, loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
@@ -41,7 +41,7 @@ export function commandMessage(command: LedgerCommand, messageId: string, config
 
 /** Sends messages in order, grouped by topic, in chunks. */
 export async function produceAll(kafka: Kafka, records: { topic: string; message: Message }[]): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 1000) {

@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, type DynamicModule, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { LedgerApplicationModule } from '@loyalty/ledger-application';
+import { LedgerApplicationModule, LedgerWriterModule } from '@loyalty/ledger-application';
+import { KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDetailsFilter, RequestContextMiddleware } from '@loyalty/http-platform';
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
@@ -8,10 +9,18 @@ import { OperabilityHttpController } from './operability/operability.http-contro
 
 @Module({})
 export class AppModule implements NestModule {
-  static forConfig(config: AppConfig): DynamicModule {
+  static forConfig(config: AppConfig, kafka: KafkaIngestionConfig | null): DynamicModule {
+    if (config.LOYALTY_ROLE === 'ingestion-worker' && !kafka) throw new Error('LOYALTY_ROLE=ingestion-worker needs KAFKA_BROKERS');
+    const withHttpApi = config.LOYALTY_ROLE !== 'ingestion-worker';
+    const withIngestion = kafka !== null && config.LOYALTY_ROLE !== 'api';
     return {
       module: AppModule,
-      imports: [LedgerInfrastructureModule.forConfig(config), LedgerApplicationModule],
+      imports: [
+        LedgerInfrastructureModule.forConfig(config),
+        LedgerWriterModule,
+        ...(withHttpApi ? [LedgerApplicationModule] : []),
+        ...(withIngestion && kafka ? [KafkaIngestionModule.forConfig(kafka)] : []),
+      ],
       controllers: [OperabilityHttpController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

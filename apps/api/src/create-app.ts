@@ -4,13 +4,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { JsonLogger, ProblemError } from '@loyalty/http-platform';
+import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 
 /** The HTTP application, configured but not listening (tests use it through supertest). */
-export async function createApp(config: AppConfig, logger = new JsonLogger(config.LOG_LEVEL)): Promise<NestExpressApplication> {
+export async function createApp(config: AppConfig, logger = new JsonLogger(config.LOG_LEVEL), kafka: KafkaIngestionConfig | null = null): Promise<NestExpressApplication> {
   Logger.overrideLogger(logger); // before the modules are built, so startup lines are JSON too
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { logger, bufferLogs: false, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, kafka), { logger, bufferLogs: false, bodyParser: false });
   // Our own JSON parser, so that a malformed or oversized body gets its own problem code.
   app.use(json({ limit: '1mb' }), rejectUnparsableBody);
   app.enableShutdownHooks();

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { JsonLogger } from '@loyalty/http-platform';
+import { loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { loadConfig } from './config/app-config';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const kafka = loadKafkaIngestionConfig();
   const logger = new JsonLogger(config.LOG_LEVEL);
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, kafka);
   await app.listen(config.PORT, '0.0.0.0');
-  logger.log({ msg: 'loyalty ledger API listening', port: config.PORT, docs: `http://localhost:${config.PORT}/docs`, health: `http://localhost:${config.PORT}/health` }, 'startup');
+  logger.log({ msg: 'loyalty ledger listening', role: config.LOYALTY_ROLE, kafkaIngestion: kafka !== null && config.LOYALTY_ROLE !== 'api', port: config.PORT, docs: `http://localhost:${config.PORT}/docs`, health: `http://localhost:${config.PORT}/health` }, 'startup');
 }
 
 main().catch((error: unknown) => {

@@ -3,3 +3,4 @@ export * from './consumer/ledger-ingestion.consumer';
 export * from './dead-letters/dead-letter';
 export * from './dead-letters/dead-letter-browser';
 export * from './mapping/message-to-command';
+export * from './kafka-ingestion.module';

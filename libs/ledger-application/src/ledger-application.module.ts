@@ -34,25 +34,8 @@ export interface LedgerWriterSettings {
   cacheCapacity: number;
 }
 
-/**
- * The ledger's use cases over HTTP. Needs EVENT_STORE, RULE_BOOK_SOURCE, CLOCK,
- * LEDGER_WRITER_OPTIONS and LoyaltyMetrics from a global module of the app.
- */
+/** The write side alone (no HTTP): what the HTTP module and the Kafka consumer share. */
 @Module({
-  imports: [CqrsModule],
-  controllers: [
-    RecordPurchaseHttpController,
-    RecordRefundHttpController,
-    RecordSurveyAnswerHttpController,
-    RecordSupportContactHttpController,
-    EnrolCustomerHttpController,
-    RedeemPointsHttpController,
-    CancelRedemptionHttpController,
-    AdjustPointsHttpController,
-    ExpirePointsHttpController,
-    GetAccountHttpController,
-    GetAccountLedgerHttpController,
-  ],
   providers: [
     {
       provide: LedgerWriter,
@@ -70,6 +53,31 @@ export interface LedgerWriterSettings {
           },
         }),
     },
+  ],
+  exports: [LedgerWriter],
+})
+export class LedgerWriterModule {}
+
+/**
+ * The ledger's use cases over HTTP. Needs EVENT_STORE, RULE_BOOK_SOURCE, CLOCK,
+ * LEDGER_WRITER_OPTIONS and LoyaltyMetrics from a global module of the app.
+ */
+@Module({
+  imports: [CqrsModule, LedgerWriterModule],
+  controllers: [
+    RecordPurchaseHttpController,
+    RecordRefundHttpController,
+    RecordSurveyAnswerHttpController,
+    RecordSupportContactHttpController,
+    EnrolCustomerHttpController,
+    RedeemPointsHttpController,
+    CancelRedemptionHttpController,
+    AdjustPointsHttpController,
+    ExpirePointsHttpController,
+    GetAccountHttpController,
+    GetAccountLedgerHttpController,
+  ],
+  providers: [
     RecordPurchaseHandler,
     RecordRefundHandler,
     RecordSurveyAnswerHandler,
@@ -82,6 +90,5 @@ export interface LedgerWriterSettings {
     GetAccountHandler,
     GetAccountLedgerHandler,
   ],
-  exports: [LedgerWriter],
 })
 export class LedgerApplicationModule {}

@@ -16,6 +16,11 @@ export class AppConfig {
   @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
   @Transform(toInt) @IsInt() @Min(0) ACCOUNT_CACHE_SIZE = 100_000;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  /**
+   * all: the HTTP API, plus Kafka ingestion when KAFKA_BROKERS is set (the embedded default);
+   * api: the HTTP API only; ingestion-worker: Kafka ingestion with /health and /metrics only.
+   */
+  @IsIn(['all', 'api', 'ingestion-worker']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' = 'all';
 }
 
 export class ConfigError extends Error {
@@ -28,7 +33,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV']) {
+  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE']) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }

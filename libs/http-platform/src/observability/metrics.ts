@@ -20,6 +20,8 @@ export class LoyaltyMetrics {
   });
   readonly ledgerEventsAppended = new Counter({ name: 'ledger_events_appended_total', help: 'Events appended to the ledger', registers: [this.registry] });
   readonly concurrencyRetries = new Counter({ name: 'ledger_concurrency_retries_total', help: 'Appends retried after another writer won', registers: [this.registry] });
+  readonly kafkaMessages = new Counter({ name: 'kafka_messages_total', help: 'Kafka messages by topic and outcome (applied, duplicate, dead-lettered)', labelNames: ['topic', 'outcome'] as const, registers: [this.registry] });
+  readonly kafkaLag = new Gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the partition end after the last committed chunk', labelNames: ['topic', 'partition'] as const, registers: [this.registry] });
   readonly cachedAccounts = new Gauge({ name: 'ledger_cached_accounts', help: 'Accounts held folded in memory', registers: [this.registry] });
 
   constructor() {

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { decodeMessage, MESSAGE_CATALOG, MESSAGE_TYPES } from '@loyalty/kafka-contracts';
 import type { CommandEnvelope, LedgerWriter } from '@loyalty/ledger-application';
 import type { Clock } from '@loyalty/ledger-application';
@@ -36,7 +36,7 @@ export class LedgerIngestionConsumer {
     private readonly observer: IngestionObserver = {},
   ) {
     this.consumer = kafka.consumer({ groupId: config.KAFKA_GROUP_ID, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   topics(): string[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 import type { KafkaIngestionConfig } from '../config/kafka-ingestion.config';
 import { DLQ_HEADERS, headerText } from './dead-letter';
@@ -53,7 +53,7 @@ export class DeadLetterBrowser {
   async redrive(selection: { partition: number; offset: string }[]): Promise<{ redriven: number; notFound: { partition: number; offset: string }[] }> {
     const wanted = new Set(selection.map((s) => `${s.partition}:${s.offset}`));
     const found = (await this.readAll(Number.MAX_SAFE_INTEGER)).filter(({ partition, message }) => wanted.has(`${partition}:${message.offset}`));
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
       for (const { partition, message } of found) {

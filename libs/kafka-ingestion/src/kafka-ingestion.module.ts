@@ -1,0 +1,59 @@
+import { Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Kafka, logLevel } from 'kafkajs';
+import { CLOCK, LedgerWriter, LedgerWriterModule, type Clock } from '@loyalty/ledger-application';
+import { LoyaltyMetrics } from '@loyalty/http-platform';
+import { KafkaIngestionConfig } from './config/kafka-ingestion.config';
+import { LedgerIngestionConsumer } from './consumer/ledger-ingestion.consumer';
+import { DeadLetterBrowser } from './dead-letters/dead-letter-browser';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http-controller';
+
+/** Starts the consumer with the application and stops it (batch finished, offsets committed) with it. */
+class IngestionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly consumer: LedgerIngestionConsumer) {}
+  onApplicationBootstrap(): Promise<void> {
+    return this.consumer.start();
+  }
+  beforeApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
+  }
+}
+
+/** Kafka ingestion for the app: the consumer group member, its metrics and the dead-letter endpoints. */
+@Module({})
+export class KafkaIngestionModule {
+  static forConfig(config: KafkaIngestionConfig): DynamicModule {
+    const logger = new Logger('kafka');
+    const kafka = new Kafka({
+      ...config.clientConfig(),
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ namespace, level, log }) => {
+        const { message, ...extra } = log;
+        const fields = { msg: message, namespace, ...extra };
+        if (level <= logLevel.ERROR) logger.error(fields);
+        else logger.warn(fields);
+      },
+    });
+    return {
+      module: KafkaIngestionModule,
+      imports: [LedgerWriterModule],
+      controllers: [DeadLettersHttpController],
+      providers: [
+        { provide: KafkaIngestionConfig, useValue: config },
+        { provide: Kafka, useValue: kafka },
+        { provide: DeadLetterBrowser, useValue: new DeadLetterBrowser(kafka, config) },
+        {
+          provide: LedgerIngestionConsumer,
+          inject: [LedgerWriter, CLOCK, LoyaltyMetrics],
+          useFactory: (writer: LedgerWriter, clock: Clock, metrics: LoyaltyMetrics) =>
+            new LedgerIngestionConsumer(kafka, writer, config, clock, {
+              messages: (topic, outcome, count) => metrics.kafkaMessages.inc({ topic, outcome }, count),
+              lag: (topic, partition, lag) => metrics.kafkaLag.set({ topic, partition: String(partition) }, lag),
+              log: (level, msg, fields) => (level === 'info' ? logger.log({ msg, ...fields }) : level === 'warn' ? logger.warn({ msg, ...fields }) : logger.error({ msg, ...fields })),
+            }),
+        },
+        { provide: IngestionLifecycle, inject: [LedgerIngestionConsumer], useFactory: (consumer: LedgerIngestionConsumer) => new IngestionLifecycle(consumer) },
+      ],
+      exports: [LedgerIngestionConsumer],
+    };
+  }
+}
