@@ -2,43 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
-import { InMemoryEventStore, SqliteEventStore, type StoredEvent } from '@loyalty/event-store';
+import { InMemoryEventStore, SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
 import { DeadLetterBrowser, LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload, SeededRandom } from '@loyalty/workload-generator';
 import { commandMessage, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp } from '../support/kafka-test-kit';
+import { accountContents, readEverything } from '../support/ledger-compare';
 
 const MESSAGES = Number(process.env.KAFKA_MIXED_MESSAGES ?? 10_000);
 const ruleBook = new RuleBook([defaultProgramRules()]);
 const clock = { now: () => new Date('2026-06-01T00:00:00Z') };
-
-/**
- * Each account's events, as a sorted list. Order holds per customer within a topic, not
- * across topics (a survey answer may overtake a purchase), so the reference run may
- * interleave them differently; what each account holds must be the same. AccountOpened
- * records whichever came first, so only its presence is compared.
- */
-function byStream(events: StoredEvent[]): Map<string, string[]> {
-  const streams = new Map<string, string[]>();
-  for (const e of events) {
-    const entry = e.type === 'loyalty.account-opened' ? e.type : JSON.stringify([e.type, e.data]);
-    streams.set(e.stream, [...(streams.get(e.stream) ?? []), entry]);
-  }
-  for (const list of streams.values()) list.sort();
-  return streams;
-}
-
-async function everything(store: { readAll(after: bigint, limit: number): Promise<StoredEvent[]> }): Promise<StoredEvent[]> {
-  const all: StoredEvent[] = [];
-  for (let after = 0n; ; ) {
-    const page = await store.readAll(after, 10_000);
-    if (page.length === 0) return all;
-    all.push(...page);
-    after = page[page.length - 1].position;
-  }
-}
 
 /** A malformed message of each kind the ledger must dead-letter; `marker` identifies it. */
 function malformed(kind: number, marker: string, purchaseTopic: string, surveyTopic: string): { topic: string; message: Message; reason: string } {
@@ -109,8 +84,8 @@ describe('Kafka ingestion against a real broker', () => {
     // The ledger holds exactly what an uninterrupted, duplicate-free run of the valid commands gives.
     const reference = new InMemoryEventStore();
     await new LedgerWriter(reference, { current: () => ruleBook }, clock).executeBatch(valid);
-    const ledger = await everything(store);
-    expect(byStream(ledger)).toEqual(byStream(await everything(reference)));
+    const ledger = await readEverything(store);
+    expect(accountContents(ledger)).toEqual(accountContents(await readEverything(reference)));
     const purchases = ledger.filter((e) => e.type === 'loyalty.purchase-recorded');
     expect(purchases.length).toBe(valid.filter((v) => v.command.type === 'RecordPurchase').length);
     const kafkaEntry = ledger.find((e) => e.type === 'loyalty.points-earned')!;

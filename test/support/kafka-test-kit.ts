@@ -77,3 +77,32 @@ export async function waitForGroupToCatchUp(admin: Admin, groupId: string, topic
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
+
+/** A workload as Kafka messages: duplicate deliveries repeat their original's message id. */
+export function workloadMessages(items: { command: LedgerCommand; duplicate: boolean }[], config: KafkaIngestionConfig): { records: { topic: string; message: Message }[]; unique: LedgerCommand[] } {
+  const ids = new Map<LedgerCommand, string>();
+  const records: { topic: string; message: Message }[] = [];
+  const unique: LedgerCommand[] = [];
+  items.forEach((item, i) => {
+    const messageId = ids.get(item.command) ?? `m-${i}`;
+    ids.set(item.command, messageId);
+    records.push(commandMessage(item.command, messageId, config));
+    if (!item.duplicate) unique.push(item.command);
+  });
+  return { records, unique };
+}
+
+/** Creates the catalog's topics for a configuration (what the consumer would do at start). */
+export async function createTopics(admin: Admin, config: KafkaIngestionConfig, topics: string[]): Promise<void> {
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: config.topic(t), numPartitions: config.KAFKA_TOPIC_PARTITIONS })) });
+}
+
+/** Sum over partitions of the group's committed offsets (progress, for choosing kill points). */
+export async function committedTotal(admin: Admin, groupId: string, topics: string[]): Promise<number> {
+  let total = 0;
+  for (const topic of topics) {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    for (const p of committed?.partitions ?? []) if (p.offset !== '-1') total += Number(p.offset);
+  }
+  return total;
+}

@@ -18,6 +18,9 @@ export class KafkaIngestionConfig {
   /** Commands per ledger append inside a fetched batch. */
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000) KAFKA_CHUNK_SIZE = 2000;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 1;
+  /** How long the group waits for a silent member before handing its partitions to others. */
+  @Transform(toInt) @IsInt() @Min(6_000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(6_000) @Max(600_000) KAFKA_REBALANCE_TIMEOUT_MS = 60_000;
   @IsIn(['true', 'false']) KAFKA_SSL: 'true' | 'false' = 'false';
   @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512']) KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   @ValidateIf((c: KafkaIngestionConfig) => c.KAFKA_SASL_MECHANISM !== undefined) @IsString() @MinLength(1) KAFKA_SASL_USERNAME?: string;

@@ -35,7 +35,13 @@ export class LedgerIngestionConsumer {
     private readonly clock: Clock,
     private readonly observer: IngestionObserver = {},
   ) {
-    this.consumer = kafka.consumer({ groupId: config.KAFKA_GROUP_ID, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({
+      groupId: config.KAFKA_GROUP_ID,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      rebalanceTimeout: config.KAFKA_REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3)),
+      allowAutoTopicCreation: false,
+    });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
@@ -65,6 +71,11 @@ export class LedgerIngestionConsumer {
     await this.consumer.disconnect();
     await this.producer.disconnect();
     this.observer.log?.('info', 'kafka ingestion stopped', {});
+  }
+
+  /** Calls back with this member's partitions after every rebalance. */
+  onAssignment(listener: (assignment: Record<string, number[]>) => void): () => void {
+    return this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => listener(event.payload.memberAssignment));
   }
 
   /** Resolves once the group has assigned this member its partitions (for tests and readiness). */
