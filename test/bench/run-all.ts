@@ -1,9 +1,13 @@
 // `npm run bench`: every benchmark, one after another, each printing its figures.
+import { benchKafkaIngestion } from './kafka-ingestion.bench';
 import { benchLedgerIngestion } from './ledger-ingestion.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
-  const benches: [string, () => Promise<void>][] = [['ledger-ingestion', benchLedgerIngestion]];
+  const benches: [string, () => Promise<void>][] = [
+    ['ledger-ingestion', benchLedgerIngestion],
+    ['kafka-ingestion', benchKafkaIngestion],
+  ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;
     await run();
