@@ -4,3 +4,5 @@ export * from './in-memory/in-memory-event-store';
 export * from './sqlite/sqlite-event-store';
 export * from './subscription/live-feed';
 export * from './port/retry-detection';
+export * from './eventstoredb/eventstoredb-event-store';
+export * from './eventstoredb/eventstoredb-codec';

@@ -2,7 +2,7 @@ import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown 
 import { Inject } from '@nestjs/common';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InMemoryEventStore, SqliteEventStore, type EventStore } from '@loyalty/event-store';
+import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
 import { ApiKeyRegistry, IdempotencyStore, InMemoryIdempotencyStore, LoyaltyMetrics, SqliteIdempotencyStore } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
@@ -23,7 +23,9 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
     const store: EventStore =
       config.LEDGER_STORE === 'memory'
         ? new InMemoryEventStore()
-        : new SqliteEventStore({ file: join(dataDir, 'ledger.sqlite'), synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
+        : config.LEDGER_STORE === 'eventstoredb'
+          ? EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING ?? '')
+          : new SqliteEventStore({ file: join(dataDir, 'ledger.sqlite'), synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
     const idempotency = config.LEDGER_STORE === 'memory' ? new InMemoryIdempotencyStore() : new SqliteIdempotencyStore(join(dataDir, 'http-idempotency.sqlite'));
 
     const rules = config.LOYALTY_RULES_FILE
@@ -45,7 +47,12 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
     }
 
     const ruleBookSource: RuleBookSource = { current: () => ruleBook };
-    logger.log({ msg: 'ledger store opened', store: config.LEDGER_STORE, dataDir: config.LEDGER_STORE === 'memory' ? null : dataDir, synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
+    logger.log({
+      msg: 'ledger store opened',
+      store: config.LEDGER_STORE,
+      ...(config.LEDGER_STORE === 'sqlite' ? { dataDir, synchronous: config.LEDGER_SQLITE_SYNCHRONOUS } : {}),
+      ...(config.LEDGER_STORE === 'eventstoredb' ? { eventstore: config.EVENTSTORE_CONNECTION_STRING?.replace(/\/\/[^@/]*@/, '//***@') } : {}),
+    });
     const providers = [
       { provide: AppConfig, useValue: config },
       { provide: EVENT_STORE, useValue: store },

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
@@ -9,7 +9,11 @@ export class AppConfig {
   @IsString() @MinLength(1) LOYALTY_DATA_DIR = './data';
   /** `key:role[+role...]` items separated by commas; unset = development mode with a generated admin key. */
   @IsOptional() @IsString() LOYALTY_API_KEYS?: string;
-  @IsIn(['sqlite', 'memory']) LEDGER_STORE: 'sqlite' | 'memory' = 'sqlite';
+  /** sqlite: the embedded default; eventstoredb: scale-out (needs EVENTSTORE_CONNECTION_STRING); memory: tests. */
+  @IsIn(['sqlite', 'memory', 'eventstoredb']) LEDGER_STORE: 'sqlite' | 'memory' | 'eventstoredb' = 'sqlite';
+  @ValidateIf((c: AppConfig) => c.LEDGER_STORE === 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined)
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string (required with LEDGER_STORE=eventstoredb)' })
+  EVENTSTORE_CONNECTION_STRING?: string;
   @IsIn(['FULL', 'NORMAL', 'EXTRA']) LEDGER_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
   /** A JSON file of one rules version or an array of versions; unset = the shipped defaults. */
   @IsOptional() @IsString() LOYALTY_RULES_FILE?: string;
@@ -33,14 +37,14 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE']) {
+  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING']) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }
   const config = plainToInstance(AppConfig, relevant);
   const errors = validateSync(config, { whitelist: true });
   if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(relevant[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+    throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(relevant[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`));
   }
   if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) {
     throw new ConfigError(['LOYALTY_API_KEYS must be set in production (no development key is generated)']);

@@ -137,6 +137,11 @@ describe('configuration', () => {
   it('names each bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', LEDGER_STORE: 'oracle' })).toThrow(/PORT="eighty".*\n.*LEDGER_STORE="oracle"/);
   });
+  it('requires an EventStoreDB connection string with LEDGER_STORE=eventstoredb, and checks its form', () => {
+    expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb' })).toThrow('EVENTSTORE_CONNECTION_STRING=null: EVENTSTORE_CONNECTION_STRING must be an esdb://');
+    expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'postgres://x' })).toThrow('must be an esdb://');
+    expect(loadConfig({ LEDGER_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false' }).LEDGER_STORE).toBe('eventstoredb');
+  });
   it('refuses to start in production without API keys', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('LOYALTY_API_KEYS must be set in production');
   });
