@@ -64,9 +64,18 @@ java_run() {
   java -Xms256m -Xmx768m -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -cp "$lib/*" "$@"
 }
 
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+}
+
 start() {
   require_java
   if is_running; then say "already running (pid $(cat "$pid_file")) on 127.0.0.1:$port"; return 0; fi
+  if port_open; then
+    # Another checkout's broker (or one started by hand): use it rather than fail on the port.
+    say "127.0.0.1:$port is already served by a process this checkout did not start; using it"
+    return 0
+  fi
   fetch_jars
   write_config
   if [ ! -f "$data/meta.properties" ]; then
@@ -95,7 +104,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) if is_running; then echo "running pid $(cat "$pid_file") 127.0.0.1:$port"; else echo "stopped"; exit 3; fi ;;
+  status) if is_running; then echo "running pid $(cat "$pid_file") 127.0.0.1:$port"; elif port_open; then echo "port $port served by another process"; else echo "stopped"; exit 3; fi ;;
   console-producer) shift; fetch_jars; java_run kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$port" "$@" ;;
   topics) shift; fetch_jars; java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" "$@" ;;
   reset) stop; rm -rf "$data"; say "data removed" ;;
