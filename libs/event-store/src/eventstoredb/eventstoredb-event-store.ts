@@ -1,4 +1,4 @@
-import { EventStoreDBClient, excludeSystemEvents, FORWARDS, START, type AllStreamResolvedEvent } from '@eventstore/db-client';
+import { EventStoreDBClient, excludeSystemEvents, FORWARDS, START, type AllStreamResolvedEvent, type Position } from '@eventstore/db-client';
 import { detectRetry } from '../port/retry-detection';
 import {
   WrongExpectedRevisionError,
@@ -96,7 +96,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** A catch-up subscription to $all (system events filtered out by the server) that reconnects with backoff. */
   subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
-    return new EventStoreDbSubscription(this.client, afterPosition, handler, options);
+    return new EventStoreDbSubscription(this.client as unknown as AllSubscriber, afterPosition, handler, options);
   }
 
   async close(): Promise<void> {
@@ -110,17 +110,24 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
-class EventStoreDbSubscription implements Subscription {
+/** What the subscription needs of the client (a fake one in unit tests). */
+export interface AllSubscriber {
+  subscribeToAll(options: { fromPosition: Position | typeof START; filter: ReturnType<typeof excludeSystemEvents> }): AsyncIterable<AllStreamResolvedEvent> & { unsubscribe(): Promise<void> };
+}
+
+/** Catch-up subscription to $all: resumes after the last handled event, reconnecting with backoff (250 ms doubling to 30 s). */
+export class EventStoreDbSubscription implements Subscription {
   private current: bigint;
   private closed = false;
   private active: { unsubscribe(): Promise<void> } | null = null;
   readonly done: Promise<void>;
 
   constructor(
-    private readonly client: EventStoreDBClient,
+    private readonly client: AllSubscriber,
     afterPosition: bigint,
     private readonly handler: SubscriptionHandler,
     private readonly options: SubscribeOptions,
+    private readonly initialBackoffMs = 250,
   ) {
     this.current = afterPosition;
     this.done = this.run();
@@ -131,19 +138,19 @@ class EventStoreDbSubscription implements Subscription {
   }
 
   private async run(): Promise<void> {
-    let backoffMs = 250;
+    let backoffMs = this.initialBackoffMs;
     while (!this.closed) {
       const from = decodePosition(this.current);
       const subscription = this.client.subscribeToAll({ fromPosition: from ?? START, filter: excludeSystemEvents() });
       this.active = subscription;
       try {
-        for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
+        for await (const resolved of subscription) {
           if (this.closed) break;
           const event = fromResolvedEvent(resolved);
           if (!event || event.position <= this.current) continue; // the start position is inclusive
           await this.handler([event]);
           this.current = event.position;
-          backoffMs = 250;
+          backoffMs = this.initialBackoffMs;
         }
       } catch (error) {
         if (this.closed) break;
