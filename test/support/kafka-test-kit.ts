@@ -54,14 +54,29 @@ export async function produceAll(kafka: Kafka, records: { topic: string; message
   }
 }
 
+/**
+ * Retries an admin call on errors Kafka marks retriable: on a fresh broker the group
+ * coordinator is still loading (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) for a moment.
+ */
+export async function retrying<T>(call: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (i >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Waits until the group has committed every partition of the topics up to their end. */
 export async function waitForGroupToCatchUp(admin: Admin, groupId: string, topics: string[], timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let behind = 0;
     for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await retrying(() => admin.fetchTopicOffsets(topic));
+      const [committed] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       for (const end of ends) {
         const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
         const done = c === '-1' ? BigInt(end.low) : BigInt(c);
@@ -94,14 +109,14 @@ export function workloadMessages(items: { command: LedgerCommand; duplicate: boo
 
 /** Creates the catalog's topics for a configuration (what the consumer would do at start). */
 export async function createTopics(admin: Admin, config: KafkaIngestionConfig, topics: string[]): Promise<void> {
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: config.topic(t), numPartitions: config.KAFKA_TOPIC_PARTITIONS })) });
+  await retrying(() => admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: config.topic(t), numPartitions: config.KAFKA_TOPIC_PARTITIONS })) }));
 }
 
 /** Sum over partitions of the group's committed offsets (progress, for choosing kill points). */
 export async function committedTotal(admin: Admin, groupId: string, topics: string[]): Promise<number> {
   let total = 0;
   for (const topic of topics) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [committed] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     for (const p of committed?.partitions ?? []) if (p.offset !== '-1') total += Number(p.offset);
   }
   return total;
