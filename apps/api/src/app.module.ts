@@ -5,14 +5,16 @@ import { KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-
 import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDetailsFilter, RequestContextMiddleware } from '@loyalty/http-platform';
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
+import { ProjectionsModule } from './composition/projections.module';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 
 @Module({})
 export class AppModule implements NestModule {
   static forConfig(config: AppConfig, kafka: KafkaIngestionConfig | null): DynamicModule {
     if (config.LOYALTY_ROLE === 'ingestion-worker' && !kafka) throw new Error('LOYALTY_ROLE=ingestion-worker needs KAFKA_BROKERS');
-    const withHttpApi = config.LOYALTY_ROLE !== 'ingestion-worker';
-    const withIngestion = kafka !== null && config.LOYALTY_ROLE !== 'api';
+    const withHttpApi = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'api';
+    const withIngestion = kafka !== null && (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'ingestion-worker');
+    const withProjector = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'projector';
     return {
       module: AppModule,
       imports: [
@@ -20,6 +22,7 @@ export class AppModule implements NestModule {
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
         ...(withIngestion && kafka ? [KafkaIngestionModule.forConfig(kafka)] : []),
+        ...(withProjector ? [ProjectionsModule.forConfig(config)] : []),
       ],
       controllers: [OperabilityHttpController],
       providers: [

@@ -21,10 +21,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) ACCOUNT_CACHE_SIZE = 100_000;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   /**
-   * all: the HTTP API, plus Kafka ingestion when KAFKA_BROKERS is set (the embedded default);
-   * api: the HTTP API only; ingestion-worker: Kafka ingestion with /health and /metrics only.
+   * all: the HTTP API and the projector, plus Kafka ingestion when KAFKA_BROKERS is set (the
+   * embedded default); api: the HTTP API only; ingestion-worker: Kafka ingestion only;
+   * projector: the projections only. The last two serve /health and /metrics alone.
    */
-  @IsIn(['all', 'api', 'ingestion-worker']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' = 'all';
+  @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 
 export class ConfigError extends Error {

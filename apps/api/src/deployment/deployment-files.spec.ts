@@ -15,12 +15,13 @@ const asEnv = (values: Record<string, unknown>): Env => Object.fromEntries(Objec
 describe('infra/docker-compose.yml', () => {
   const compose = parse(readFileSync(join(infra, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown>; deploy?: { replicas?: number } }> };
 
-  it('has Kafka, EventStoreDB, PostgreSQL, two ingestion workers and the API', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'eventstoredb', 'ingestion-worker', 'kafka', 'postgres']);
+  it('has Kafka, EventStoreDB, PostgreSQL, two ingestion workers, one projector and the API', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'eventstoredb', 'ingestion-worker', 'kafka', 'postgres', 'projector']);
     expect(compose.services['ingestion-worker'].deploy?.replicas).toBe(2);
+    expect(compose.services.projector.deploy?.replicas).toBe(1);
   });
 
-  it.each(['api', 'ingestion-worker'])('gives the %s service a configuration the app accepts', (service) => {
+  it.each(['api', 'ingestion-worker', 'projector'])('gives the %s service a configuration the app accepts', (service) => {
     const env = asEnv({ ...compose.services[service].environment, LOYALTY_API_KEYS: 'change-me-admin-key:admin' });
     const config = loadConfig(env);
     expect(config.LEDGER_STORE).toBe('eventstoredb');
@@ -40,11 +41,12 @@ describe('infra/docker-compose.yml', () => {
 describe('infra/k8s/loyalty-ledger.yaml', () => {
   const docs = parseAllDocuments(readFileSync(join(infra, 'k8s', 'loyalty-ledger.yaml'), 'utf8')).map((d) => d.toJSON() as { kind: string; metadata: { name: string }; data?: Env; stringData?: Env; spec?: { template?: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } });
 
-  it('declares the API and the ingestion workers, with a configuration the app accepts', () => {
+  it('declares the API, the ingestion workers and one projector, with a configuration the app accepts', () => {
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
     const secret = docs.find((d) => d.kind === 'Secret')!;
     const deployments = docs.filter((d) => d.kind === 'Deployment');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', 'ingestion-worker']);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', 'ingestion-worker', 'projector']);
+    expect((deployments.find((d) => d.metadata.name === 'projector') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(1);
     for (const deployment of deployments) {
       const container = deployment.spec!.template!.spec.containers[0];
       const env = { ...configMap.data, ...secret.stringData, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };

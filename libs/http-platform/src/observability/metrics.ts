@@ -22,6 +22,8 @@ export class LoyaltyMetrics {
   readonly concurrencyRetries = new Counter({ name: 'ledger_concurrency_retries_total', help: 'Appends retried after another writer won', registers: [this.registry] });
   readonly kafkaMessages = new Counter({ name: 'kafka_messages_total', help: 'Kafka messages by topic and outcome (applied, duplicate, dead-lettered)', labelNames: ['topic', 'outcome'] as const, registers: [this.registry] });
   readonly kafkaLag = new Gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the partition end after the last committed chunk', labelNames: ['topic', 'partition'] as const, registers: [this.registry] });
+  readonly projectionEvents = new Counter({ name: 'projection_events_applied_total', help: 'Ledger events applied by each projection', labelNames: ['projection'] as const, registers: [this.registry] });
+  readonly projectionPosition = new Gauge({ name: 'projection_checkpoint_position', help: 'Ledger position each projection has applied up to', labelNames: ['projection'] as const, registers: [this.registry] });
   readonly cachedAccounts = new Gauge({ name: 'ledger_cached_accounts', help: 'Accounts held folded in memory', registers: [this.registry] });
 
   constructor() {

@@ -1,0 +1,63 @@
+import { Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { join, resolve } from 'node:path';
+import type { EventStore } from '@loyalty/event-store';
+import { EVENT_STORE } from '@loyalty/ledger-application';
+import { LoyaltyMetrics } from '@loyalty/http-platform';
+import { ProjectionRunner, SqliteProjectionStore, type ProjectionStore } from '@loyalty/projection-runner';
+import { balancesProjection } from '@loyalty/read-models';
+import { AppConfig } from '../config/app-config';
+
+export const PROJECTION_STORE = Symbol('PROJECTION_STORE');
+
+/** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
+class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('projector');
+  constructor(
+    private readonly runners: ProjectionRunner<unknown>[],
+    private readonly store: ProjectionStore,
+    private readonly metrics: LoyaltyMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const runner of this.runners) {
+      const started = Date.now();
+      await runner.start();
+      this.metrics.projectionPosition.set({ projection: runner.key }, Number(runner.checkpoint));
+      this.logger.log({ msg: 'projection caught up, following live', projection: runner.key, position: runner.checkpoint.toString(), ms: Date.now() - started });
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const runner of this.runners) await runner.stop();
+    await this.store.close();
+  }
+}
+
+@Module({})
+export class ProjectionsModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const store = new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'));
+    return {
+      module: ProjectionsModule,
+      providers: [
+        { provide: PROJECTION_STORE, useValue: store },
+        {
+          provide: ProjectorLifecycle,
+          inject: [EVENT_STORE, LoyaltyMetrics],
+          useFactory: (events: EventStore, metrics: LoyaltyMetrics) => {
+            const logger = new Logger('projector');
+            const runner = new ProjectionRunner(events, store, balancesProjection, {
+              onBatch: (projection, count, position) => {
+                metrics.projectionEvents.inc({ projection }, count);
+                metrics.projectionPosition.set({ projection }, Number(position));
+              },
+              onError: (error) => logger.error({ msg: 'projection failed; it resumes from its checkpoint on restart', error: (error as Error).message }),
+            });
+            return new ProjectorLifecycle([runner as ProjectionRunner<unknown>], store, metrics);
+          },
+        },
+      ],
+      exports: [PROJECTION_STORE],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './store/projection-store.port';
+export * from './store/sqlite-projection-store';
+export * from './runner/projection-runner';

@@ -1,0 +1,123 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { InMemoryEventStore } from '@loyalty/event-store';
+import {
+  decide,
+  evolve,
+  foldLoyaltyAccount,
+  initialLoyaltyAccountState,
+  ledgerEventRegistry,
+  loyaltyAccountStream,
+  pointsPosition,
+  type LedgerCommand,
+  type LoyaltyAccountState,
+} from '@loyalty/ledger-domain';
+import { balanceAsOf, balancesProjection, type CustomerBalance } from '@loyalty/read-models';
+import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
+import { generateWorkload } from '@loyalty/workload-generator';
+import { SqliteProjectionStore } from '../store/sqlite-projection-store';
+import type { ProjectionStore } from '../store/projection-store.port';
+import { ProjectionRunner } from './projection-runner';
+
+const ruleBook = new RuleBook([defaultProgramRules()]);
+const ASOF = '2026-03-01T00:00:00.000Z';
+
+/** A ledger written with the domain alone (decide, evolve, the event registry), no application layer. */
+class TestLedger {
+  readonly events = new InMemoryEventStore();
+  private readonly accounts = new Map<string, LoyaltyAccountState>();
+
+  async record(command: LedgerCommand): Promise<bigint> {
+    const state = this.accounts.get(command.customerId) ?? initialLoyaltyAccountState();
+    this.accounts.set(command.customerId, state);
+    const decision = decide(command, state, { ruleBook, nowMs: 0 });
+    if (decision.outcome !== 'accepted' || decision.events.length === 0) return this.events.headPosition();
+    for (const e of decision.events) evolve(state, e);
+    const encoded = decision.events.map((e) => ({ ...ledgerEventRegistry.encode(e), eventId: randomUUID(), metadata: {} }));
+    return (await this.events.append(loyaltyAccountStream(command.customerId), encoded, 'any')).position;
+  }
+
+  async account(customerId: string): Promise<LoyaltyAccountState> {
+    const stored = await this.events.readStream(loyaltyAccountStream(customerId));
+    return foldLoyaltyAccount(stored.map((s) => ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data)));
+  }
+}
+
+async function ledgerWithWorkload(purchases: number): Promise<TestLedger> {
+  const ledger = new TestLedger();
+  for (const item of generateWorkload({ seed: 21, customers: 80, purchases, enrolCustomers: true })) await ledger.record(item.command);
+  return ledger;
+}
+
+async function stateHash(store: ProjectionStore, key: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const [k, state] of store.entries(key)) hash.update(k).update(JSON.stringify(state));
+  return hash.digest('hex');
+}
+
+describe('ProjectionRunner (balances into SQLite)', () => {
+  it('projects every account to the balance the ledger itself computes', async () => {
+    const ledger = await ledgerWithWorkload(3_000);
+    const events = ledger.events;
+    const store = new SqliteProjectionStore(':memory:');
+    const runner = new ProjectionRunner(events, store, balancesProjection, { batchSize: 500 });
+    expect(await runner.catchUp()).toBe(await events.headPosition());
+    let accounts = 0;
+    for await (const [customerId, state] of store.entries(runner.key)) {
+      accounts++;
+      const fromLedger = pointsPosition(await ledger.account(customerId), Date.parse(ASOF));
+      const projected = balanceAsOf(state as CustomerBalance, ASOF);
+      expect(projected).toEqual({ available: fromLedger.available, pending: fromLedger.pending, awaitingExpiry: fromLedger.awaitingExpiry, outstanding: fromLedger.outstanding });
+    }
+    expect(accounts).toBe(80);
+  });
+
+  it('replays to identical tables (the same hash) when rebuilt from position zero', async () => {
+    const { events } = await ledgerWithWorkload(2_000);
+    const a = new SqliteProjectionStore(':memory:');
+    const b = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(events, a, balancesProjection, { batchSize: 333 }).catchUp();
+    await new ProjectionRunner(events, b, balancesProjection, { batchSize: 1000 }).catchUp();
+    const first = await stateHash(a, 'balances_v1');
+    expect(await stateHash(b, 'balances_v1')).toBe(first);
+    await a.drop('balances_v1');
+    expect(await a.checkpoint('balances_v1')).toBe(0n);
+    await new ProjectionRunner(events, a, balancesProjection, { batchSize: 777 }).catchUp();
+    expect(await stateHash(a, 'balances_v1')).toBe(first);
+  });
+
+  it('applies each event exactly once when a commit fails mid-run and the runner starts again', async () => {
+    const { events } = await ledgerWithWorkload(2_000);
+    const reference = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(events, reference, balancesProjection, { batchSize: 400 }).catchUp();
+
+    const store = new SqliteProjectionStore(':memory:');
+    let commits = 0;
+    const failing: ProjectionStore = {
+      checkpoint: (p) => store.checkpoint(p),
+      load: (p, k) => store.load(p, k),
+      commit: async (p, s, c) => {
+        if (++commits === 3) throw new Error('disk full');
+        return store.commit(p, s, c);
+      },
+      entries: (p) => store.entries(p),
+      drop: (p) => store.drop(p),
+      close: () => store.close(),
+    };
+    await expect(new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400 }).catchUp()).rejects.toThrow('disk full');
+    expect(await store.checkpoint('balances_v1')).toBeGreaterThan(0n);
+    await new ProjectionRunner(events, store, balancesProjection, { batchSize: 400 }).catchUp();
+    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+  });
+
+  it('follows new ledger entries live after catching up, and waits for a written position', async () => {
+    const ledger = await ledgerWithWorkload(500);
+    const store = new SqliteProjectionStore(':memory:');
+    const runner = new ProjectionRunner(ledger.events, store, balancesProjection);
+    await runner.start();
+    const position = await ledger.record({ type: 'AdjustPoints', customerId: 'NEW-1', adjustmentId: 'A-1', points: 70, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+    expect(await runner.waitFor(position, 5_000)).toBe(true);
+    const [state] = (await store.load('balances_v1', ['NEW-1'])).values();
+    expect(balanceAsOf(state as CustomerBalance, '2026-05-02T00:00:00.000Z').available).toBe(70);
+    await runner.stop();
+  });
+});

@@ -1,0 +1,2 @@
+export * from './projection/projection';
+export * from './balances/balances.projection';
