@@ -1,4 +1,5 @@
 import { ANY, NO_STREAM, WrongExpectedVersionError, type ResolvedEvent } from '@eventstore/db-client';
+import { EventTypeRegistry } from '@loyalty/ledger-domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../port/event-store.port';
 import { decodePosition, encodePosition, fromResolvedEvent, isSystemEventType, mapEsdbError, toEsdbEvent, toEsdbExpectedRevision } from './eventstoredb-codec';
 
@@ -72,6 +73,14 @@ describe('EventStoreDB codec', () => {
   it('treats an event written before schema versions were recorded as version 1 (so the registry upcasts it)', () => {
     const { schemaVersion: _v, ...metadata } = toEsdbEvent(toAppend).metadata as Record<string, unknown>;
     expect(fromResolvedEvent(resolved({ metadata }))?.schemaVersion).toBe(1);
+  });
+
+  it('hands old events to the registry with their stored version, so that they are upcast on read', () => {
+    const registry = new EventTypeRegistry<{ type: 'PointsEarned'; customerId: string; points: number; currency: string }>({
+      PointsEarned: { storedType: 'loyalty.points-earned', schemaVersion: 3, upcasters: { 2: (d) => ({ ...d, currency: 'JPY' }) } },
+    });
+    const stored = fromResolvedEvent(resolved())!;
+    expect(registry.decode(stored.type, stored.schemaVersion, stored.data)).toEqual({ type: 'PointsEarned', customerId: 'C-1', points: 120, currency: 'JPY' });
   });
 
   it('recognises system events', () => {
