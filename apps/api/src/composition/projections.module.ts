@@ -4,7 +4,7 @@ import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { ProjectionRunner, SqliteProjectionStore, type ProjectionStore } from '@loyalty/projection-runner';
-import { balancesProjection } from '@loyalty/read-models';
+import { balancesProjection, customerProfileProjection, type CustomerProjection } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
 export const PROJECTION_STORE = Symbol('PROJECTION_STORE');
@@ -46,14 +46,18 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, LoyaltyMetrics],
           useFactory: (events: EventStore, metrics: LoyaltyMetrics) => {
             const logger = new Logger('projector');
-            const runner = new ProjectionRunner(events, store, balancesProjection, {
-              onBatch: (projection, count, position) => {
-                metrics.projectionEvents.inc({ projection }, count);
-                metrics.projectionPosition.set({ projection }, Number(position));
-              },
-              onError: (error) => logger.error({ msg: 'projection failed; it resumes from its checkpoint on restart', error: (error as Error).message }),
-            });
-            return new ProjectorLifecycle([runner as ProjectionRunner<unknown>], store, metrics);
+            const projections: CustomerProjection<unknown>[] = [balancesProjection as CustomerProjection<unknown>, customerProfileProjection as CustomerProjection<unknown>];
+            const runners = projections.map(
+              (projection) =>
+                new ProjectionRunner(events, store, projection, {
+                  onBatch: (key, count, position) => {
+                    metrics.projectionEvents.inc({ projection: key }, count);
+                    metrics.projectionPosition.set({ projection: key }, Number(position));
+                  },
+                  onError: (error) => logger.error({ msg: 'projection failed; it resumes from its checkpoint on restart', projection: projection.name, error: (error as Error).message }),
+                }),
+            );
+            return new ProjectorLifecycle(runners, store, metrics);
           },
         },
       ],
