@@ -6,6 +6,7 @@ import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDe
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
 import { ProjectionsModule } from './composition/projections.module';
+import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 
 @Module({})
@@ -23,6 +24,8 @@ export class AppModule implements NestModule {
         ...(withHttpApi ? [LedgerApplicationModule] : []),
         ...(withIngestion && kafka ? [KafkaIngestionModule.forConfig(kafka)] : []),
         ...(withProjector ? [ProjectionsModule.forConfig(config)] : []),
+        // The read-side queries need the read models: in the embedded default they are local.
+        ...(withProjector && withHttpApi ? [LoyaltyAnalyticsModule] : []),
       ],
       controllers: [OperabilityHttpController],
       providers: [

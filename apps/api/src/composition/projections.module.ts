@@ -1,16 +1,14 @@
-import { Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Global, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
-import { ProjectionRunner, SqliteProjectionStore, type ProjectionStore } from '@loyalty/projection-runner';
+import { PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, customerProfileProjection, type CustomerProjection } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
-export const PROJECTION_STORE = Symbol('PROJECTION_STORE');
-
 /** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
-class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ProjectionProgress {
   private readonly logger = new Logger('projector');
   constructor(
     private readonly runners: ProjectionRunner<unknown>[],
@@ -27,12 +25,22 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  position(): bigint {
+    return this.runners.reduce((min, r) => (r.checkpoint < min ? r.checkpoint : min), this.runners[0]?.checkpoint ?? 0n);
+  }
+
+  async waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
+    const results = await Promise.all(this.runners.map((r) => r.waitFor(position, timeoutMs)));
+    return results.every(Boolean);
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     for (const runner of this.runners) await runner.stop();
     await this.store.close();
   }
 }
 
+@Global()
 @Module({})
 export class ProjectionsModule {
   static forConfig(config: AppConfig): DynamicModule {
@@ -60,8 +68,9 @@ export class ProjectionsModule {
             return new ProjectorLifecycle(runners, store, metrics);
           },
         },
+        { provide: PROJECTION_PROGRESS, useExisting: ProjectorLifecycle },
       ],
-      exports: [PROJECTION_STORE],
+      exports: [PROJECTION_STORE, PROJECTION_PROGRESS],
     };
   }
 }

@@ -14,3 +14,15 @@ export interface ProjectionStore {
   drop(projection: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Injection token of the app's projection store. */
+export const PROJECTION_STORE = Symbol('PROJECTION_STORE');
+
+/** How far the projections are: for read-your-writes waits. */
+export interface ProjectionProgress {
+  /** The lowest checkpoint over all projections. */
+  position(): bigint;
+  /** True once every projection has applied the ledger up to `position`; false after `timeoutMs`. */
+  waitFor(position: bigint, timeoutMs: number): Promise<boolean>;
+}
+export const PROJECTION_PROGRESS = Symbol('PROJECTION_PROGRESS');

@@ -43,6 +43,8 @@ export class AccountView {
   @ApiProperty({ type: PointsView }) points!: PointsView;
   @ApiProperty({ type: TierView }) tier!: TierView;
   @ApiProperty({ type: [LotView], description: 'Lots with points left' }) lots!: LotView[];
+  @ApiPropertyOptional({ description: 'From the read models (where the projector runs): RFM segment, loyalty classification, latest NPS, CLV' })
+  insights?: Record<string, unknown>;
 }
 
 /** The account's points state as of an instant, from the folded stream. */

@@ -1,6 +1,6 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { CLOCK, RULE_BOOK_SOURCE } from '../../ledger-application.tokens';
+import { ACCOUNT_INSIGHTS, CLOCK, RULE_BOOK_SOURCE, type AccountInsightsSource } from '../../ledger-application.tokens';
 import type { Clock } from '../../ledger-writer/clock';
 import { LedgerWriter, type RuleBookSource } from '../../ledger-writer/ledger-writer';
 import { toAccountView, type AccountView } from './account.view';
@@ -12,12 +12,18 @@ export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView 
     private readonly writer: LedgerWriter,
     @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(ACCOUNT_INSIGHTS) private readonly insights?: AccountInsightsSource,
   ) {}
 
-  execute(query: GetAccount): Promise<AccountView | null> {
+  async execute(query: GetAccount): Promise<AccountView | null> {
     const asOfMs = query.asOf ? Date.parse(query.asOf) : this.clock.now().getTime();
-    return this.writer.readAccount(query.customerId, ({ state, revision }) =>
+    const view = await this.writer.readAccount(query.customerId, ({ state, revision }) =>
       revision === 'no-stream' ? null : toAccountView(query.customerId, state, revision as bigint, this.rules.current(), asOfMs),
     );
+    if (view && this.insights) {
+      const insights = await this.insights.insightsFor(query.customerId, view.asOf);
+      if (insights) view.insights = insights;
+    }
+    return view;
   }
 }

@@ -1,0 +1,45 @@
+import { HttpStatus } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import type { Response } from 'express';
+import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { ProblemError } from '@loyalty/http-platform';
+import type { ProjectionProgress } from '@loyalty/projection-runner';
+
+/** `asOf` plus read-your-writes: wait (bounded) until the read models reach a written position. */
+export class ReadModelQuery {
+  @ApiPropertyOptional({ description: 'Evaluate as of this instant (ISO-8601); defaults to now' })
+  @IsOptional()
+  @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE })
+  asOf?: string;
+
+  @ApiPropertyOptional({ description: 'A ledger position returned by a write: wait until the read models have applied it' })
+  @IsOptional()
+  @Matches(/^\d{1,40}$/, { message: '$property must be a ledger position (digits)' })
+  waitForPosition?: string;
+
+  @ApiPropertyOptional({ description: 'How long to wait for waitForPosition, in ms (max 10000)', default: 2000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  waitMs?: number;
+}
+
+/** Waits as asked, then tells the client how fresh the answer is (X-Read-Model-Position, X-Read-Model-Stale). */
+export async function awaitReadModels(progress: ProjectionProgress, query: ReadModelQuery, response: Response): Promise<void> {
+  if (query.waitForPosition !== undefined) {
+    const reached = await progress.waitFor(BigInt(query.waitForPosition), query.waitMs ?? 2000);
+    if (!reached) response.setHeader('X-Read-Model-Stale', 'true');
+  }
+  response.setHeader('X-Read-Model-Position', progress.position().toString());
+}
+
+export function periodOf(from: string | undefined, to: string | undefined, now: Date): { from: string; to: string } {
+  const toIso = to ? new Date(to).toISOString() : now.toISOString();
+  const fromIso = from ? new Date(from).toISOString() : new Date(Date.parse(toIso) - 365 * 86_400_000).toISOString();
+  if (fromIso >= toIso) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_PERIOD', 'from must be before to', `from ${fromIso}, to ${toIso}`);
+  return { from: fromIso, to: toIso };
+}

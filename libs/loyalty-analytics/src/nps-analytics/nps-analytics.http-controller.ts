@@ -1,0 +1,43 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import type { Response } from 'express';
+import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { RequireRoles } from '@loyalty/http-platform';
+import { CLOCK, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
+import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
+import { awaitReadModels, periodOf, ReadModelQuery } from '../analytics-http.support';
+import { ProfileReader } from '../profiles/profile-reader';
+import { npsOverTime, type NpsGrouping } from './nps-over-time';
+
+export class PeriodQuery extends ReadModelQuery {
+  @ApiPropertyOptional({ description: 'Start (inclusive); defaults to a year before `to`' }) @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) from?: string;
+  @ApiPropertyOptional({ description: 'End (exclusive); defaults to now' }) @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) to?: string;
+}
+
+class NpsQuery extends PeriodQuery {
+  @ApiPropertyOptional({ enum: ['month', 'segment', 'tier'], default: 'month' }) @IsOptional() @IsIn(['month', 'segment', 'tier']) groupBy?: NpsGrouping;
+}
+
+@ApiTags('analytics')
+@ApiBearerAuth()
+@Controller('v1/analytics/nps')
+export class NpsAnalyticsHttpController {
+  constructor(
+    private readonly profiles: ProfileReader,
+    @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
+  ) {}
+
+  @Get()
+  @RequireRoles('ops', 'finance')
+  @ApiOperation({ summary: 'NPS with promoter, passive and detractor counts, by month, segment or tier' })
+  async nps(@Query() query: NpsQuery, @Res({ passthrough: true }) response: Response) {
+    await awaitReadModels(this.progress, query, response);
+    const { from, to } = periodOf(query.from, query.to, this.clock.now());
+    const rules = this.rules.current().inForceAt(Date.parse(to)).rules;
+    const groupBy = query.groupBy ?? 'month';
+    return { from, to, groupBy, groups: await npsOverTime(this.profiles.all(), rules, from, to, groupBy) };
+  }
+}
