@@ -1,5 +1,5 @@
-// Brings up what the tests need: a clean temp root, and a real Kafka broker (infra/kafka/kafka.sh,
-// idempotent: reused if it already runs). Tests never mock Kafka.
+// Brings up what the tests need: a clean temp root, a real Kafka broker (infra/kafka/kafka.sh) and
+// PostgreSQL (infra/postgres/postgres.sh), both idempotent: reused if already running. Nothing is mocked.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -19,4 +19,12 @@ module.exports = async () => {
   process.env.KAFKA_TEST_BROKERS = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
   // Stop it afterwards only if this run started it.
   globalThis.__LOYALTY_STARTED_KAFKA__ = !wasRunning;
+
+  // PostgreSQL for the shared read store (installed from Debian's packages if missing).
+  const postgres = path.join(root, 'infra', 'postgres', 'postgres.sh');
+  const pgWasRunning = spawnSync(postgres, ['status'], { encoding: 'utf8' }).status === 0;
+  const pgStarted = spawnSync(postgres, ['start'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (pgStarted.status !== 0) throw new Error('could not start PostgreSQL (infra/postgres/postgres.sh start); see the lines above');
+  process.env.LOYALTY_TEST_POSTGRES_URL = spawnSync(postgres, ['url'], { encoding: 'utf8' }).stdout.trim();
+  globalThis.__LOYALTY_STARTED_POSTGRES__ = !pgWasRunning;
 };

@@ -16,6 +16,7 @@ export class AppModule implements NestModule {
     const withHttpApi = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'api';
     const withIngestion = kafka !== null && (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'ingestion-worker');
     const withProjector = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'projector';
+    const withReadModels = withProjector || (withHttpApi && config.READ_MODEL_STORE === 'postgres');
     return {
       module: AppModule,
       imports: [
@@ -23,9 +24,9 @@ export class AppModule implements NestModule {
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
         ...(withIngestion && kafka ? [KafkaIngestionModule.forConfig(kafka)] : []),
-        ...(withProjector ? [ProjectionsModule.forConfig(config)] : []),
-        // The read-side queries need the read models: in the embedded default they are local.
-        ...(withProjector && withHttpApi ? [LoyaltyAnalyticsModule] : []),
+        // Read models: local with the projector, or a shared PostgreSQL store an API instance reads.
+        ...(withReadModels ? [ProjectionsModule.forConfig(config, { runProjector: withProjector })] : []),
+        ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
       ],
       controllers: [OperabilityHttpController],
       providers: [

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
-import { PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
-import { balancesProjection, customerProfileProjection, type CustomerProjection } from '@loyalty/read-models';
+import { PostgresProjectionStore, PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
+import { balancesProjection, customerProfileProjection, projectionKey, type CustomerProjection } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
 /** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
@@ -40,11 +40,51 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
+const PROJECTIONS: CustomerProjection<unknown>[] = [balancesProjection as CustomerProjection<unknown>, customerProfileProjection as CustomerProjection<unknown>];
+
+/** Progress where this process runs no projector (an API beside a shared read store): the stored checkpoints. */
+class StoredCheckpointProgress implements ProjectionProgress {
+  private last = 0n;
+  constructor(private readonly store: ProjectionStore) {}
+
+  position(): bigint {
+    return this.last;
+  }
+
+  async waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const checkpoints = await Promise.all(PROJECTIONS.map((p) => this.store.checkpoint(projectionKey(p))));
+      this.last = checkpoints.reduce((min, c) => (c < min ? c : min));
+      if (this.last >= position) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function openStore(config: AppConfig): ProjectionStore {
+  if (config.READ_MODEL_STORE === 'postgres') return new PostgresProjectionStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
+  return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'));
+}
+
 @Global()
 @Module({})
 export class ProjectionsModule {
-  static forConfig(config: AppConfig): DynamicModule {
-    const store = new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'));
+  /** The read store, with the projector running beside it (runProjector) or not (an API reading a shared store). */
+  static forConfig(config: AppConfig, options: { runProjector: boolean }): DynamicModule {
+    const store = openStore(config);
+    if (!options.runProjector) {
+      const progress = new StoredCheckpointProgress(store);
+      return {
+        module: ProjectionsModule,
+        providers: [
+          { provide: PROJECTION_STORE, useValue: store },
+          { provide: PROJECTION_PROGRESS, useValue: progress },
+        ],
+        exports: [PROJECTION_STORE, PROJECTION_PROGRESS],
+      };
+    }
     return {
       module: ProjectionsModule,
       providers: [
@@ -54,8 +94,7 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, LoyaltyMetrics],
           useFactory: (events: EventStore, metrics: LoyaltyMetrics) => {
             const logger = new Logger('projector');
-            const projections: CustomerProjection<unknown>[] = [balancesProjection as CustomerProjection<unknown>, customerProfileProjection as CustomerProjection<unknown>];
-            const runners = projections.map(
+            const runners = PROJECTIONS.map(
               (projection) =>
                 new ProjectionRunner(events, store, projection, {
                   onBatch: (key, count, position) => {

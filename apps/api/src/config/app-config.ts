@@ -20,6 +20,12 @@ export class AppConfig {
   @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
   @Transform(toInt) @IsInt() @Min(0) ACCOUNT_CACHE_SIZE = 100_000;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  /** Where the read models live: sqlite (embedded, in LOYALTY_DATA_DIR) or postgres (shared by API instances). */
+  @IsIn(['sqlite', 'postgres']) READ_MODEL_STORE: 'sqlite' | 'postgres' = 'sqlite';
+  @ValidateIf((c: AppConfig) => c.READ_MODEL_STORE === 'postgres' || c.READ_MODEL_POSTGRES_URL !== undefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'READ_MODEL_POSTGRES_URL must be a postgres:// URL (required with READ_MODEL_STORE=postgres)' })
+  READ_MODEL_POSTGRES_URL?: string;
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'READ_MODEL_POSTGRES_SCHEMA must be a lowercase SQL identifier' }) READ_MODEL_POSTGRES_SCHEMA = 'read_models';
   /**
    * all: the HTTP API and the projector, plus Kafka ingestion when KAFKA_BROKERS is set (the
    * embedded default); api: the HTTP API only; ingestion-worker: Kafka ingestion only;
@@ -38,7 +44,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING']) {
+  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING', 'READ_MODEL_POSTGRES_URL']) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }

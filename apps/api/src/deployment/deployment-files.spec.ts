@@ -25,6 +25,7 @@ describe('infra/docker-compose.yml', () => {
     const env = asEnv({ ...compose.services[service].environment, LOYALTY_API_KEYS: 'change-me-admin-key:admin' });
     const config = loadConfig(env);
     expect(config.LEDGER_STORE).toBe('eventstoredb');
+    expect(config.READ_MODEL_STORE).toBe('postgres');
     expect(config.LOYALTY_ROLE).toBe(service);
     expect(loadKafkaIngestionConfig(env)?.KAFKA_BROKERS).toBe('kafka:9092');
   });

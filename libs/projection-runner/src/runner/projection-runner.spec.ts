@@ -11,9 +11,10 @@ import {
   type LedgerCommand,
   type LoyaltyAccountState,
 } from '@loyalty/ledger-domain';
-import { balanceAsOf, balancesProjection, type CustomerBalance } from '@loyalty/read-models';
-import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
+import { balanceAsOf, balancesProjection, customerProfileProjection, type CustomerBalance } from '@loyalty/read-models';
+import { canonicalJson, defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
+import { PostgresProjectionStore } from '../store/postgres-projection-store';
 import { SqliteProjectionStore } from '../store/sqlite-projection-store';
 import type { ProjectionStore } from '../store/projection-store.port';
 import { ProjectionRunner } from './projection-runner';
@@ -50,7 +51,8 @@ async function ledgerWithWorkload(purchases: number): Promise<TestLedger> {
 
 async function stateHash(store: ProjectionStore, key: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const [k, state] of store.entries(key)) hash.update(k).update(JSON.stringify(state));
+  // Canonical JSON: PostgreSQL's jsonb does not keep key order, the states must still compare equal.
+  for await (const [k, state] of store.entries(key)) hash.update(k).update(canonicalJson(state));
   return hash.digest('hex');
 }
 
@@ -83,6 +85,23 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     expect(await a.checkpoint('balances_v1')).toBe(0n);
     await new ProjectionRunner(events, a, balancesProjection, { batchSize: 777 }).catchUp();
     expect(await stateHash(a, 'balances_v1')).toBe(first);
+  });
+
+  it('gives identical tables on SQLite and on PostgreSQL', async () => {
+    const { events } = await ledgerWithWorkload(2_000);
+    const sqlite = new SqliteProjectionStore(':memory:');
+    const postgres = new PostgresProjectionStore(process.env.LOYALTY_TEST_POSTGRES_URL ?? '', `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+    try {
+      for (const projection of [balancesProjection, customerProfileProjection] as const) {
+        await new ProjectionRunner(events, sqlite, projection as never, { batchSize: 500 }).catchUp();
+        await new ProjectionRunner(events, postgres, projection as never, { batchSize: 700 }).catchUp();
+        const key = `${projection.name}_v${projection.version}`;
+        expect(await stateHash(postgres, key)).toBe(await stateHash(sqlite, key));
+        expect(await postgres.checkpoint(key)).toBe(await events.headPosition());
+      }
+    } finally {
+      await postgres.close();
+    }
   });
 
   it('applies each event exactly once when a commit fails mid-run and the runner starts again', async () => {

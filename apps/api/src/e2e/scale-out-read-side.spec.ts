@@ -1,0 +1,60 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { JsonLogger } from '@loyalty/http-platform';
+import { loadConfig } from '../config/app-config';
+import { createApp } from '../create-app';
+
+// The scale-out read side in one process: an API instance (role api) writes the ledger and
+// reads the read models from PostgreSQL; a separate projector (role projector) follows the
+// ledger and writes them there. Only the shared stores connect the two.
+describe('scale-out read side: projector and API sharing PostgreSQL', () => {
+  const KEY = 'admin-key-scale-out';
+  let dir: string;
+  let api: INestApplication;
+  let projector: INestApplication;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'scale-out-'));
+    const shared = {
+      LOYALTY_DATA_DIR: dir,
+      LOYALTY_API_KEYS: `${KEY}:admin`,
+      READ_MODEL_STORE: 'postgres',
+      READ_MODEL_POSTGRES_URL: process.env.LOYALTY_TEST_POSTGRES_URL ?? '',
+      READ_MODEL_POSTGRES_SCHEMA: `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+    };
+    const quiet = new JsonLogger('error', () => undefined);
+    projector = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'projector' }), quiet);
+    await projector.init();
+    api = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'api' }), quiet);
+    await api.init();
+  });
+  afterAll(async () => {
+    await api.close();
+    await projector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers from the read models once the projector has applied the write the client waits for', async () => {
+    const http = request(api.getHttpServer());
+    let position = '0';
+    for (let i = 0; i < 5; i++) {
+      const res = await http
+        .post('/v1/purchases')
+        .set({ Authorization: `Bearer ${KEY}` })
+        .send({ orderId: `O-${i}`, customerId: 'C-SCALE', occurredAt: `2026-06-2${i}T00:00:00Z`, currency: 'JPY', amount: 50_000 })
+        .expect(201);
+      position = res.body.position;
+    }
+    const segments = await http.get(`/v1/segments?asOf=2026-06-30T00:00:00Z&waitForPosition=${position}&waitMs=8000`).set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    expect(segments.headers['x-read-model-stale']).toBeUndefined();
+    expect(segments.body.segments.find((s: { segment: string }) => s.segment === 'B')).toEqual({ segment: 'B', customers: 1, monetary: 250_000 });
+    const account = await http.get('/v1/accounts/C-SCALE?asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    expect(account.body.insights).toMatchObject({ rfm: { segment: 'B', frequency: 5 }, value: { clv: 250_000 } });
+    // The projector process serves no business routes.
+    await request(projector.getHttpServer()).get('/v1/segments').set({ Authorization: `Bearer ${KEY}` }).expect(404);
+  });
+});

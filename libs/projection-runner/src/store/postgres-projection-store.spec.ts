@@ -1,0 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresProjectionStore } from './postgres-projection-store';
+import { describeProjectionStoreContract } from './projection-store.contract';
+
+// PostgreSQL is started by the test setup (infra/postgres/postgres.sh); each test gets its own schema.
+describeProjectionStoreContract('postgres', async () => {
+  const url = process.env.LOYALTY_TEST_POSTGRES_URL;
+  if (!url) throw new Error('LOYALTY_TEST_POSTGRES_URL is not set: the jest global setup starts PostgreSQL and sets it');
+  return new PostgresProjectionStore(url, `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+});
