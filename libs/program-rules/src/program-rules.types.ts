@@ -101,6 +101,21 @@ export interface RfmRules {
    */
   segments: RfmSegmentRule[];
   otherSegment: string;
+  /**
+   * fixed-thresholds: `segments` above (the source articles' table). quantile: each customer
+   * scores 1-5 per dimension against the whole customer base (quintiles), and the first
+   * entry of `quantileSegments` whose score ranges hold names the segment.
+   */
+  style: 'fixed-thresholds' | 'quantile';
+  quantileSegments: RfmQuantileSegmentRule[];
+}
+
+/** A segment by RFM scores, each an inclusive [min, max] range of 1-5. */
+export interface RfmQuantileSegmentRule {
+  name: string;
+  recency: [number, number];
+  frequency: [number, number];
+  monetary: [number, number];
 }
 
 export interface RfmSegmentRule {

@@ -7,3 +7,4 @@ export * from './measures/rfm';
 export * from './measures/loyalty-classification';
 export * from './measures/support-metrics';
 export * from './measures/tier';
+export * from './measures/rfm-quantile';

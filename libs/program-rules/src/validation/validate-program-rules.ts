@@ -260,7 +260,27 @@ function checkTiers(c: Checker, value: unknown): void {
 function checkRfm(c: Checker, value: unknown): string[] | undefined {
   const rfm = c.object(value, 'rfm');
   if (!rfm) return undefined;
-  c.noUnknownKeys(rfm, 'rfm', ['lookbackMonths', 'segments', 'otherSegment']);
+  c.noUnknownKeys(rfm, 'rfm', ['lookbackMonths', 'segments', 'otherSegment', 'style', 'quantileSegments']);
+  c.oneOf(rfm, 'style', 'rfm', ['fixed-thresholds', 'quantile']);
+  const quantile = c.array(rfm.quantileSegments, 'rfm.quantileSegments');
+  const quantileNames = new Set<string>();
+  quantile?.forEach((segment, i) => {
+    const path = join('rfm.quantileSegments', i);
+    const q = c.object(segment, path);
+    if (!q) return;
+    c.noUnknownKeys(q, path, ['name', 'recency', 'frequency', 'monetary']);
+    c.string(q, 'name', path);
+    if (typeof q.name === 'string') {
+      if (quantileNames.has(q.name)) c.fail(join(path, 'name'), `duplicate segment ${JSON.stringify(q.name)}`);
+      quantileNames.add(q.name);
+    }
+    for (const dimension of ['recency', 'frequency', 'monetary']) {
+      const range = q[dimension];
+      const ok = Array.isArray(range) && range.length === 2 && range.every((v) => Number.isInteger(v) && v >= 1 && v <= 5) && range[0] <= range[1];
+      if (!ok) c.fail(join(path, dimension), 'must be a score range [min, max] within 1-5');
+    }
+  });
+  if (rfm.style === 'quantile' && quantile && quantile.length === 0) c.fail('rfm.quantileSegments', 'must hold at least one segment when rfm.style is "quantile"');
   c.integer(rfm, 'lookbackMonths', 'rfm', 1, 240);
   c.string(rfm, 'otherSegment', 'rfm');
   const names: string[] = [];

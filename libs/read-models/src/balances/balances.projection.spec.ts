@@ -1,6 +1,6 @@
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { decide, evolve, initialLoyaltyAccountState, pointsPosition, type LedgerCommand, type LedgerEvent } from '@loyalty/ledger-domain';
-import { balanceAsOf, balancesProjection, type CustomerBalance } from './balances.projection';
+import { balanceAsOf, balancesProjection, expiryOutlook, type CustomerBalance } from './balances.projection';
 
 const ruleBook = new RuleBook([defaultProgramRules()]);
 
@@ -43,6 +43,15 @@ describe('balances projection', () => {
         expect(balanceAsOf(balance, asOf)).toEqual({ available: ledgerView.available, pending: ledgerView.pending, awaitingExpiry: ledgerView.awaitingExpiry, outstanding: ledgerView.outstanding });
       }
     }
+  });
+
+  it('tells the next expiry and what expires within 30, 60 and 90 days, as the ledger does', () => {
+    const balance = project(events.slice(0, 5)); // both purchases' lots, before any redemption
+    expect(expiryOutlook(balance, '2026-12-15T00:00:00.000Z')).toEqual({
+      nextExpiry: { at: '2027-01-01T00:00:00.000Z', points: 850 },
+      expiringWithinDays: { '30': 850, '60': 950, '90': 950 },
+    });
+    expect(expiryOutlook(balance, '2027-02-01T00:00:00.000Z')).toEqual({ nextExpiry: null, expiringWithinDays: { '30': 0, '60': 0, '90': 0 } });
   });
 
   it('keeps lifetime totals: earned, redeemed (net of cancellations), reversed, expired', () => {

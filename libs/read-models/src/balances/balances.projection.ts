@@ -84,6 +84,30 @@ export interface BalanceAsOf {
   outstanding: number;
 }
 
+export interface ExpiryOutlook {
+  /** The soonest expiry after as-of, and the points it takes. */
+  nextExpiry: { at: string; points: number } | null;
+  /** Points that expire within 30, 60 and 90 days after as-of. */
+  expiringWithinDays: Record<'30' | '60' | '90', number>;
+}
+
+/** What will expire, and when, from the projected lots. */
+export function expiryOutlook(balance: CustomerBalance, asOf: string): ExpiryOutlook {
+  const asOfMs = Date.parse(asOf);
+  const within = { '30': 0, '60': 0, '90': 0 };
+  let next: { at: string; points: number } | null = null;
+  for (const lot of Object.values(balance.lots)) {
+    if (lot.remaining <= 0 || lot.expiresAt <= asOf) continue;
+    if (next === null || lot.expiresAt < next.at) next = { at: lot.expiresAt, points: lot.remaining };
+    else if (lot.expiresAt === next.at) next = { at: next.at, points: next.points + lot.remaining };
+    const days = (Date.parse(lot.expiresAt) - asOfMs) / 86_400_000;
+    if (days <= 30) within['30'] += lot.remaining;
+    if (days <= 60) within['60'] += lot.remaining;
+    if (days <= 90) within['90'] += lot.remaining;
+  }
+  return { nextExpiry: next, expiringWithinDays: within };
+}
+
 /** Available and pending points at an instant, from the projected lots. */
 export function balanceAsOf(balance: CustomerBalance, asOf: string): BalanceAsOf {
   let available = 0;
