@@ -1,12 +1,14 @@
 // `npm run bench`: every benchmark, one after another, each printing its figures.
 import { benchKafkaIngestion } from './kafka-ingestion.bench';
 import { benchLedgerIngestion } from './ledger-ingestion.bench';
+import { benchProjectionRebuild } from './projection-rebuild.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
   const benches: [string, () => Promise<void>][] = [
     ['ledger-ingestion', benchLedgerIngestion],
     ['kafka-ingestion', benchKafkaIngestion],
+    ['projection-rebuild', benchProjectionRebuild],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

@@ -58,11 +58,10 @@ describe('balances projection', () => {
     expect(project(events).lifetime).toEqual({ earned: 850 + 100, redeemed: 850, expired: 0, adjusted: 0, reversed: 100 });
   });
 
-  it('is pure: applying the same events twice from the start gives the same state, and the input is untouched', () => {
+  it('is deterministic: the same events from the initial state give the same state, also after a JSON round trip mid-way', () => {
     const first = project(events);
-    const frozen = JSON.stringify(first);
+    const half = JSON.parse(JSON.stringify(events.slice(0, 6).reduce((s, e) => balancesProjection.apply(s, e), balancesProjection.initial('C')))) as CustomerBalance;
+    expect(events.slice(6).reduce((s, e) => balancesProjection.apply(s, e), half)).toEqual(first);
     expect(project(events)).toEqual(first);
-    balancesProjection.apply(first, events[1]);
-    expect(JSON.stringify(first)).toBe(frozen);
   });
 });

@@ -16,7 +16,11 @@ export interface CustomerBalance {
   lastEventAt: string | null;
 }
 
-/** The balances projection: what GET /v1/accounts shows, kept up to date from the ledger. */
+/**
+ * The balances projection: what GET /v1/accounts shows, kept up to date from the ledger. It
+ * changes the state in place (the runner owns it): copying a frequent buyer's lots per event
+ * would make a rebuild quadratic.
+ */
 export const balancesProjection: CustomerProjection<CustomerBalance> = {
   name: 'balances',
   version: 1,
@@ -25,56 +29,54 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
     switch (event.type) {
       case 'PointsEarned':
       case 'BonusAwarded':
-        return {
-          ...addLot(state, event.lotId, event.points - event.deficitSettled, event.availableAt, event.expiresAt, event.deficitSettled),
-          lifetime: { ...state.lifetime, earned: state.lifetime.earned + event.points },
-          lastEventAt: event.earnedAt,
-        };
-      case 'PointsAdjusted': {
-        const adjusted = { ...state.lifetime, adjusted: state.lifetime.adjusted + event.points };
-        if (event.lot) return { ...addLot(state, event.lot.lotId, event.points - event.lot.deficitSettled, event.lot.availableAt, event.lot.expiresAt, event.lot.deficitSettled), lifetime: adjusted, lastEventAt: event.occurredAt };
-        return { ...state, lots: take(state.lots, event.fromLots), lifetime: adjusted, lastEventAt: event.occurredAt };
-      }
+        addLot(state, event.lotId, event.points - event.deficitSettled, event.availableAt, event.expiresAt, event.deficitSettled);
+        state.lifetime.earned += event.points;
+        state.lastEventAt = event.earnedAt;
+        return state;
+      case 'PointsAdjusted':
+        if (event.lot) addLot(state, event.lot.lotId, event.points - event.lot.deficitSettled, event.lot.availableAt, event.lot.expiresAt, event.lot.deficitSettled);
+        else move(state.lots, event.fromLots, -1);
+        state.lifetime.adjusted += event.points;
+        state.lastEventAt = event.occurredAt;
+        return state;
       case 'PointsRedeemed':
-        return { ...state, lots: take(state.lots, event.fromLots), lifetime: { ...state.lifetime, redeemed: state.lifetime.redeemed + event.points }, lastEventAt: event.occurredAt };
+        move(state.lots, event.fromLots, -1);
+        state.lifetime.redeemed += event.points;
+        state.lastEventAt = event.occurredAt;
+        return state;
       case 'RedemptionCancelled':
-        return { ...state, lots: give(state.lots, event.toLots), lifetime: { ...state.lifetime, redeemed: state.lifetime.redeemed - event.points }, lastEventAt: event.occurredAt };
+        move(state.lots, event.toLots, 1);
+        state.lifetime.redeemed -= event.points;
+        state.lastEventAt = event.occurredAt;
+        return state;
       case 'PointsExpired':
-        return { ...state, lots: take(state.lots, event.lots), lifetime: { ...state.lifetime, expired: state.lifetime.expired + event.points }, lastEventAt: event.asOf };
+        move(state.lots, event.lots, -1);
+        state.lifetime.expired += event.points;
+        state.lastEventAt = event.asOf;
+        return state;
       case 'PointsReversed':
-        return {
-          ...state,
-          lots: take(state.lots, event.fromLots),
-          deficit: state.deficit + event.addedToDeficit,
-          lifetime: { ...state.lifetime, reversed: state.lifetime.reversed + event.points - event.writtenOff },
-          lastEventAt: event.occurredAt,
-        };
+        move(state.lots, event.fromLots, -1);
+        state.deficit += event.addedToDeficit;
+        state.lifetime.reversed += event.points - event.writtenOff;
+        state.lastEventAt = event.occurredAt;
+        return state;
       default:
         return state;
     }
   },
 };
 
-function addLot(state: CustomerBalance, lotId: string, points: number, availableAt: string, expiresAt: string, deficitSettled: number): CustomerBalance {
-  return { ...state, lots: { ...state.lots, [lotId]: { remaining: points, availableAt, expiresAt } }, deficit: state.deficit - deficitSettled };
-}
-
-function take(lots: Record<string, BalanceLot>, movements: readonly LotMovement[]): Record<string, BalanceLot> {
-  return adjust(lots, movements, -1);
-}
-
-function give(lots: Record<string, BalanceLot>, movements: readonly LotMovement[]): Record<string, BalanceLot> {
-  return adjust(lots, movements, 1);
+function addLot(state: CustomerBalance, lotId: string, points: number, availableAt: string, expiresAt: string, deficitSettled: number): void {
+  state.lots[lotId] = { remaining: points, availableAt, expiresAt };
+  state.deficit -= deficitSettled;
 }
 
 /** Lots keep their dates at zero, so that a cancelled redemption can give points back to them. */
-function adjust(lots: Record<string, BalanceLot>, movements: readonly LotMovement[], sign: 1 | -1): Record<string, BalanceLot> {
-  const next = { ...lots };
+function move(lots: Record<string, BalanceLot>, movements: readonly LotMovement[], sign: 1 | -1): void {
   for (const m of movements) {
-    const lot = next[m.lotId];
-    if (lot) next[m.lotId] = { ...lot, remaining: lot.remaining + sign * m.points };
+    const lot = lots[m.lotId];
+    if (lot) lot.remaining += sign * m.points;
   }
-  return next;
 }
 
 export interface BalanceAsOf {

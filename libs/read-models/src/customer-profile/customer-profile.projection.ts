@@ -41,6 +41,10 @@ export interface CustomerProfile {
   supportContacts: ProfileSupportContact[];
 }
 
+/**
+ * Appends in place (a frequent buyer has thousands of purchases: copying them per event would
+ * make a replay quadratic). Refunds find their order from the end, where recent orders are.
+ */
 export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
   name: 'customer_profiles',
   version: 1,
@@ -48,30 +52,38 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
   apply(state, event) {
     switch (event.type) {
       case 'CustomerEnrolled':
-        return { ...state, enrolledAt: event.enrolledAt, birthDate: event.birthDate };
+        state.enrolledAt = event.enrolledAt;
+        state.birthDate = event.birthDate;
+        return state;
       case 'PurchaseRecorded':
-        return { ...state, purchases: [...state.purchases, { orderId: event.orderId, at: event.occurredAt, amount: event.amount, refunded: 0, points: 0 }] };
-      case 'PointsEarned':
-        if (event.source.kind !== 'purchase') return state;
-        return { ...state, purchases: updatePurchase(state.purchases, event.source.orderId, (p) => ({ ...p, points: p.points + event.points })) };
-      case 'PointsReversed':
-        return { ...state, purchases: updatePurchase(state.purchases, event.orderId, (p) => ({ ...p, refunded: p.refunded + event.refundAmount, points: p.points - event.points })) };
+        state.purchases.push({ orderId: event.orderId, at: event.occurredAt, amount: event.amount, refunded: 0, points: 0 });
+        return state;
+      case 'PointsEarned': {
+        const purchase = event.source.kind === 'purchase' ? findOrder(state.purchases, event.source.orderId) : undefined;
+        if (purchase) purchase.points += event.points;
+        return state;
+      }
+      case 'PointsReversed': {
+        const purchase = findOrder(state.purchases, event.orderId);
+        if (purchase) {
+          purchase.refunded += event.refundAmount;
+          purchase.points -= event.points;
+        }
+        return state;
+      }
       case 'SurveyAnswered':
-        return { ...state, surveyAnswers: [...state.surveyAnswers, { responseId: event.responseId, surveyId: event.surveyId, at: event.occurredAt, score: event.score }] };
+        state.surveyAnswers.push({ responseId: event.responseId, surveyId: event.surveyId, at: event.occurredAt, score: event.score });
+        return state;
       case 'SupportContactRecorded':
-        return {
-          ...state,
-          supportContacts: [
-            ...state.supportContacts,
-            { contactId: event.contactId, channel: event.channel, openedAt: event.openedAt, resolvedAt: event.resolvedAt, resolved: event.resolved, satisfaction: event.satisfaction },
-          ],
-        };
+        state.supportContacts.push({ contactId: event.contactId, channel: event.channel, openedAt: event.openedAt, resolvedAt: event.resolvedAt, resolved: event.resolved, satisfaction: event.satisfaction });
+        return state;
       default:
         return state;
     }
   },
 };
 
-function updatePurchase(purchases: ProfilePurchase[], orderId: string, change: (p: ProfilePurchase) => ProfilePurchase): ProfilePurchase[] {
-  return purchases.map((p) => (p.orderId === orderId ? change(p) : p));
+function findOrder(purchases: ProfilePurchase[], orderId: string): ProfilePurchase | undefined {
+  for (let i = purchases.length - 1; i >= 0; i--) if (purchases[i].orderId === orderId) return purchases[i];
+  return undefined;
 }

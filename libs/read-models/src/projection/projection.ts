@@ -10,7 +10,11 @@ export interface CustomerProjection<S> {
   readonly name: string;
   readonly version: number;
   initial(customerId: string): S;
-  /** Must not change `state`: returns the next state (the runner may keep the old one). */
+  /**
+   * The next state. It may be the given object changed in place: the runner hands every batch
+   * its own copy (deserialised from the store), so nothing else sees it. Determinism is what
+   * matters: the same events from the same state give the same result.
+   */
   apply(state: S, event: LedgerEvent): S;
 }
 
