@@ -1,11 +1,14 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
-import type { ProjectionProgress } from '@loyalty/projection-runner';
+import { CLOCK, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
+import type { ProgramRules } from '@loyalty/program-rules';
+import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
+import { ProfileReader } from './profiles/profile-reader';
 
 /** `asOf` plus read-your-writes: wait (bounded) until the read models reach a written position. */
 export class ReadModelQuery {
@@ -42,4 +45,29 @@ export function periodOf(from: string | undefined, to: string | undefined, now: 
   const fromIso = from ? new Date(from).toISOString() : new Date(Date.parse(toIso) - 365 * 86_400_000).toISOString();
   if (fromIso >= toIso) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_PERIOD', 'from must be before to', `from ${fromIso}, to ${toIso}`);
   return { from: fromIso, to: toIso };
+}
+
+/** What every read-side query needs: the profiles, the rules in force, the clock, the freshness wait. */
+@Injectable()
+export class ReadSide {
+  constructor(
+    readonly profiles: ProfileReader,
+    @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
+  ) {}
+
+  /** Waits for the read models as asked, then resolves as-of (default now) and the rules in force then. */
+  async atInstant(query: ReadModelQuery, response: Response): Promise<{ asOf: string; rules: ProgramRules }> {
+    await awaitReadModels(this.progress, query, response);
+    const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
+    return { asOf, rules: this.rules.current().inForceAt(Date.parse(asOf)).rules };
+  }
+
+  /** Waits for the read models as asked, then resolves the period [from, to) and the rules in force at its end. */
+  async overPeriod(query: ReadModelQuery & { from?: string; to?: string }, response: Response): Promise<{ from: string; to: string; rules: ProgramRules }> {
+    await awaitReadModels(this.progress, query, response);
+    const { from, to } = periodOf(query.from, query.to, this.clock.now());
+    return { from, to, rules: this.rules.current().inForceAt(Date.parse(to)).rules };
+  }
 }

@@ -1,13 +1,10 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
 import { RequireRoles } from '@loyalty/http-platform';
-import { CLOCK, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
-import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
-import { awaitReadModels, periodOf, ReadModelQuery } from '../analytics-http.support';
-import { ProfileReader } from '../profiles/profile-reader';
+import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { npsOverTime, type NpsGrouping } from './nps-over-time';
 
 export class PeriodQuery extends ReadModelQuery {
@@ -23,21 +20,14 @@ class NpsQuery extends PeriodQuery {
 @ApiBearerAuth()
 @Controller('v1/analytics/nps')
 export class NpsAnalyticsHttpController {
-  constructor(
-    private readonly profiles: ProfileReader,
-    @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
-  ) {}
+  constructor(private readonly readSide: ReadSide) {}
 
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'NPS with promoter, passive and detractor counts, by month, segment or tier' })
   async nps(@Query() query: NpsQuery, @Res({ passthrough: true }) response: Response) {
-    await awaitReadModels(this.progress, query, response);
-    const { from, to } = periodOf(query.from, query.to, this.clock.now());
-    const rules = this.rules.current().inForceAt(Date.parse(to)).rules;
+    const { from, to, rules } = await this.readSide.overPeriod(query, response);
     const groupBy = query.groupBy ?? 'month';
-    return { from, to, groupBy, groups: await npsOverTime(this.profiles.all(), rules, from, to, groupBy) };
+    return { from, to, groupBy, groups: await npsOverTime(this.readSide.profiles.all(), rules, from, to, groupBy) };
   }
 }

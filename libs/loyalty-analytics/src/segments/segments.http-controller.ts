@@ -1,13 +1,10 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { RequireRoles } from '@loyalty/http-platform';
-import { CLOCK, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
-import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
-import { awaitReadModels, ReadModelQuery } from '../analytics-http.support';
-import { ProfileReader } from '../profiles/profile-reader';
+import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { segmentCounts, segmentMembers, type MemberSort } from './segment-report';
 
 class SegmentMembersQuery extends ReadModelQuery {
@@ -24,30 +21,21 @@ class SegmentParam {
 @ApiBearerAuth()
 @Controller('v1/segments')
 export class SegmentsHttpController {
-  constructor(
-    private readonly profiles: ProfileReader,
-    @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
-  ) {}
+  constructor(private readonly readSide: ReadSide) {}
 
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'RFM segments with their customer counts, as of an instant' })
   async segments(@Query() query: ReadModelQuery, @Res({ passthrough: true }) response: Response) {
-    await awaitReadModels(this.progress, query, response);
-    const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
-    const rules = this.rules.current().inForceAt(Date.parse(asOf)).rules;
-    return { asOf, rules: { id: rules.id, version: rules.version }, segments: await segmentCounts(this.profiles.all(), rules, asOf) };
+    const { asOf, rules } = await this.readSide.atInstant(query, response);
+    return { asOf, rules: { id: rules.id, version: rules.version, style: rules.rfm.style }, segments: await segmentCounts(this.readSide.profiles.all(), rules, asOf) };
   }
 
   @Get(':segment/members')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: "A segment's members, paged and sorted" })
   async members(@Param() { segment }: SegmentParam, @Query() query: SegmentMembersQuery, @Res({ passthrough: true }) response: Response) {
-    await awaitReadModels(this.progress, query, response);
-    const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
-    const rules = this.rules.current().inForceAt(Date.parse(asOf)).rules;
-    return { asOf, ...(await segmentMembers(this.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)) };
+    const { asOf, rules } = await this.readSide.atInstant(query, response);
+    return { asOf, ...(await segmentMembers(this.readSide.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)) };
   }
 }
