@@ -100,6 +100,7 @@ export class ProjectionsModule {
                   onBatch: (key, count, position) => {
                     metrics.projectionEvents.inc({ projection: key }, count);
                     metrics.projectionPosition.set({ projection: key }, Number(position));
+                    void events.headPosition().then((head) => metrics.projectionLag.set({ projection: key }, Number(head - position)));
                   },
                   onError: (error) => logger.error({ msg: 'projection failed; it resumes from its checkpoint on restart', projection: projection.name, error: (error as Error).message }),
                 }),

@@ -65,6 +65,7 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
 
   it('tells loyal from good customers, and lists who is one step from loyal', async () => {
     const loyal = await http().get(`/v1/accounts/LOYAL?asOf=${ASOF}`).set(auth(OPS)).expect(200);
+    expect(loyal.body.insights.tierReason).toMatch(/^platinum: 600000 qualifying spend in the rolling 12 months/);
     expect(loyal.body.insights).toMatchObject({ tier: 'platinum', rfm: { segment: 'loyal', frequency: 15 }, nps: { score: 10, category: 'promoter' }, loyalty: { class: 'loyal' }, value: { purchases: 15, totalSpend: 600_000, clv: 600_000 } });
     const good = await http().get(`/v1/accounts/GOOD?asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(good.body.insights.loyalty.class).toBe('good-customer');
@@ -84,5 +85,7 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
     const bad = await http().get('/v1/analytics/nps?from=2026-07-01T00:00:00Z&to=2026-01-01T00:00:00Z').set(auth(OPS)).expect(400);
     expect(bad.body.code).toBe('HTTP.INVALID_PERIOD');
     await http().get('/v1/segments').set(auth(INGEST)).expect(403);
+    const metrics = await http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/projection_lag_events\{projection="balances_v1"\} 0/);
   });
 });

@@ -24,6 +24,7 @@ export class LoyaltyMetrics {
   readonly kafkaLag = new Gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the partition end after the last committed chunk', labelNames: ['topic', 'partition'] as const, registers: [this.registry] });
   readonly projectionEvents = new Counter({ name: 'projection_events_applied_total', help: 'Ledger events applied by each projection', labelNames: ['projection'] as const, registers: [this.registry] });
   readonly projectionPosition = new Gauge({ name: 'projection_checkpoint_position', help: 'Ledger position each projection has applied up to', labelNames: ['projection'] as const, registers: [this.registry] });
+  readonly projectionLag = new Gauge({ name: 'projection_lag_events', help: 'Ledger events not yet applied by each projection (embedded ledger: positions count events)', labelNames: ['projection'] as const, registers: [this.registry] });
   readonly cachedAccounts = new Gauge({ name: 'ledger_cached_accounts', help: 'Accounts held folded in memory', registers: [this.registry] });
 
   constructor() {

@@ -1,4 +1,4 @@
-import type { ProgramRules } from '@loyalty/program-rules';
+import { describeTierStatus, type ProgramRules } from '@loyalty/program-rules';
 import {
   classifyLoyalty,
   customerValue,
@@ -17,6 +17,7 @@ import {
 export interface CustomerEvaluation {
   customerId: string;
   tier: string;
+  tierReason: string;
   rfm: RfmValues & { segment: string; reason: string };
   nps: { score: number; category: NpsCategory; at: string } | null;
   value: CustomerValue;
@@ -28,9 +29,11 @@ export function evaluateCustomer(profile: CustomerProfile, rules: ProgramRules, 
   const values = rfmValues(profile, rules.rfm, asOf);
   const segment = rfmSegment(values, rules.rfm, asOf);
   const nps = latestNpsAnswer(profile, rules.nps, asOf);
+  const tier = tierOf(profile, rules.tiers, asOf);
   return {
     customerId: profile.customerId,
-    tier: tierOf(profile, rules.tiers, asOf).level.name,
+    tier: tier.level.name,
+    tierReason: describeTierStatus(tier, rules.tiers),
     rfm: { ...values, ...segment },
     nps,
     value: customerValue(profile, asOf),
