@@ -1,0 +1,2 @@
+export * from './postings/dated-postings';
+export * from './reports/points-liability';
