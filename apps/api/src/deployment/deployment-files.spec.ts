@@ -30,10 +30,12 @@ describe('infra/docker-compose.yml', () => {
     expect(loadKafkaIngestionConfig(env)?.KAFKA_BROKERS).toBe('kafka:9092');
   });
 
-  const composeAvailable = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
-  if (!composeAvailable) process.stderr.write('[infra] `docker compose config` SKIPPED: no docker compose plugin on this machine (the YAML is checked by the tests beside it)\n');
-  (composeAvailable ? it : it.skip)('passes `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', join(infra, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', env: { ...process.env, LOYALTY_API_KEYS: 'k-12345678:admin' } });
+  // `docker compose` (v2 plugin) or `docker-compose` (v1, Debian's package), whichever this machine has.
+  const composeClient = [['docker', ['compose']], ['docker-compose', []]].find(([cmd, pre]) => spawnSync(cmd as string, [...(pre as string[]), 'version'], { encoding: 'utf8' }).status === 0) as [string, string[]] | undefined;
+  if (!composeClient) process.stderr.write('[infra] compose config check SKIPPED: neither `docker compose` nor `docker-compose` on this machine (the YAML is checked by the tests beside it)\n');
+  (composeClient ? it : it.skip)('passes `docker compose config`', () => {
+    const [cmd, pre] = composeClient!;
+    const result = spawnSync(cmd, [...pre, '-f', join(infra, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', env: { ...process.env, LOYALTY_API_KEYS: 'k-12345678:admin' } });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
