@@ -29,6 +29,11 @@ export function numberArg(name: string, fallback: number): number {
   return value;
 }
 
+export function stringArg(name: string, fallback: string): string {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return flag ? flag.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
+}
+
 /** One line a figure, for people and for grep. */
 export function report(bench: string, figures: Record<string, string | number>): void {
   console.log(`\n== ${bench} ==`);

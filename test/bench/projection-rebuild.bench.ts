@@ -12,7 +12,7 @@ import { PostgresProjectionStore, ProjectionRunner, SqliteProjectionStore, type 
 import { balancesProjection, customerProfileProjection, projectionKey, type CustomerProjection } from '@loyalty/read-models';
 import { canonicalJson, defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
-import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
+import { benchDir, numberArg, peakRssMiB, rate, report, stringArg } from './bench-support';
 
 const root = join(__dirname, '..', '..', '..');
 const PROJECTIONS = [balancesProjection, customerProfileProjection] as CustomerProjection<unknown>[];
@@ -22,23 +22,12 @@ export async function benchProjectionRebuild(): Promise<void> {
   const { dir, cleanup } = benchDir('projections');
   try {
     // The ledger: the full workload mix until about `targetEvents` events (built untimed, synchronous=NORMAL).
-    const ledger = new SqliteEventStore({ file: join(dir, 'ledger.sqlite'), synchronous: 'NORMAL' });
-    const ruleBook = new RuleBook([defaultProgramRules()]);
-    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }, { cacheCapacity: 50_000 });
-    const purchases = Math.round(targetEvents / 2.3);
-    let batch: CommandEnvelope[] = [];
-    let index = 0;
-    for (const item of generateWorkload({ seed: 4, customers: Math.max(1000, Math.round(purchases / 10)), purchases, enrolCustomers: true, withLines: false })) {
-      batch.push({ command: item.command, provenance: { channel: 'batch', batchId: 'bench', index: index++ } });
-      if (batch.length === 5000) {
-        await writer.executeBatch(batch);
-        batch = [];
-        process.stderr.write(`\r  building ledger: ${(await ledger.headPosition()).toLocaleString()} events`);
-      }
-    }
-    if (batch.length) await writer.executeBatch(batch);
+    // Built in a child process, so that the peak RSS printed below is the rebuild's own.
+    const ledgerFile = join(dir, 'ledger.sqlite');
+    const built = spawnSync(process.execPath, ['-r', join(root, 'infra', 'node', 'register-paths.js'), __filename, `--build-ledger-into=${ledgerFile}`, `--events=${targetEvents}`], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error(`building the ledger failed (exit ${built.status})`);
+    const ledger = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });
     const events = Number(await ledger.headPosition());
-    process.stderr.write('\n');
 
     // Raw read: every event through readAll (rows parsed into events), no processing.
     const rawStart = performance.now();
@@ -68,12 +57,15 @@ export async function benchProjectionRebuild(): Promise<void> {
       hashes.set(projection.name, [await hashOf(store, projectionKey(projection))]);
       await store.close();
     }
-    figures['peak RSS (MiB)'] = peakRssMiB();
+    figures['peak RSS of the rebuilds (MiB)'] = peakRssMiB();
 
     // Determinism: a second rebuild on SQLite, and one on PostgreSQL, give the same hash.
-    const pg = spawnSync(join(root, 'infra', 'postgres', 'postgres.sh'), ['start'], { stdio: 'inherit' });
-    const pgUrl = pg.status === 0 ? spawnSync(join(root, 'infra', 'postgres', 'postgres.sh'), ['url'], { encoding: 'utf8' }).stdout.trim() : null;
-    for (const projection of PROJECTIONS) {
+    // --determinism=sqlite leaves PostgreSQL out (the 10M run), --determinism=none skips the check.
+    const determinism = stringArg('determinism', 'all');
+    if (determinism === 'none') figures.determinism = 'not checked in this run (--determinism=none)';
+    const pg = determinism !== 'all' ? null : spawnSync(join(root, 'infra', 'postgres', 'postgres.sh'), ['start'], { stdio: 'inherit' });
+    const pgUrl = pg?.status === 0 ? spawnSync(join(root, 'infra', 'postgres', 'postgres.sh'), ['url'], { encoding: 'utf8' }).stdout.trim() : null;
+    for (const projection of determinism === 'none' ? [] : PROJECTIONS) {
       const again = new SqliteProjectionStore(join(dir, `${projection.name}-again.sqlite`));
       await rebuild(again, projection);
       hashes.get(projection.name)!.push(await hashOf(again, projectionKey(projection)));
@@ -86,7 +78,7 @@ export async function benchProjectionRebuild(): Promise<void> {
         await postgres.close();
       }
     }
-    for (const [name, list] of hashes) {
+    for (const [name, list] of determinism === 'none' ? [] : hashes) {
       figures[`${name} hashes (sqlite, sqlite again${pgUrl ? ', postgres' : ''})`] = list.every((h) => h === list[0]) ? `identical ${list[0].slice(0, 16)}…` : `DIFFERENT ${list.map((h) => h.slice(0, 8)).join(' ')}`;
     }
     figures.target = '>= 0.60 of raw read; 10M cost/event within 15% of 1M (run both sizes)';
@@ -98,13 +90,40 @@ export async function benchProjectionRebuild(): Promise<void> {
   }
 }
 
+async function buildLedger(ledger: SqliteEventStore, targetEvents: number): Promise<void> {
+  const ruleBook = new RuleBook([defaultProgramRules()]);
+  const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }, { cacheCapacity: 50_000 });
+  const purchases = Math.round(targetEvents / 2.3);
+  let batch: CommandEnvelope[] = [];
+  let index = 0;
+  for (const item of generateWorkload({ seed: 4, customers: Math.max(1000, Math.round(purchases / 10)), purchases, enrolCustomers: true, withLines: false })) {
+    batch.push({ command: item.command, provenance: { channel: 'batch', batchId: 'bench', index: index++ } });
+    if (batch.length === 5000) {
+      await writer.executeBatch(batch);
+      batch = [];
+      process.stderr.write(`\r  building ledger: ${(await ledger.headPosition()).toLocaleString()} events`);
+    }
+  }
+  if (batch.length) await writer.executeBatch(batch);
+  process.stderr.write('\n');
+}
+
 async function hashOf(store: ProjectionStore, key: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const [k, state] of store.entries(key)) hash.update(k).update(canonicalJson(state));
   return hash.digest('hex');
 }
 
-if (require.main === module) {
+const buildInto = process.argv.find((a) => a.startsWith('--build-ledger-into='))?.split('=')[1];
+if (require.main === module && buildInto) {
+  const ledger = new SqliteEventStore({ file: buildInto, synchronous: 'NORMAL' });
+  buildLedger(ledger, numberArg('events', 1_000_000))
+    .then(() => ledger.close())
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+} else if (require.main === module) {
   benchProjectionRebuild().catch((error) => {
     console.error(error);
     process.exit(1);

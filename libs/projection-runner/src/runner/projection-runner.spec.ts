@@ -122,10 +122,28 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       drop: (p) => store.drop(p),
       close: () => store.close(),
     };
-    await expect(new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400 }).catchUp()).rejects.toThrow('disk full');
+    // The same runner instance tries again: its in-memory states, ahead of the store after the failure, must not leak in.
+    const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400 });
+    await expect(runner.catchUp()).rejects.toThrow('disk full');
     expect(await store.checkpoint('balances_v1')).toBeGreaterThan(0n);
-    await new ProjectionRunner(events, store, balancesProjection, { batchSize: 400 }).catchUp();
+    expect(runner.checkpoint).toBe(await store.checkpoint('balances_v1'));
+    await runner.catchUp();
     expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+  });
+
+  it('commits while catching up every commitEveryEvents, and gives the same tables whatever the interval and cache size', async () => {
+    const { events } = await ledgerWithWorkload(2_000);
+    const head = await events.headPosition();
+    const reference = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(events, reference, customerProfileProjection, { batchSize: 5_000 }).catchUp();
+    const store = new SqliteProjectionStore(':memory:');
+    const commits: bigint[] = [];
+    // A cache of 5 states out of 80 customers: states are evicted and loaded back from the store many times.
+    const runner = new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, onBatch: (_k, _n, p) => commits.push(p) });
+    await runner.catchUp();
+    expect(commits.length).toBe(Math.ceil(Number(head) / 1_200));
+    expect(commits[commits.length - 1]).toBe(head);
+    expect(await stateHash(store, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
   });
 
   it('follows new ledger entries live after catching up, and waits for a written position', async () => {

@@ -4,7 +4,18 @@ import { projectionKey, type CustomerProjection } from '@loyalty/read-models';
 import type { ProjectionStore } from '../store/projection-store.port';
 
 export interface ProjectionRunnerOptions {
+  /** Events read from the ledger per page. */
   batchSize?: number;
+  /**
+   * While catching up, changed states are committed (with the checkpoint) once this many events
+   * have been applied since the last commit (or `cachedStates` customers changed). A hot customer's
+   * state is then serialised once per commit rather than once per page, which keeps a rebuild
+   * linear. A crash redoes at most this many events. Live batches commit at once.
+   */
+  commitEveryEvents?: number;
+  /** Customer states kept in memory between batches (the runner is the single writer, so they stay true); also the most uncommitted states before a commit. */
+  cachedStates?: number;
+  /** Called after each commit with the events it covered and the checkpoint it stored. */
   onBatch?(projection: string, events: number, position: bigint): void;
   onError?(error: unknown): void;
 }
@@ -12,12 +23,21 @@ export interface ProjectionRunnerOptions {
 /**
  * Runs one projection over the ledger's global feed: from its stored checkpoint it reads
  * batches in position order, applies them per customer with the pure projection, and commits
- * the changed states together with the new checkpoint. It catches up, then follows live.
- * One runner per projection writes its storage (single writer), so events apply in order, once.
+ * the changed states together with the new checkpoint in one transaction. It catches up, then
+ * follows live. One runner per projection writes its storage (single writer), so events apply
+ * in order, once; a crash or a failed commit resumes from the stored checkpoint.
  */
 export class ProjectionRunner<S> {
   private subscription: Subscription | null = null;
-  private position = 0n;
+  /** The stored checkpoint: what readers of the store can see. */
+  private committed = 0n;
+  /** Applied in memory, not yet committed. */
+  private applied = 0n;
+  private uncommittedEvents = 0;
+  private readonly cache = new Map<string, S>();
+  private readonly dirty = new Set<string>();
+  private readonly commitEvery: number;
+  private readonly cacheLimit: number;
   readonly key: string;
 
   constructor(
@@ -27,22 +47,46 @@ export class ProjectionRunner<S> {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.key = projectionKey(projection);
+    this.commitEvery = options.commitEveryEvents ?? 500_000;
+    this.cacheLimit = options.cachedStates ?? 100_000;
   }
 
-  /** Applies everything up to the ledger's current end; resolves with the position reached. */
+  /** Applies everything up to the ledger's current end, committed; resolves with the position reached. */
   async catchUp(): Promise<bigint> {
-    this.position = await this.store.checkpoint(this.key);
-    for (;;) {
-      const batch = await this.events.readAll(this.position, this.options.batchSize ?? 5000);
-      if (batch.length === 0) return this.position;
-      await this.apply(batch);
+    await this.resetToStore();
+    try {
+      for (;;) {
+        const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000);
+        if (batch.length === 0) break;
+        await this.applyInMemory(batch);
+        // Dirty states stay in memory until committed: bound them too, so memory does not grow with the ledger.
+        if (this.uncommittedEvents >= this.commitEvery || this.dirty.size >= this.cacheLimit) await this.commit();
+      }
+      await this.commit();
+    } catch (error) {
+      this.forgetUncommitted();
+      throw error;
     }
+    return this.committed;
   }
 
-  /** Catches up, then follows new ledger entries as they are appended. */
+  /** Catches up, then follows new ledger entries as they are appended (each live batch commits at once). */
   async start(): Promise<void> {
     await this.catchUp();
-    this.subscription = this.events.subscribeToAll(this.position, (batch) => this.apply(batch), { batchSize: this.options.batchSize ?? 5000, onError: this.options.onError });
+    this.subscription = this.events.subscribeToAll(
+      this.committed,
+      async (batch) => {
+        try {
+          await this.applyInMemory(batch);
+          await this.commit();
+        } catch (error) {
+          // The subscription redelivers from its own position; the states must restart from the store.
+          this.forgetUncommitted();
+          throw error;
+        }
+      },
+      { batchSize: this.options.batchSize ?? 5000, onError: this.options.onError },
+    );
   }
 
   async stop(): Promise<void> {
@@ -50,22 +94,36 @@ export class ProjectionRunner<S> {
     this.subscription = null;
   }
 
-  /** The position of the last event applied. */
+  /** The position of the last event committed to the store. */
   get checkpoint(): bigint {
-    return this.position;
+    return this.committed;
   }
 
-  /** True once the projection has applied the ledger up to `position` (read-your-writes); false after the timeout. */
+  /** True once the projection has committed the ledger up to `position` (read-your-writes); false after the timeout. */
   async waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.position < position) {
+    while (this.committed < position) {
       if (Date.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 10));
     }
     return true;
   }
 
-  private async apply(batch: StoredEvent[]): Promise<void> {
+  private async resetToStore(): Promise<void> {
+    this.forgetUncommitted();
+    this.committed = await this.store.checkpoint(this.key);
+    this.applied = this.committed;
+  }
+
+  /** After a failure the in-memory states may be ahead of the store: drop them all. */
+  private forgetUncommitted(): void {
+    this.cache.clear();
+    this.dirty.clear();
+    this.uncommittedEvents = 0;
+    this.applied = this.committed;
+  }
+
+  private async applyInMemory(batch: StoredEvent[]): Promise<void> {
     const byCustomer = new Map<string, StoredEvent[]>();
     for (const stored of batch) {
       const customerId = customerIdOfStream(stored.stream);
@@ -74,16 +132,37 @@ export class ProjectionRunner<S> {
       if (list) list.push(stored);
       else byCustomer.set(customerId, [stored]);
     }
-    const current = await this.store.load(this.key, [...byCustomer.keys()]);
-    const changed = new Map<string, S>();
+    const missing: string[] = [];
+    for (const customerId of byCustomer.keys()) if (!this.cache.has(customerId)) missing.push(customerId);
+    const loaded = missing.length > 0 ? await this.store.load(this.key, missing) : new Map<string, unknown>();
     for (const [customerId, stored] of byCustomer) {
-      let state = (current.get(customerId) as S | undefined) ?? this.projection.initial(customerId);
+      let state = this.cache.get(customerId) ?? (loaded.get(customerId) as S | undefined) ?? this.projection.initial(customerId);
       for (const s of stored) state = this.projection.apply(state, ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data));
-      changed.set(customerId, state);
+      this.cache.delete(customerId); // re-inserted last: the eviction below drops the least recently used
+      this.cache.set(customerId, state);
+      this.dirty.add(customerId);
     }
-    const last = batch[batch.length - 1].position;
-    await this.store.commit(this.key, changed, last);
-    this.position = last;
-    this.options.onBatch?.(this.key, batch.length, last);
+    this.applied = batch[batch.length - 1].position;
+    this.uncommittedEvents += batch.length;
+  }
+
+  private async commit(): Promise<void> {
+    if (this.applied === this.committed) return;
+    const changed = new Map<string, S>();
+    for (const customerId of this.dirty) changed.set(customerId, this.cache.get(customerId) as S);
+    await this.store.commit(this.key, changed, this.applied);
+    const events = this.uncommittedEvents;
+    this.committed = this.applied;
+    this.dirty.clear();
+    this.uncommittedEvents = 0;
+    // Every cached state is now clean: trim the oldest ones beyond the limit (Map keeps insertion order).
+    if (this.cache.size > this.cacheLimit) {
+      let excess = this.cache.size - this.cacheLimit;
+      for (const customerId of this.cache.keys()) {
+        if (excess-- <= 0) break;
+        this.cache.delete(customerId);
+      }
+    }
+    this.options.onBatch?.(this.key, events, this.committed);
   }
 }
