@@ -4,6 +4,7 @@ export * from './persistence/provenance';
 export * from './persistence/deterministic-event-id';
 export * from './persistence/ledger-event-codec';
 export * from './persistence/account-cache';
+export * from './persistence/entry-chain';
 export * from './ledger-application.tokens';
 export * from './ledger-application.module';
 export * from './ledger-writer/keyed-mutex';

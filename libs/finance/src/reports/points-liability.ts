@@ -51,7 +51,8 @@ export function rollForward(postings: readonly DatedPosting[], periods: readonly
   });
 }
 
-function addMovement(row: RollForwardRow, movement: Movement, effect: number): void {
+/** Adds a posting's liability effect to its roll-forward column. */
+export function addMovement(row: RollForwardRow, movement: Movement, effect: number): void {
   switch (movement) {
     case 'issued':
       row.issued += effect;

@@ -11,6 +11,7 @@ import {
 import type { EventStore, EventToAppend, StreamAppend } from '@loyalty/event-store';
 import type { RuleBook } from '@loyalty/program-rules';
 import { AccountCache, type CachedAccount } from '../persistence/account-cache';
+import { CHAIN_GENESIS, chainLinkOf, entryHash } from '../persistence/entry-chain';
 import { decodeLedgerEvent, encodeLedgerEvent, type LedgerEntryMetadata } from '../persistence/ledger-event-codec';
 import type { Provenance } from '../persistence/provenance';
 import type { Clock } from './clock';
@@ -68,6 +69,8 @@ interface GroupPlan {
   events: EventToAppend[];
   /** Per command index: the revisions of its events. */
   written: Map<number, { type: string; revision: bigint }[]>;
+  /** The chain hash after the planned events. */
+  lastHash: string;
 }
 
 /**
@@ -116,7 +119,7 @@ export class LedgerWriter {
       const plans: GroupPlan[] = [];
       for (const [customerId, indices] of pending) {
         const account = await this.load(customerId);
-        const plan: GroupPlan = { customerId, indices, account, events: [], written: new Map() };
+        const plan: GroupPlan = { customerId, indices, account, events: [], written: new Map(), lastHash: account.lastHash };
         let revision = account.revision === 'no-stream' ? -1n : (account.revision as bigint);
         for (const index of indices) {
           const { command, provenance, correlationId } = envelopes[index];
@@ -140,10 +143,17 @@ export class LedgerWriter {
             decidedAt,
           };
           const written: { type: string; revision: bigint }[] = [];
+          const stream = loyaltyAccountStream(customerId);
           decision.events.forEach((event, i) => {
-            plan.events.push(encodeLedgerEvent(event, i, metadata));
+            const encoded = encodeLedgerEvent(event, i, metadata);
+            // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
+            const previous = plan.lastHash;
+            const hash = entryHash(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data, metadata: encoded.metadata });
+            encoded.metadata = { ...encoded.metadata, chain: { previous, hash } };
+            plan.lastHash = hash;
+            plan.events.push(encoded);
             evolve(account.state, event); // in place: undone by eviction if the append fails
-            written.push({ type: event.type, revision: ++revision });
+            written.push({ type: event.type, revision });
           });
           plan.written.set(index, written);
           results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written };
@@ -168,7 +178,11 @@ export class LedgerWriter {
         const plan = toAppend[i];
         if (outcome.ok) {
           plan.account.revision = outcome.result.nextExpectedRevision;
-          this.cache.set(plan.customerId, plan.account);
+          plan.account.lastHash = plan.lastHash;
+          // A retry of an earlier append: the stored entries carry that attempt's metadata and
+          // chain hashes, not this one's. Reload them rather than chain onto a hash never stored.
+          if (outcome.result.deduplicated) this.cache.evict(plan.customerId);
+          else this.cache.set(plan.customerId, plan.account);
           for (const index of plan.written.keys()) {
             const r = results[index];
             if (r.status === 'accepted') r.position = outcome.result.position;
@@ -208,7 +222,8 @@ export class LedgerWriter {
     if (cached) return cached;
     const stored = await this.store.readStream(loyaltyAccountStream(customerId));
     const state = foldLoyaltyAccount(stored.map(decodeLedgerEvent), initialLoyaltyAccountState());
-    const account: CachedAccount = { state, revision: stored.length === 0 ? 'no-stream' : stored[stored.length - 1].revision };
+    const last = stored[stored.length - 1];
+    const account: CachedAccount = { state, revision: last ? last.revision : 'no-stream', lastHash: last ? (chainLinkOf(last.metadata)?.hash ?? CHAIN_GENESIS) : CHAIN_GENESIS };
     return account;
   }
 

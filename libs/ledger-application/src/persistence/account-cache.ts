@@ -5,6 +5,8 @@ export interface CachedAccount {
   state: LoyaltyAccountState;
   /** The stream revision the state was folded up to ('no-stream' for a new account). */
   revision: ExpectedRevision;
+  /** The hash of the stream's last entry (the next entry's `chain.previous`). */
+  lastHash: string;
 }
 
 /**

@@ -1,0 +1,147 @@
+import { BreakageAccumulator, datedPostings, effectiveAtOf, LiabilityAccumulator, periods as periodsOf, RollForwardAccumulator, TrialBalanceAccumulator, type BreakageReport, type LiabilityReport, type Movement } from '@loyalty/finance';
+import type { EventStore } from '@loyalty/event-store';
+import type { LedgerEvent } from '@loyalty/ledger-domain';
+import type { RuleBook } from '@loyalty/program-rules';
+import type { RollForwardRow, TrialBalanceRow } from '@loyalty/finance';
+import { scanLedger, type ScanProgress } from '../ledger-scan/ledger-scan';
+
+/** Every report says which cut of the ledger it was computed from, so it can be reproduced. */
+export interface LedgerCut {
+  /** The last ledger position included: the same figures come back from the same cut. */
+  ledgerPosition: string;
+  eventsScanned: number;
+}
+
+export interface EntryFilter {
+  /** Effective at or after (ISO-8601). */
+  from?: string;
+  /** Effective before. */
+  to?: string;
+  movement?: Movement;
+  /** A chart-of-accounts account, e.g. liability:customer-points. */
+  account?: string;
+  customerId?: string;
+  /** Entries that create or move lots expiring in this month (YYYY-MM): drill-down of the liability by expiry month. */
+  lotExpiryMonth?: string;
+  /** Positions strictly after this one (paging). */
+  after?: bigint;
+  limit: number;
+}
+
+/** One ledger entry as an auditor needs it: what, when, how much, from where, under which rules, computed how. */
+export interface AuditedEntry {
+  position: string;
+  stream: string;
+  revision: string;
+  eventId: string;
+  type: string;
+  effectiveAt: string;
+  recordedAt: string;
+  postings: { debit: string; credit: string; points: number; movement: Movement; memo: string }[];
+  source: { provenance: unknown; sourceKey: unknown; orderId: string | null };
+  rules: unknown;
+  breakdown: unknown;
+}
+
+type RulesSource = { current(): RuleBook };
+
+/** The finance reports, each computed by streaming the ledger (no read model to trust). */
+export class FinanceReportService {
+  constructor(
+    private readonly ledger: EventStore,
+    private readonly rules: RulesSource,
+  ) {}
+
+  async liability(asOf: string, onProgress?: (p: ScanProgress) => void): Promise<LiabilityReport & LedgerCut> {
+    const rules = this.rules.current().inForceAt(Date.parse(asOf)).rules;
+    const acc = new LiabilityAccumulator(asOf, { currency: rules.currency, minorUnitsPerPoint: rules.pointValue.minorUnitsPerPoint });
+    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
+    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+  }
+
+  async rollForward(from: string, to: string, by: 'day' | 'month', onProgress?: (p: ScanProgress) => void): Promise<{ from: string; to: string; by: string; rows: RollForwardRow[] } & LedgerCut> {
+    const acc = new RollForwardAccumulator(periodsOf(from, to, by));
+    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
+    return { from, to, by, rows: acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+  }
+
+  async trialBalance(from: string, to: string, onProgress?: (p: ScanProgress) => void): Promise<{ from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } & LedgerCut> {
+    const acc = new TrialBalanceAccumulator({ from, to });
+    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
+    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+  }
+
+  async breakage(from: string, to: string, by: 'day' | 'month', onProgress?: (p: ScanProgress) => void): Promise<BreakageReport & LedgerCut> {
+    const acc = new BreakageAccumulator(periodsOf(from, to, by), to);
+    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
+    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+  }
+
+  /** The entries behind a figure, in position order, paged by `after`. */
+  async entries(filter: EntryFilter): Promise<{ entries: AuditedEntry[]; nextAfter: string | null } & LedgerCut> {
+    const entries: AuditedEntry[] = [];
+    const lotsInMonth = new Set<string>();
+    let more = false;
+    const cut = await scanLedger(this.ledger, (stored, event) => {
+      if (!event || more) return;
+      if (filter.lotExpiryMonth) trackLots(event, filter.lotExpiryMonth, lotsInMonth);
+      if (filter.after !== undefined && stored.position <= filter.after) return;
+      if (filter.customerId && event.customerId !== filter.customerId) return;
+      const effectiveAt = effectiveAtOf(event);
+      if ((filter.from && effectiveAt < filter.from) || (filter.to && effectiveAt >= filter.to)) return;
+      if (filter.lotExpiryMonth && !touchesLots(event, lotsInMonth)) return;
+      const postings = datedPostings(event).filter((p) => (!filter.movement || p.movement === filter.movement) && (!filter.account || p.debit === filter.account || p.credit === filter.account));
+      if ((filter.movement || filter.account) && postings.length === 0) return;
+      if (entries.length === filter.limit) {
+        more = true;
+        return;
+      }
+      const metadata = stored.metadata;
+      entries.push({
+        position: stored.position.toString(),
+        stream: stored.stream,
+        revision: stored.revision.toString(),
+        eventId: stored.eventId,
+        type: event.type,
+        effectiveAt,
+        recordedAt: stored.recordedAt,
+        postings: postings.map((p) => ({ debit: p.debit, credit: p.credit, points: p.points, movement: p.movement, memo: p.memo })),
+        source: { provenance: metadata.provenance ?? null, sourceKey: metadata.sourceKey ?? null, orderId: orderIdOf(event) },
+        rules: metadata.rules ?? null,
+        breakdown: event.type === 'PointsEarned' ? event.breakdown : null,
+      });
+    });
+    return { entries, nextAfter: more ? entries[entries.length - 1].position : null, ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+  }
+}
+
+function orderIdOf(event: LedgerEvent): string | null {
+  if ('orderId' in event && typeof event.orderId === 'string') return event.orderId;
+  if (event.type === 'PointsEarned' && event.source.kind === 'purchase') return event.source.orderId;
+  return null;
+}
+
+function trackLots(event: LedgerEvent, month: string, lots: Set<string>): void {
+  const lot = event.type === 'PointsEarned' || event.type === 'BonusAwarded' ? { lotId: event.lotId, expiresAt: event.expiresAt } : event.type === 'PointsAdjusted' ? event.lot : null;
+  if (lot && lot.expiresAt.startsWith(month)) lots.add(`${event.customerId}\u0000${lot.lotId}`);
+}
+
+function touchesLots(event: LedgerEvent, lots: Set<string>): boolean {
+  const has = (lotId: string) => lots.has(`${event.customerId}\u0000${lotId}`);
+  switch (event.type) {
+    case 'PointsEarned':
+    case 'BonusAwarded':
+      return has(event.lotId);
+    case 'PointsAdjusted':
+      return event.lot ? has(event.lot.lotId) : event.fromLots.some((m) => has(m.lotId));
+    case 'PointsRedeemed':
+    case 'PointsReversed':
+      return event.fromLots.some((m) => has(m.lotId));
+    case 'RedemptionCancelled':
+      return event.toLots.some((m) => has(m.lotId));
+    case 'PointsExpired':
+      return event.lots.some((m) => has(m.lotId));
+    default:
+      return false;
+  }
+}

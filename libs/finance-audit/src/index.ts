@@ -1,0 +1,4 @@
+export * from './ledger-scan/ledger-scan';
+export * from './finance-reports/finance-report.service';
+export * from './tamper-evidence/ledger-digests';
+export * from './tamper-evidence/ledger-verifier';

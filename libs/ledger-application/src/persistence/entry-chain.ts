@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@loyalty/program-rules';
+
+/** The hash before an account stream's first entry. */
+export const CHAIN_GENESIS = 'sha256:genesis';
+
+/** Where an entry's link in its account stream's hash chain is kept (in its metadata). */
+export interface EntryChainLink {
+  /** The hash of the entry before it in the stream (CHAIN_GENESIS for the first). */
+  previous: string;
+  /** sha256 over `previous` and everything the entry says; see entryHash. */
+  hash: string;
+}
+
+export interface ChainedEntry {
+  stream: string;
+  revision: bigint;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  /** The metadata without its `chain` field. */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * An entry's hash covers the previous entry's hash and every field of the entry (canonical
+ * JSON, so storage that reorders keys does not matter): changing, removing or reordering any
+ * entry of a stream breaks every link after it. One chain per account stream keeps writes
+ * parallel; the sealed digests (LedgerSealer) cover the order across streams.
+ */
+export function entryHash(previous: string, entry: ChainedEntry): string {
+  return `sha256:${createHash('sha256')
+    .update(previous)
+    .update('\u0000')
+    .update(entry.stream)
+    .update('\u0000')
+    .update(entry.revision.toString())
+    .update('\u0000')
+    .update(entry.eventId)
+    .update('\u0000')
+    .update(entry.type)
+    .update('\u0000')
+    .update(String(entry.schemaVersion))
+    .update('\u0000')
+    .update(canonicalJson(entry.data))
+    .update('\u0000')
+    .update(canonicalJson(entry.metadata))
+    .digest('hex')}`;
+}
+
+/** The chain link stored in an entry's metadata, if it has one. */
+export function chainLinkOf(metadata: Record<string, unknown>): EntryChainLink | null {
+  const link = metadata.chain as EntryChainLink | undefined;
+  return link && typeof link.previous === 'string' && typeof link.hash === 'string' ? link : null;
+}
+
+/** The metadata the hash covers: all of it but the link itself. */
+export function metadataWithoutChain(metadata: Record<string, unknown>): Record<string, unknown> {
+  if (!('chain' in metadata)) return metadata;
+  const { chain: _chain, ...rest } = metadata;
+  return rest;
+}
