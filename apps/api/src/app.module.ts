@@ -8,6 +8,8 @@ import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.
 import { ProjectionsModule } from './composition/projections.module';
 import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { OperabilityHttpController } from './operability/operability.http-controller';
+import { FinanceAuditModule } from '@loyalty/finance-audit';
+import { LedgerSealingModule } from './composition/ledger-sealing.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -27,6 +29,9 @@ export class AppModule implements NestModule {
         // Read models: local with the projector, or a shared PostgreSQL store an API instance reads.
         ...(withReadModels ? [ProjectionsModule.forConfig(config, { runProjector: withProjector })] : []),
         ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
+        ...(withHttpApi ? [FinanceAuditModule] : []),
+        // The projector role seals the ledger: one sealer per deployment, like one projector.
+        ...(withProjector && config.LOYALTY_SEAL_INTERVAL_SECONDS > 0 ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
       ],
       controllers: [OperabilityHttpController],
       providers: [

@@ -2,3 +2,6 @@ export * from './ledger-scan/ledger-scan';
 export * from './finance-reports/finance-report.service';
 export * from './tamper-evidence/ledger-digests';
 export * from './tamper-evidence/ledger-verifier';
+export * from './tamper-evidence/ledger-audit.service';
+export * from './http/csv';
+export * from './finance-audit.module';

@@ -6,6 +6,9 @@ import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type Even
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
 import { ApiKeyRegistry, IdempotencyStore, InMemoryIdempotencyStore, LoyaltyMetrics, SqliteIdempotencyStore } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
+import { AUDIT_KEY, auditKey, type AuditKey } from '@loyalty/finance-audit';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
 
 /** Builds the stores, rules, keys and clock from the configuration: the composition root. */
@@ -20,18 +23,11 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
   static forConfig(config: AppConfig): DynamicModule {
     const logger = new Logger('startup');
     const dataDir = resolve(config.LOYALTY_DATA_DIR);
-    const store: EventStore =
-      config.LEDGER_STORE === 'memory'
-        ? new InMemoryEventStore()
-        : config.LEDGER_STORE === 'eventstoredb'
-          ? EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING ?? '')
-          : new SqliteEventStore({ file: join(dataDir, 'ledger.sqlite'), synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
+    const store = openLedgerStore(config);
     const idempotency = config.LEDGER_STORE === 'memory' ? new InMemoryIdempotencyStore() : new SqliteIdempotencyStore(join(dataDir, 'http-idempotency.sqlite'));
 
-    const rules = config.LOYALTY_RULES_FILE
-      ? parseProgramRulesFile(readFileSync(config.LOYALTY_RULES_FILE, 'utf8'), config.LOYALTY_RULES_FILE)
-      : [defaultProgramRules()];
-    const ruleBook = new RuleBook(rules);
+    const ruleBook = loadRuleBook(config);
+    const rules = ruleBook.all().map((v) => v.rules);
     const latest = ruleBook.latest().reference;
     logger.log({ msg: 'rules loaded', program: latest.id, versions: rules.map((r) => r.version), latestHash: latest.hash, source: config.LOYALTY_RULES_FILE ?? 'shipped defaults' });
 
@@ -47,6 +43,7 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
     }
 
     const ruleBookSource: RuleBookSource = { current: () => ruleBook };
+    const audit = auditKeyFrom(config, dataDir, logger);
     logger.log({
       msg: 'ledger store opened',
       store: config.LEDGER_STORE,
@@ -62,6 +59,7 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
       { provide: ApiKeyRegistry, useValue: registry },
       { provide: IdempotencyStore, useValue: idempotency },
       { provide: LoyaltyMetrics, useValue: new LoyaltyMetrics() },
+      { provide: AUDIT_KEY, useValue: audit },
     ];
     return { module: LedgerInfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -70,4 +68,31 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
     this.idempotency.close();
     await this.store.close();
   }
+}
+
+/** The ledger's event store, as configured (also used by the CLI). */
+export function openLedgerStore(config: AppConfig): EventStore {
+  if (config.LEDGER_STORE === 'memory') return new InMemoryEventStore();
+  if (config.LEDGER_STORE === 'eventstoredb') return EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING ?? '');
+  return new SqliteEventStore({ file: join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'), synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
+}
+
+/** Every rules version: from LOYALTY_RULES_FILE, else the shipped defaults. */
+export function loadRuleBook(config: AppConfig): RuleBook {
+  return new RuleBook(config.LOYALTY_RULES_FILE ? parseProgramRulesFile(readFileSync(config.LOYALTY_RULES_FILE, 'utf8'), config.LOYALTY_RULES_FILE) : [defaultProgramRules()]);
+}
+
+/**
+ * The key that signs the ledger digests. Production sets LOYALTY_AUDIT_KEY (and keeps it away
+ * from whoever can write the database); development generates one and keeps it in the data folder.
+ */
+export function auditKeyFrom(config: AppConfig, dataDir: string, logger: Logger): AuditKey {
+  if (config.LOYALTY_AUDIT_KEY) return auditKey(config.LOYALTY_AUDIT_KEY);
+  if (config.LEDGER_STORE === 'memory') return auditKey(randomBytes(32).toString('hex'));
+  const keyFile = join(dataDir, 'dev-audit-key');
+  mkdirSync(dataDir, { recursive: true });
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  const key = auditKey(readFileSync(keyFile, 'utf8').trim());
+  logger.warn({ msg: 'LOYALTY_AUDIT_KEY is not set: development audit key from the data folder', keyFile, keyId: key.keyId });
+  return key;
 }

@@ -63,7 +63,8 @@ class StoredCheckpointProgress implements ProjectionProgress {
   }
 }
 
-function openStore(config: AppConfig): ProjectionStore {
+/** The read store, as configured (also used by the CLI). */
+export function openProjectionStore(config: AppConfig): ProjectionStore {
   if (config.READ_MODEL_STORE === 'postgres') return new PostgresProjectionStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
   return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'));
 }
@@ -73,7 +74,7 @@ function openStore(config: AppConfig): ProjectionStore {
 export class ProjectionsModule {
   /** The read store, with the projector running beside it (runProjector) or not (an API reading a shared store). */
   static forConfig(config: AppConfig, options: { runProjector: boolean }): DynamicModule {
-    const store = openStore(config);
+    const store = openProjectionStore(config);
     if (!options.runProjector) {
       const progress = new StoredCheckpointProgress(store);
       return {

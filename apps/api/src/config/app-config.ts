@@ -31,6 +31,10 @@ export class AppConfig {
    * embedded default); api: the HTTP API only; ingestion-worker: Kafka ingestion only;
    * projector: the projections only. The last two serve /health and /metrics alone.
    */
+  /** The HMAC secret that signs the ledger digests (tamper evidence); required in production. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'LOYALTY_AUDIT_KEY must be at least 16 characters' }) LOYALTY_AUDIT_KEY?: string;
+  /** How often the projector seals the ledger (signed digest of new entries); 0 = never (seal by POST /v1/audit/seal). */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_SEAL_INTERVAL_SECONDS = 300;
   @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 
@@ -44,7 +48,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING', 'READ_MODEL_POSTGRES_URL']) {
+  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_AUDIT_KEY', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING', 'READ_MODEL_POSTGRES_URL']) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }
@@ -55,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) {
     throw new ConfigError(['LOYALTY_API_KEYS must be set in production (no development key is generated)']);
+  }
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory') {
+    throw new ConfigError(['LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)']);
   }
   return config;
 }

@@ -1,0 +1,156 @@
+// The operator's and auditor's command line, on the same configuration as the API
+// (LEDGER_STORE, LOYALTY_DATA_DIR, READ_MODEL_STORE, LOYALTY_AUDIT_KEY, ...):
+//   npm run cli -- finance liability --as-of 2026-03-31T23:59:59Z [--format csv --split expiryMonth]
+//   npm run cli -- finance roll-forward --from 2026-01-01T00:00:00Z --to 2026-04-01T00:00:00Z [--by day|month] [--format csv]
+//   npm run cli -- finance trial-balance --from ... --to ...
+//   npm run cli -- finance breakage --from ... --to ... [--by month]
+//   npm run cli -- audit seal
+//   npm run cli -- audit verify [--anchor-position N --anchor-hash H]
+// Results go to stdout (JSON or CSV), progress to stderr. Exit 0 on success, 1 when verify
+// finds a break or drift, 2 on bad usage.
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { FinanceReportService, LedgerAuditService, toCsv, type ScanProgress } from '@loyalty/finance-audit';
+import { loadConfig, type AppConfig } from '../config/app-config';
+import { auditKeyFrom, loadRuleBook, openLedgerStore } from '../composition/ledger-infrastructure.module';
+import { openProjectionStore } from '../composition/projections.module';
+import { resolve } from 'node:path';
+
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export class UsageError extends Error {}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+function instant(args: string[], name: string, required: boolean): string | undefined {
+  const value = option(args, name);
+  if (value === undefined) {
+    if (required) throw new UsageError(`--${name} <ISO-8601 instant> is required`);
+    return undefined;
+  }
+  if (!UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value))) throw new UsageError(`--${name} must be an ISO-8601 date or instant, got ${JSON.stringify(value)}`);
+  return new Date(value).toISOString();
+}
+
+function oneOf<T extends string>(args: string[], name: string, allowed: readonly T[], fallback: T): T {
+  const value = option(args, name) ?? fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function period(args: string[]): { from: string; to: string } {
+  const from = instant(args, 'from', true) as string;
+  const to = instant(args, 'to', true) as string;
+  if (from >= to) throw new UsageError('--from must be before --to');
+  return { from, to };
+}
+
+/** A one-line progress bar on stderr (only when it is a terminal, so logs stay clean). */
+function progressBar(io: CliIo, tty: boolean): (p: ScanProgress) => void {
+  const started = Date.now();
+  return (p) => {
+    if (!tty || p.head === 0n) return;
+    const done = Number(p.position) / Number(p.head);
+    const rate = p.events / Math.max((Date.now() - started) / 1000, 0.001);
+    const width = 30;
+    io.err(`\r[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] ${(done * 100).toFixed(1)}% ${p.events.toLocaleString('en-US')} entries, ${Math.round(rate).toLocaleString('en-US')}/s `);
+  };
+}
+
+export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty = false): Promise<number> {
+  const [area, command, ...args] = argv;
+  const format = () => oneOf(args, 'format', ['json', 'csv'] as const, 'json');
+  const ledger = openLedgerStore(config);
+  try {
+    const progress = progressBar(io, tty);
+    const print = (value: unknown, rows?: readonly Record<string, unknown>[]) => io.out(format() === 'csv' && rows ? toCsv(rows) : `${JSON.stringify(value, null, 2)}\n`);
+    if (area === 'finance') {
+      const reports = new FinanceReportService(ledger, { current: () => loadRuleBook(config) });
+      if (command === 'liability') {
+        const asOf = instant(args, 'as-of', true) as string;
+        const split = oneOf(args, 'split', ['summary', 'tier', 'lotAge', 'expiryMonth'] as const, 'summary');
+        format();
+        const report = await reports.liability(asOf, progress);
+        const { byTier, byLotAge, byExpiryMonth, ...summary } = report;
+        const table = split === 'tier' ? byTier : split === 'lotAge' ? byLotAge : split === 'expiryMonth' ? byExpiryMonth : [summary];
+        print(report, table as unknown as Record<string, unknown>[]);
+        return 0;
+      }
+      if (command === 'roll-forward' || command === 'breakage') {
+        const { from, to } = period(args);
+        const by = oneOf(args, 'by', ['day', 'month'] as const, 'month');
+        format();
+        if (command === 'roll-forward') {
+          const report = await reports.rollForward(from, to, by, progress);
+          print(report, report.rows as unknown as Record<string, unknown>[]);
+        } else {
+          const report = await reports.breakage(from, to, by, progress);
+          print(report, report.periods);
+        }
+        return 0;
+      }
+      if (command === 'trial-balance') {
+        const { from, to } = period(args);
+        format();
+        const report = await reports.trialBalance(from, to, progress);
+        print(report, report.rows as unknown as Record<string, unknown>[]);
+        return 0;
+      }
+      throw new UsageError(`unknown command: finance ${command ?? ''} (liability, roll-forward, trial-balance, breakage)`);
+    }
+    if (area === 'audit') {
+      const key = auditKeyFrom(config, resolve(config.LOYALTY_DATA_DIR), new Logger('cli'));
+      if (command === 'seal') {
+        io.out(`${JSON.stringify(await new LedgerAuditService(ledger, key, null).seal(), null, 2)}\n`);
+        return 0;
+      }
+      if (command === 'verify') {
+        const position = option(args, 'anchor-position');
+        const hash = option(args, 'anchor-hash');
+        if ((position === undefined) !== (hash === undefined)) throw new UsageError('--anchor-position and --anchor-hash go together');
+        if (position !== undefined && !/^\d+$/.test(position)) throw new UsageError('--anchor-position must be a ledger position (digits)');
+        if (hash !== undefined && !/^[0-9a-f]{64}$/.test(hash)) throw new UsageError('--anchor-hash must be a sha256 hex digest');
+        const projections = config.LEDGER_STORE === 'memory' ? null : openProjectionStore(config);
+        try {
+          const report = await new LedgerAuditService(ledger, key, projections).verify(position && hash ? { toPosition: position, entryHash: hash } : undefined, (done, head) => progress({ position: done, head, events: Number(done) }));
+          if (tty) io.err('\n');
+          io.out(`${JSON.stringify(report, null, 2)}\n`);
+          return report.ok ? 0 : 1;
+        } finally {
+          await projections?.close();
+        }
+      }
+      throw new UsageError(`unknown command: audit ${command ?? ''} (seal, verify)`);
+    }
+    throw new UsageError(`unknown area: ${area ?? '(none)'}; usage: finance <liability|roll-forward|trial-balance|breakage> ... | audit <seal|verify> ...`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await ledger.close();
+  }
+}
+
+if (require.main === module) {
+  Logger.overrideLogger(['error']);
+  runCli(process.argv.slice(2), loadConfig(), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }, process.stderr.isTTY === true)
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRoles } from '@loyalty/http-platform';
+import { LedgerAuditService } from '../tamper-evidence/ledger-audit.service';
+import { VerifyRequest } from './finance-queries.dto';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit')
+export class AuditHttpController {
+  constructor(private readonly audit: LedgerAuditService) {}
+
+  @Post('verify')
+  @HttpCode(200)
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'Recompute every hash chain and sealed digest, cross-check the balances read model; reports the first broken link or any drift' })
+  verify(@Body() body: VerifyRequest): Promise<unknown> {
+    return this.audit.verify(body.anchor);
+  }
+
+  @Post('seal')
+  @HttpCode(200)
+  @RequireRoles('finance', 'ops')
+  @ApiOperation({ summary: 'Seal the ledger up to now and return the digest to sign off (keep it outside the ledger)' })
+  seal(): Promise<unknown> {
+    return this.audit.seal();
+  }
+
+  @Get('digests')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'The sealed digests, each with the value to sign off' })
+  digests(): Promise<unknown> {
+    return this.audit.digests();
+  }
+}

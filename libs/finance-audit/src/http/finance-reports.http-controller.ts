@@ -1,0 +1,106 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequireRoles } from '@loyalty/http-platform';
+import { CLOCK, type Clock } from '@loyalty/ledger-application';
+import { FinanceReportService } from '../finance-reports/finance-report.service';
+import { toCsv } from './csv';
+import { checkedPeriod, EntriesQuery, LiabilityQuery, PeriodQuery, PeriodsQuery } from './finance-queries.dto';
+
+const ENTRIES = '/v1/finance/entries';
+
+/** Finance's reports, computed from the ledger itself; every figure links to the entries behind it. JSON or CSV. */
+@ApiTags('finance')
+@ApiBearerAuth()
+@Controller('v1/finance')
+export class FinanceReportsHttpController {
+  constructor(
+    private readonly reports: FinanceReportService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('liability')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'Outstanding points and their value as of an instant, split by tier, lot age and expiry month' })
+  @ApiProduces('application/json', 'text/csv')
+  async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
+    const report = await this.reports.liability(asOf);
+    const until = new Date(Date.parse(asOf) + 1).toISOString();
+    const withLinks = {
+      ...report,
+      drillDown: `${ENTRIES}?account=liability:customer-points&to=${until}`,
+      byExpiryMonth: report.byExpiryMonth.map((r) => ({ ...r, drillDown: `${ENTRIES}?lotExpiryMonth=${r.key}&to=${until}` })),
+    };
+    if (q.format !== 'csv') return withLinks;
+    const { byTier, byLotAge, byExpiryMonth, ...summary } = report;
+    const table = q.split === 'tier' ? byTier : q.split === 'lotAge' ? byLotAge : q.split === 'expiryMonth' ? byExpiryMonth : [summary];
+    return csv(res, `liability-${asOf.slice(0, 10)}-${q.split ?? 'summary'}.csv`, table as unknown as Record<string, unknown>[]);
+  }
+
+  @Get('roll-forward')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month' })
+  @ApiProduces('application/json', 'text/csv')
+  async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    const by = q.by ?? 'month';
+    const { from, to } = checkedPeriod(q.from, q.to, by);
+    const report = await this.reports.rollForward(from, to, by);
+    if (q.format === 'csv') return csv(res, `roll-forward-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
+    return {
+      ...report,
+      rows: report.rows.map((r) => ({
+        ...r,
+        drillDown: Object.fromEntries((['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed'] as const).map((m) => [m, `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`])),
+      })),
+    };
+  }
+
+  @Get('trial-balance')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'Debits and credits per account for a period (they always sum equal)' })
+  @ApiProduces('application/json', 'text/csv')
+  async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    const { from, to } = checkedPeriod(q.from, q.to, null);
+    const report = await this.reports.trialBalance(from, to);
+    if (q.format === 'csv') return csv(res, `trial-balance-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
+    return { ...report, rows: report.rows.map((r) => ({ ...r, drillDown: `${ENTRIES}?account=${r.account}&from=${from}&to=${to}` })) };
+  }
+
+  @Get('breakage')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'Expired points per period, and the breakage rate estimated from matured lots (method in the response)' })
+  @ApiProduces('application/json', 'text/csv')
+  async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    const by = q.by ?? 'month';
+    const { from, to } = checkedPeriod(q.from, q.to, by);
+    const report = await this.reports.breakage(from, to, by);
+    if (q.format === 'csv') return csv(res, `breakage-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.periods);
+    return { ...report, periods: report.periods.map((p) => ({ ...p, drillDown: `${ENTRIES}?movement=expired&from=${p.from}&to=${p.to}` })) };
+  }
+
+  @Get('entries')
+  @RequireRoles('finance')
+  @ApiOperation({ summary: 'The ledger entries behind a figure: source (topic/partition/offset or HTTP request, order id), rule version and computation breakdown' })
+  @ApiProduces('application/json', 'text/csv')
+  async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    const page = await this.reports.entries({
+      from: q.from && new Date(q.from).toISOString(),
+      to: q.to && new Date(q.to).toISOString(),
+      movement: q.movement,
+      account: q.account,
+      customerId: q.customerId,
+      lotExpiryMonth: q.lotExpiryMonth,
+      after: q.after === undefined ? undefined : BigInt(q.after),
+      limit: q.limit ?? 100,
+    });
+    if (q.format === 'csv') return csv(res, 'entries.csv', page.entries as unknown as Record<string, unknown>[]);
+    return page;
+  }
+}
+
+function csv(res: Response, filename: string, rows: readonly Record<string, unknown>[]): string {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+  return toCsv(rows);
+}
