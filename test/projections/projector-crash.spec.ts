@@ -1,23 +1,18 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter } from '@loyalty/ledger-application';
-import { ProjectionRunner, SqliteProjectionStore, type ProjectionStore } from '@loyalty/projection-runner';
+import { ProjectionRunner, SqliteProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, customerProfileProjection, type CustomerProjection } from '@loyalty/read-models';
-import { canonicalJson, defaultProgramRules, RuleBook } from '@loyalty/program-rules';
+import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload, SeededRandom } from '@loyalty/workload-generator';
 import { spawnCompiled } from '../support/child-process';
+import { projectionHash } from '../support/projection-hash';
 
 const KILLS = Number(process.env.PROJECTOR_CRASH_KILLS ?? 5);
 const childScript = join('test', 'projections', 'projector-child.js');
 
-async function hashOf(store: ProjectionStore, key: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const [k, state] of store.entries(key)) hash.update(k).update(canonicalJson(state));
-  return hash.digest('hex');
-}
 
 describe('projector crash safety', () => {
   let dir: string;
@@ -65,7 +60,7 @@ describe('projector crash safety', () => {
     const crashed = new SqliteProjectionStore(storeFile);
     const key = `${projection.name}_v${projection.version}`;
     expect(await crashed.checkpoint(key)).toBe(await events.headPosition());
-    expect(await hashOf(crashed, key)).toBe(await hashOf(reference, key));
+    expect(await projectionHash(crashed, key)).toBe(await projectionHash(reference, key));
     await crashed.close();
     await events.close();
     console.info(`[projector crash] ${name}: ${kills} SIGKILLs, tables identical to an uninterrupted rebuild`);

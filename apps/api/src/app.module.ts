@@ -10,6 +10,7 @@ import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 import { FinanceAuditModule } from '@loyalty/finance-audit';
 import { LedgerSealingModule } from './composition/ledger-sealing.module';
+import { ProgramOperationsModule } from '@loyalty/program-operations';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -30,6 +31,8 @@ export class AppModule implements NestModule {
         ...(withReadModels ? [ProjectionsModule.forConfig(config, { runProjector: withProjector })] : []),
         ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
         ...(withHttpApi ? [FinanceAuditModule] : []),
+        // Operations (rules lifecycle, replays, re-ratings) work on the read store.
+        ...(withReadModels && withHttpApi ? [ProgramOperationsModule] : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
         ...(withProjector && config.LOYALTY_SEAL_INTERVAL_SECONDS > 0 ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
       ],

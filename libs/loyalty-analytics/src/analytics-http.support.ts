@@ -5,7 +5,8 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
-import { CLOCK, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
+import { CLOCK, type Clock } from '@loyalty/ledger-application';
+import { READ_VIEW, type ReadView } from './read-view';
 import type { ProgramRules } from '@loyalty/program-rules';
 import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
 import { ProfileReader } from './profiles/profile-reader';
@@ -52,7 +53,7 @@ export function periodOf(from: string | undefined, to: string | undefined, now: 
 export class ReadSide {
   constructor(
     readonly profiles: ProfileReader,
-    @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
+    @Inject(READ_VIEW) private readonly view: ReadView,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
   ) {}
@@ -61,13 +62,13 @@ export class ReadSide {
   async atInstant(query: ReadModelQuery, response: Response): Promise<{ asOf: string; rules: ProgramRules }> {
     await awaitReadModels(this.progress, query, response);
     const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
-    return { asOf, rules: this.rules.current().inForceAt(Date.parse(asOf)).rules };
+    return { asOf, rules: this.view.current().ruleBook.inForceAt(Date.parse(asOf)).rules };
   }
 
   /** Waits for the read models as asked, then resolves the period [from, to) and the rules in force at its end. */
   async overPeriod(query: ReadModelQuery & { from?: string; to?: string }, response: Response): Promise<{ from: string; to: string; rules: ProgramRules }> {
     await awaitReadModels(this.progress, query, response);
     const { from, to } = periodOf(query.from, query.to, this.clock.now());
-    return { from, to, rules: this.rules.current().inForceAt(Date.parse(to)).rules };
+    return { from, to, rules: this.view.current().ruleBook.inForceAt(Date.parse(to)).rules };
   }
 }

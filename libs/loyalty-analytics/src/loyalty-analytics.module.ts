@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { ACCOUNT_INSIGHTS, RULE_BOOK_SOURCE, type RuleBookSource } from '@loyalty/ledger-application';
+import { ACCOUNT_INSIGHTS } from '@loyalty/ledger-application';
+import { READ_VIEW, type ReadView } from './read-view';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
 import { accountInsights } from './account-insights/account-insights';
 import { ReadSide } from './analytics-http.support';
@@ -11,15 +12,15 @@ import { SupportAnalyticsHttpController } from './support-analytics/support-anal
 
 /**
  * The read side's queries: segments, one-step-from-loyal, NPS and support analytics, and the
- * insights block of the account summary. Needs PROJECTION_STORE and PROJECTION_PROGRESS.
+ * insights block of the account summary. Needs PROJECTION_STORE, PROJECTION_PROGRESS and READ_VIEW.
  */
 @Global()
 @Module({
   controllers: [SegmentsHttpController, OneStepFromLoyalHttpController, NpsAnalyticsHttpController, SupportAnalyticsHttpController],
   providers: [
-    { provide: ProfileReader, inject: [PROJECTION_STORE], useFactory: (store: ProjectionStore) => new ProfileReader(store) },
+    { provide: ProfileReader, inject: [PROJECTION_STORE, READ_VIEW], useFactory: (store: ProjectionStore, view: ReadView) => new ProfileReader(store, () => view.current().profilesKey) },
     ReadSide,
-    { provide: ACCOUNT_INSIGHTS, inject: [ProfileReader, RULE_BOOK_SOURCE], useFactory: (profiles: ProfileReader, rules: RuleBookSource) => accountInsights(profiles, rules) },
+    { provide: ACCOUNT_INSIGHTS, inject: [ProfileReader, READ_VIEW], useFactory: (profiles: ProfileReader, view: ReadView) => accountInsights(profiles, view) },
   ],
   exports: [ACCOUNT_INSIGHTS],
 })

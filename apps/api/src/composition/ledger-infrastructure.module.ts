@@ -1,4 +1,6 @@
-import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InMemoryOperationsStore, OPERATIONS_STORE, OperationsReadView, RulesCatalog, SqliteOperationsStore, type OperationsStore } from '@loyalty/program-operations';
+import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { Inject } from '@nestjs/common';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,11 +16,24 @@ import { AppConfig } from '../config/app-config';
 /** Builds the stores, rules, keys and clock from the configuration: the composition root. */
 @Global()
 @Module({})
-export class LedgerInfrastructureModule implements OnApplicationShutdown {
+export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationShutdown {
+  private refresher: NodeJS.Timeout | null = null;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly idempotency: IdempotencyStore,
+    private readonly catalog: RulesCatalog,
+    @Inject(READ_VIEW) private readonly readView: OperationsReadView,
+    @Inject(OPERATIONS_STORE) private readonly operations: OperationsStore,
   ) {}
+
+  /** Before anything decides: the scheduled rules versions and the promoted read view; then kept fresh (another process may change them). */
+  async onModuleInit(): Promise<void> {
+    await this.catalog.refresh();
+    await this.readView.refresh();
+    this.refresher = setInterval(() => void Promise.all([this.catalog.refresh(), this.readView.refresh()]).catch(() => undefined), RULES_REFRESH_MS);
+    this.refresher.unref();
+  }
 
   static forConfig(config: AppConfig): DynamicModule {
     const logger = new Logger('startup');
@@ -42,7 +57,11 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
       logger.warn({ msg: 'LOYALTY_API_KEYS is not set: development mode with a generated admin key', adminKey: dev.adminKey, keyFile });
     }
 
-    const ruleBookSource: RuleBookSource = { current: () => ruleBook };
+    // Operations' records (rules versions, replays, audit trail); the ledger decides with the base rules plus every scheduled version.
+    const operations: OperationsStore = config.LEDGER_STORE === 'memory' ? new InMemoryOperationsStore() : new SqliteOperationsStore(join(dataDir, 'operations.sqlite'));
+    const catalog = new RulesCatalog(operations, rules, () => systemClock.now());
+    const readView = new OperationsReadView(operations, catalog);
+    const ruleBookSource: RuleBookSource = { current: () => catalog.ruleBook() };
     const audit = auditKeyFrom(config, dataDir, logger);
     logger.log({
       msg: 'ledger store opened',
@@ -60,15 +79,23 @@ export class LedgerInfrastructureModule implements OnApplicationShutdown {
       { provide: IdempotencyStore, useValue: idempotency },
       { provide: LoyaltyMetrics, useValue: new LoyaltyMetrics() },
       { provide: AUDIT_KEY, useValue: audit },
+      { provide: OPERATIONS_STORE, useValue: operations },
+      { provide: RulesCatalog, useValue: catalog },
+      { provide: READ_VIEW, useValue: readView },
     ];
     return { module: LedgerInfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.refresher) clearInterval(this.refresher);
+    await this.operations.close();
     this.idempotency.close();
     await this.store.close();
   }
 }
+
+/** How often every process re-reads the scheduled rules versions and the read view (a schedule must be further ahead than this). */
+export const RULES_REFRESH_MS = 5_000;
 
 /** The ledger's event store, as configured (also used by the CLI). */
 export function openLedgerStore(config: AppConfig): EventStore {

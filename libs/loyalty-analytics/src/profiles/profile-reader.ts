@@ -1,11 +1,16 @@
 import type { ProjectionStore } from '@loyalty/projection-runner';
 import { customerProfileProjection, projectionKey, type CustomerProfile } from '@loyalty/read-models';
 
-/** Reads the customer-profile read model. */
+/** Reads the customer-profile read model: the live tables, or those of the read view in force. */
 export class ProfileReader {
-  private readonly key = projectionKey(customerProfileProjection);
+  constructor(
+    private readonly store: ProjectionStore,
+    private readonly keyOf: () => string = () => projectionKey(customerProfileProjection),
+  ) {}
 
-  constructor(private readonly store: ProjectionStore) {}
+  private get key(): string {
+    return this.keyOf();
+  }
 
   async profile(customerId: string): Promise<CustomerProfile | null> {
     const found = await this.store.load(this.key, [customerId]);

@@ -15,6 +15,12 @@ export interface ProjectionRunnerOptions {
   commitEveryEvents?: number;
   /** Customer states kept in memory between batches (the runner is the single writer, so they stay true); also the most uncommitted states before a commit. */
   cachedStates?: number;
+  /** Storage key, if not the projection's own (`name_vN`): a shadow rebuild writes beside the live tables. */
+  key?: string;
+  /** Slows a catch-up to at most this many events per second (a replay must not starve live work). */
+  maxEventsPerSecond?: number;
+  /** Called after each page is applied in memory (progress), before it is committed. */
+  onPage?(projection: string, events: number, position: bigint): void;
   /** Called after each commit with the events it covered and the checkpoint it stored. */
   onBatch?(projection: string, events: number, position: bigint): void;
   onError?(error: unknown): void;
@@ -46,7 +52,7 @@ export class ProjectionRunner<S> {
     private readonly projection: CustomerProjection<S>,
     private readonly options: ProjectionRunnerOptions = {},
   ) {
-    this.key = projectionKey(projection);
+    this.key = options.key ?? projectionKey(projection);
     this.commitEvery = options.commitEveryEvents ?? 500_000;
     this.cacheLimit = options.cachedStates ?? 100_000;
   }
@@ -54,11 +60,19 @@ export class ProjectionRunner<S> {
   /** Applies everything up to the ledger's current end, committed; resolves with the position reached. */
   async catchUp(): Promise<bigint> {
     await this.resetToStore();
+    const started = Date.now();
+    let applied = 0;
     try {
       for (;;) {
         const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000);
         if (batch.length === 0) break;
         await this.applyInMemory(batch);
+        applied += batch.length;
+        this.options.onPage?.(this.key, batch.length, this.applied);
+        if (this.options.maxEventsPerSecond) {
+          const ahead = (applied / this.options.maxEventsPerSecond) * 1000 - (Date.now() - started);
+          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        }
         // Dirty states stay in memory until committed: bound them too, so memory does not grow with the ledger.
         if (this.uncommittedEvents >= this.commitEvery || this.dirty.size >= this.cacheLimit) await this.commit();
       }

@@ -27,7 +27,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       saveCheckpoint: this.db.prepare(
         'INSERT INTO projection_checkpoints (projection, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
       ),
-      entries: this.db.prepare<[string], { key: string; state: string }>('SELECT key, state FROM projection_states WHERE projection = ? ORDER BY key'),
+      entriesPage: this.db.prepare<[string, string, number], { key: string; state: string }>('SELECT key, state FROM projection_states WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
       dropStates: this.db.prepare('DELETE FROM projection_states WHERE projection = ?'),
       dropCheckpoint: this.db.prepare('DELETE FROM projection_checkpoints WHERE projection = ?'),
     };
@@ -54,8 +54,17 @@ export class SqliteProjectionStore implements ProjectionStore {
     this.commitTx(projection, states, checkpoint);
   }
 
+  /**
+   * In pages (keyset), never holding a cursor open across a yield: the projector commits on
+   * this connection meanwhile, which an open SQLite statement would block.
+   */
   async *entries(projection: string): AsyncIterable<[string, unknown]> {
-    for (const row of this.statements.entries.iterate(projection)) yield [row.key, JSON.parse(row.state)];
+    for (let after = ''; ; ) {
+      const page = this.statements.entriesPage.all(projection, after, 1000);
+      for (const row of page) yield [row.key, JSON.parse(row.state)];
+      if (page.length < 1000) return;
+      after = page[page.length - 1].key;
+    }
   }
 
   async drop(projection: string): Promise<void> {

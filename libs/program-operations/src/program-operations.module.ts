@@ -1,0 +1,51 @@
+import { Global, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { EventStore } from '@loyalty/event-store';
+import { CLOCK, EVENT_STORE, LedgerWriter, LedgerWriterModule, type Clock } from '@loyalty/ledger-application';
+import { READ_VIEW } from '@loyalty/loyalty-analytics';
+import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
+import { OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
+import { OPERATIONS_STORE, type OperationsStore } from './operations-store/operations-store.port';
+import { ReRatingService } from './re-rating/re-rating.service';
+import { OperationsReadView, ReplayService } from './replays/replay-service';
+import { RulesCatalog } from './rules-lifecycle/rules-catalog';
+
+/** Resumes replays after a restart and stops their runners on shutdown. */
+class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(ReplayService) private readonly replays: ReplayService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.replays.resumeAll();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.replays.stop();
+  }
+}
+
+/**
+ * Operations over HTTP: rules lifecycle, replays (shadow rebuild, impact, promote, roll back),
+ * re-ratings, the audit trail. Needs OPERATIONS_STORE, RulesCatalog and READ_VIEW (an
+ * OperationsReadView) from the composition root, and the read store.
+ */
+@Global()
+@Module({
+  imports: [LedgerWriterModule],
+  controllers: [RulesHttpController, ReplaysHttpController, ReRatingsHttpController, OperationsAuditTrailHttpController],
+  providers: [
+    {
+      provide: ReplayService,
+      inject: [EVENT_STORE, PROJECTION_STORE, OPERATIONS_STORE, RulesCatalog, READ_VIEW, CLOCK],
+      useFactory: (ledger: EventStore, projections: ProjectionStore, operations: OperationsStore, catalog: RulesCatalog, view: OperationsReadView, clock: Clock) =>
+        new ReplayService(ledger, projections, operations, catalog, view, () => clock.now()),
+    },
+    {
+      provide: ReRatingService,
+      inject: [EVENT_STORE, PROJECTION_STORE, LedgerWriter, OPERATIONS_STORE, RulesCatalog, CLOCK],
+      useFactory: (ledger: EventStore, projections: ProjectionStore, writer: LedgerWriter, operations: OperationsStore, catalog: RulesCatalog, clock: Clock) =>
+        new ReRatingService(ledger, projections, writer, operations, catalog, () => clock.now()),
+    },
+    ReplayLifecycle,
+  ],
+  exports: [ReplayService, ReRatingService],
+})
+export class ProgramOperationsModule {}

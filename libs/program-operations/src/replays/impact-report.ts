@@ -1,0 +1,108 @@
+import type { CustomerEvaluation } from '@loyalty/loyalty-analytics';
+
+export interface TransitionCount {
+  from: string;
+  to: string;
+  customers: number;
+}
+
+export interface AffectedCustomer {
+  customerId: string;
+  tier: { from: string; to: string };
+  segment: { from: string; to: string };
+  classification: { from: string; to: string };
+  outstandingPoints: { from: number; to: number };
+}
+
+/** What a candidate rules version would change, as of one instant: live view against the replay's view. */
+export interface ImpactReport {
+  asOf: string;
+  live: { rulesVersion: number; minorUnitsPerPoint: number };
+  candidate: { rulesVersion: number; minorUnitsPerPoint: number };
+  customers: number;
+  affectedCustomers: number;
+  /** Every (from, to) pair with its count, unchanged pairs included: the full matrix. */
+  tierTransitions: TransitionCount[];
+  segmentChanges: TransitionCount[];
+  classificationChanges: TransitionCount[];
+  liability: { livePoints: number; candidatePoints: number; liveValueMinor: number; candidateValueMinor: number; deltaPoints: number; deltaValueMinor: number };
+  /** The first affected customers by id (a deterministic sample). */
+  sample: AffectedCustomer[];
+}
+
+const NONE = '(none)';
+
+/** Builds the report one customer at a time (customers in id order; memory does not grow with them, beyond the sample). */
+export class ImpactAccumulator {
+  private readonly tiers = new Map<string, number>();
+  private readonly segments = new Map<string, number>();
+  private readonly classes = new Map<string, number>();
+  private customers = 0;
+  private affected = 0;
+  private livePoints = 0;
+  private candidatePoints = 0;
+  private readonly sample: AffectedCustomer[] = [];
+
+  constructor(
+    private readonly asOf: string,
+    private readonly live: ImpactReport['live'],
+    private readonly candidate: ImpactReport['candidate'],
+    private readonly sampleSize = 20,
+  ) {}
+
+  add(customerId: string, before: { evaluation: CustomerEvaluation | null; outstanding: number }, after: { evaluation: CustomerEvaluation | null; outstanding: number }): void {
+    this.customers++;
+    const tier = { from: before.evaluation?.tier ?? NONE, to: after.evaluation?.tier ?? NONE };
+    const segment = { from: before.evaluation?.rfm.segment ?? NONE, to: after.evaluation?.rfm.segment ?? NONE };
+    const classification = { from: before.evaluation?.loyalty.class ?? NONE, to: after.evaluation?.loyalty.class ?? NONE };
+    bump(this.tiers, tier);
+    bump(this.segments, segment);
+    bump(this.classes, classification);
+    this.livePoints += before.outstanding;
+    this.candidatePoints += after.outstanding;
+    const changed = tier.from !== tier.to || segment.from !== segment.to || classification.from !== classification.to || before.outstanding !== after.outstanding;
+    if (!changed) return;
+    this.affected++;
+    if (this.sample.length < this.sampleSize) this.sample.push({ customerId, tier, segment, classification, outstandingPoints: { from: before.outstanding, to: after.outstanding } });
+  }
+
+  report(): ImpactReport {
+    const liveValueMinor = this.livePoints * this.live.minorUnitsPerPoint;
+    const candidateValueMinor = this.candidatePoints * this.candidate.minorUnitsPerPoint;
+    return {
+      asOf: this.asOf,
+      live: this.live,
+      candidate: this.candidate,
+      customers: this.customers,
+      affectedCustomers: this.affected,
+      tierTransitions: matrix(this.tiers),
+      segmentChanges: matrix(this.segments),
+      classificationChanges: matrix(this.classes),
+      liability: { livePoints: this.livePoints, candidatePoints: this.candidatePoints, liveValueMinor, candidateValueMinor, deltaPoints: this.candidatePoints - this.livePoints, deltaValueMinor: candidateValueMinor - liveValueMinor },
+      sample: this.sample,
+    };
+  }
+}
+
+function bump(counts: Map<string, number>, pair: { from: string; to: string }): void {
+  const key = `${pair.from}\u0000${pair.to}`;
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function matrix(counts: Map<string, number>): TransitionCount[] {
+  return [...counts]
+    .map(([key, customers]) => {
+      const [from, to] = key.split('\u0000');
+      return { from, to, customers };
+    })
+    .sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1));
+}
+
+/** Flat rows for CSV export: one per matrix cell, with the matrix named. */
+export function impactRows(report: ImpactReport): Record<string, unknown>[] {
+  return [
+    ...report.tierTransitions.map((t) => ({ matrix: 'tier', ...t })),
+    ...report.segmentChanges.map((t) => ({ matrix: 'segment', ...t })),
+    ...report.classificationChanges.map((t) => ({ matrix: 'classification', ...t })),
+  ];
+}

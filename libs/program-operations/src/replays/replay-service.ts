@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import type { EventStore } from '@loyalty/event-store';
+import { evaluateCustomer, type ReadView } from '@loyalty/loyalty-analytics';
+import { ProjectionRunner, type ProjectionStore } from '@loyalty/projection-runner';
+import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
+import { balanceAsOf, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
+import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
+import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
+import { ImpactAccumulator, type ImpactReport } from './impact-report';
+
+export const REPLAYABLE_PROJECTIONS = [balancesProjection, customerProfileProjection] as CustomerProjection<unknown>[];
+
+function projectionNamed(name: string): CustomerProjection<unknown> {
+  const projection = REPLAYABLE_PROJECTIONS.find((p) => p.name === name);
+  if (!projection) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection ${name}`);
+  return projection;
+}
+
+export class ReplayError extends Error {
+  constructor(
+    readonly code: 'REPLAY.NOT_FOUND' | 'REPLAY.NOT_READY' | 'REPLAY.NOT_PROMOTED' | 'REPLAY.VIEW_CHANGED' | 'REPLAY.UNKNOWN_PROJECTION',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReplayError';
+  }
+}
+
+export interface StartReplay {
+  candidateVersion: number;
+  /** Projection names (default: all). */
+  projections?: string[];
+  throttleEventsPerSecond?: number;
+  actor: string;
+}
+
+/**
+ * Shadow rebuilds ("replays"): the chosen projections rebuilt from position zero into their
+ * own tables for a candidate rules version, while the live ones keep serving and ingestion
+ * goes on. Then an impact report (live view against the replay's view), promote (reads switch
+ * to the replay's tables and rules in one compare-and-set) and roll back (they switch back).
+ * Every step is in the operations audit trail. Progress is stored, so a crash resumes from
+ * the shadow tables' checkpoints.
+ */
+export class ReplayService {
+  private readonly running = new Map<string, ProjectionRunner<unknown>[]>();
+  private readonly done = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly ledger: EventStore,
+    private readonly projections: ProjectionStore,
+    private readonly operations: OperationsStore,
+    private readonly catalog: RulesCatalog,
+    private readonly view: OperationsReadView,
+    private readonly clock: () => Date,
+    private readonly options: { batchSize?: number; commitEveryEvents?: number; progressEveryMs?: number; onProgress?(record: ReplayRecord): void } = {},
+  ) {}
+
+  async start(request: StartReplay): Promise<ReplayRecord> {
+    await this.catalog.rules(request.candidateVersion); // must exist
+    const names = request.projections ?? REPLAYABLE_PROJECTIONS.map((p) => p.name);
+    const unknown = names.filter((n) => !REPLAYABLE_PROJECTIONS.some((p) => p.name === n));
+    if (unknown.length) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection(s): ${unknown.join(', ')}; replayable: ${REPLAYABLE_PROJECTIONS.map((p) => p.name).join(', ')}`);
+    const now = this.clock();
+    const id = `r-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const keys = Object.fromEntries(names.map((n) => [n, `${projectionKey(projectionNamed(n))}__${id}`]));
+    const record: ReplayRecord = {
+      id,
+      programId: (await this.catalog.rules(request.candidateVersion)).id,
+      candidateVersion: request.candidateVersion,
+      keys,
+      status: 'running',
+      throttleEventsPerSecond: request.throttleEventsPerSecond ?? null,
+      createdBy: request.actor,
+      createdAt: now.toISOString(),
+      progress: { eventsDone: 0, head: (await this.ledger.headPosition()).toString(), position: '0', ratePerSecond: 0, etaSeconds: null, updatedAt: now.toISOString() },
+      impact: null,
+      error: null,
+    };
+    await this.operations.saveReplay(record);
+    await this.operations.appendAudit({ at: now.toISOString(), actor: request.actor, action: 'replay.started', subject: id, details: { candidateVersion: request.candidateVersion, projections: names, throttleEventsPerSecond: record.throttleEventsPerSecond } });
+    this.launch(record);
+    return record;
+  }
+
+  /** After a restart: running replays resume from their checkpoints; ready or promoted ones follow the ledger again. */
+  async resumeAll(): Promise<void> {
+    for (const record of await this.operations.replays()) {
+      if (record.status === 'running' || record.status === 'ready' || record.status === 'promoted') this.launch(record);
+    }
+  }
+
+  async get(id: string): Promise<ReplayRecord> {
+    const record = await this.operations.replay(id);
+    if (!record) throw new ReplayError('REPLAY.NOT_FOUND', `no replay ${id}`);
+    return record;
+  }
+
+  list(): Promise<ReplayRecord[]> {
+    return this.operations.replays();
+  }
+
+  /** Resolves once the replay has caught up and its impact report is stored (or it failed). */
+  async settled(id: string): Promise<ReplayRecord> {
+    await this.done.get(id);
+    return this.get(id);
+  }
+
+  async promote(id: string, actor: string): Promise<ReplayRecord> {
+    const record = await this.get(id);
+    if (record.status !== 'ready' && record.status !== 'rolled-back') throw new ReplayError('REPLAY.NOT_READY', `replay ${id} is ${record.status}; only a ready (caught-up, impact reported) replay can be promoted`);
+    const current = await this.operations.readView();
+    const at = this.clock().toISOString();
+    const switched = await this.operations.switchReadView(current.replayId, { replayId: id, previousReplayId: current.replayId, switchedAt: at, switchedBy: actor }, { at, actor, action: 'replay.promoted', subject: id, details: { previousReplayId: current.replayId, candidateVersion: record.candidateVersion } });
+    if (!switched) throw new ReplayError('REPLAY.VIEW_CHANGED', 'the read view was switched by someone else meanwhile; look again and retry');
+    if (current.replayId) await this.setStatus(current.replayId, 'ready');
+    const promoted = await this.setStatus(id, 'promoted');
+    await this.view.refresh();
+    return promoted;
+  }
+
+  async rollback(id: string, actor: string): Promise<ReplayRecord> {
+    const current = await this.operations.readView();
+    if (current.replayId !== id) throw new ReplayError('REPLAY.NOT_PROMOTED', `replay ${id} is not the one reads use (${current.replayId ?? 'live'})`);
+    const at = this.clock().toISOString();
+    const back = current.previousReplayId;
+    const switched = await this.operations.switchReadView(id, { replayId: back, previousReplayId: null, switchedAt: at, switchedBy: actor }, { at, actor, action: 'replay.rolled-back', subject: id, details: { restored: back ?? 'live' } });
+    if (!switched) throw new ReplayError('REPLAY.VIEW_CHANGED', 'the read view was switched by someone else meanwhile; look again and retry');
+    if (back) await this.setStatus(back, 'promoted');
+    const rolledBack = await this.setStatus(id, 'rolled-back');
+    await this.view.refresh();
+    return rolledBack;
+  }
+
+  async stop(): Promise<void> {
+    for (const runners of this.running.values()) for (const r of runners) await r.stop();
+    this.running.clear();
+  }
+
+  private async setStatus(id: string, status: ReplayRecord['status']): Promise<ReplayRecord> {
+    const record = { ...(await this.get(id)), status };
+    await this.operations.saveReplay(record);
+    return record;
+  }
+
+  private launch(record: ReplayRecord): void {
+    if (this.running.has(record.id)) return;
+    const started = Date.now();
+    const applied = new Map<string, number>();
+    const positions = new Map<string, bigint>();
+    let lastSaved = 0;
+    let head = BigInt(record.progress.head);
+    const runners = Object.entries(record.keys).map(([name, key]) => {
+      const projection = projectionNamed(name);
+      return new ProjectionRunner(this.ledger, this.projections, projection, {
+        key,
+        batchSize: this.options.batchSize,
+        commitEveryEvents: this.options.commitEveryEvents ?? 50_000,
+        // The throttle is for the whole replay: shared between its projections.
+        maxEventsPerSecond: record.throttleEventsPerSecond ? record.throttleEventsPerSecond / Object.keys(record.keys).length : undefined,
+        onPage: (_k, events, position) => {
+          applied.set(name, (applied.get(name) ?? 0) + events);
+          positions.set(name, position);
+          if (Date.now() - lastSaved > (this.options.progressEveryMs ?? 1000)) {
+            lastSaved = Date.now();
+            void this.saveProgress(record.id, runners.length, applied, positions, head, started);
+          }
+        },
+      });
+    });
+    this.running.set(record.id, runners);
+    const run = async () => {
+      try {
+        if (record.status === 'running') {
+          await Promise.all(runners.map((r) => r.catchUp()));
+          head = await this.ledger.headPosition();
+          await this.saveProgress(record.id, runners.length, applied, positions, head, started, true);
+          const impact = await this.impact(record);
+          const latest = await this.get(record.id);
+          await this.operations.saveReplay({ ...latest, status: 'ready', impact });
+          await this.operations.appendAudit({ at: this.clock().toISOString(), actor: 'system', action: 'replay.ready', subject: record.id, details: { affectedCustomers: impact.affectedCustomers, liabilityDeltaMinor: impact.liability.deltaValueMinor } });
+        }
+        // Caught up: keep the shadow tables following the ledger, so a promotion loses nothing.
+        for (const r of runners) await r.start();
+      } catch (error) {
+        const latest = await this.operations.replay(record.id);
+        if (latest) await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
+        this.running.delete(record.id);
+      }
+    };
+    this.done.set(record.id, run());
+  }
+
+  private async saveProgress(id: string, projections: number, applied: Map<string, number>, positions: Map<string, bigint>, head: bigint, started: number, final = false): Promise<void> {
+    const latest = await this.operations.replay(id);
+    if (!latest) return;
+    const eventsDone = [...applied.values()].reduce((n, v) => n + v, 0);
+    const total = Number(head) * projections;
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    const ratePerSecond = Math.round(eventsDone / seconds);
+    const position = [...positions.values()].reduce((min, p) => (p < min ? p : min), positions.size ? [...positions.values()][0] : 0n);
+    const remaining = Math.max(total - Number(position) * projections, 0);
+    latest.progress = { eventsDone, head: head.toString(), position: (final ? head : position).toString(), ratePerSecond, etaSeconds: final ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null, updatedAt: this.clock().toISOString() };
+    await this.operations.saveReplay(latest);
+    this.options.onProgress?.(latest);
+  }
+
+  /** The impact report as of now: the live view against this replay's tables under its candidate rules. */
+  async impact(record: ReplayRecord, asOf = this.clock().toISOString()): Promise<ImpactReport> {
+    const candidateRules = await this.catalog.rules(record.candidateVersion);
+    const liveRules = this.catalog.ruleBook().inForceAt(Date.parse(asOf)).rules;
+    const acc = new ImpactAccumulator(asOf, { rulesVersion: liveRules.version, minorUnitsPerPoint: liveRules.pointValue.minorUnitsPerPoint }, { rulesVersion: candidateRules.version, minorUnitsPerPoint: candidateRules.pointValue.minorUnitsPerPoint });
+    const profilesKey = projectionKey(customerProfileProjection);
+    const balancesKey = projectionKey(balancesProjection);
+    const side = (prefix: 'live' | 'candidate') => ({
+      profiles: this.projections.entries(prefix === 'live' ? profilesKey : (record.keys[customerProfileProjection.name] ?? profilesKey)),
+      balances: this.projections.entries(prefix === 'live' ? balancesKey : (record.keys[balancesProjection.name] ?? balancesKey)),
+    });
+    const live = side('live');
+    const candidate = side('candidate');
+    const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
+    const outstanding = (balance: unknown) => (balance ? balanceAsOf(balance as CustomerBalance, asOf).outstanding : 0);
+    for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
+      acc.add(customerId, { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) }, { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) });
+    }
+    return acc.report();
+  }
+}
+
+/**
+ * The read view from the operations store: the promoted replay's profile tables and
+ * candidate rules, or the live ones. Cached; refreshed on promote/rollback here and every
+ * few seconds (another process may have switched it).
+ */
+export class OperationsReadView implements ReadView {
+  private cached: { id: string; profilesKey: string; ruleBook: RuleBook };
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly operations: OperationsStore,
+    private readonly catalog: RulesCatalog,
+  ) {
+    this.cached = { id: 'live', profilesKey: projectionKey(customerProfileProjection), ruleBook: catalog.ruleBook() };
+  }
+
+  current(): { id: string; profilesKey: string; ruleBook: RuleBook } {
+    return this.cached.id === 'live' ? { ...this.cached, ruleBook: this.catalog.ruleBook() } : this.cached;
+  }
+
+  async refresh(): Promise<void> {
+    const view = await this.operations.readView();
+    const replay = view.replayId ? await this.operations.replay(view.replayId) : null;
+    if (!replay) {
+      this.cached = { id: 'live', profilesKey: projectionKey(customerProfileProjection), ruleBook: this.catalog.ruleBook() };
+      return;
+    }
+    const rules = await this.catalog.rules(replay.candidateVersion);
+    this.cached = { id: replay.id, profilesKey: replay.keys[customerProfileProjection.name] ?? projectionKey(customerProfileProjection), ruleBook: new RuleBook([rules]) };
+  }
+
+  follow(intervalMs: number): void {
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+/** Merge-joins async iterables sorted by key: yields each key with each side's value (undefined where missing). */
+export async function* zipByKey(sources: AsyncIterable<[string, unknown]>[]): AsyncIterable<[string, ...unknown[]]> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const heads = await Promise.all(iterators.map((it) => it.next()));
+  for (;;) {
+    let min: string | null = null;
+    for (const h of heads) if (!h.done && (min === null || h.value[0] < min)) min = h.value[0];
+    if (min === null) return;
+    const row: unknown[] = [];
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (!h.done && h.value[0] === min) {
+        row.push(h.value[1]);
+        heads[i] = await iterators[i].next();
+      } else row.push(undefined);
+    }
+    yield [min, ...row];
+  }
+}
