@@ -6,6 +6,11 @@
 //   npm run cli -- finance breakage --from ... --to ... [--by month]
 //   npm run cli -- audit seal
 //   npm run cli -- audit verify [--anchor-position N --anchor-hash H]
+//   npm run cli -- rules list | rules diff <version> --against <version> | rules submit <file.json> | rules schedule <version> --effective-from <instant>
+//   npm run cli -- replay start --candidate <version> [--throttle <events/s>] [--projections balances,customer_profiles]
+//   npm run cli -- replay watch|promote|rollback <replay id>
+// Replays run in the API process (the one serving reads): `replay` talks to it over HTTP
+// (--url, default http://127.0.0.1:$PORT; --api-key or LOYALTY_API_KEY, an ops key) and shows a progress bar.
 // Results go to stdout (JSON or CSV), progress to stderr. Exit 0 on success, 1 when verify
 // finds a break or drift, 2 on bad usage.
 import 'reflect-metadata';
@@ -14,7 +19,9 @@ import { FinanceReportService, LedgerAuditService, toCsv, type ScanProgress } fr
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { auditKeyFrom, loadRuleBook, openLedgerStore } from '../composition/ledger-infrastructure.module';
 import { openProjectionStore } from '../composition/projections.module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { InMemoryOperationsStore, RulesCatalog, RulesLifecycleError, SqliteOperationsStore } from '@loyalty/program-operations';
 
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -133,7 +140,9 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
       }
       throw new UsageError(`unknown command: audit ${command ?? ''} (seal, verify)`);
     }
-    throw new UsageError(`unknown area: ${area ?? '(none)'}; usage: finance <liability|roll-forward|trial-balance|breakage> ... | audit <seal|verify> ...`);
+    if (area === 'rules') return await rulesCommand(command, args, config, io);
+    if (area === 'replay') return await replayCommand(command, args, config, io, tty);
+    throw new UsageError(`unknown area: ${area ?? '(none)'}; usage: finance <liability|roll-forward|trial-balance|breakage> ... | audit <seal|verify> ... | rules ... | replay ...`);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n`);
@@ -143,6 +152,85 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
   } finally {
     await ledger.close();
   }
+}
+
+async function rulesCommand(command: string | undefined, args: string[], config: AppConfig, io: CliIo): Promise<number> {
+  const operations = config.LEDGER_STORE === 'memory' ? new InMemoryOperationsStore() : new SqliteOperationsStore(join(resolve(config.LOYALTY_DATA_DIR), 'operations.sqlite'));
+  const catalog = new RulesCatalog(operations, loadRuleBook(config).all().map((v) => v.rules), () => new Date());
+  const actor = `cli:${process.env.USER ?? 'unknown'}`;
+  const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  try {
+    if (command === 'list') json(await catalog.list());
+    else if (command === 'diff') {
+      const version = Number(args[0]);
+      const against = Number(option(args, 'against'));
+      if (!Number.isInteger(version) || !Number.isInteger(against)) throw new UsageError('usage: rules diff <version> --against <version>');
+      const diff = await catalog.diff(version, against);
+      io.out(`${diff.lines.join('\n')}\n`);
+    } else if (command === 'submit') {
+      if (!args[0]) throw new UsageError('usage: rules submit <file.json>');
+      json(await catalog.submit(JSON.parse(readFileSync(args[0], 'utf8')), actor));
+    } else if (command === 'schedule') {
+      const version = Number(args[0]);
+      const at = instant(args, 'effective-from', true) as string;
+      if (!Number.isInteger(version)) throw new UsageError('usage: rules schedule <version> --effective-from <instant>');
+      json(await catalog.schedule(version, at, actor));
+    } else throw new UsageError(`unknown command: rules ${command ?? ''} (list, diff, submit, schedule)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof RulesLifecycleError) {
+      io.err(`${error.code}: ${error.message}${error.fieldErrors.map((e) => `\n  - ${e.path}: ${e.message}`).join('')}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await operations.close();
+  }
+}
+
+async function replayCommand(command: string | undefined, args: string[], config: AppConfig, io: CliIo, tty: boolean): Promise<number> {
+  const url = (option(args, 'url') ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '');
+  const key = option(args, 'api-key') ?? process.env.LOYALTY_API_KEY;
+  if (!key) throw new UsageError('replay commands need an ops API key: --api-key <key> or LOYALTY_API_KEY');
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const payload = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new UsageError(`${method} ${path}: ${res.status} ${String(payload.code ?? '')} ${String(payload.detail ?? payload.title ?? '')}`);
+    return payload;
+  };
+  const watch = async (id: string): Promise<number> => {
+    for (;;) {
+      const replay = await call('GET', `/v1/replays/${id}`);
+      const p = replay.progress as { eventsDone: number; head: string; position: string; ratePerSecond: number; etaSeconds: number | null };
+      if (tty) {
+        const done = Number(p.head) > 0 ? Math.min(Number(p.position) / Number(p.head), 1) : 1;
+        io.err(`\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(1)}% ${p.eventsDone.toLocaleString('en-US')} events, ${p.ratePerSecond.toLocaleString('en-US')}/s, ETA ${p.etaSeconds ?? '?'} s `);
+      }
+      if (replay.status !== 'running') {
+        if (tty) io.err('\n');
+        io.out(`${JSON.stringify(replay, null, 2)}\n`);
+        return replay.status === 'failed' ? 1 : 0;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  if (command === 'start') {
+    const candidate = Number(option(args, 'candidate'));
+    if (!Number.isInteger(candidate) || candidate < 1) throw new UsageError('--candidate <version> is required');
+    const throttle = option(args, 'throttle');
+    const projections = option(args, 'projections');
+    const started = await call('POST', '/v1/replays', { candidateVersion: candidate, ...(throttle ? { throttleEventsPerSecond: Number(throttle) } : {}), ...(projections ? { projections: projections.split(',') } : {}) });
+    io.err(`replay ${String(started.id)} started\n`);
+    return watch(String(started.id));
+  }
+  const id = args[0];
+  if (!id || !/^r-\d{14}-[0-9a-f]{6}$/.test(id)) throw new UsageError(`usage: replay ${command ?? '<watch|promote|rollback>'} <replay id>`);
+  if (command === 'watch') return watch(id);
+  if (command === 'promote' || command === 'rollback') {
+    io.out(`${JSON.stringify(await call('POST', `/v1/replays/${id}/${command}`), null, 2)}\n`);
+    return 0;
+  }
+  throw new UsageError(`unknown command: replay ${command ?? ''} (start, watch, promote, rollback)`);
 }
 
 if (require.main === module) {

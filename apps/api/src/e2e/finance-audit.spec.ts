@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { defaultProgramRules } from '@loyalty/program-rules';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -115,5 +116,28 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(JSON.parse(out.join('')).ok).toBe(true);
     expect(await runCli(['finance', 'roll-forward', '--from', 'last week'], config, io)).toBe(2);
     expect(err.join('')).toContain('--from must be an ISO-8601 date or instant');
+  });
+
+  it('manages rules versions from the CLI: submit a file, list, diff; a bad document names its fields', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const file = join(config.LOYALTY_DATA_DIR, 'rules-v2.json');
+    const base = defaultProgramRules();
+    writeFileSync(file, JSON.stringify({ ...base, version: 2, pending: { days: 7 } }));
+    expect(await runCli(['rules', 'submit', file], config, io)).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ version: 2, status: 'proposed', submittedBy: expect.stringMatching(/^cli:/) });
+    out.length = 0;
+    expect(await runCli(['rules', 'diff', '2', '--against', '1'], config, io)).toBe(0);
+    expect(out.join('')).toBe('~ pending.days: 14 -> 7\n~ version: 1 -> 2\n');
+    out.length = 0;
+    expect(await runCli(['rules', 'list'], config, io)).toBe(0);
+    expect(JSON.parse(out.join('')).map((v: { version: number; status: string }) => `${v.version}:${v.status}`)).toEqual(['1:base', '2:proposed']);
+    writeFileSync(file, JSON.stringify({ ...base, version: 3, pending: { days: 'soon' } }));
+    expect(await runCli(['rules', 'submit', file], config, io)).toBe(1);
+    expect(err.join('')).toMatch(/RULES.INVALID[\s\S]*pending.days/);
+    // The running API sees the CLI's version (the catalog is shared through the data folder).
+    const listed = await http().get('/v1/rules').set(auth(FIN)).expect(200);
+    expect(listed.body.map((v: { version: number }) => v.version)).toEqual([1, 2]);
   });
 });

@@ -4,6 +4,7 @@ import { JsonLogger } from '@loyalty/http-platform';
 import { defaultProgramRules } from '@loyalty/program-rules';
 import { loadConfig } from '../config/app-config';
 import { createApp } from '../create-app';
+import { runCli } from '../cli/loyalty-cli';
 
 const OPS = 'ops-key-123456';
 const FIN = 'finance-key-123';
@@ -131,5 +132,23 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
     expect((await http().post(`/v1/re-ratings/${preview.body.id}/post`).set(auth(FIN)).send({ reason: 'again' }).expect(409)).body.code).toBe('RERATING.ALREADY_POSTED');
     const again = await http().post('/v1/re-ratings').set(auth(OPS)).send({ candidateVersion: 2, from: '2026-09-01T00:00:00Z' }).expect(201);
     expect(again.body.deltas).toEqual([]);
+  });
+
+  it('runs a replay from the CLI against the running API, following its progress to the impact report', async () => {
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const config = loadConfig({ LEDGER_STORE: 'memory' });
+    expect(await runCli(['replay', 'start', '--candidate', '2', '--throttle', '5000', '--url', url, '--api-key', OPS], config, io)).toBe(0);
+    const replay = JSON.parse(out.join(''));
+    expect(replay.status).toBe('ready');
+    expect(replay.throttleEventsPerSecond).toBe(5000);
+    expect(replay.impact.tierTransitions).toEqual(expect.arrayContaining([{ from: 'silver', to: 'gold', customers: 1 }]));
+    expect(err.join('')).toMatch(/^replay r-\d{14}-[0-9a-f]{6} started/);
+    expect(await runCli(['replay', 'promote', 'not-an-id', '--url', url, '--api-key', OPS], config, io)).toBe(2);
+    expect(await runCli(['replay', 'start', '--candidate', '9', '--url', url, '--api-key', OPS], config, io)).toBe(2);
+    expect(err.join('')).toContain('RULES.VERSION_NOT_FOUND');
   });
 });
