@@ -5,6 +5,7 @@
 //   node ... projection-rebuild.bench.js --events=1000000     (or --events=10000000)
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
@@ -22,10 +23,14 @@ export async function benchProjectionRebuild(): Promise<void> {
   const { dir, cleanup } = benchDir('projections');
   try {
     // The ledger: the full workload mix until about `targetEvents` events (built untimed, synchronous=NORMAL).
-    // Built in a child process, so that the peak RSS printed below is the rebuild's own.
-    const ledgerFile = join(dir, 'ledger.sqlite');
-    const built = spawnSync(process.execPath, ['-r', join(root, 'infra', 'node', 'register-paths.js'), __filename, `--build-ledger-into=${ledgerFile}`, `--events=${targetEvents}`], { stdio: 'inherit' });
-    if (built.status !== 0) throw new Error(`building the ledger failed (exit ${built.status})`);
+    // Built in a child process (with room for every account in its cache), so that the peak RSS
+    // printed below is the rebuild's own. --ledger-file=<path> keeps the ledger for later runs and reuses it.
+    const kept = stringArg('ledger-file', '');
+    const ledgerFile = kept || join(dir, 'ledger.sqlite');
+    if (!kept || !existsSync(kept)) {
+      const built = spawnSync(process.execPath, ['--max-old-space-size=16384', '-r', join(root, 'infra', 'node', 'register-paths.js'), __filename, `--build-ledger-into=${ledgerFile}`, `--events=${targetEvents}`], { stdio: 'inherit' });
+      if (built.status !== 0) throw new Error(`building the ledger failed (exit ${built.status})`);
+    }
     const ledger = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });
     const events = Number(await ledger.headPosition());
 
@@ -90,7 +95,7 @@ export async function benchProjectionRebuild(): Promise<void> {
   }
 }
 
-async function buildLedger(ledger: SqliteEventStore, targetEvents: number): Promise<void> {
+export async function buildLedger(ledger: SqliteEventStore, targetEvents: number): Promise<void> {
   const ruleBook = new RuleBook([defaultProgramRules()]);
   const purchases = Math.round(targetEvents / 2.3);
   const customers = Math.max(1000, Math.round(purchases / 10));

@@ -2,6 +2,7 @@
 import { benchKafkaIngestion } from './kafka-ingestion.bench';
 import { benchLedgerIngestion } from './ledger-ingestion.bench';
 import { benchProjectionRebuild } from './projection-rebuild.bench';
+import { benchShadowRebuild } from './shadow-rebuild.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
     ['ledger-ingestion', benchLedgerIngestion],
     ['kafka-ingestion', benchKafkaIngestion],
     ['projection-rebuild', benchProjectionRebuild],
+    ['shadow-rebuild', benchShadowRebuild],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

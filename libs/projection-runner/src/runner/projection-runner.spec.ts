@@ -138,12 +138,30 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     await new ProjectionRunner(events, reference, customerProfileProjection, { batchSize: 5_000 }).catchUp();
     const store = new SqliteProjectionStore(':memory:');
     const commits: bigint[] = [];
-    // A cache of 5 states out of 80 customers: states are evicted and loaded back from the store many times.
-    const runner = new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, onBatch: (_k, _n, p) => commits.push(p) });
-    await runner.catchUp();
-    expect(commits.length).toBe(Math.ceil(Number(head) / 1_200));
+    await new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, onBatch: (_k, _n, p) => commits.push(p) }).catchUp();
+    expect(commits.length).toBe(Math.ceil(Number(head) / 1_200)); // every 4 pages of 300
     expect(commits[commits.length - 1]).toBe(head);
     expect(await stateHash(store, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
+
+    // A cache of 5 states out of 80 customers: more than 5 changed states force a commit (memory stays bounded),
+    // and states are evicted and loaded back from the store many times.
+    const small = new SqliteProjectionStore(':memory:');
+    const smallCommits: bigint[] = [];
+    await new ProjectionRunner(events, small, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, onBatch: (_k, _n, p) => smallCommits.push(p) }).catchUp();
+    expect(smallCommits.length).toBe(Math.ceil(Number(head) / 300)); // every page
+    expect(await stateHash(small, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
+  });
+
+  it('lets timers and sockets of the process run while it catches up (a rebuild must not freeze the API beside it)', async () => {
+    const { events } = await ledgerWithWorkload(2_000);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    let ticksWhenDone = -1;
+    await new ProjectionRunner(events, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 50 })
+      .catchUp()
+      .then(() => (ticksWhenDone = ticks));
+    clearInterval(timer);
+    expect(ticksWhenDone).toBeGreaterThan(3);
   });
 
   it('follows new ledger entries live after catching up, and waits for a written position', async () => {

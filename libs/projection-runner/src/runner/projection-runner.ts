@@ -69,6 +69,9 @@ export class ProjectionRunner<S> {
         await this.applyInMemory(batch);
         applied += batch.length;
         this.options.onPage?.(this.key, batch.length, this.applied);
+        // An embedded store reads synchronously: without this, a long catch-up would starve
+        // every timer and socket of the process (HTTP, Kafka heartbeats, ingestion) until done.
+        await new Promise((r) => setImmediate(r));
         if (this.options.maxEventsPerSecond) {
           const ahead = (applied / this.options.maxEventsPerSecond) * 1000 - (Date.now() - started);
           if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));

@@ -1,0 +1,96 @@
+// A shadow rebuild (replay) of every projection under a candidate rules version, over a
+// generated ledger, while ingestion goes on at a fixed rate through the ledger writer (FULL
+// durability) on the same store. Prints the replay's rate and the ingestion actually achieved.
+//   node ... run-all.js --only=shadow-rebuild --events=1000000 [--ingest-rate=500] [--throttle=<events/s>] [--ledger-file=<path>]
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@loyalty/event-store';
+import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
+import { InMemoryOperationsStore, OperationsReadView, ReplayService, RulesCatalog } from '@loyalty/program-operations';
+import { SqliteProjectionStore } from '@loyalty/projection-runner';
+import { defaultProgramRules } from '@loyalty/program-rules';
+import { generateWorkload } from '@loyalty/workload-generator';
+import { benchDir, numberArg, peakRssMiB, rate, report, stringArg } from './bench-support';
+import { buildLedger } from './projection-rebuild.bench';
+
+export async function benchShadowRebuild(): Promise<void> {
+  const targetEvents = numberArg('events', 1_000_000);
+  const ingestRate = numberArg('ingest-rate', 500);
+  const throttleArg = stringArg('throttle', '');
+  const { dir, cleanup } = benchDir('shadow-rebuild');
+  try {
+    const kept = stringArg('ledger-file', '');
+    const ledgerFile = kept || join(dir, 'ledger.sqlite');
+    if (!kept || !existsSync(kept)) {
+      const building = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });
+      await buildLedger(building, targetEvents);
+      await building.close();
+    }
+    const ledger = new SqliteEventStore({ file: ledgerFile, synchronous: 'FULL' });
+    const startHead = await ledger.headPosition();
+    const projections = new SqliteProjectionStore(join(dir, 'read-models.sqlite'));
+    const operations = new InMemoryOperationsStore();
+    const clock = () => new Date();
+    const base = defaultProgramRules();
+    const catalog = new RulesCatalog(operations, [base], clock);
+    await catalog.submit({ ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'gold' ? { ...l, threshold: 200_000 } : l)) } }, 'bench');
+    const replays = new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, {
+      onProgress: (r) => process.stderr.write(`\r  replay: ${r.progress.position} / ${r.progress.head} (${r.progress.ratePerSecond.toLocaleString('en-US')} events/s, ETA ${r.progress.etaSeconds ?? '?'} s)   `),
+    });
+
+    // Ingestion at a fixed rate: a batch every 100 ms, new purchases by customers old and new.
+    const ruleBook = catalog.ruleBook();
+    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
+    const live = generateWorkload({ seed: 99, customers: 50_000, purchases: 100_000_000, customerPrefix: 'LIVE-', withLines: false });
+    let ingesting = true;
+    let ingested = 0;
+    let index = 0;
+    const ingestion = (async () => {
+      const perTick = Math.max(1, Math.round(ingestRate / 10));
+      const started = Date.now();
+      while (ingesting) {
+        const batch: CommandEnvelope[] = [];
+        for (let i = 0; i < perTick; i++) batch.push({ command: live.next().value.command, provenance: { channel: 'batch', batchId: 'live', index: index++ } });
+        await writer.executeBatch(batch);
+        ingested += batch.length;
+        const due = started + ((ingested / ingestRate) * 1000);
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+      }
+    })();
+
+    const started = performance.now();
+    const replay = await replays.start({ candidateVersion: 2, throttleEventsPerSecond: throttleArg ? Number(throttleArg) : undefined, actor: 'bench' });
+    const ingestedAtStart = ingested;
+    const settled = await replays.settled(replay.id);
+    const ms = performance.now() - started;
+    const ingestedDuring = ingested - ingestedAtStart;
+    ingesting = false;
+    await ingestion;
+    await replays.stop();
+    process.stderr.write('\n');
+    const events = settled.progress.eventsDone;
+    report(`shadow rebuild (${Number(startHead).toLocaleString('en-US')} ledger events at start, ${Object.keys(settled.keys).length} projections) while ingesting`, {
+      'replay status': settled.status,
+      'events replayed (all projections)': events,
+      'replay rate (events/s, all projections)': rate(events, ms),
+      'replay rate (ledger events/s per pass)': rate(events / Object.keys(settled.keys).length, ms),
+      'replay wall time (s)': (ms / 1000).toFixed(1),
+      'ingestion target (purchases/s)': ingestRate,
+      'ingestion achieved during replay (purchases/s)': rate(ingestedDuring, ms),
+      'ledger head at the end': Number(await ledger.headPosition()),
+      'impact: customers evaluated': settled.impact?.customers ?? 0,
+      'peak RSS (MiB)': peakRssMiB(),
+    });
+    await projections.close();
+    await ledger.close();
+  } finally {
+    cleanup();
+  }
+}
+
+if (require.main === module) {
+  benchShadowRebuild().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
