@@ -52,11 +52,21 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     // Before the first purchase there was nothing owed.
     expect((await http().get('/v1/finance/liability?asOf=2025-12-31T00:00:00Z').set(auth(FIN)).expect(200)).body.outstandingPoints).toBe(0);
 
-    // Drill-down from an expiry month to the entries whose lots expire then.
-    const month = res.body.byExpiryMonth[0];
-    const entries = await http().get(month.drillDown).set(auth(FIN)).expect(200);
-    expect(entries.body.entries.length).toBeGreaterThan(0);
-    expect(entries.body.entries[0]).toMatchObject({ type: 'PointsEarned', source: { provenance: { channel: 'http' } }, rules: { id: expect.any(String), version: expect.any(Number), hash: expect.stringMatching(/^sha256:/) } });
+    // Drill-down from each split row to the entries behind it: the lots it counts, and what moved them.
+    for (const split of ['byTier', 'byLotAge', 'byExpiryMonth']) {
+      for (const row of res.body[split].filter((r: { points: number }) => r.points > 0)) {
+        const entries = (await http().get(row.drillDown).set(auth(FIN)).expect(200)).body.entries as { type: string; postings: { movement: string; credit: string; debit: string; points: number }[] }[];
+        const earned = entries.filter((e) => e.type === 'PointsEarned' || e.type === 'BonusAwarded');
+        expect(earned).toHaveLength(row.lots);
+        // The row's points are what those entries put into and took out of the liability.
+        const net = entries.reduce((n, e) => n + e.postings.reduce((m, p) => m + (p.credit === 'liability:customer-points' ? p.points : p.debit === 'liability:customer-points' ? -p.points : 0), 0), 0);
+        expect(net).toBe(row.points);
+      }
+    }
+    const tierRow = res.body.byTier[0];
+    const behindTier = (await http().get(tierRow.drillDown).set(auth(FIN)).expect(200)).body.entries;
+    expect(behindTier[0]).toMatchObject({ type: 'PointsEarned', source: { provenance: { channel: 'http' } }, rules: { id: expect.any(String), version: expect.any(Number), hash: expect.stringMatching(/^sha256:/) } });
+    await http().get('/v1/finance/entries?split=tier&splitKey=gold').set(auth(FIN)).expect(400);
   });
 
   it('rolls forward by month, tying to the liability at both ends, each figure drilling down to its entries with source, rules and breakdown', async () => {

@@ -23,6 +23,8 @@ export interface EntryFilter {
   customerId?: string;
   /** Entries that create or move lots expiring in this month (YYYY-MM): drill-down of the liability by expiry month. */
   lotExpiryMonth?: string;
+  /** Entries behind one row of the liability split as of an instant: the lots of that row, and every movement of them up to then. */
+  liabilitySplit?: { asOf: string; split: 'tier' | 'lotAge' | 'expiryMonth'; key: string };
   /** Positions strictly after this one (paging). */
   after?: bigint;
   limit: number;
@@ -81,10 +83,20 @@ export class FinanceReportService {
   async entries(filter: EntryFilter): Promise<{ entries: AuditedEntry[]; nextAfter: string | null } & LedgerCut> {
     const entries: AuditedEntry[] = [];
     const lotsInMonth = new Set<string>();
+    let splitLots: Set<string> | null = null;
+    const upTo = await this.ledger.headPosition();
+    if (filter.liabilitySplit) {
+      // First pass: which lots make up that row as of its instant (the same cut as the second pass).
+      const { asOf, split, key } = filter.liabilitySplit;
+      const acc = new LiabilityAccumulator(asOf, { currency: '', minorUnitsPerPoint: 1 });
+      await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { upTo });
+      splitLots = acc.lotsIn(split, key);
+    }
     let more = false;
     const cut = await scanLedger(this.ledger, (stored, event) => {
       if (!event || more) return;
       if (filter.lotExpiryMonth) trackLots(event, filter.lotExpiryMonth, lotsInMonth);
+      if (splitLots && (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !touchesLots(event, splitLots))) return;
       if (filter.after !== undefined && stored.position <= filter.after) return;
       if (filter.customerId && event.customerId !== filter.customerId) return;
       const effectiveAt = effectiveAtOf(event);

@@ -35,6 +35,12 @@ export class EntriesQuery extends ExportFormatQuery {
   @ApiPropertyOptional({ example: 'liability:customer-points' }) @IsOptional() @Matches(/^[a-z-]+:[a-z-]+$/, { message: '$property must be a chart-of-accounts account, e.g. liability:customer-points' }) account?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' }) customerId?: string;
   @ApiPropertyOptional({ example: '2026-03' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: '$property must be a month, YYYY-MM' }) lotExpiryMonth?: string;
+  @ApiPropertyOptional({ enum: ['tier', 'lotAge', 'expiryMonth'], description: 'With splitKey and splitAsOf: the entries behind one row of the liability split' })
+  @IsOptional()
+  @IsIn(['tier', 'lotAge', 'expiryMonth'])
+  split?: 'tier' | 'lotAge' | 'expiryMonth';
+  @ApiPropertyOptional() @IsOptional() @Matches(/^[\w .+-]{1,64}$/, { message: '$property must be a row key of the liability split' }) splitKey?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) splitAsOf?: string;
   @ApiPropertyOptional({ description: 'Paging: the nextAfter of the previous page' }) @IsOptional() @Matches(/^\d{1,40}$/, { message: '$property must be a ledger position (digits)' }) after?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequireRoles } from '@loyalty/http-platform';
+import { ProblemError, RequireRoles } from '@loyalty/http-platform';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { FinanceReportService } from '../finance-reports/finance-report.service';
 import { toCsv } from './csv';
@@ -27,10 +27,13 @@ export class FinanceReportsHttpController {
     const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
     const report = await this.reports.liability(asOf);
     const until = new Date(Date.parse(asOf) + 1).toISOString();
+    const row = (split: string) => (r: { key: string }) => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
     const withLinks = {
       ...report,
       drillDown: `${ENTRIES}?account=liability:customer-points&to=${until}`,
-      byExpiryMonth: report.byExpiryMonth.map((r) => ({ ...r, drillDown: `${ENTRIES}?lotExpiryMonth=${r.key}&to=${until}` })),
+      byTier: report.byTier.map(row('tier')),
+      byLotAge: report.byLotAge.map(row('lotAge')),
+      byExpiryMonth: report.byExpiryMonth.map(row('expiryMonth')),
     };
     if (q.format !== 'csv') return withLinks;
     const { byTier, byLotAge, byExpiryMonth, ...summary } = report;
@@ -91,12 +94,20 @@ export class FinanceReportsHttpController {
       account: q.account,
       customerId: q.customerId,
       lotExpiryMonth: q.lotExpiryMonth,
+      liabilitySplit: splitOf(q),
       after: q.after === undefined ? undefined : BigInt(q.after),
       limit: q.limit ?? 100,
     });
     if (q.format === 'csv') return csv(res, 'entries.csv', page.entries as unknown as Record<string, unknown>[]);
     return page;
   }
+}
+
+function splitOf(q: EntriesQuery): { asOf: string; split: 'tier' | 'lotAge' | 'expiryMonth'; key: string } | undefined {
+  const given = [q.split, q.splitKey, q.splitAsOf].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given !== 3 || !q.split || !q.splitKey || !q.splitAsOf) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INCOMPLETE_SPLIT', 'split, splitKey and splitAsOf go together');
+  return { split: q.split, key: q.splitKey, asOf: new Date(q.splitAsOf).toISOString() };
 }
 
 function csv(res: Response, filename: string, rows: readonly Record<string, unknown>[]): string {

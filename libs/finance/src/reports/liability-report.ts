@@ -40,6 +40,10 @@ export interface LiabilityReport {
   events: number;
 }
 
+function ageBucketOf(ageDays: number): string {
+  return (LOT_AGE_BUCKETS.find((b) => ageDays <= b.maxDays) ?? LOT_AGE_BUCKETS[LOT_AGE_BUCKETS.length - 1]).label;
+}
+
 interface LotAsOf {
   customerId: string;
   remaining: number;
@@ -116,8 +120,7 @@ export class LiabilityAccumulator {
       else if (this.asOf >= lot.availableAt) available += lot.remaining;
       else pending += lot.remaining;
       byTier.add(this.tierOf.get(lot.customerId)?.tier ?? 'none recorded', lot.remaining);
-      const ageDays = Math.floor((asOfMs - Date.parse(lot.earnedAt)) / 86_400_000);
-      byAge.add((LOT_AGE_BUCKETS.find((b) => ageDays <= b.maxDays) ?? LOT_AGE_BUCKETS[LOT_AGE_BUCKETS.length - 1]).label, lot.remaining);
+      byAge.add(ageBucketOf(Math.floor((asOfMs - Date.parse(lot.earnedAt)) / 86_400_000)), lot.remaining);
       byExpiry.add(lot.expiresAt.slice(0, 7), lot.remaining);
     }
     return {
@@ -135,6 +138,26 @@ export class LiabilityAccumulator {
       unattributedPoints: this.total - inLots,
       events: this.events,
     };
+  }
+
+  /**
+   * The lots (customer + lot id keys) behind one row of a split, for the drill-down from a
+   * liability figure to its entries. Same classification as report().
+   */
+  lotsIn(split: 'tier' | 'lotAge' | 'expiryMonth', key: string): Set<string> {
+    const asOfMs = Date.parse(this.asOf);
+    const found = new Set<string>();
+    for (const [lotKey, lot] of this.lots) {
+      if (lot.remaining === 0) continue;
+      const rowKey =
+        split === 'tier'
+          ? (this.tierOf.get(lot.customerId)?.tier ?? 'none recorded')
+          : split === 'expiryMonth'
+            ? lot.expiresAt.slice(0, 7)
+            : ageBucketOf(Math.floor((asOfMs - Date.parse(lot.earnedAt)) / 86_400_000));
+      if (rowKey === key) found.add(lotKey);
+    }
+    return found;
   }
 
   private addLot(customerId: string, lotId: string, points: number, earnedAt: string, availableAt: string, expiresAt: string): void {
