@@ -37,10 +37,17 @@ is_running() {
   [ -f "$data/postmaster.pid" ] && as_owner "$(bin_dir)/pg_ctl" -D "$data" status >/dev/null 2>&1
 }
 
+# A server on the port that already serves our user and database (e.g. started from another
+# checkout of this repository) is reused, like the Kafka script reuses a listening broker.
+answers() {
+  [ -n "$(bin_dir)" ] && "$(bin_dir)/psql" -h 127.0.0.1 -p "$port" -U "$user" -d "$database" -tAc 'SELECT 1' 2>/dev/null | grep -q 1
+}
+
 start() {
   ensure_installed
   local bin; bin="$(bin_dir)"
   if is_running; then say "already running on 127.0.0.1:$port"; return 0; fi
+  if answers; then say "reusing the server already listening on 127.0.0.1:$port"; return 0; fi
   mkdir -p "$run"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$run"; fi
   if [ ! -f "$data/PG_VERSION" ]; then
@@ -67,7 +74,7 @@ url() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) if [ -n "$(bin_dir)" ] && is_running; then echo "running $(url)"; else echo "stopped"; exit 3; fi ;;
+  status) if [ -n "$(bin_dir)" ] && { is_running || answers; }; then echo "running $(url)"; else echo "stopped"; exit 3; fi ;;
   url) url ;;
   *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
 esac
