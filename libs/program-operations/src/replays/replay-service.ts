@@ -154,7 +154,8 @@ export class ReplayService {
       const projection = projectionNamed(name);
       return new ProjectionRunner(this.ledger, this.projections, projection, {
         key,
-        batchSize: this.options.batchSize,
+        // Small pages: the event loop turns between them, so HTTP and ingestion in the same process keep their pace.
+        batchSize: this.options.batchSize ?? 1000,
         commitEveryEvents: this.options.commitEveryEvents ?? 50_000,
         // The throttle is for the whole replay: shared between its projections.
         maxEventsPerSecond: record.throttleEventsPerSecond ? record.throttleEventsPerSecond / Object.keys(record.keys).length : undefined,

@@ -152,6 +152,21 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     expect(await stateHash(small, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
   });
 
+  it('finishes catching up at the end the ledger had when it started, even while appends outpace it', async () => {
+    const ledger = await ledgerWithWorkload(200);
+    const startHead = await ledger.events.headPosition();
+    let appended = 0;
+    // Every page read, 15 new entries arrive: more than the page of 10 the runner takes.
+    const busy = Object.create(ledger.events) as typeof ledger.events;
+    busy.readAll = async (after, limit) => {
+      for (let i = 0; i < 15; i++) await ledger.record({ type: 'AdjustPoints', customerId: `BUSY-${appended % 7}`, adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      return ledger.events.readAll(after, limit);
+    };
+    const reached = await new ProjectionRunner(busy, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 10 }).catchUp();
+    expect(reached).toBeGreaterThanOrEqual(startHead);
+    expect(reached).toBeLessThan(await ledger.events.headPosition());
+  });
+
   it('lets timers and sockets of the process run while it catches up (a rebuild must not freeze the API beside it)', async () => {
     const { events } = await ledgerWithWorkload(2_000);
     let ticks = 0;

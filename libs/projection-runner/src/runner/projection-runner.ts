@@ -57,13 +57,18 @@ export class ProjectionRunner<S> {
     this.cacheLimit = options.cachedStates ?? 100_000;
   }
 
-  /** Applies everything up to the ledger's current end, committed; resolves with the position reached. */
+  /**
+   * Applies everything up to the ledger's end as it was when called, committed; resolves with
+   * the position reached. It stops there even while ingestion goes on: chasing a moving end
+   * never finishes when appends outpace the runner (the live subscription takes over instead).
+   */
   async catchUp(): Promise<bigint> {
     await this.resetToStore();
+    const target = await this.events.headPosition();
     const started = Date.now();
     let applied = 0;
     try {
-      for (;;) {
+      while (this.applied < target) {
         const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000);
         if (batch.length === 0) break;
         await this.applyInMemory(batch);
