@@ -41,7 +41,8 @@ export async function benchShadowRebuild(): Promise<void> {
     // Ingestion at a fixed rate: a batch every 100 ms, new purchases by customers old and new.
     const ruleBook = catalog.ruleBook();
     const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
-    const live = generateWorkload({ seed: 99, customers: 50_000, purchases: 100_000_000, customerPrefix: 'LIVE-', withLines: false });
+    // Seeded by the ledger's head: a kept ledger (--ledger-file) gets new purchases, not the last run's again (those would all be duplicates).
+    const live = generateWorkload({ seed: 99 + Number(startHead % 1_000_000n), customers: 50_000, purchases: 100_000_000, customerPrefix: `LIVE-${startHead}-`, withLines: false });
     let ingesting = true;
     let ingested = 0;
     let index = 0;
@@ -77,6 +78,7 @@ export async function benchShadowRebuild(): Promise<void> {
       'replay wall time (s)': (ms / 1000).toFixed(1),
       'ingestion target (purchases/s)': ingestRate,
       'ingestion achieved during replay (purchases/s)': rate(ingestedDuring, ms),
+      'ledger events appended during replay': Number((await ledger.headPosition()) - startHead),
       'ledger head at the end': Number(await ledger.headPosition()),
       'impact: customers evaluated': settled.impact?.customers ?? 0,
       'peak RSS (MiB)': peakRssMiB(),
