@@ -21,8 +21,6 @@ export interface EntryFilter {
   /** A chart-of-accounts account, e.g. liability:customer-points. */
   account?: string;
   customerId?: string;
-  /** Entries that create or move lots expiring in this month (YYYY-MM): drill-down of the liability by expiry month. */
-  lotExpiryMonth?: string;
   /** Entries behind one row of the liability split as of an instant: the lots of that row, and every movement of them up to then. */
   liabilitySplit?: { asOf: string; split: 'tier' | 'lotAge' | 'expiryMonth'; key: string };
   /** Positions strictly after this one (paging). */
@@ -82,7 +80,6 @@ export class FinanceReportService {
   /** The entries behind a figure, in position order, paged by `after`. */
   async entries(filter: EntryFilter): Promise<{ entries: AuditedEntry[]; nextAfter: string | null } & LedgerCut> {
     const entries: AuditedEntry[] = [];
-    const lotsInMonth = new Set<string>();
     let splitLots: Set<string> | null = null;
     const upTo = await this.ledger.headPosition();
     if (filter.liabilitySplit) {
@@ -95,13 +92,11 @@ export class FinanceReportService {
     let more = false;
     const cut = await scanLedger(this.ledger, (stored, event) => {
       if (!event || more) return;
-      if (filter.lotExpiryMonth) trackLots(event, filter.lotExpiryMonth, lotsInMonth);
       if (splitLots && (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !touchesLots(event, splitLots))) return;
       if (filter.after !== undefined && stored.position <= filter.after) return;
       if (filter.customerId && event.customerId !== filter.customerId) return;
       const effectiveAt = effectiveAtOf(event);
       if ((filter.from && effectiveAt < filter.from) || (filter.to && effectiveAt >= filter.to)) return;
-      if (filter.lotExpiryMonth && !touchesLots(event, lotsInMonth)) return;
       const postings = datedPostings(event).filter((p) => (!filter.movement || p.movement === filter.movement) && (!filter.account || p.debit === filter.account || p.credit === filter.account));
       if ((filter.movement || filter.account) && postings.length === 0) return;
       if (entries.length === filter.limit) {
@@ -131,11 +126,6 @@ function orderIdOf(event: LedgerEvent): string | null {
   if ('orderId' in event && typeof event.orderId === 'string') return event.orderId;
   if (event.type === 'PointsEarned' && event.source.kind === 'purchase') return event.source.orderId;
   return null;
-}
-
-function trackLots(event: LedgerEvent, month: string, lots: Set<string>): void {
-  const lot = event.type === 'PointsEarned' || event.type === 'BonusAwarded' ? { lotId: event.lotId, expiresAt: event.expiresAt } : event.type === 'PointsAdjusted' ? event.lot : null;
-  if (lot && lot.expiresAt.startsWith(month)) lots.add(`${event.customerId}\u0000${lot.lotId}`);
 }
 
 function touchesLots(event: LedgerEvent, lots: Set<string>): boolean {

@@ -34,7 +34,6 @@ export class EntriesQuery extends ExportFormatQuery {
   @ApiPropertyOptional({ enum: MOVEMENTS }) @IsOptional() @IsIn(MOVEMENTS) movement?: (typeof MOVEMENTS)[number];
   @ApiPropertyOptional({ example: 'liability:customer-points' }) @IsOptional() @Matches(/^[a-z-]+:[a-z-]+$/, { message: '$property must be a chart-of-accounts account, e.g. liability:customer-points' }) account?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' }) customerId?: string;
-  @ApiPropertyOptional({ example: '2026-03' }) @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: '$property must be a month, YYYY-MM' }) lotExpiryMonth?: string;
   @ApiPropertyOptional({ enum: ['tier', 'lotAge', 'expiryMonth'], description: 'With splitKey and splitAsOf: the entries behind one row of the liability split' })
   @IsOptional()
   @IsIn(['tier', 'lotAge', 'expiryMonth'])

@@ -93,7 +93,6 @@ export class FinanceReportsHttpController {
       movement: q.movement,
       account: q.account,
       customerId: q.customerId,
-      lotExpiryMonth: q.lotExpiryMonth,
       liabilitySplit: splitOf(q),
       after: q.after === undefined ? undefined : BigInt(q.after),
       limit: q.limit ?? 100,
