@@ -3,7 +3,7 @@ import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
 import { ProjectionRunner, SqliteProjectionStore } from '@loyalty/projection-runner';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
-import { balancesProjection } from '@loyalty/read-models';
+import { balancesProjection, stateChange } from '@loyalty/read-models';
 import { generateWorkload, SeededRandom } from '@loyalty/workload-generator';
 import { auditKey, LedgerSealer, readDigests, signOff, type SignedOffDigest } from './ledger-digests';
 import { LedgerVerifier } from './ledger-verifier';
@@ -50,7 +50,7 @@ describe('LedgerSealer and LedgerVerifier', () => {
     const [customerId, stored] = first!;
     const state = stored as { lifetime: { earned: number } };
     state.lifetime.earned += 7;
-    await projections.commit('balances_v1', new Map([[customerId, state]]), await projections.checkpoint('balances_v1'));
+    await projections.commit('balances_v1', new Map([[customerId, stateChange(balancesProjection.storage, state, [])]]), await projections.checkpoint('balances_v1'));
     const drifted = await new LedgerVerifier(ledger, key, projections).verify({ anchor });
     expect(drifted.ok).toBe(false);
     expect(drifted.projections.drift).toEqual([{ customerId, field: 'earned', ledger: state.lifetime.earned - 7, projection: state.lifetime.earned }]);

@@ -1,6 +1,6 @@
 import { customerIdOfStream, ledgerEventRegistry } from '@loyalty/ledger-domain';
 import type { EventStore, StoredEvent, Subscription } from '@loyalty/event-store';
-import { projectionKey, type CustomerProjection } from '@loyalty/read-models';
+import { projectionKey, stateChange, type CustomerProjection, type ItemRef, type StateChange } from '@loyalty/read-models';
 import type { ProjectionStore } from '../store/projection-store.port';
 
 export interface ProjectionRunnerOptions {
@@ -41,7 +41,8 @@ export class ProjectionRunner<S> {
   private applied = 0n;
   private uncommittedEvents = 0;
   private readonly cache = new Map<string, S>();
-  private readonly dirty = new Set<string>();
+  /** Customers changed since the last commit, with the collection items their events touched. */
+  private readonly dirty = new Map<string, ItemRef[]>();
   private readonly commitEvery: number;
   private readonly cacheLimit: number;
   readonly key: string;
@@ -157,12 +158,18 @@ export class ProjectionRunner<S> {
     const missing: string[] = [];
     for (const customerId of byCustomer.keys()) if (!this.cache.has(customerId)) missing.push(customerId);
     const loaded = missing.length > 0 ? await this.store.load(this.key, missing) : new Map<string, unknown>();
+    const storage = this.projection.storage;
     for (const [customerId, stored] of byCustomer) {
       let state = this.cache.get(customerId) ?? (loaded.get(customerId) as S | undefined) ?? this.projection.initial(customerId);
-      for (const s of stored) state = this.projection.apply(state, ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data));
+      let touched = this.dirty.get(customerId);
+      if (!touched) this.dirty.set(customerId, (touched = []));
+      for (const s of stored) {
+        const event = ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data);
+        state = this.projection.apply(state, event);
+        if (storage) for (const ref of storage.touches(event)) touched.push(ref);
+      }
       this.cache.delete(customerId); // re-inserted last: the eviction below drops the least recently used
       this.cache.set(customerId, state);
-      this.dirty.add(customerId);
     }
     this.applied = batch[batch.length - 1].position;
     this.uncommittedEvents += batch.length;
@@ -170,8 +177,9 @@ export class ProjectionRunner<S> {
 
   private async commit(): Promise<void> {
     if (this.applied === this.committed) return;
-    const changed = new Map<string, S>();
-    for (const customerId of this.dirty) changed.set(customerId, this.cache.get(customerId) as S);
+    // Only the heads and the touched items are written: a commit costs what changed since the last one.
+    const changed = new Map<string, StateChange>();
+    for (const [customerId, touched] of this.dirty) changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), touched));
     await this.store.commit(this.key, changed, this.applied);
     const events = this.uncommittedEvents;
     this.committed = this.applied;

@@ -1,9 +1,21 @@
 import { Pool, type PoolClient } from 'pg';
+import { assembleState, type StateChange, type StoredItem } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
 
+interface ItemRow {
+  key: string;
+  collection: string;
+  item_key: string;
+  seq: number;
+  value: unknown;
+}
+
+const SLICE = 2000;
+
 /**
- * The read store for several API instances: PostgreSQL, states as jsonb per (projection, key).
- * Commit is one transaction (states and checkpoint together), as the port requires.
+ * The read store for several API instances: PostgreSQL, a state as a jsonb head per
+ * (projection, key) plus one jsonb row per collection item. Commit is one transaction (changes
+ * and checkpoint together), as the port requires.
  */
 export class PostgresProjectionStore implements ProjectionStore {
   private readonly pool: Pool;
@@ -18,14 +30,21 @@ export class PostgresProjectionStore implements ProjectionStore {
   private async migrate(): Promise<void> {
     await this.pool.query(`
       CREATE SCHEMA IF NOT EXISTS ${this.schema};
-      CREATE TABLE IF NOT EXISTS ${this.schema}.projection_checkpoints (projection text PRIMARY KEY, position numeric(40) NOT NULL, updated_at timestamptz NOT NULL);
-      CREATE TABLE IF NOT EXISTS ${this.schema}.projection_states (projection text NOT NULL, key text NOT NULL, state jsonb NOT NULL, PRIMARY KEY (projection, key));
+      -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
+      DROP TABLE IF EXISTS ${this.schema}.projection_states;
+      DROP TABLE IF EXISTS ${this.schema}.projection_checkpoints;
+      CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_checkpoints (projection text PRIMARY KEY, position numeric(40) NOT NULL, updated_at timestamptz NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_heads (projection text NOT NULL, key text COLLATE "C" NOT NULL, head jsonb NOT NULL, PRIMARY KEY (projection, key));
+      CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_items (
+        projection text NOT NULL, key text COLLATE "C" NOT NULL, collection text NOT NULL, item_key text NOT NULL, seq integer NOT NULL, value jsonb NOT NULL,
+        PRIMARY KEY (projection, key, collection, item_key)
+      );
     `);
   }
 
   async checkpoint(projection: string): Promise<bigint> {
     await this.ready;
-    const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text FROM ${this.schema}.projection_checkpoints WHERE projection = $1`, [projection]);
+    const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
     return BigInt(rows[0]?.position ?? '0');
   }
 
@@ -33,29 +52,44 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.ready;
     const found = new Map<string, unknown>();
     if (keys.length === 0) return found;
-    const { rows } = await this.pool.query<{ key: string; state: unknown }>(`SELECT key, state FROM ${this.schema}.projection_states WHERE projection = $1 AND key = ANY($2::text[])`, [projection, keys]);
-    for (const row of rows) found.set(row.key, row.state);
+    const heads = await this.pool.query<{ key: string; head: Record<string, unknown> }>(`SELECT key, head FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key = ANY($2::text[])`, [projection, keys]);
+    if (heads.rows.length === 0) return found;
+    const items = await this.pool.query<ItemRow>(
+      `SELECT key, collection, item_key, seq, value FROM ${this.schema}.read_model_items WHERE projection = $1 AND key = ANY($2::text[]) ORDER BY key, collection, seq, item_key`,
+      [projection, heads.rows.map((row) => row.key)],
+    );
+    const byKey = itemsByKey(items.rows);
+    for (const row of heads.rows) found.set(row.key, assembleState(row.head, byKey.get(row.key) ?? []));
     return found;
   }
 
-  async commit(projection: string, states: ReadonlyMap<string, unknown>, checkpoint: bigint): Promise<void> {
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void> {
     await this.ready;
     await this.transaction(async (client) => {
-      const entries = [...states];
-      // Multi-row upserts in slices, to stay well under the bind-parameter limit.
-      for (let i = 0; i < entries.length; i += 1000) {
-        const slice = entries.slice(i, i + 1000);
-        const keys = slice.map(([key]) => key);
-        const values = slice.map(([, state]) => JSON.stringify(state));
+      const heads = [...changes];
+      // Multi-row upserts from arrays (unnest), in slices: one round trip per slice, not per row.
+      for (let i = 0; i < heads.length; i += SLICE) {
+        const slice = heads.slice(i, i + SLICE);
         await client.query(
-          `INSERT INTO ${this.schema}.projection_states (projection, key, state)
-           SELECT $1, k, v::jsonb FROM unnest($2::text[], $3::text[]) AS t(k, v)
-           ON CONFLICT (projection, key) DO UPDATE SET state = excluded.state`,
-          [projection, keys, values],
+          `INSERT INTO ${this.schema}.read_model_heads (projection, key, head)
+           SELECT $1, k, h::jsonb FROM unnest($2::text[], $3::text[]) AS t(k, h)
+           ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head`,
+          [projection, slice.map(([key]) => key), slice.map(([, change]) => JSON.stringify(change.head))],
+        );
+      }
+      const items: [string, StoredItem][] = [];
+      for (const [key, change] of changes) for (const item of change.items) items.push([key, item]);
+      for (let i = 0; i < items.length; i += SLICE) {
+        const slice = items.slice(i, i + SLICE);
+        await client.query(
+          `INSERT INTO ${this.schema}.read_model_items (projection, key, collection, item_key, seq, value)
+           SELECT $1, k, c, ik, s, v::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(k, c, ik, s, v)
+           ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value`,
+          [projection, slice.map(([key]) => key), slice.map(([, it]) => it.collection), slice.map(([, it]) => it.itemKey), slice.map(([, it]) => it.seq), slice.map(([, it]) => JSON.stringify(it.value))],
         );
       }
       await client.query(
-        `INSERT INTO ${this.schema}.projection_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
+        `INSERT INTO ${this.schema}.read_model_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
          ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
         [projection, checkpoint.toString()],
       );
@@ -65,22 +99,30 @@ export class PostgresProjectionStore implements ProjectionStore {
   async *entries(projection: string): AsyncIterable<[string, unknown]> {
     await this.ready;
     // Keyset pagination: streams any number of states in key order without holding them all.
-    let after: string | null = null;
-    for (;;) {
-      const result: { rows: { key: string; state: unknown }[] } = after === null
-        ? await this.pool.query(`SELECT key, state FROM ${this.schema}.projection_states WHERE projection = $1 ORDER BY key COLLATE "C" LIMIT 1000`, [projection])
-        : await this.pool.query(`SELECT key, state FROM ${this.schema}.projection_states WHERE projection = $1 AND key COLLATE "C" > $2 ORDER BY key COLLATE "C" LIMIT 1000`, [projection, after]);
-      if (result.rows.length === 0) return;
-      for (const row of result.rows) yield [row.key, row.state];
-      after = result.rows[result.rows.length - 1].key;
+    for (let after = ''; ; ) {
+      const heads = await this.pool.query<{ key: string; head: Record<string, unknown> }>(
+        `SELECT key, head FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key > $2 ORDER BY key LIMIT 1000`,
+        [projection, after],
+      );
+      if (heads.rows.length === 0) return;
+      const last = heads.rows[heads.rows.length - 1].key;
+      const items = await this.pool.query<ItemRow>(
+        `SELECT key, collection, item_key, seq, value FROM ${this.schema}.read_model_items WHERE projection = $1 AND key > $2 AND key <= $3 ORDER BY key, collection, seq, item_key`,
+        [projection, after, last],
+      );
+      const byKey = itemsByKey(items.rows);
+      for (const row of heads.rows) yield [row.key, assembleState(row.head, byKey.get(row.key) ?? [])];
+      if (heads.rows.length < 1000) return;
+      after = last;
     }
   }
 
   async drop(projection: string): Promise<void> {
     await this.ready;
     await this.transaction(async (client) => {
-      await client.query(`DELETE FROM ${this.schema}.projection_states WHERE projection = $1`, [projection]);
-      await client.query(`DELETE FROM ${this.schema}.projection_checkpoints WHERE projection = $1`, [projection]);
+      await client.query(`DELETE FROM ${this.schema}.read_model_heads WHERE projection = $1`, [projection]);
+      await client.query(`DELETE FROM ${this.schema}.read_model_items WHERE projection = $1`, [projection]);
+      await client.query(`DELETE FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
     });
   }
 
@@ -102,4 +144,15 @@ export class PostgresProjectionStore implements ProjectionStore {
       client.release();
     }
   }
+}
+
+function itemsByKey(rows: readonly ItemRow[]): Map<string, { collection: string; itemKey: string; seq: number; value: unknown }[]> {
+  const byKey = new Map<string, { collection: string; itemKey: string; seq: number; value: unknown }[]>();
+  for (const row of rows) {
+    const item = { collection: row.collection, itemKey: row.item_key, seq: row.seq, value: row.value };
+    const own = byKey.get(row.key);
+    if (own) own.push(item);
+    else byKey.set(row.key, [item]);
+  }
+  return byKey;
 }

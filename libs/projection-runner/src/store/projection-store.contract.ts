@@ -1,6 +1,12 @@
 // The one contract every ProjectionStore passes (SQLite embedded, PostgreSQL shared). Uses
 // jest globals, so it is not exported from index.ts.
+import { wholeStateChange, type StateChange, type StoredItem } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
+
+const whole = (entries: [string, unknown][]) => new Map(entries.map(([key, state]) => [key, wholeStateChange(state)]));
+const change = (head: Record<string, unknown>, items: StoredItem[] = []): StateChange => ({ head, items });
+const arrayItem = (collection: string, seq: number, value: unknown): StoredItem => ({ collection, itemKey: String(seq), seq, value });
+const recordItem = (collection: string, itemKey: string, value: unknown): StoredItem => ({ collection, itemKey, seq: -1, value });
 
 export function describeProjectionStoreContract(name: string, create: () => Promise<ProjectionStore>): void {
   describe(`ProjectionStore contract: ${name}`, () => {
@@ -20,12 +26,28 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(await all('p_v1')).toEqual([]);
     });
 
-    it('commits states and the checkpoint together, and overwrites on the next commit', async () => {
-      await store.commit('p_v1', new Map([['a', { n: 1, nested: { list: [1, 2] } }], ['b', { n: 2 }]]), 10n);
+    it('commits whole states and the checkpoint together, and overwrites on the next commit', async () => {
+      await store.commit('p_v1', whole([['a', { n: 1, nested: { list: [1, 2] } }], ['b', { n: 2 }]]), 10n);
       expect(await store.checkpoint('p_v1')).toBe(10n);
-      await store.commit('p_v1', new Map([['a', { n: 3 }]]), 25n);
+      await store.commit('p_v1', whole([['a', { n: 3 }]]), 25n);
       expect(await store.checkpoint('p_v1')).toBe(25n);
       expect(await store.load('p_v1', ['a', 'b', 'missing'])).toEqual(new Map<string, unknown>([['a', { n: 3 }], ['b', { n: 2 }]]));
+    });
+
+    it('assembles a state from its head and items committed at different times: arrays by index, records by key', async () => {
+      await store.commit('p_v1', new Map([['a', change({ total: 1, list: [], lots: {} }, [arrayItem('list', 0, { id: 'x', n: 1 }), recordItem('lots', 'L1', { left: 5 })])]]), 1n);
+      // A later commit changes the head, one existing item of each kind and adds new ones: untouched items stay.
+      const items = [arrayItem('list', 1, { id: 'y', n: 2 }), arrayItem('list', 0, { id: 'x', n: 9 }), recordItem('lots', 'L2', { left: 3 })];
+      for (let seq = 2; seq < 12; seq++) items.push(arrayItem('list', seq, { id: `z${seq}`, n: seq }));
+      await store.commit('p_v1', new Map([['a', change({ total: 2, list: [], lots: {} }, items)]]), 2n);
+      await store.commit('p_v1', new Map([['a', change({ total: 3, list: [], lots: {} }, [recordItem('lots', 'L1', { left: 0 })])]]), 3n);
+      const expected = {
+        total: 3,
+        list: [{ id: 'x', n: 9 }, { id: 'y', n: 2 }, ...Array.from({ length: 10 }, (_, i) => ({ id: `z${i + 2}`, n: i + 2 }))],
+        lots: { L1: { left: 0 }, L2: { left: 3 } },
+      };
+      expect((await store.load('p_v1', ['a'])).get('a')).toEqual(expected);
+      expect(await all('p_v1')).toEqual([['a', expected]]);
     });
 
     it('keeps positions beyond 2^53 exactly (EventStoreDB packs commit and prepare into one)', async () => {
@@ -34,23 +56,27 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(await store.checkpoint('p_v1')).toBe(big);
     });
 
-    it('lists states in key order (byte order), streaming past a page', async () => {
+    it('lists states in key order (byte order), streaming past a page, each with its own items', async () => {
       const keys = Array.from({ length: 2503 }, (_, i) => `C-${String(i).padStart(5, '0')}`).reverse();
-      await store.commit('p_v1', new Map(keys.map((k) => [k, { k }])), 1n);
-      await store.commit('p_v1', new Map([['Z-upper', {}], ['a-lower', {}]]), 2n);
-      const listed = (await all('p_v1')).map(([k]) => k);
+      await store.commit('p_v1', new Map(keys.map((k) => [k, change({ k, list: [] }, [arrayItem('list', 0, k), arrayItem('list', 1, `${k}+`)])])), 1n);
+      await store.commit('p_v1', whole([['Z-upper', {}], ['a-lower', {}]]), 2n);
+      const listed = await all('p_v1');
       expect(listed).toHaveLength(2505);
-      expect(listed.slice(0, 2)).toEqual(['C-00000', 'C-00001']);
-      expect(listed.slice(-2)).toEqual(['Z-upper', 'a-lower']);
+      expect(listed.map(([k]) => k).slice(0, 2)).toEqual(['C-00000', 'C-00001']);
+      expect(listed.map(([k]) => k).slice(-2)).toEqual(['Z-upper', 'a-lower']);
+      expect(listed[1000]).toEqual(['C-01000', { k: 'C-01000', list: ['C-01000', 'C-01000+'] }]);
+      expect(listed.every(([k, state]) => k.startsWith('C-') === ((state as { list?: string[] }).list?.[0] === k))).toBe(true);
     });
 
-    it('keeps projections apart, and drops one without touching the other', async () => {
-      await store.commit('p_v1', new Map([['a', { v: 1 }]]), 5n);
-      await store.commit('p_v2', new Map([['a', { v: 2 }]]), 7n);
+    it('keeps projections apart, and drops one (heads, items, checkpoint) without touching the other', async () => {
+      await store.commit('p_v1', new Map([['a', change({ v: 1, list: [] }, [arrayItem('list', 0, 'one')])]]), 5n);
+      await store.commit('p_v2', new Map([['a', change({ v: 2, list: [] }, [arrayItem('list', 0, 'two')])]]), 7n);
       await store.drop('p_v1');
       expect(await store.checkpoint('p_v1')).toBe(0n);
       expect(await all('p_v1')).toEqual([]);
-      expect(await store.load('p_v2', ['a'])).toEqual(new Map([['a', { v: 2 }]]));
+      await store.commit('p_v1', new Map([['a', change({ v: 3, list: [] })]]), 1n);
+      expect(await store.load('p_v1', ['a'])).toEqual(new Map([['a', { v: 3, list: [] }]]));
+      expect(await store.load('p_v2', ['a'])).toEqual(new Map([['a', { v: 2, list: ['two'] }]]));
     });
   });
 }

@@ -1,13 +1,18 @@
+import type { StateChange } from '@loyalty/read-models';
+
 /**
- * Where a projection keeps its per-customer states and its checkpoint. `commit` writes the
- * states and the checkpoint in one transaction: an event takes effect exactly once, even if
- * the process dies mid-batch (the batch is simply applied again from the old checkpoint).
+ * Where a projection keeps its per-customer states and its checkpoint. A state is stored as a
+ * head plus one row per collection item (see `StateChange`), so a commit writes what changed;
+ * `load` and `entries` give the state back whole. `commit` writes the changes and the
+ * checkpoint in one transaction: an event takes effect exactly once, even if the process dies
+ * mid-batch (the batch is simply applied again from the old checkpoint).
  */
 export interface ProjectionStore {
   /** The position of the last event applied (0n: nothing yet). */
   checkpoint(projection: string): Promise<bigint>;
   load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>>;
-  commit(projection: string, states: ReadonlyMap<string, unknown>, checkpoint: bigint): Promise<void>;
+  /** Each customer's head replaces the stored one; its items are added or replace theirs (items are never removed). */
+  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void>;
   /** Every state of the projection, ordered by key (for comparisons and exports). */
   entries(projection: string): AsyncIterable<[string, unknown]>;
   /** Forgets the projection (a rebuild starts from position zero). */

@@ -1,13 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { assembleState, type StateChange } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
 
-/** The embedded read store: one SQLite file (WAL), states as JSON per (projection, key). */
+interface ItemRow {
+  key: string;
+  collection: string;
+  item_key: string;
+  seq: number;
+  value: string;
+}
+
+const PAGE = 1000;
+
+/**
+ * The embedded read store: one SQLite file (WAL). A state is a JSON head per (projection, key)
+ * plus one JSON row per collection item.
+ */
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly commitTx: (projection: string, states: ReadonlyMap<string, unknown>, checkpoint: bigint) => void;
+  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint) => void;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -16,23 +30,43 @@ export class SqliteProjectionStore implements ProjectionStore {
     // A read model is rebuilt from the ledger: NORMAL loses at most the last commits on power loss, never consistency.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
+    // Item rows of a rebuild are written in key order of customers, not of the file: keep the hot pages in memory.
+    this.db.pragma('cache_size = -262144');
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS projection_states (projection TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (projection, key)) WITHOUT ROWID;
+      -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
+      DROP TABLE IF EXISTS projection_states;
+      DROP TABLE IF EXISTS projection_checkpoints;
+      CREATE TABLE IF NOT EXISTS read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS read_model_heads (projection TEXT NOT NULL, key TEXT NOT NULL, head TEXT NOT NULL, PRIMARY KEY (projection, key)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS read_model_items (
+        projection TEXT NOT NULL, key TEXT NOT NULL, collection TEXT NOT NULL, item_key TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (projection, key, collection, item_key)
+      ) WITHOUT ROWID;
     `);
     this.statements = {
-      checkpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM projection_checkpoints WHERE projection = ?'),
-      load: this.db.prepare<[string, string], { state: string }>('SELECT state FROM projection_states WHERE projection = ? AND key = ?'),
-      upsert: this.db.prepare('INSERT INTO projection_states (projection, key, state) VALUES (?, ?, ?) ON CONFLICT (projection, key) DO UPDATE SET state = excluded.state'),
-      saveCheckpoint: this.db.prepare(
-        'INSERT INTO projection_checkpoints (projection, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
+      checkpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM read_model_checkpoints WHERE projection = ?'),
+      head: this.db.prepare<[string, string], { head: string }>('SELECT head FROM read_model_heads WHERE projection = ? AND key = ?'),
+      items: this.db.prepare<[string, string], ItemRow>('SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key = ? ORDER BY collection, seq, item_key'),
+      upsertHead: this.db.prepare('INSERT INTO read_model_heads (projection, key, head) VALUES (?, ?, ?) ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head'),
+      upsertItem: this.db.prepare(
+        'INSERT INTO read_model_items (projection, key, collection, item_key, seq, value) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value',
       ),
-      entriesPage: this.db.prepare<[string, string, number], { key: string; state: string }>('SELECT key, state FROM projection_states WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
-      dropStates: this.db.prepare('DELETE FROM projection_states WHERE projection = ?'),
-      dropCheckpoint: this.db.prepare('DELETE FROM projection_checkpoints WHERE projection = ?'),
+      saveCheckpoint: this.db.prepare(
+        'INSERT INTO read_model_checkpoints (projection, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
+      ),
+      headsPage: this.db.prepare<[string, string, number], { key: string; head: string }>('SELECT key, head FROM read_model_heads WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
+      itemsOfPage: this.db.prepare<[string, string, string], ItemRow>(
+        'SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key > ? AND key <= ? ORDER BY key, collection, seq, item_key',
+      ),
+      dropHeads: this.db.prepare('DELETE FROM read_model_heads WHERE projection = ?'),
+      dropItems: this.db.prepare('DELETE FROM read_model_items WHERE projection = ?'),
+      dropCheckpoint: this.db.prepare('DELETE FROM read_model_checkpoints WHERE projection = ?'),
     };
-    this.commitTx = this.db.transaction((projection: string, states: ReadonlyMap<string, unknown>, checkpoint: bigint) => {
-      for (const [key, state] of states) this.statements.upsert.run(projection, key, JSON.stringify(state));
+    this.commitTx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint) => {
+      for (const [key, change] of changes) {
+        this.statements.upsertHead.run(projection, key, JSON.stringify(change.head));
+        for (const item of change.items) this.statements.upsertItem.run(projection, key, item.collection, item.itemKey, item.seq, JSON.stringify(item.value));
+      }
       this.statements.saveCheckpoint.run(projection, checkpoint.toString(), new Date().toISOString());
     });
   }
@@ -44,14 +78,14 @@ export class SqliteProjectionStore implements ProjectionStore {
   async load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
     const found = new Map<string, unknown>();
     for (const key of keys) {
-      const row = this.statements.load.get(projection, key);
-      if (row) found.set(key, JSON.parse(row.state));
+      const row = this.statements.head.get(projection, key);
+      if (row) found.set(key, assembleState(JSON.parse(row.head), this.statements.items.all(projection, key).map(parsedItem)));
     }
     return found;
   }
 
-  async commit(projection: string, states: ReadonlyMap<string, unknown>, checkpoint: bigint): Promise<void> {
-    this.commitTx(projection, states, checkpoint);
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void> {
+    this.commitTx(projection, changes, checkpoint);
   }
 
   /**
@@ -60,16 +94,25 @@ export class SqliteProjectionStore implements ProjectionStore {
    */
   async *entries(projection: string): AsyncIterable<[string, unknown]> {
     for (let after = ''; ; ) {
-      const page = this.statements.entriesPage.all(projection, after, 1000);
-      for (const row of page) yield [row.key, JSON.parse(row.state)];
-      if (page.length < 1000) return;
-      after = page[page.length - 1].key;
+      const heads = this.statements.headsPage.all(projection, after, PAGE);
+      if (heads.length === 0) return;
+      const last = heads[heads.length - 1].key;
+      const itemsByKey = new Map<string, ReturnType<typeof parsedItem>[]>();
+      for (const item of this.statements.itemsOfPage.all(projection, after, last)) {
+        const own = itemsByKey.get(item.key);
+        if (own) own.push(parsedItem(item));
+        else itemsByKey.set(item.key, [parsedItem(item)]);
+      }
+      for (const row of heads) yield [row.key, assembleState(JSON.parse(row.head), itemsByKey.get(row.key) ?? [])];
+      if (heads.length < PAGE) return;
+      after = last;
     }
   }
 
   async drop(projection: string): Promise<void> {
     this.db.transaction(() => {
-      this.statements.dropStates.run(projection);
+      this.statements.dropHeads.run(projection);
+      this.statements.dropItems.run(projection);
       this.statements.dropCheckpoint.run(projection);
     })();
   }
@@ -77,4 +120,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+function parsedItem(row: ItemRow) {
+  return { collection: row.collection, itemKey: row.item_key, seq: row.seq, value: JSON.parse(row.value) as unknown };
 }

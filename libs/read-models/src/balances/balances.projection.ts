@@ -64,7 +64,31 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
         return state;
     }
   },
+  // Lots are rows: an earning adds one, a redemption or expiry changes a few (never every lot).
+  storage: {
+    collections: { lots: 'record' },
+    touches(event) {
+      switch (event.type) {
+        case 'PointsEarned':
+        case 'BonusAwarded':
+          return [lotRef(event.lotId)];
+        case 'PointsAdjusted':
+          return event.lot ? [lotRef(event.lot.lotId)] : event.fromLots.map((m) => lotRef(m.lotId));
+        case 'PointsRedeemed':
+        case 'PointsReversed':
+          return event.fromLots.map((m) => lotRef(m.lotId));
+        case 'RedemptionCancelled':
+          return event.toLots.map((m) => lotRef(m.lotId));
+        case 'PointsExpired':
+          return event.lots.map((m) => lotRef(m.lotId));
+        default:
+          return [];
+      }
+    },
+  },
 };
+
+const lotRef = (key: string) => ({ collection: 'lots', key });
 
 function addLot(state: CustomerBalance, lotId: string, points: number, availableAt: string, expiresAt: string, deficitSettled: number): void {
   state.lots[lotId] = { remaining: points, availableAt, expiresAt };

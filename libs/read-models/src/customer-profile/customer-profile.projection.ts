@@ -81,6 +81,31 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
         return state;
     }
   },
+  // Purchases, answers and contacts are rows: an event adds or changes one of them.
+  storage: {
+    collections: { purchases: 'array', surveyAnswers: 'array', supportContacts: 'array' },
+    touches(event) {
+      switch (event.type) {
+        case 'PurchaseRecorded':
+          return [{ collection: 'purchases', key: event.orderId }];
+        case 'PointsEarned':
+          return event.source.kind === 'purchase' ? [{ collection: 'purchases', key: event.source.orderId }] : [];
+        case 'PointsReversed':
+          return [{ collection: 'purchases', key: event.orderId }];
+        case 'SurveyAnswered':
+          return [{ collection: 'surveyAnswers', key: event.responseId }];
+        case 'SupportContactRecorded':
+          return [{ collection: 'supportContacts', key: event.contactId }];
+        default:
+          return [];
+      }
+    },
+    keyOf(collection, item) {
+      if (collection === 'purchases') return (item as ProfilePurchase).orderId;
+      if (collection === 'surveyAnswers') return (item as ProfileSurveyAnswer).responseId;
+      return (item as ProfileSupportContact).contactId;
+    },
+  },
 };
 
 function findOrder(purchases: ProfilePurchase[], orderId: string): ProfilePurchase | undefined {

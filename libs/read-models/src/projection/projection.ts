@@ -16,6 +16,37 @@ export interface CustomerProjection<S> {
    * matters: the same events from the same state give the same result.
    */
   apply(state: S, event: LedgerEvent): S;
+  /**
+   * How the state is stored, when it holds collections that grow with the customer's history.
+   * Without it the whole state is one document, rewritten at every commit that touches it.
+   */
+  readonly storage?: ItemizedStorage;
+}
+
+/** One item of a collection of the state, as an event names it. */
+export interface ItemRef {
+  collection: string;
+  key: string;
+}
+
+/**
+ * A state stored as a small head plus one row per collection item, so that a commit writes what
+ * changed, not the customer's whole history: a frequent buyer's thousands of purchases would
+ * otherwise be serialised again at every commit, and a rebuild would slow with history.
+ */
+export interface ItemizedStorage {
+  /**
+   * Fields of the state stored one row per item: `array` fields are append-only lists (an item
+   * keeps its index), `record` fields are objects keyed by id.
+   */
+  readonly collections: Readonly<Record<string, 'array' | 'record'>>;
+  /**
+   * Every item an event may add or change. It must name all of them (the projection's spec
+   * checks it against `apply` over random histories): an item missed here is not stored.
+   */
+  touches(event: LedgerEvent): readonly ItemRef[];
+  /** The key an `array` item is found by (e.g. a purchase's order id); required with any `array` collection. */
+  keyOf?(collection: string, item: unknown): string;
 }
 
 /** The storage name of a projection version, e.g. "balances_v1". */
