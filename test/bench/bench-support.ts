@@ -38,4 +38,6 @@ export function stringArg(name: string, fallback: string): string {
 export function report(bench: string, figures: Record<string, string | number>): void {
   console.log(`\n== ${bench} ==`);
   for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(38)} ${typeof v === 'number' ? fmt(v) : v}`);
+  // The V8 heap flags change the figures (npm run bench sets a 64 MiB young generation, as npm start does).
+  console.log(`${'node heap flags'.padEnd(38)} ${process.execArgv.filter((a) => /space-size/.test(a)).join(' ') || 'defaults'}`);
 }

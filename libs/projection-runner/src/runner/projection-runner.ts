@@ -178,8 +178,10 @@ export class ProjectionRunner<S> {
   private async commit(): Promise<void> {
     if (this.applied === this.committed) return;
     // Only the heads and the touched items are written: a commit costs what changed since the last one.
+    // In key order: the store's rows are clustered by customer, so sorted writes walk its B-tree
+    // once instead of jumping across it (at 10M events, a commit touches much of the table).
     const changed = new Map<string, StateChange>();
-    for (const [customerId, touched] of this.dirty) changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), touched));
+    for (const customerId of [...this.dirty.keys()].sort()) changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), this.dirty.get(customerId) as ItemRef[]));
     await this.store.commit(this.key, changed, this.applied);
     const events = this.uncommittedEvents;
     this.committed = this.applied;
