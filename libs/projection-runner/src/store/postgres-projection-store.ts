@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { assembleState, type StateChange, type StoredItem } from '@loyalty/read-models';
+import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
 
 interface ItemRow {
@@ -58,8 +58,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       `SELECT key, collection, item_key, seq, value FROM ${this.schema}.read_model_items WHERE projection = $1 AND key = ANY($2::text[]) ORDER BY key, collection, seq, item_key`,
       [projection, heads.rows.map((row) => row.key)],
     );
-    const byKey = itemsByKey(items.rows);
-    for (const row of heads.rows) found.set(row.key, assembleState(row.head, byKey.get(row.key) ?? []));
+    for (const [key, state] of assembleStates(heads.rows, items.rows.map(storedItem))) found.set(key, state);
     return found;
   }
 
@@ -110,8 +109,7 @@ export class PostgresProjectionStore implements ProjectionStore {
         `SELECT key, collection, item_key, seq, value FROM ${this.schema}.read_model_items WHERE projection = $1 AND key > $2 AND key <= $3 ORDER BY key, collection, seq, item_key`,
         [projection, after, last],
       );
-      const byKey = itemsByKey(items.rows);
-      for (const row of heads.rows) yield [row.key, assembleState(row.head, byKey.get(row.key) ?? [])];
+      yield* assembleStates(heads.rows, items.rows.map(storedItem));
       if (heads.rows.length < 1000) return;
       after = last;
     }
@@ -146,13 +144,6 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 }
 
-function itemsByKey(rows: readonly ItemRow[]): Map<string, { collection: string; itemKey: string; seq: number; value: unknown }[]> {
-  const byKey = new Map<string, { collection: string; itemKey: string; seq: number; value: unknown }[]>();
-  for (const row of rows) {
-    const item = { collection: row.collection, itemKey: row.item_key, seq: row.seq, value: row.value };
-    const own = byKey.get(row.key);
-    if (own) own.push(item);
-    else byKey.set(row.key, [item]);
-  }
-  return byKey;
+function storedItem(row: ItemRow) {
+  return { key: row.key, collection: row.collection, itemKey: row.item_key, seq: row.seq, value: row.value };
 }

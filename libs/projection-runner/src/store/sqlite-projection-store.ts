@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { assembleState, type StateChange } from '@loyalty/read-models';
+import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
 
 interface ItemRow {
@@ -30,7 +30,7 @@ export class SqliteProjectionStore implements ProjectionStore {
     // A read model is rebuilt from the ledger: NORMAL loses at most the last commits on power loss, never consistency.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
-    // Item rows of a rebuild are written in key order of customers, not of the file: keep the hot pages in memory.
+    // A commit of a rebuild touches rows of customers all over the item B-tree: keep more of its pages in memory.
     this.db.pragma('cache_size = -262144');
     this.db.exec(`
       -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
@@ -97,13 +97,8 @@ export class SqliteProjectionStore implements ProjectionStore {
       const heads = this.statements.headsPage.all(projection, after, PAGE);
       if (heads.length === 0) return;
       const last = heads[heads.length - 1].key;
-      const itemsByKey = new Map<string, ReturnType<typeof parsedItem>[]>();
-      for (const item of this.statements.itemsOfPage.all(projection, after, last)) {
-        const own = itemsByKey.get(item.key);
-        if (own) own.push(parsedItem(item));
-        else itemsByKey.set(item.key, [parsedItem(item)]);
-      }
-      for (const row of heads) yield [row.key, assembleState(JSON.parse(row.head), itemsByKey.get(row.key) ?? [])];
+      const items = this.statements.itemsOfPage.all(projection, after, last).map(parsedItem);
+      yield* assembleStates(heads.map((row) => ({ key: row.key, head: JSON.parse(row.head) })), items);
       if (heads.length < PAGE) return;
       after = last;
     }
@@ -123,5 +118,5 @@ export class SqliteProjectionStore implements ProjectionStore {
 }
 
 function parsedItem(row: ItemRow) {
-  return { collection: row.collection, itemKey: row.item_key, seq: row.seq, value: JSON.parse(row.value) as unknown };
+  return { key: row.key, collection: row.collection, itemKey: row.item_key, seq: row.seq, value: JSON.parse(row.value) as unknown };
 }

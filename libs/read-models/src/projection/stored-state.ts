@@ -77,3 +77,20 @@ export function assembleState(head: Record<string, unknown>, items: Iterable<Pic
   }
   return head;
 }
+
+/**
+ * Several customers' states from their heads and their items (one query each, items of all the
+ * heads' keys together): what a store's load and entries pages give back, in the heads' order.
+ */
+export function assembleStates(
+  heads: readonly { key: string; head: Record<string, unknown> }[],
+  items: Iterable<{ key: string } & Pick<StoredItem, 'collection' | 'itemKey' | 'seq' | 'value'>>,
+): [string, Record<string, unknown>][] {
+  const byKey = new Map<string, Pick<StoredItem, 'collection' | 'itemKey' | 'seq' | 'value'>[]>();
+  for (const item of items) {
+    const own = byKey.get(item.key);
+    if (own) own.push(item);
+    else byKey.set(item.key, [item]);
+  }
+  return heads.map(({ key, head }) => [key, assembleState(head, byKey.get(key) ?? [])]);
+}
