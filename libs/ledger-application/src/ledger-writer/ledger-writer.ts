@@ -9,9 +9,9 @@ import {
   type LedgerRejection,
 } from '@loyalty/ledger-domain';
 import type { EventStore, EventToAppend, StreamAppend } from '@loyalty/event-store';
-import type { RuleBook } from '@loyalty/program-rules';
 import { AccountCache, type CachedAccount } from '../persistence/account-cache';
-import { CHAIN_GENESIS, chainLinkOf, entryHash } from '../persistence/entry-chain';
+import { canonicalJson, type RuleBook } from '@loyalty/program-rules';
+import { CHAIN_GENESIS, chainLinkOf, entryHashOfCanonical } from '../persistence/entry-chain';
 import { decodeLedgerEvent, encodeLedgerEvent, type LedgerEntryMetadata } from '../persistence/ledger-event-codec';
 import type { Provenance } from '../persistence/provenance';
 import type { Clock } from './clock';
@@ -144,11 +144,12 @@ export class LedgerWriter {
           };
           const written: { type: string; revision: bigint }[] = [];
           const stream = loyaltyAccountStream(customerId);
+          const canonicalMetadata = canonicalJson(metadata);
           decision.events.forEach((event, i) => {
             const encoded = encodeLedgerEvent(event, i, metadata);
             // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
             const previous = plan.lastHash;
-            const hash = entryHash(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data, metadata: encoded.metadata });
+            const hash = entryHashOfCanonical(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion }, canonicalJson(encoded.data), canonicalMetadata);
             encoded.metadata = { ...encoded.metadata, chain: { previous, hash } };
             plan.lastHash = hash;
             plan.events.push(encoded);

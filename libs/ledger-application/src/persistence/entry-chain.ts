@@ -30,23 +30,17 @@ export interface ChainedEntry {
  * parallel; the sealed digests (LedgerSealer) cover the order across streams.
  */
 export function entryHash(previous: string, entry: ChainedEntry): string {
-  return `sha256:${createHash('sha256')
-    .update(previous)
-    .update('\u0000')
-    .update(entry.stream)
-    .update('\u0000')
-    .update(entry.revision.toString())
-    .update('\u0000')
-    .update(entry.eventId)
-    .update('\u0000')
-    .update(entry.type)
-    .update('\u0000')
-    .update(String(entry.schemaVersion))
-    .update('\u0000')
-    .update(canonicalJson(entry.data))
-    .update('\u0000')
-    .update(canonicalJson(entry.metadata))
-    .digest('hex')}`;
+  return entryHashOfCanonical(previous, entry, canonicalJson(entry.data), canonicalJson(entry.metadata));
+}
+
+/**
+ * entryHash with the data and metadata already in canonical JSON: the events of one command
+ * share their metadata, so the writer serialises it once per command, not once per entry.
+ */
+export function entryHashOfCanonical(previous: string, entry: Omit<ChainedEntry, 'data' | 'metadata'>, canonicalData: string, canonicalMetadata: string): string {
+  // One update of the joined text: the same bytes as one update per field, at a fraction of the calls.
+  const text = `${previous}\u0000${entry.stream}\u0000${entry.revision}\u0000${entry.eventId}\u0000${entry.type}\u0000${entry.schemaVersion}\u0000${canonicalData}\u0000${canonicalMetadata}`;
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 /** The chain link stored in an entry's metadata, if it has one. */

@@ -1,16 +1,35 @@
 import { createHash } from 'node:crypto';
 import type { ProgramRules, RulesReference } from '../program-rules.types';
 
-/** JSON with object keys sorted at every level, so equal documents hash equally. */
+/**
+ * JSON with object keys sorted at every level, so equal documents hash equally. Every ledger
+ * entry's chain hash goes through it (twice per entry on ingestion), so it builds one string
+ * with loops rather than arrays of parts; its output is byte for byte that of the plain
+ * definition kept in the spec (changing it would break every stored chain).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item = canonicalJson(value[i]) as string | undefined;
+      if (item !== undefined) out += item; // as Array.join: an undefined item leaves an empty slot
+    }
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = obj[key];
+    if (item === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** sha256 over the canonical JSON of the rules, minus `$schema` (an editor hint, not a rule). */
