@@ -34,21 +34,32 @@ export async function benchProjectionRebuild(): Promise<void> {
     const ledger = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });
     const events = Number(await ledger.headPosition());
 
-    // Raw read: every event through readAll (rows parsed into events), no processing.
-    const rawStart = performance.now();
-    for (let after = 0n; ; ) {
-      const page = await ledger.readAll(after, 5000);
-      if (page.length === 0) break;
-      after = page[page.length - 1].position;
-    }
-    const rawMs = performance.now() - rawStart;
+    // Raw reads: every event through readAll, no processing. The rebuild reads without metadata
+    // (a projection folds data only), so that read is the baseline its ratio is taken against;
+    // the whole-event read is printed beside it.
+    const rawRead = async (includeMetadata: boolean) => {
+      const started = performance.now();
+      for (let after = 0n; ; ) {
+        const page = await ledger.readAll(after, 5000, { includeMetadata });
+        if (page.length === 0) break;
+        after = page[page.length - 1].position;
+      }
+      return performance.now() - started;
+    };
+    await rawRead(false); // warms the OS page cache, so that neither measured read pays for the first touch of the file
+    const rawWholeMs = await rawRead(true);
+    const rawMs = await rawRead(false);
 
     const rebuild = async (store: ProjectionStore, projection: CustomerProjection<unknown>) => {
       const started = performance.now();
       await new ProjectionRunner(ledger, store, projection, { batchSize: 5000 }).catchUp();
       return performance.now() - started;
     };
-    const figures: Record<string, string | number> = { 'ledger events': events, 'raw read (events/s)': rate(events, rawMs) };
+    const figures: Record<string, string | number> = {
+      'ledger events': events,
+      'raw read, whole events (events/s)': rate(events, rawWholeMs),
+      'raw read, without metadata: the rebuild\'s read (events/s)': rate(events, rawMs),
+    };
     const hashes = new Map<string, string[]>();
     let slowest = Infinity;
     for (const projection of PROJECTIONS) {
@@ -86,7 +97,7 @@ export async function benchProjectionRebuild(): Promise<void> {
     for (const [name, list] of determinism === 'none' ? [] : hashes) {
       figures[`${name} hashes (sqlite, sqlite again${pgUrl ? ', postgres' : ''})`] = list.every((h) => h === list[0]) ? `identical ${list[0].slice(0, 16)}…` : `DIFFERENT ${list.map((h) => h.slice(0, 8)).join(' ')}`;
     }
-    figures.target = '>= 0.60 of raw read; 10M cost/event within 15% of 1M (run both sizes)';
+    figures.target = '>= 0.60 of the raw read without metadata; 10M cost/event within 15% of 1M (run both sizes)';
     figures.verdict = slowest / rate(events, rawMs) >= 0.6 ? 'ratio MET' : 'ratio NOT MET';
     report(`projection rebuild (${events.toLocaleString()} events, SQLite ledger → read stores)`, figures);
     await ledger.close();

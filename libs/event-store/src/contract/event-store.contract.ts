@@ -169,6 +169,22 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       expect(await store.headPosition()).toBe(all[3].position);
     });
 
+    it('reads all without metadata when asked: the same events, the metadata left out (empty) or kept whole', async () => {
+      const start = await store.headPosition();
+      await store.append(stream, [event(1), event(2)], 'no-stream');
+      const whole = await store.readAll(start, 10);
+      const lean = await store.readAll(start, 10, { includeMetadata: false });
+      expect(lean.map(({ metadata: _m, ...e }) => e)).toEqual(whole.map(({ metadata: _m, ...e }) => e));
+      for (const [i, e] of lean.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
+      expect(whole[0].metadata.correlationId).toBe('corr-1');
+      const seen: StoredEvent[] = [];
+      const subscription = store.subscribeToAll(start, (events) => void seen.push(...events.filter((e) => e.stream === stream)), { includeMetadata: false, pollIntervalMs: 20 });
+      await waitUntil(() => seen.length === 2);
+      await subscription.close();
+      expect(seen.map((e) => e.data.n)).toEqual([1, 2]);
+      for (const [i, e] of seen.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
+    });
+
     it('subscribes from a position: catches up, then receives live appends in order, exactly once', async () => {
       const start = await store.headPosition();
       await store.append(stream, [event(1), event(2)], 'no-stream');

@@ -6,6 +6,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
   type StreamAppend,
@@ -71,7 +72,8 @@ export class EventStoreDbEventStore implements EventStore {
     return out;
   }
 
-  async readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
+  /** The client parses every event's metadata anyway (its schema version is there): includeMetadata changes nothing. */
+  async readAll(afterPosition: bigint, limit: number, _options?: ReadAllOptions): Promise<StoredEvent[]> {
     const from = decodePosition(afterPosition);
     const out: StoredEvent[] = [];
     // fromPosition is inclusive: read one more and drop the event at the checkpoint itself.

@@ -6,6 +6,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
   type StreamAppend,
@@ -20,7 +21,7 @@ import { appendOneOf, LiveFeed } from '../subscription/live-feed';
 export class InMemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
-  private readonly feed = new LiveFeed((after, limit) => this.readAll(after, limit));
+  private readonly feed = new LiveFeed((after, limit, options) => this.readAll(after, limit, options));
 
   constructor(private readonly clock: () => Date = () => new Date()) {
   }
@@ -73,9 +74,10 @@ export class InMemoryEventStore implements EventStore {
     return events.slice(from, options.maxCount === undefined ? undefined : from + options.maxCount).map((e) => structuredClone(e));
   }
 
-  async readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
+  async readAll(afterPosition: bigint, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const from = Number(afterPosition);
-    return this.all.slice(from, from + limit).map((e) => structuredClone(e));
+    const page = this.all.slice(from, from + limit);
+    return options.includeMetadata === false ? page.map(({ metadata: _m, ...e }) => ({ ...structuredClone(e), metadata: {} })) : page.map((e) => structuredClone(e));
   }
 
   async headPosition(): Promise<bigint> {

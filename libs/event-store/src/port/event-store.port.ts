@@ -48,6 +48,15 @@ export type StreamAppendOutcome =
   | { stream: string; ok: true; result: AppendResult }
   | { stream: string; ok: false; error: WrongExpectedRevisionError };
 
+/**
+ * Readers that only fold events (projections) need no metadata: reading and parsing it costs
+ * about half of a read. With includeMetadata false an adapter may leave it out (an empty
+ * object); one that gets it for free keeps it. Everything else is the same.
+ */
+export interface ReadAllOptions {
+  includeMetadata?: boolean;
+}
+
 export interface ReadStreamOptions {
   fromRevision?: bigint;
   maxCount?: number;
@@ -69,6 +78,8 @@ export interface SubscribeOptions {
   /** Polling interval for writers in other processes; in-process appends wake it at once. */
   pollIntervalMs?: number;
   onError?: (error: unknown) => void;
+  /** As ReadAllOptions.includeMetadata, for the pages the subscription reads. */
+  includeMetadata?: boolean;
 }
 
 export interface EventStore {
@@ -81,7 +92,7 @@ export interface EventStore {
   appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events with position > afterPosition, in global order, at most `limit`. 0n reads from the start. */
-  readAll(afterPosition: bigint, limit: number): Promise<StoredEvent[]>;
+  readAll(afterPosition: bigint, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** The position of the newest event, 0n for an empty store. */
   headPosition(): Promise<bigint>;
   /** Catches up from afterPosition, then follows new events live. */

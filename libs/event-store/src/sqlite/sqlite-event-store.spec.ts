@@ -35,6 +35,16 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('leaves the metadata out of a read that does not want it (what makes a projection read cheap)', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    await store.append('s', [{ ...event(1), metadata: { correlationId: 'c-1' } }], 'no-stream');
+    expect((await store.readAll(0n, 10))[0].metadata).toEqual({ correlationId: 'c-1' });
+    expect((await store.readAll(0n, 10, { includeMetadata: false }))[0].metadata).toEqual({});
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('keeps what was appended across a reopen', async () => {
     const { dir, file } = tempFile();
     const first = new SqliteEventStore({ file });

@@ -9,6 +9,10 @@ export function uuidToBytes(uuid: string): Buffer {
 }
 
 export function uuidFromBytes(bytes: Buffer): string {
-  const hex = bytes.toString('hex');
+  return uuidFromHex(bytes.toString('hex'));
+}
+
+/** 32 lowercase hex digits (SQLite's lower(hex(id))) as a UUID. */
+export function uuidFromHex(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

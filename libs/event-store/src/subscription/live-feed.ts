@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { EventToAppend, ExpectedRevision, AppendResult, StoredEvent, StreamAppend, StreamAppendOutcome, SubscribeOptions, Subscription, SubscriptionHandler } from '../port/event-store.port';
+import type { ReadAllOptions, EventToAppend, ExpectedRevision, AppendResult, StoredEvent, StreamAppend, StreamAppendOutcome, SubscribeOptions, Subscription, SubscriptionHandler } from '../port/event-store.port';
 import { PollingSubscription } from './polling-subscription';
 
 /** What an adapter shares with its subscriptions: a wake-up on every in-process append. */
 export class LiveFeed {
   private readonly appended = new EventEmitter();
 
-  constructor(private readonly readAll: (after: bigint, limit: number) => Promise<StoredEvent[]>) {
+  constructor(private readonly readAll: (after: bigint, limit: number, options?: ReadAllOptions) => Promise<StoredEvent[]>) {
     this.appended.setMaxListeners(0);
   }
 

@@ -1,4 +1,4 @@
-import type { StoredEvent, SubscribeOptions, Subscription, SubscriptionHandler } from '../port/event-store.port';
+import type { ReadAllOptions, StoredEvent, SubscribeOptions, Subscription, SubscriptionHandler } from '../port/event-store.port';
 
 /**
  * A catch-up-then-live subscription over any readAll. It reads pages until it is at the head,
@@ -13,7 +13,7 @@ export class PollingSubscription implements Subscription {
   readonly done: Promise<void>;
 
   constructor(
-    private readonly readAll: (after: bigint, limit: number) => Promise<StoredEvent[]>,
+    private readonly readAll: (after: bigint, limit: number, options?: ReadAllOptions) => Promise<StoredEvent[]>,
     afterPosition: bigint,
     private readonly handler: SubscriptionHandler,
     private readonly onAppend: (listener: () => void) => () => void,
@@ -30,10 +30,11 @@ export class PollingSubscription implements Subscription {
   private async run(): Promise<void> {
     const batchSize = this.options.batchSize ?? 1000;
     const pollMs = this.options.pollIntervalMs ?? 200;
+    const readOptions: ReadAllOptions = { includeMetadata: this.options.includeMetadata ?? true };
     const unsubscribe = this.onAppend(() => this.wake?.());
     try {
       while (!this.closed) {
-        const events = await this.readAll(this.current, batchSize);
+        const events = await this.readAll(this.current, batchSize, readOptions);
         if (this.closed) break;
         if (events.length > 0) {
           await this.handler(events);

@@ -70,7 +70,8 @@ export class ProjectionRunner<S> {
     let applied = 0;
     try {
       while (this.applied < target) {
-        const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000);
+        // A projection folds the events' data only: leaving the metadata out halves the read.
+        const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000, { includeMetadata: false });
         if (batch.length === 0) break;
         await this.applyInMemory(batch);
         applied += batch.length;
@@ -108,7 +109,7 @@ export class ProjectionRunner<S> {
           throw error;
         }
       },
-      { batchSize: this.options.batchSize ?? 5000, onError: this.options.onError },
+      { batchSize: this.options.batchSize ?? 5000, onError: this.options.onError, includeMetadata: false },
     );
   }
 
