@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     commitEveryEvents: 1_000,
     progressEveryMs: 20,
     onProgress: (r) => process.stdout.write(`progress ${r.progress.position}\n`),
+    // The killed process's claim lasts this long: the resumed one takes the replay over after it.
+    leaseMs: 1_000,
   });
   let id: string;
   if (mode === 'start') {
@@ -28,8 +30,8 @@ async function main(): Promise<void> {
     await catalog.submit({ ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'silver' ? { ...l, threshold: 40_000 } : l)) } }, 'test');
     id = (await replays.start({ candidateVersion: 2, throttleEventsPerSecond: 8_000, actor: 'test' })).id;
   } else {
-    await replays.resumeAll();
     id = (await replays.list())[0].id;
+    while (!(await replays.resumeAll()).includes(id)) await new Promise((r) => setTimeout(r, 100));
   }
   process.stdout.write(`replay ${id}\n`);
   const settled = await replays.settled(id);

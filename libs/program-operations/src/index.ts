@@ -1,5 +1,6 @@
 export * from './operations-store/operations-store.port';
 export * from './operations-store/sqlite-operations-store';
+export * from './operations-store/postgres-operations-store';
 export * from './operations-store/in-memory-operations-store';
 export * from './rules-lifecycle/rules-diff';
 export * from './rules-lifecycle/rules-catalog';

@@ -9,12 +9,14 @@ import { ReRatingService } from './re-rating/re-rating.service';
 import { OperationsReadView, ReplayService } from './replays/replay-service';
 import { RulesCatalog } from './rules-lifecycle/rules-catalog';
 
-/** Resumes replays after a restart and stops their runners on shutdown. */
+/** Resumes replays after a restart (those no other instance runs), takes over orphaned ones, and stops and releases them on shutdown. */
 class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(ReplayService) private readonly replays: ReplayService) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.replays.resumeAll();
+    // With several instances on one operations store, an instance that dies leaves its replays to the others.
+    this.replays.takeOverOrphans();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -19,9 +19,10 @@ import { FinanceReportService, LedgerAuditService, toCsv, type ScanProgress } fr
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { auditKeyFrom, loadRuleBook, openLedgerStore } from '../composition/ledger-infrastructure.module';
 import { openProjectionStore } from '../composition/projections.module';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { InMemoryOperationsStore, RulesCatalog, RulesLifecycleError, SqliteOperationsStore } from '@loyalty/program-operations';
+import { RulesCatalog, RulesLifecycleError } from '@loyalty/program-operations';
+import { openOperationsStore } from '../composition/open-operations-store';
 
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -155,7 +156,7 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
 }
 
 async function rulesCommand(command: string | undefined, args: string[], config: AppConfig, io: CliIo): Promise<number> {
-  const operations = config.LEDGER_STORE === 'memory' ? new InMemoryOperationsStore() : new SqliteOperationsStore(join(resolve(config.LOYALTY_DATA_DIR), 'operations.sqlite'));
+  const operations = openOperationsStore(config);
   const catalog = new RulesCatalog(operations, loadRuleBook(config).all().map((v) => v.rules), () => new Date());
   const actor = `cli:${process.env.USER ?? 'unknown'}`;
   const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InMemoryOperationsStore, OPERATIONS_STORE, OperationsReadView, RulesCatalog, SqliteOperationsStore, type OperationsStore } from '@loyalty/program-operations';
+import { OPERATIONS_STORE, OperationsReadView, RulesCatalog, type OperationsStore } from '@loyalty/program-operations';
+import { openOperationsStore } from './open-operations-store';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { Inject } from '@nestjs/common';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -58,7 +59,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     }
 
     // Operations' records (rules versions, replays, audit trail); the ledger decides with the base rules plus every scheduled version.
-    const operations: OperationsStore = config.LEDGER_STORE === 'memory' ? new InMemoryOperationsStore() : new SqliteOperationsStore(join(dataDir, 'operations.sqlite'));
+    const operations: OperationsStore = openOperationsStore(config);
     const catalog = new RulesCatalog(operations, rules, () => systemClock.now());
     const readView = new OperationsReadView(operations, catalog);
     const ruleBookSource: RuleBookSource = { current: () => catalog.ruleBook() };

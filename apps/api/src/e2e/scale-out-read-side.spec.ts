@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { JsonLogger } from '@loyalty/http-platform';
+import { defaultProgramRules } from '@loyalty/program-rules';
 import { loadConfig } from '../config/app-config';
 import { createApp } from '../create-app';
 
@@ -16,6 +17,7 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
   let dir: string;
   let api: INestApplication;
   let projector: INestApplication;
+  let secondApi: INestApplication;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'scale-out-'));
@@ -31,8 +33,11 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     await projector.init();
     api = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'api' }), quiet);
     await api.init();
+    secondApi = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'api' }), quiet);
+    await secondApi.init();
   });
   afterAll(async () => {
+    await secondApi.close();
     await api.close();
     await projector.close();
     rmSync(dir, { recursive: true, force: true });
@@ -56,5 +61,18 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     expect(account.body.insights).toMatchObject({ rfm: { segment: 'B', frequency: 5 }, value: { clv: 250_000 } });
     // The projector process serves no business routes.
     await request(projector.getHttpServer()).get('/v1/segments').set({ Authorization: `Bearer ${KEY}` }).expect(404);
+  });
+
+  it('keeps operations\' records in PostgreSQL too: a rules version submitted through one instance is listed by another, and no instance keeps its own catalog file', async () => {
+    const candidate = { ...defaultProgramRules(), version: 2, effectiveFrom: '2030-01-01T00:00:00Z' };
+    await request(api.getHttpServer()).post('/v1/rules').set({ Authorization: `Bearer ${KEY}` }).send(candidate).expect(201);
+    const listed = await request(secondApi.getHttpServer()).get('/v1/rules').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    expect(listed.body.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
+      [1, 'base'],
+      [2, 'proposed'],
+    ]);
+    const trail = await request(secondApi.getHttpServer()).get('/v1/operations/audit-trail').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    expect(JSON.stringify(trail.body)).toContain('rules.submitted');
+    expect(existsSync(join(dir, 'operations.sqlite'))).toBe(false);
   });
 });

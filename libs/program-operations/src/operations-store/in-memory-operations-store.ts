@@ -66,6 +66,19 @@ export class InMemoryOperationsStore implements OperationsStore {
     return true;
   }
 
+  private readonly runnerClaims = new Map<string, { owner: string; leaseUntil: string }>();
+
+  async claimReplayRunner(replayId: string, owner: string, now: string, leaseUntil: string): Promise<boolean> {
+    const held = this.runnerClaims.get(replayId);
+    if (held && held.owner !== owner && held.leaseUntil >= now) return false;
+    this.runnerClaims.set(replayId, { owner, leaseUntil });
+    return true;
+  }
+
+  async releaseReplayRunner(replayId: string, owner: string): Promise<void> {
+    if (this.runnerClaims.get(replayId)?.owner === owner) this.runnerClaims.delete(replayId);
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the records live and die with the process.
   }

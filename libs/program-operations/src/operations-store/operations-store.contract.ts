@@ -66,6 +66,33 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
       expect((await store.auditTrail()).map((e) => e.action)).toEqual(['replay.promoted']);
     });
 
+    it('lets exactly one of two simultaneous promotions from the same view win, and numbers concurrent audit entries without gaps', async () => {
+      const next = (replayId: string) => ({ replayId, previousReplayId: null, switchedAt: '2026-11-02T00:00:00.000Z', switchedBy: 'ops-2' });
+      const outcomes = await Promise.all([store.switchReadView(null, next('r-a'), audit('replay.promoted')), store.switchReadView(null, next('r-b'), audit('replay.promoted'))]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      expect((await store.readView()).replayId).toBe(outcomes[0] ? 'r-a' : 'r-b');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendAudit(audit(`ops.note-${i}`))));
+      const trail = await store.auditTrail();
+      expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      expect(trail.filter((e) => e.action === 'replay.promoted')).toHaveLength(1);
+    });
+
+    it('gives a replay\'s runner to one owner at a time: renewed by its holder, taken over after the lease ends or is released', async () => {
+      const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s)).toISOString();
+      const claims = await Promise.all([store.claimReplayRunner('r-1', 'instance-a', at(0), at(30)), store.claimReplayRunner('r-1', 'instance-b', at(0), at(30))]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const [holder, other] = claims[0] ? ['instance-a', 'instance-b'] : ['instance-b', 'instance-a'];
+      expect(await store.claimReplayRunner('r-1', holder, at(10), at(40))).toBe(true); // renewal
+      expect(await store.claimReplayRunner('r-1', other, at(35), at(65))).toBe(false); // still within the renewed lease
+      expect(await store.claimReplayRunner('r-2', other, at(35), at(65))).toBe(true); // another replay is free
+      expect(await store.claimReplayRunner('r-1', other, at(41), at(71))).toBe(true); // the holder stopped renewing
+      expect(await store.claimReplayRunner('r-1', holder, at(42), at(72))).toBe(false);
+      await store.releaseReplayRunner('r-1', holder); // not the holder any more: changes nothing
+      expect(await store.claimReplayRunner('r-1', holder, at(43), at(73))).toBe(false);
+      await store.releaseReplayRunner('r-1', other);
+      expect(await store.claimReplayRunner('r-1', holder, at(44), at(74))).toBe(true);
+    });
+
     it('saves a re-rating and reads it back after it is posted', async () => {
       const record = { id: 'rr-1', candidateVersion: 2, from: '2026-01-01T00:00:00.000Z', status: 'previewed' as const, createdBy: 'ops-1', createdAt: 'x', customers: 1, totalDeltaPoints: 5, deltas: [{ customerId: 'C-1', actualPoints: 10, reRatedPoints: 15, deltaPoints: 5 }], posted: null };
       await store.saveReRating(record);

@@ -96,6 +96,15 @@ export interface OperationsStore {
    * audit entry in the same transaction. False if someone switched it first.
    */
   switchReadView(expectedReplayId: string | null, next: ReadViewRecord, audit: NewAuditEntry): Promise<boolean>;
+  /**
+   * Claims, or renews, the right to run a replay's runners until `leaseUntil` (ISO-8601 UTC):
+   * true when nobody holds it, the holder's lease ended before `now`, or `owner` holds it
+   * already. With several API instances on one store, each replay then has one writer of its
+   * shadow tables; an instance that dies is replaced once its lease has run out.
+   */
+  claimReplayRunner(replayId: string, owner: string, now: string, leaseUntil: string): Promise<boolean>;
+  /** Gives a claim up (on shutdown), so that another instance may take the replay over at once. */
+  releaseReplayRunner(replayId: string, owner: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ export class SqliteOperationsStore implements OperationsStore {
       CREATE TABLE IF NOT EXISTS replays (id TEXT PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS re_ratings (id TEXT PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS read_view (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS replay_runners (replay_id TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until TEXT NOT NULL);
     `);
   }
 
@@ -96,6 +97,22 @@ export class SqliteOperationsStore implements OperationsStore {
       this.insertAudit(audit);
       return true;
     }).immediate();
+  }
+
+  async claimReplayRunner(replayId: string, owner: string, now: string, leaseUntil: string): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO replay_runners (replay_id, owner, lease_until) VALUES (?, ?, ?)
+           ON CONFLICT (replay_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+           WHERE replay_runners.owner = excluded.owner OR replay_runners.lease_until < ?`,
+        )
+        .run(replayId, owner, leaseUntil, now).changes === 1
+    );
+  }
+
+  async releaseReplayRunner(replayId: string, owner: string): Promise<void> {
+    this.db.prepare('DELETE FROM replay_runners WHERE replay_id = ? AND owner = ?').run(replayId, owner);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { EventStore } from '@loyalty/event-store';
 import { evaluateCustomer, type ReadView } from '@loyalty/loyalty-analytics';
 import { ProjectionRunner, type ProjectionStore } from '@loyalty/projection-runner';
@@ -42,9 +43,26 @@ export interface StartReplay {
  * Every step is in the operations audit trail. Progress is stored, so a crash resumes from
  * the shadow tables' checkpoints.
  */
+export interface ReplayServiceOptions {
+  batchSize?: number;
+  commitEveryEvents?: number;
+  progressEveryMs?: number;
+  onProgress?(record: ReplayRecord): void;
+  /** Who this instance is in the replays' runner claims (default: host, pid and a random suffix). */
+  owner?: string;
+  /** How long a claim lasts unless renewed (renewed every third of it); an instance that dies is replaced after it. */
+  leaseMs?: number;
+}
+
 export class ReplayService {
   private readonly running = new Map<string, ProjectionRunner<unknown>[]>();
   private readonly done = new Map<string, Promise<void>>();
+  /** Replays whose claim is being asked for, so that a sweep and a start do not launch one twice. */
+  private readonly claiming = new Set<string>();
+  private readonly renewals = new Map<string, NodeJS.Timeout>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly ledger: EventStore,
@@ -53,8 +71,11 @@ export class ReplayService {
     private readonly catalog: RulesCatalog,
     private readonly view: OperationsReadView,
     private readonly clock: () => Date,
-    private readonly options: { batchSize?: number; commitEveryEvents?: number; progressEveryMs?: number; onProgress?(record: ReplayRecord): void } = {},
-  ) {}
+    private readonly options: ReplayServiceOptions = {},
+  ) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
 
   async start(request: StartReplay): Promise<ReplayRecord> {
     await this.catalog.rules(request.candidateVersion); // must exist
@@ -79,15 +100,35 @@ export class ReplayService {
     };
     await this.operations.saveReplay(record);
     await this.operations.appendAudit({ at: now.toISOString(), actor: request.actor, action: 'replay.started', subject: id, details: { candidateVersion: request.candidateVersion, projections: names, throttleEventsPerSecond: record.throttleEventsPerSecond } });
-    this.launch(record);
+    await this.launch(record);
     return record;
   }
 
-  /** After a restart: running replays resume from their checkpoints; ready or promoted ones follow the ledger again. */
-  async resumeAll(): Promise<void> {
+  /**
+   * After a restart: running replays resume from their checkpoints; ready or promoted ones
+   * follow the ledger again. Only those this instance can claim: another instance may be
+   * running them. Resolves with the replays running here.
+   */
+  async resumeAll(): Promise<string[]> {
+    const here: string[] = [];
     for (const record of await this.operations.replays()) {
-      if (record.status === 'running' || record.status === 'ready' || record.status === 'promoted') this.launch(record);
+      if (record.status === 'running' || record.status === 'ready' || record.status === 'promoted') {
+        if (await this.launch(record)) here.push(record.id);
+      }
     }
+    return here;
+  }
+
+  /** The replays whose runners run in this instance. */
+  runningHere(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Looks for replays whose instance died (its claim ran out) every `intervalMs`, and takes them over. */
+  takeOverOrphans(intervalMs = this.leaseMs): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => void this.resumeAll().catch(() => undefined), intervalMs);
+    this.sweeper.unref();
   }
 
   async get(id: string): Promise<ReplayRecord> {
@@ -133,8 +174,28 @@ export class ReplayService {
   }
 
   async stop(): Promise<void> {
-    for (const runners of this.running.values()) for (const r of runners) await r.stop();
-    this.running.clear();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    for (const id of [...this.running.keys()]) {
+      await this.abandon(id);
+      await this.operations.releaseReplayRunner(id, this.owner).catch(() => undefined);
+    }
+  }
+
+  /** Stops running a replay here (shut down, or its claim was lost to another instance). */
+  private async abandon(id: string): Promise<void> {
+    const renewal = this.renewals.get(id);
+    if (renewal) clearInterval(renewal);
+    this.renewals.delete(id);
+    const runners = this.running.get(id) ?? [];
+    this.running.delete(id);
+    for (const r of runners) await r.stop();
+  }
+
+  /** Claims or renews this instance's right to run a replay (wall-clock time: leases are not business time). */
+  private claim(id: string): Promise<boolean> {
+    const now = Date.now();
+    return this.operations.claimReplayRunner(id, this.owner, new Date(now).toISOString(), new Date(now + this.leaseMs).toISOString());
   }
 
   private async setStatus(id: string, status: ReplayRecord['status']): Promise<ReplayRecord> {
@@ -143,8 +204,24 @@ export class ReplayService {
     return record;
   }
 
-  private launch(record: ReplayRecord): void {
-    if (this.running.has(record.id)) return;
+  /** Runs the replay's runners here if this instance holds (or gets) its claim; false if another instance runs it. */
+  private async launch(record: ReplayRecord): Promise<boolean> {
+    if (this.running.has(record.id)) return true;
+    if (this.claiming.has(record.id)) return false;
+    this.claiming.add(record.id);
+    try {
+      if (!(await this.claim(record.id))) return false;
+    } finally {
+      this.claiming.delete(record.id);
+    }
+    if (this.running.has(record.id)) return true;
+    const renewal = setInterval(() => {
+      this.claim(record.id)
+        .then((held) => (held ? undefined : this.abandon(record.id)))
+        .catch(() => undefined); // the store is unreachable: keep running; the lease decides who runs it
+    }, Math.max(Math.floor(this.leaseMs / 3), 10));
+    renewal.unref();
+    this.renewals.set(record.id, renewal);
     const started = Date.now();
     const applied = new Map<string, number>();
     const positions = new Map<string, bigint>();
@@ -174,6 +251,7 @@ export class ReplayService {
       try {
         if (record.status === 'running') {
           await Promise.all(runners.map((r) => r.catchUp()));
+          if (!this.running.has(record.id)) return; // stopped here (shutdown, or taken over elsewhere)
           head = await this.ledger.headPosition();
           await this.saveProgress(record.id, runners.length, applied, positions, head, started, true);
           const impact = await this.impact(record);
@@ -182,14 +260,18 @@ export class ReplayService {
           await this.operations.appendAudit({ at: this.clock().toISOString(), actor: 'system', action: 'replay.ready', subject: record.id, details: { affectedCustomers: impact.affectedCustomers, liabilityDeltaMinor: impact.liability.deltaValueMinor } });
         }
         // Caught up: keep the shadow tables following the ledger, so a promotion loses nothing.
-        for (const r of runners) await r.start();
+        for (const r of runners) if (this.running.has(record.id)) await r.start();
       } catch (error) {
+        // Stopped because another instance took the replay over: not a failure of the replay.
+        if (!this.running.has(record.id)) return;
         const latest = await this.operations.replay(record.id);
         if (latest) await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
-        this.running.delete(record.id);
+        await this.abandon(record.id);
+        await this.operations.releaseReplayRunner(record.id, this.owner).catch(() => undefined);
       }
     };
     this.done.set(record.id, run());
+    return true;
   }
 
   private async saveProgress(id: string, projections: number, applied: Map<string, number>, positions: Map<string, bigint>, head: bigint, started: number, final = false): Promise<void> {

@@ -35,6 +35,8 @@ export interface ProjectionRunnerOptions {
  */
 export class ProjectionRunner<S> {
   private subscription: Subscription | null = null;
+  /** Set by stop(): a catch-up in progress ends before its next page, without committing. */
+  private stopped = false;
   /** The stored checkpoint: what readers of the store can see. */
   private committed = 0n;
   /** Applied in memory, not yet committed. */
@@ -64,12 +66,17 @@ export class ProjectionRunner<S> {
    * never finishes when appends outpace the runner (the live subscription takes over instead).
    */
   async catchUp(): Promise<bigint> {
+    this.stopped = false;
     await this.resetToStore();
     const target = await this.events.headPosition();
     const started = Date.now();
     let applied = 0;
     try {
       while (this.applied < target) {
+        if (this.stopped) {
+          this.forgetUncommitted();
+          return this.committed;
+        }
         // A projection folds the events' data only: leaving the metadata out halves the read.
         const batch = await this.events.readAll(this.applied, this.options.batchSize ?? 5000, { includeMetadata: false });
         if (batch.length === 0) break;
@@ -97,6 +104,7 @@ export class ProjectionRunner<S> {
   /** Catches up, then follows new ledger entries as they are appended (each live batch commits at once). */
   async start(): Promise<void> {
     await this.catchUp();
+    if (this.stopped) return;
     this.subscription = this.events.subscribeToAll(
       this.committed,
       async (batch) => {
@@ -114,6 +122,7 @@ export class ProjectionRunner<S> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.subscription?.close();
     this.subscription = null;
   }

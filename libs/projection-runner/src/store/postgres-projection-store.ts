@@ -1,4 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
+import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
 import type { ProjectionStore } from './projection-store.port';
 
@@ -28,7 +29,10 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   private async migrate(): Promise<void> {
-    await this.pool.query(`
+    await inTransaction(this.pool, async (client) => {
+      // The operations store migrates the same schema; instances may start together.
+      await lockSchemaMigration(client, this.schema);
+      await client.query(`
       CREATE SCHEMA IF NOT EXISTS ${this.schema};
       -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
       DROP TABLE IF EXISTS ${this.schema}.projection_states;
@@ -40,6 +44,7 @@ export class PostgresProjectionStore implements ProjectionStore {
         PRIMARY KEY (projection, key, collection, item_key)
       );
     `);
+    });
   }
 
   async checkpoint(projection: string): Promise<bigint> {
@@ -129,18 +134,8 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.pool.end();
   }
 
-  private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, work);
   }
 }
 

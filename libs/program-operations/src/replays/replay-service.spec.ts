@@ -1,0 +1,67 @@
+import { InMemoryEventStore } from '@loyalty/event-store';
+import { LedgerWriter } from '@loyalty/ledger-application';
+import { SqliteProjectionStore } from '@loyalty/projection-runner';
+import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
+import { generateWorkload } from '@loyalty/workload-generator';
+import { InMemoryOperationsStore } from '../operations-store/in-memory-operations-store';
+import { RulesCatalog } from '../rules-lifecycle/rules-catalog';
+import { OperationsReadView, ReplayService } from './replay-service';
+
+// Several API instances share one operations store (PostgreSQL in production): each replay must
+// have exactly one runner, or two writers would fold the same events into its shadow tables.
+describe('ReplayService across instances sharing one operations store', () => {
+  const clock = () => new Date('2026-07-01T00:00:00Z');
+  let ledger: InMemoryEventStore;
+  let projections: SqliteProjectionStore;
+  let operations: InMemoryOperationsStore;
+  let catalog: RulesCatalog;
+  const instance = (owner: string, leaseMs = 60_000) => new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, { owner, leaseMs, batchSize: 100 });
+
+  beforeEach(async () => {
+    ledger = new InMemoryEventStore();
+    const ruleBook = new RuleBook([defaultProgramRules()]);
+    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
+    const items = [...generateWorkload({ seed: 5, customers: 30, purchases: 300, enrolCustomers: true })];
+    await writer.executeBatch(items.map((item, index) => ({ command: item.command, provenance: { channel: 'batch', batchId: 'replays', index } })));
+    projections = new SqliteProjectionStore(':memory:');
+    operations = new InMemoryOperationsStore();
+    catalog = new RulesCatalog(operations, [defaultProgramRules()], clock);
+    await catalog.submit({ ...defaultProgramRules(), version: 2 }, 'ops-1');
+  });
+  afterEach(async () => {
+    await projections.close();
+  });
+
+  it('runs a replay in the instance that started it only; another instance takes it over once the first lets it go', async () => {
+    const a = instance('instance-a');
+    const b = instance('instance-b');
+    const { id } = await a.start({ candidateVersion: 2, actor: 'ops-1' });
+    expect((await a.settled(id)).status).toBe('ready');
+    expect(await b.resumeAll()).toEqual([]); // a still runs it (its shadow tables follow the ledger)
+    expect(await a.resumeAll()).toEqual([id]);
+    await a.stop(); // releases its claim
+    expect(await b.resumeAll()).toEqual([id]);
+    expect(await a.resumeAll()).toEqual([]); // now b's
+    await b.stop();
+  });
+
+  it('takes over a replay whose instance stopped renewing its claim (it died) once the lease has run out', async () => {
+    const dead = instance('instance-dead', 150);
+    const { id } = await dead.start({ candidateVersion: 2, actor: 'ops-1' });
+    await dead.settled(id);
+    // A death: the runners and renewals stop, nothing is released.
+    const release = jest.spyOn(operations, 'releaseReplayRunner').mockResolvedValue(undefined);
+    await dead.stop();
+    release.mockRestore();
+    const heir = instance('instance-heir', 150);
+    expect(await heir.resumeAll()).toEqual([]); // the lease still runs
+    heir.takeOverOrphans(50); // the sweep, not this test, claims it once the lease ends
+    const deadline = Date.now() + 5_000;
+    while (!heir.runningHere().includes(id)) {
+      if (Date.now() > deadline) throw new Error('the orphaned replay was not taken over');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await operations.replay(id))?.status).toBe('ready');
+    await heir.stop();
+  });
+});
