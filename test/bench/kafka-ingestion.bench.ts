@@ -10,6 +10,7 @@ import { LOYALTY_TOPICS, LoyaltyProducer } from '@loyalty/kafka-contracts';
 import { LedgerIngestionConsumer, loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
+import { retrying } from '../support/kafka-test-kit';
 import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
 
 // Compiled to dist/test/bench: the workspace root is three levels up.
@@ -26,7 +27,8 @@ export async function benchKafkaIngestion(): Promise<void> {
   const topic = `${prefix}${LOYALTY_TOPICS.purchases}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`].map((t) => ({ topic: t, numPartitions: 4 })) });
+  // A broker that has just started may not know its new partitions' leaders yet (a retriable error): retry as the tests do.
+  await retrying(() => admin.createTopics({ waitForLeaders: true, topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`].map((t) => ({ topic: t, numPartitions: 4 })) }));
 
   // Produce the purchases.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
