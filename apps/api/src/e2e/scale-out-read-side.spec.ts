@@ -75,4 +75,14 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     expect(JSON.stringify(trail.body)).toContain('rules.submitted');
     expect(existsSync(join(dir, 'operations.sqlite'))).toBe(false);
   });
+
+  it('answers a retried write with the first response on any instance (Idempotency-Key records are shared too)', async () => {
+    const body = { orderId: 'O-RETRY', customerId: 'C-RETRY', occurredAt: '2026-06-20T00:00:00Z', currency: 'JPY', amount: 12_000 };
+    const headers = { Authorization: `Bearer ${KEY}`, 'Idempotency-Key': 'retry-across-instances' };
+    const first = await request(api.getHttpServer()).post('/v1/purchases').set(headers).send(body).expect(201);
+    const retry = await request(secondApi.getHttpServer()).post('/v1/purchases').set(headers).send(body).expect(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(existsSync(join(dir, 'http-idempotency.sqlite'))).toBe(false);
+  });
 });

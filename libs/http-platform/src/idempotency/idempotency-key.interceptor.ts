@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
-import { Observable, of, tap, finalize } from 'rxjs';
+import { concatMap, finalize, from, Observable, of, switchMap } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { ProblemError } from '../problem/problem-details';
 import { IdempotencyStore } from './idempotency-store';
@@ -29,26 +29,31 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
     }
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${request.originalUrl.split('?')[0]} ${key}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
-    const stored = this.store.get(scope);
-    if (stored) {
-      if (stored.fingerprint !== fingerprint) {
-        throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'HTTP.IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key reused with a different request', `key ${key} was first used on ${stored.createdAt} with another body`);
-      }
-      response.status(stored.status).setHeader('Idempotent-Replayed', 'true');
-      return of(JSON.parse(stored.body));
-    }
-    if (this.inFlight.has(scope)) {
-      throw new ProblemError(HttpStatus.CONFLICT, 'HTTP.IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', 'retry shortly');
-    }
-    this.inFlight.add(scope);
-    return next.handle().pipe(
-      tap((body) => {
-        const status = response.statusCode;
-        if (status >= 200 && status < 300) {
-          this.store.put(scope, { fingerprint, status, body: JSON.stringify(body ?? null, bigintReplacer), createdAt: new Date().toISOString() });
+    return from(this.store.get(scope)).pipe(
+      switchMap((stored) => {
+        if (stored) {
+          if (stored.fingerprint !== fingerprint) {
+            throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'HTTP.IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key reused with a different request', `key ${key} was first used on ${stored.createdAt} with another body`);
+          }
+          response.status(stored.status).setHeader('Idempotent-Replayed', 'true');
+          return of(JSON.parse(stored.body) as unknown);
         }
+        if (this.inFlight.has(scope)) {
+          throw new ProblemError(HttpStatus.CONFLICT, 'HTTP.IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', 'retry shortly');
+        }
+        this.inFlight.add(scope);
+        return next.handle().pipe(
+          // The response is stored before it is sent: a retry arriving after it finds it.
+          concatMap(async (body: unknown) => {
+            const status = response.statusCode;
+            if (status >= 200 && status < 300) {
+              await this.store.put(scope, { fingerprint, status, body: JSON.stringify(body ?? null, bigintReplacer), createdAt: new Date().toISOString() });
+            }
+            return body;
+          }),
+          finalize(() => this.inFlight.delete(scope)),
+        );
       }),
-      finalize(() => this.inFlight.delete(scope)),
     );
   }
 }
