@@ -15,7 +15,8 @@ describe('ReplayService across instances sharing one operations store', () => {
   let projections: SqliteProjectionStore;
   let operations: InMemoryOperationsStore;
   let catalog: RulesCatalog;
-  const instance = (owner: string, leaseMs = 60_000) => new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, { owner, leaseMs, batchSize: 100 });
+  const instance = (owner: string, leaseMs = 60_000) =>
+    new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, { owner, leaseMs, batchSize: 100, commitEveryEvents: 100 });
 
   beforeEach(async () => {
     ledger = new InMemoryEventStore();
@@ -63,5 +64,27 @@ describe('ReplayService across instances sharing one operations store', () => {
     }
     expect((await operations.replay(id))?.status).toBe('ready');
     await heir.stop();
+  });
+
+  it('fences out an instance that stalled past its lease: once another took the replay over, its commits are refused, and the replay is not marked failed', async () => {
+    const claim = operations.claimReplayRunner.bind(operations);
+    // Instance "stalled" gets its first claim, then its renewals never return (a long pause).
+    jest.spyOn(operations, 'claimReplayRunner').mockImplementation((id, owner, now, until) => (owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until)));
+    let stalledClaims = 0;
+    const stalled = instance('instance-stalled', 150);
+    const { id } = await stalled.start({ candidateVersion: 2, actor: 'ops-1', throttleEventsPerSecond: 1_500 });
+    const heir = instance('instance-heir', 150);
+    heir.takeOverOrphans(50);
+    await heir.settled(id).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!heir.runningHere().includes(id) || (await operations.replay(id))?.status !== 'ready') {
+      if (Date.now() > deadline) throw new Error(`the heir did not finish the replay (status ${(await operations.replay(id))?.status})`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await stalled.settled(id); // the stalled instance's run ends: refused, not failed
+    expect(stalled.runningHere()).toEqual([]);
+    expect((await operations.replay(id))?.status).toBe('ready');
+    await heir.stop();
+    await stalled.stop();
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventStore } from '@loyalty/event-store';
 import { evaluateCustomer, type ReadView } from '@loyalty/loyalty-analytics';
-import { ProjectionRunner, type ProjectionStore } from '@loyalty/projection-runner';
+import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } from '@loyalty/projection-runner';
 import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
 import { balanceAsOf, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
@@ -262,8 +262,13 @@ export class ReplayService {
         // Caught up: keep the shadow tables following the ledger, so a promotion loses nothing.
         for (const r of runners) if (this.running.has(record.id)) await r.start();
       } catch (error) {
-        // Stopped because another instance took the replay over: not a failure of the replay.
+        // Stopped because another instance took the replay over (its runners claimed the shadow
+        // tables after this one's lease ran out): not a failure of the replay.
         if (!this.running.has(record.id)) return;
+        if (error instanceof StaleProjectionWriterError) {
+          await this.abandon(record.id);
+          return;
+        }
         const latest = await this.operations.replay(record.id);
         if (latest) await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
         await this.abandon(record.id);

@@ -115,9 +115,10 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     const failing: ProjectionStore = {
       checkpoint: (p) => store.checkpoint(p),
       load: (p, k) => store.load(p, k),
-      commit: async (p, s, c) => {
+      claimWriter: (p) => store.claimWriter(p),
+      commit: async (p, s, c, w) => {
         if (++commits === 3) throw new Error('disk full');
-        return store.commit(p, s, c);
+        return store.commit(p, s, c, w);
       },
       entries: (p) => store.entries(p),
       drop: (p) => store.drop(p),

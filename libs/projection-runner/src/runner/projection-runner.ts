@@ -43,6 +43,8 @@ export class ProjectionRunner<S> {
   private applied = 0n;
   private uncommittedEvents = 0;
   private readonly cache = new Map<string, S>();
+  /** This runner's writer epoch in the store (claimed at its first catch-up): its commits are fenced by it. */
+  private writerEpoch: number | null = null;
   /** Customers changed since the last commit, with the collection items their events touched. */
   private readonly dirty = new Map<string, ItemRef[]>();
   private readonly commitEvery: number;
@@ -143,6 +145,8 @@ export class ProjectionRunner<S> {
   }
 
   private async resetToStore(): Promise<void> {
+    // One runner per projection writes its storage: claiming makes any older writer's commits fail.
+    this.writerEpoch ??= await this.store.claimWriter(this.key);
     this.forgetUncommitted();
     this.committed = await this.store.checkpoint(this.key);
     this.applied = this.committed;
@@ -192,7 +196,7 @@ export class ProjectionRunner<S> {
     // once instead of jumping across it (at 10M events, a commit touches much of the table).
     const changed = new Map<string, StateChange>();
     for (const customerId of [...this.dirty.keys()].sort()) changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), this.dirty.get(customerId) as ItemRef[]));
-    await this.store.commit(this.key, changed, this.applied);
+    await this.store.commit(this.key, changed, this.applied, this.writerEpoch ?? undefined);
     const events = this.uncommittedEvents;
     this.committed = this.applied;
     this.dirty.clear();

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
-import type { ProjectionStore } from './projection-store.port';
+import { StaleProjectionWriterError, type ProjectionStore } from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -38,6 +38,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       DROP TABLE IF EXISTS ${this.schema}.projection_states;
       DROP TABLE IF EXISTS ${this.schema}.projection_checkpoints;
       CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_checkpoints (projection text PRIMARY KEY, position numeric(40) NOT NULL, updated_at timestamptz NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_writers (projection text PRIMARY KEY, epoch integer NOT NULL);
       CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_heads (projection text NOT NULL, key text COLLATE "C" NOT NULL, head jsonb NOT NULL, PRIMARY KEY (projection, key));
       CREATE TABLE IF NOT EXISTS ${this.schema}.read_model_items (
         projection text NOT NULL, key text COLLATE "C" NOT NULL, collection text NOT NULL, item_key text NOT NULL, seq integer NOT NULL, value jsonb NOT NULL,
@@ -67,9 +68,25 @@ export class PostgresProjectionStore implements ProjectionStore {
     return found;
   }
 
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void> {
+  async claimWriter(projection: string): Promise<number> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ epoch: number }>(
+      `INSERT INTO ${this.schema}.read_model_writers (projection, epoch) VALUES ($1, 1)
+       ON CONFLICT (projection) DO UPDATE SET epoch = read_model_writers.epoch + 1 RETURNING epoch`,
+      [projection],
+    );
+    return rows[0].epoch;
+  }
+
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void> {
     await this.ready;
     await this.transaction(async (client) => {
+      if (writerEpoch !== undefined) {
+        // FOR SHARE: a claim made while this commit runs waits for it, and every later commit of this writer sees the new epoch.
+        const { rows } = await client.query<{ epoch: number }>(`SELECT epoch FROM ${this.schema}.read_model_writers WHERE projection = $1 FOR SHARE`, [projection]);
+        const latest = rows[0]?.epoch ?? null;
+        if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
+      }
       const heads = [...changes];
       // Multi-row upserts from arrays (unnest), in slices: one round trip per slice, not per row.
       for (let i = 0; i < heads.length; i += SLICE) {

@@ -1,7 +1,7 @@
 // The one contract every ProjectionStore passes (SQLite embedded, PostgreSQL shared). Uses
 // jest globals, so it is not exported from index.ts.
 import { wholeStateChange, type StateChange, type StoredItem } from '@loyalty/read-models';
-import type { ProjectionStore } from './projection-store.port';
+import { StaleProjectionWriterError, type ProjectionStore } from './projection-store.port';
 
 const whole = (entries: [string, unknown][]) => new Map(entries.map(([key, state]) => [key, wholeStateChange(state)]));
 const change = (head: Record<string, unknown>, items: StoredItem[] = []): StateChange => ({ head, items });
@@ -19,6 +19,21 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       for await (const entry of store.entries(projection)) out.push(entry);
       return out;
     };
+
+    it('refuses the commits of a writer once another has claimed the projection, writing nothing of them', async () => {
+      const first = await store.claimWriter('p_v1');
+      await store.commit('p_v1', whole([['a', { n: 1 }]]), 5n, first);
+      const second = await store.claimWriter('p_v1');
+      expect(second).toBeGreaterThan(first);
+      await expect(store.commit('p_v1', whole([['a', { n: 99 }], ['b', { n: 99 }]]), 9n, first)).rejects.toThrow(StaleProjectionWriterError);
+      expect(await store.checkpoint('p_v1')).toBe(5n);
+      expect(await store.load('p_v1', ['a', 'b'])).toEqual(new Map([['a', { n: 1 }]]));
+      await store.commit('p_v1', whole([['a', { n: 2 }]]), 7n, second);
+      expect(await store.load('p_v1', ['a'])).toEqual(new Map([['a', { n: 2 }]]));
+      expect(await store.claimWriter('other_v1')).toBeGreaterThan(0); // epochs are per projection
+      await store.commit('p_v1', whole([['a', { n: 3 }]]), 8n, second);
+      expect(await store.checkpoint('p_v1')).toBe(8n);
+    });
 
     it('starts at checkpoint 0 with no states', async () => {
       expect(await store.checkpoint('p_v1')).toBe(0n);

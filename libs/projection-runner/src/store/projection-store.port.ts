@@ -11,13 +11,32 @@ export interface ProjectionStore {
   /** The position of the last event applied (0n: nothing yet). */
   checkpoint(projection: string): Promise<bigint>;
   load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>>;
-  /** Each customer's head replaces the stored one; its items are added or replace theirs (items are never removed). */
-  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void>;
+  /**
+   * Makes the caller the projection's writer: a new writer epoch, greater than every earlier one.
+   * A commit made with an older epoch is refused (StaleProjectionWriterError) and writes nothing,
+   * so a writer that lost its turn (a replay taken over by another instance after a pause, a
+   * second projector started by mistake) can never overwrite the newer writer's states.
+   */
+  claimWriter(projection: string): Promise<number>;
+  /**
+   * Each customer's head replaces the stored one; its items are added or replace theirs (items
+   * are never removed). With `writerEpoch`, only if it is still the projection's latest.
+   */
+  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void>;
   /** Every state of the projection, ordered by key (for comparisons and exports). */
   entries(projection: string): AsyncIterable<[string, unknown]>;
   /** Forgets the projection (a rebuild starts from position zero). */
   drop(projection: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Another writer claimed the projection after this one: this one must stop (its commit wrote nothing). */
+export class StaleProjectionWriterError extends Error {
+  readonly code = 'PROJECTION.STALE_WRITER';
+  constructor(readonly projection: string, readonly writerEpoch: number, readonly latestEpoch: number | null) {
+    super(`projection ${projection}: writer epoch ${writerEpoch} is no longer the latest (${latestEpoch ?? 'none'}); another writer took over`);
+    this.name = 'StaleProjectionWriterError';
+  }
 }
 
 /** Injection token of the app's projection store. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
-import type { ProjectionStore } from './projection-store.port';
+import { StaleProjectionWriterError, type ProjectionStore } from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -21,7 +21,7 @@ const PAGE = 1000;
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint) => void;
+  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number) => void;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -37,6 +37,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       DROP TABLE IF EXISTS projection_states;
       DROP TABLE IF EXISTS projection_checkpoints;
       CREATE TABLE IF NOT EXISTS read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS read_model_writers (projection TEXT PRIMARY KEY, epoch INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS read_model_heads (projection TEXT NOT NULL, key TEXT NOT NULL, head TEXT NOT NULL, PRIMARY KEY (projection, key)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS read_model_items (
         projection TEXT NOT NULL, key TEXT NOT NULL, collection TEXT NOT NULL, item_key TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL,
@@ -61,14 +62,28 @@ export class SqliteProjectionStore implements ProjectionStore {
       dropHeads: this.db.prepare('DELETE FROM read_model_heads WHERE projection = ?'),
       dropItems: this.db.prepare('DELETE FROM read_model_items WHERE projection = ?'),
       dropCheckpoint: this.db.prepare('DELETE FROM read_model_checkpoints WHERE projection = ?'),
+      claimWriter: this.db.prepare<[string], { epoch: number }>(
+        'INSERT INTO read_model_writers (projection, epoch) VALUES (?, 1) ON CONFLICT (projection) DO UPDATE SET epoch = epoch + 1 RETURNING epoch',
+      ),
+      writerEpoch: this.db.prepare<[string], { epoch: number }>('SELECT epoch FROM read_model_writers WHERE projection = ?'),
     };
-    this.commitTx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint) => {
+    const tx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number) => {
+      if (writerEpoch !== undefined) {
+        const latest = this.statements.writerEpoch.get(projection)?.epoch ?? null;
+        if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
+      }
       for (const [key, change] of changes) {
         this.statements.upsertHead.run(projection, key, JSON.stringify(change.head));
         for (const item of change.items) this.statements.upsertItem.run(projection, key, item.collection, item.itemKey, item.seq, JSON.stringify(item.value));
       }
       this.statements.saveCheckpoint.run(projection, checkpoint.toString(), new Date().toISOString());
     });
+    // IMMEDIATE: the epoch check and the writes see one state of the file (another connection may claim meanwhile).
+    this.commitTx = (projection, changes, checkpoint, writerEpoch) => tx.immediate(projection, changes, checkpoint, writerEpoch);
+  }
+
+  async claimWriter(projection: string): Promise<number> {
+    return (this.statements.claimWriter.get(projection) as { epoch: number }).epoch;
   }
 
   async checkpoint(projection: string): Promise<bigint> {
@@ -84,8 +99,8 @@ export class SqliteProjectionStore implements ProjectionStore {
     return found;
   }
 
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint): Promise<void> {
-    this.commitTx(projection, changes, checkpoint);
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void> {
+    this.commitTx(projection, changes, checkpoint, writerEpoch);
   }
 
   /**
