@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
-import { PostgresProjectionStore, PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
+import { PostgresProjectionStore, PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, StaleProjectionWriterError, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, customerProfileProjection, projectionKey, type CustomerProjection } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
@@ -103,7 +103,15 @@ export class ProjectionsModule {
                     metrics.projectionPosition.set({ projection: key }, Number(position));
                     void events.headPosition().then((head) => metrics.projectionLag.set({ projection: key }, Number(head - position)));
                   },
-                  onError: (error) => logger.error({ msg: 'projection failed; it resumes from its checkpoint on restart', projection: projection.name, error: (error as Error).message }),
+                  onError: (error) =>
+                    logger.error({
+                      msg:
+                        error instanceof StaleProjectionWriterError
+                          ? 'another projector claimed this projection, so this one stopped writing it: run exactly one projector'
+                          : 'projection failed; it resumes from its checkpoint on restart',
+                      projection: projection.name,
+                      error: (error as Error).message,
+                    }),
                 }),
             );
             return new ProjectorLifecycle(runners, store, metrics);
