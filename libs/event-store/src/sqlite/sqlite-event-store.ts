@@ -40,19 +40,12 @@ export interface SqliteEventStoreOptions {
   cacheMiB?: number;
 }
 
-interface EventRow {
-  position: number;
-  stream: string;
-  revision: number;
-  /** The id's 16 bytes as 32 lowercase hex digits. */
-  event_id_hex: string;
-  type: string;
-  schema_version: number;
-  data: string;
-  /** NULL when read without metadata. */
-  metadata: string | null;
-  recorded_at: string;
-}
+/**
+ * A stored event as the SELECTs below return it: an array in their column order (better-sqlite3's
+ * raw mode; an object per row costs about a microsecond more). The id is its 16 bytes as 32
+ * lowercase hex digits; the metadata is NULL when read without it.
+ */
+type EventRow = [position: number, stream: string, revision: number, eventIdHex: string, type: string, schemaVersion: number, data: string, metadata: string | null, recordedAt: string];
 
 /**
  * Streams get a small integer id and event ids are stored as 16 bytes. The only index an
@@ -118,10 +111,10 @@ export class SqliteEventStore implements EventStore {
       insert: this.db.prepare(
         'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
-      readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`),
+      readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
+      readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       // Without the metadata column: SQLite does not even copy its text out of the page.
-      readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`),
+      readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
     };
     const tx = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a)));
@@ -222,15 +215,16 @@ function mapEventAt(row: { event_id: Buffer; position: number } | undefined): { 
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
+  const metadata = row[7];
   return {
-    position: BigInt(row.position),
-    stream: row.stream,
-    revision: BigInt(row.revision),
-    eventId: uuidFromHex(row.event_id_hex),
-    type: row.type,
-    schemaVersion: row.schema_version,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, unknown>),
-    recordedAt: row.recorded_at,
+    position: BigInt(row[0]),
+    stream: row[1],
+    revision: BigInt(row[2]),
+    eventId: uuidFromHex(row[3]),
+    type: row[4],
+    schemaVersion: row[5],
+    data: JSON.parse(row[6]) as Record<string, unknown>,
+    metadata: metadata === null ? {} : (JSON.parse(metadata) as Record<string, unknown>),
+    recordedAt: row[8],
   };
 }
