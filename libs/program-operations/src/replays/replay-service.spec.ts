@@ -87,4 +87,33 @@ describe('ReplayService across instances sharing one operations store', () => {
     await heir.stop();
     await stalled.stop();
   });
+
+  it('stops a live-following replay runner that was fenced out by another instance, without crashing the process', async () => {
+    const claim = operations.claimReplayRunner.bind(operations);
+    let stalledClaims = 0;
+    jest.spyOn(operations, 'claimReplayRunner').mockImplementation((id, owner, now, until) => (owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until)));
+    const stalled = instance('instance-stalled', 150);
+    const { id } = await stalled.start({ candidateVersion: 2, actor: 'ops-1' });
+    expect((await stalled.settled(id)).status).toBe('ready'); // caught up: now following the ledger live
+    const heir = instance('instance-heir', 150);
+    heir.takeOverOrphans(50);
+    const deadline = Date.now() + 10_000;
+    while (!heir.runningHere().includes(id)) {
+      if (Date.now() > deadline) throw new Error('the heir did not take the replay over');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // New ledger entries: both instances' runners see them; only the heir's may write.
+    const ruleBook = new RuleBook([defaultProgramRules()]);
+    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-02T00:00:00Z') });
+    const more = [...generateWorkload({ seed: 6, customers: 5, purchases: 20 })];
+    await writer.executeBatch(more.map((item, index) => ({ command: item.command, provenance: { channel: 'batch', batchId: 'more', index } })));
+    while (stalled.runningHere().length > 0) {
+      if (Date.now() > deadline) throw new Error('the fenced-out runner kept running');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(heir.runningHere()).toEqual([id]);
+    expect((await operations.replay(id))?.status).toBe('ready');
+    await heir.stop();
+    await stalled.stop();
+  });
 });

@@ -35,14 +35,6 @@ export interface StartReplay {
   actor: string;
 }
 
-/**
- * Shadow rebuilds ("replays"): the chosen projections rebuilt from position zero into their
- * own tables for a candidate rules version, while the live ones keep serving and ingestion
- * goes on. Then an impact report (live view against the replay's view), promote (reads switch
- * to the replay's tables and rules in one compare-and-set) and roll back (they switch back).
- * Every step is in the operations audit trail. Progress is stored, so a crash resumes from
- * the shadow tables' checkpoints.
- */
 export interface ReplayServiceOptions {
   batchSize?: number;
   commitEveryEvents?: number;
@@ -54,6 +46,14 @@ export interface ReplayServiceOptions {
   leaseMs?: number;
 }
 
+/**
+ * Shadow rebuilds ("replays"): the chosen projections rebuilt from position zero into their
+ * own tables for a candidate rules version, while the live ones keep serving and ingestion
+ * goes on. Then an impact report (live view against the replay's view), promote (reads switch
+ * to the replay's tables and rules in one compare-and-set) and roll back (they switch back).
+ * Every step is in the operations audit trail. Progress is stored, so a crash resumes from
+ * the shadow tables' checkpoints.
+ */
 export class ReplayService {
   private readonly running = new Map<string, ProjectionRunner<unknown>[]>();
   private readonly done = new Map<string, Promise<void>>();
@@ -236,6 +236,14 @@ export class ReplayService {
         commitEveryEvents: this.options.commitEveryEvents ?? 50_000,
         // The throttle is for the whole replay: shared between its projections.
         maxEventsPerSecond: record.throttleEventsPerSecond ? record.throttleEventsPerSecond / Object.keys(record.keys).length : undefined,
+        // A live-following runner that fails (or was fenced out by another instance's runner)
+        // stops here; its claim is given up, so that the orphan sweep resumes it from its checkpoint.
+        onError: (error) => {
+          if (!this.running.has(record.id)) return;
+          void this.abandon(record.id)
+            .then(() => (error instanceof StaleProjectionWriterError ? undefined : this.operations.releaseReplayRunner(record.id, this.owner)))
+            .catch(() => undefined);
+        },
         onPage: (_k, events, position) => {
           applied.set(name, (applied.get(name) ?? 0) + events);
           positions.set(name, position);
