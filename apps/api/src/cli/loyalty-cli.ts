@@ -22,7 +22,7 @@ import { openProjectionStore } from '../composition/projections.module';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { RulesCatalog, RulesLifecycleError } from '@loyalty/program-operations';
-import { openOperationsStore } from '../composition/open-operations-store';
+import { openOperationsStore } from '../composition/shared-stores';
 
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 

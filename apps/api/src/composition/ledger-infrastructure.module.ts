@@ -1,13 +1,13 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { OPERATIONS_STORE, OperationsReadView, RulesCatalog, type OperationsStore } from '@loyalty/program-operations';
-import { openOperationsStore } from './open-operations-store';
+import { openIdempotencyStore, openOperationsStore } from './shared-stores';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { Inject } from '@nestjs/common';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
-import { ApiKeyRegistry, IdempotencyStore, InMemoryIdempotencyStore, LoyaltyMetrics, PostgresIdempotencyStore, SqliteIdempotencyStore } from '@loyalty/http-platform';
+import { ApiKeyRegistry, IdempotencyStore, LoyaltyMetrics } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
 import { AUDIT_KEY, auditKey, type AuditKey } from '@loyalty/finance-audit';
 import { randomBytes } from 'node:crypto';
@@ -40,13 +40,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     const logger = new Logger('startup');
     const dataDir = resolve(config.LOYALTY_DATA_DIR);
     const store = openLedgerStore(config);
-    // Beside the read models on PostgreSQL when several API instances share them: a retry may reach another instance.
-    const idempotency =
-      config.LEDGER_STORE === 'memory'
-        ? new InMemoryIdempotencyStore()
-        : config.READ_MODEL_STORE === 'postgres'
-          ? new PostgresIdempotencyStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA)
-          : new SqliteIdempotencyStore(join(dataDir, 'http-idempotency.sqlite'));
+    const idempotency = openIdempotencyStore(config);
 
     const ruleBook = loadRuleBook(config);
     const rules = ruleBook.all().map((v) => v.rules);

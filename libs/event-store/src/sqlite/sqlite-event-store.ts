@@ -79,11 +79,12 @@ CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_delete BEFORE DELETE ON 
   BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
 `;
 
-// The id comes out as hex text: a BLOB would cost a Buffer per row (a quarter of a read's time).
-const SELECT_EVENT = `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, e.metadata, e.recorded_at
+// The columns of an EventRow. The id comes out as hex text: a BLOB would cost a Buffer per row
+// (a quarter of a read's time). A read without metadata selects NULL in its place.
+const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') => `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, ${metadataColumn} AS metadata, e.recorded_at
   FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
-const SELECT_EVENT_WITHOUT_METADATA = `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, NULL AS metadata, e.recorded_at
-  FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
+const SELECT_EVENT = selectEvent('e.metadata');
+const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
