@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const view = new OperationsReadView(operations, catalog);
   const replays = new ReplayService(ledger, projections, operations, catalog, view, clock, {
     batchSize: 250,
+    streamsPerPage: 8,
     commitEveryEvents: 1_000,
     progressEveryMs: 20,
     onProgress: (r) => process.stdout.write(`progress ${r.progress.position}\n`),

@@ -35,7 +35,7 @@ async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<vo
  * Registers the contract for one adapter. With `skipReason` the suite is registered as skipped
  * (so jest reports it as skipped, never as passed) and the reason is printed on one line.
  */
-export function describeEventStoreContract(name: string, createSubject: () => Promise<ContractSubject>, options: { skipReason?: string } = {}): void {
+export function describeEventStoreContract(name: string, createSubject: () => Promise<ContractSubject>, options: { skipReason?: string; readsByStream?: boolean } = {}): void {
   if (options.skipReason) process.stderr.write(`[contract] EventStore contract: ${name} SKIPPED: ${options.skipReason}\n`);
   const describeOrSkip = options.skipReason ? describe.skip : describe;
   describeOrSkip(`EventStore contract: ${name}`, () => {
@@ -183,6 +183,48 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       await subscription.close();
       expect(seen.map((e) => e.data.n)).toEqual([1, 2]);
       for (const [i, e] of seen.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
+    });
+
+    it(options.readsByStream ? 'reads whole streams in name order up to a cut, paged by streams' : 'offers no stream-ordered read (rebuilds read in global order)', async () => {
+      if (!options.readsByStream) {
+        expect(store.readByStream).toBeUndefined();
+        return;
+      }
+      const read = store.readByStream?.bind(store);
+      if (!read) throw new Error('readByStream is missing');
+      const [a, b, c, late] = ['a', 'b', 'c', 'd'].map((suffix) => `${stream}-${suffix}`);
+      await store.append(b, [event(1)], 'no-stream');
+      await store.append(a, [event(2), event(3)], 'no-stream');
+      await store.append(c, [event(4)], 'no-stream');
+      await store.append(b, [event(5)], 0n);
+      const upTo = await store.headPosition();
+      await store.append(a, [event(6)], 1n); // after the cut
+      await store.append(late, [event(7)], 'no-stream'); // a stream with nothing up to the cut
+      for (const maxStreams of [1, 3, 1000]) {
+        const seen: [string, bigint, unknown][] = [];
+        const lastStreams: string[] = [];
+        for (let after: string | null = null, pages = 0; ; pages++) {
+          if (pages > 100_000) throw new Error('readByStream never reached the end');
+          const page = await read(after, maxStreams, { upTo, includeMetadata: false });
+          if (page.lastStream === null) {
+            expect(page.events).toEqual([]);
+            break;
+          }
+          for (const e of page.events) {
+            expect(e.position <= upTo).toBe(true);
+            expect(e.stream > (after ?? '') && e.stream <= page.lastStream).toBe(true);
+            expect([{}, { correlationId: `corr-${e.data.n}`, source: { kind: 'test' } }]).toContainEqual(e.metadata);
+            if (e.stream.startsWith(stream)) seen.push([e.stream, e.revision, e.data.n]);
+          }
+          lastStreams.push(page.lastStream);
+          after = page.lastStream;
+        }
+        expect([...lastStreams].sort()).toEqual(lastStreams);
+        expect(new Set(lastStreams).size).toBe(lastStreams.length);
+        expect(seen).toEqual([[a, 0n, 2], [a, 1n, 3], [b, 0n, 1], [b, 1n, 5], [c, 0n, 4]]);
+      }
+      const whole = await read(null, 1000, { upTo });
+      expect(whole.events.find((e) => e.stream === c)?.metadata).toEqual({ correlationId: 'corr-4', source: { kind: 'test' } });
     });
 
     it('subscribes from a position: catches up, then receives live appends in order, exactly once', async () => {

@@ -7,8 +7,10 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   type ReadAllOptions,
+  type ReadByStreamOptions,
   type ReadStreamOptions,
   type StoredEvent,
+  type StreamOrderedPage,
   type StreamAppend,
   type StreamAppendOutcome,
   type SubscribeOptions,
@@ -78,6 +80,14 @@ export class InMemoryEventStore implements EventStore {
     const from = Number(afterPosition);
     const page = this.all.slice(from, from + limit);
     return options.includeMetadata === false ? page.map(({ metadata: _m, ...e }) => ({ ...structuredClone(e), metadata: {} })) : page.map((e) => structuredClone(e));
+  }
+
+  async readByStream(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
+    const names = [...this.streams.keys()].filter((name) => afterStream === null || name > afterStream).sort().slice(0, maxStreams);
+    if (names.length === 0) return { events: [], lastStream: null };
+    const events = names.flatMap((name) => (this.streams.get(name) ?? []).filter((e) => e.position <= options.upTo));
+    const copy = (e: StoredEvent) => (options.includeMetadata === false ? { ...structuredClone(e), metadata: {} } : structuredClone(e));
+    return { events: events.map(copy), lastStream: names[names.length - 1] };
   }
 
   async headPosition(): Promise<bigint> {

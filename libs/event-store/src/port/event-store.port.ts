@@ -57,6 +57,19 @@ export interface ReadAllOptions {
   includeMetadata?: boolean;
 }
 
+/** A page of `readByStream`: whole streams, in stream-name order. */
+export interface StreamOrderedPage {
+  /** The events of the page's streams at or before `upTo`: by stream name, then revision. */
+  events: StoredEvent[];
+  /** The last stream name the page covered (pass it as `afterStream` for the next page); null once past the last stream. */
+  lastStream: string | null;
+}
+
+export interface ReadByStreamOptions extends ReadAllOptions {
+  /** Only events at or before this position: a fixed cut of an append-only ledger, the same on every page. */
+  upTo: bigint;
+}
+
 export interface ReadStreamOptions {
   fromRevision?: bigint;
   maxCount?: number;
@@ -93,6 +106,14 @@ export interface EventStore {
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events with position > afterPosition, in global order, at most `limit`. 0n reads from the start. */
   readAll(afterPosition: bigint, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Optional: the ledger up to a position, one stream after another (streams by name, each in
+   * revision order), at most `maxStreams` streams per page after `afterStream` (null: from the
+   * first). A rebuild of per-stream projections reads this way where the store can do it
+   * cheaply (by its stream index): each state is built whole, once, in key order, so the work
+   * per event does not grow with the number of streams as it does in global order.
+   */
+  readByStream?(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage>;
   /** The position of the newest event, 0n for an empty store. */
   headPosition(): Promise<bigint>;
   /** Catches up from afterPosition, then follows new events live. */

@@ -21,7 +21,7 @@ describeEventStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { readsByStream: true });
 
 describe('SqliteEventStore specifics', () => {
   const event = (n: number) => ({ eventId: randomUUID(), type: 't', schemaVersion: 1, data: { n }, metadata: {} });

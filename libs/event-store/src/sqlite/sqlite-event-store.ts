@@ -11,9 +11,11 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   type ReadAllOptions,
+  type ReadByStreamOptions,
   type ReadStreamOptions,
   type StoredEvent,
   type StreamAppend,
+  type StreamOrderedPage,
   type StreamAppendOutcome,
   type SubscribeOptions,
   type Subscription,
@@ -85,6 +87,9 @@ const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') => `SELECT e.positio
   FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
 const SELECT_EVENT = selectEvent('e.metadata');
 const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
+// Whole streams in name order up to a position: the planner walks the stream-name index, then
+// each stream's (stream_id, revision) index, so the rows come out in order without a sort.
+const STREAMS_IN_NAME_ORDER = 'WHERE s.name > ? AND s.name <= ? AND e.position <= ? ORDER BY s.name, e.revision';
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
@@ -117,6 +122,9 @@ export class SqliteEventStore implements EventStore {
       // Without the metadata column: SQLite does not even copy its text out of the page.
       readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
+      streamNamesAfter: this.db.prepare<[string, number], string>('SELECT name FROM ledger_streams WHERE name > ? ORDER BY name LIMIT ?').pluck(),
+      readStreams: this.db.prepare<[string, string, number], EventRow>(`${SELECT_EVENT} ${STREAMS_IN_NAME_ORDER}`).raw(true),
+      readStreamsWithoutMetadata: this.db.prepare<[string, string, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAMS_IN_NAME_ORDER}`).raw(true),
     };
     const tx = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a)));
     this.appendManyTx = (appends) => tx.immediate(appends);
@@ -179,6 +187,16 @@ export class SqliteEventStore implements EventStore {
   async readAll(afterPosition: bigint, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const statement = options.includeMetadata === false ? this.statements.readAllWithoutMetadata : this.statements.readAll;
     return statement.all(Number(afterPosition), limit).map(toStoredEvent);
+  }
+
+  async readByStream(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
+    // Stream names are never empty, so '' sorts before every one of them.
+    const after = afterStream ?? '';
+    const names = this.statements.streamNamesAfter.all(after, maxStreams);
+    if (names.length === 0) return { events: [], lastStream: null };
+    const lastStream = names[names.length - 1];
+    const statement = options.includeMetadata === false ? this.statements.readStreamsWithoutMetadata : this.statements.readStreams;
+    return { events: statement.all(after, lastStream, Number(options.upTo)).map(toStoredEvent), lastStream };
   }
 
   async headPosition(): Promise<bigint> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { canonicalJson } from '@loyalty/program-rules';
 
 /** The hash before an account stream's first entry. */
@@ -40,7 +40,7 @@ export function entryHash(previous: string, entry: ChainedEntry): string {
 export function entryHashOfCanonical(previous: string, entry: Omit<ChainedEntry, 'data' | 'metadata'>, canonicalData: string, canonicalMetadata: string): string {
   // One update of the joined text: the same bytes as one update per field, at a fraction of the calls.
   const text = `${previous}\u0000${entry.stream}\u0000${entry.revision}\u0000${entry.eventId}\u0000${entry.type}\u0000${entry.schemaVersion}\u0000${canonicalData}\u0000${canonicalMetadata}`;
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return `sha256:${oneShotHash('sha256', text, 'hex')}`;
 }
 
 /** The chain link stored in an entry's metadata, if it has one. */

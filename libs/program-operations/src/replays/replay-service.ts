@@ -36,7 +36,10 @@ export interface StartReplay {
 }
 
 export interface ReplayServiceOptions {
+  /** Events per page of a rebuild in position order. */
   batchSize?: number;
+  /** Streams (customers) per page of a rebuild by stream. */
+  streamsPerPage?: number;
   commitEveryEvents?: number;
   progressEveryMs?: number;
   onProgress?(record: ReplayRecord): void;
@@ -233,6 +236,8 @@ export class ReplayService {
         key,
         // Small pages: the event loop turns between them, so HTTP and ingestion in the same process keep their pace.
         batchSize: this.options.batchSize ?? 1000,
+        // About as many events as a page in position order (a customer has tens of entries).
+        streamsPerPage: this.options.streamsPerPage ?? 40,
         commitEveryEvents: this.options.commitEveryEvents ?? 50_000,
         // The throttle is for the whole replay: shared between its projections.
         maxEventsPerSecond: record.throttleEventsPerSecond ? record.throttleEventsPerSecond / Object.keys(record.keys).length : undefined,
@@ -295,7 +300,8 @@ export class ReplayService {
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
     const ratePerSecond = Math.round(eventsDone / seconds);
     const position = [...positions.values()].reduce((min, p) => (p < min ? p : min), positions.size ? [...positions.values()][0] : 0n);
-    const remaining = Math.max(total - Number(position) * projections, 0);
+    // A stream-ordered rebuild reaches no position before its end: count what it has done instead.
+    const remaining = Math.max(total - Math.max(Number(position) * projections, eventsDone), 0);
     latest.progress = { eventsDone, head: head.toString(), position: (final ? head : position).toString(), ratePerSecond, etaSeconds: final ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null, updatedAt: this.clock().toISOString() };
     await this.operations.saveReplay(latest);
     this.options.onProgress?.(latest);

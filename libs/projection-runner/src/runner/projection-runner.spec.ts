@@ -105,31 +105,101 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     }
   });
 
-  it('applies each event exactly once when a commit fails mid-run and the runner starts again', async () => {
+  it.each(['position', 'stream'] as const)('applies each event exactly once when a commit fails mid-run and the runner starts again (rebuild in %s order)', async (rebuildOrder) => {
     const { events } = await ledgerWithWorkload(2_000);
     const reference = new SqliteProjectionStore(':memory:');
-    await new ProjectionRunner(events, reference, balancesProjection, { batchSize: 400 }).catchUp();
+    await new ProjectionRunner(events, reference, balancesProjection, { batchSize: 400, rebuildOrder: 'position' }).catchUp();
 
     const store = new SqliteProjectionStore(':memory:');
     let commits = 0;
     const failing: ProjectionStore = {
       checkpoint: (p) => store.checkpoint(p),
+      rebuildCursor: (p) => store.rebuildCursor(p),
       load: (p, k) => store.load(p, k),
       claimWriter: (p) => store.claimWriter(p),
-      commit: async (p, s, c, w) => {
+      commit: async (p, s, c, w, r) => {
         if (++commits === 3) throw new Error('disk full');
-        return store.commit(p, s, c, w);
+        return store.commit(p, s, c, w, r);
       },
       entries: (p) => store.entries(p),
       drop: (p) => store.drop(p),
       close: () => store.close(),
     };
     // The same runner instance tries again: its in-memory states, ahead of the store after the failure, must not leak in.
-    const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400 });
+    const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400, rebuildOrder, streamsPerPage: 10 });
     await expect(runner.catchUp()).rejects.toThrow('disk full');
-    expect(await store.checkpoint('balances_v1')).toBeGreaterThan(0n);
+    if (rebuildOrder === 'position') {
+      expect(await store.checkpoint('balances_v1')).toBeGreaterThan(0n);
+    } else {
+      // Two commits of whole customers went in; the checkpoint waits for the last one.
+      expect(await store.checkpoint('balances_v1')).toBe(0n);
+      expect((await store.rebuildCursor('balances_v1'))?.upTo).toBe(await events.headPosition());
+    }
     expect(runner.checkpoint).toBe(await store.checkpoint('balances_v1'));
     await runner.catchUp();
+    expect(await store.rebuildCursor('balances_v1')).toBeNull();
+    expect(await store.checkpoint('balances_v1')).toBe(await events.headPosition());
+    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+  });
+
+  it('rebuilds by stream to exactly the tables of a rebuild in position order, for every projection, and then follows in position order', async () => {
+    const ledger = await ledgerWithWorkload(2_000);
+    for (const projection of [balancesProjection, customerProfileProjection] as CustomerProjection<unknown>[]) {
+      const key = projectionKey(projection);
+      const byPosition = new SqliteProjectionStore(':memory:');
+      await new ProjectionRunner(ledger.events, byPosition, projection, { rebuildOrder: 'position' }).catchUp();
+      const byStream = new SqliteProjectionStore(':memory:');
+      const pages: bigint[] = [];
+      const commits: bigint[] = [];
+      const runner = new ProjectionRunner(ledger.events, byStream, projection, { streamsPerPage: 7, commitEveryEvents: 500, onPage: (_k, _n, p) => pages.push(p), onBatch: (_k, _n, p) => commits.push(p) });
+      expect(await runner.catchUp()).toBe(await ledger.events.headPosition());
+      expect(await stateHash(byStream, key)).toBe(await stateHash(byPosition, key));
+      expect(pages.length).toBe(Math.ceil(80 / 7));
+      expect(new Set(pages)).toEqual(new Set([0n])); // no position is reached before the end
+      expect(commits.length).toBeGreaterThan(2);
+      expect(commits.slice(0, -1).every((p) => p === 0n)).toBe(true);
+      expect(commits[commits.length - 1]).toBe(await ledger.events.headPosition());
+      // New entries after the rebuild: the next catch-up applies them in position order onto the stored states.
+      await ledger.record({ type: 'AdjustPoints', customerId: 'CUST-3', adjustmentId: 'late-1', points: 5, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      await ledger.record({ type: 'AdjustPoints', customerId: 'LATE-1', adjustmentId: 'late-2', points: 9, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      await runner.catchUp();
+      await new ProjectionRunner(ledger.events, byPosition, projection, { rebuildOrder: 'position' }).catchUp();
+      expect(await stateHash(byStream, key)).toBe(await stateHash(byPosition, key));
+    }
+  });
+
+  it('rebuilds by stream to the end the ledger had when it started, then a stopped rebuild resumes after its last committed stream', async () => {
+    const ledger = await ledgerWithWorkload(1_000);
+    const startHead = await ledger.events.headPosition();
+    let appended = 0;
+    // Every page read, entries arrive for old and new customers: the rebuild must leave them out (they are after its cut).
+    const busy = Object.create(ledger.events) as typeof ledger.events;
+    busy.readByStream = async (after, max, options) => {
+      for (let i = 0; i < 3; i++) await ledger.record({ type: 'AdjustPoints', customerId: i === 0 ? `BUSY-${appended}` : 'CUST-1', adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      return ledger.events.readByStream(after, max, options);
+    };
+    const store = new SqliteProjectionStore(':memory:');
+    let pages = 0;
+    const runner: ProjectionRunner<unknown> = new ProjectionRunner(busy, store, balancesProjection as CustomerProjection<unknown>, {
+      streamsPerPage: 9,
+      commitEveryEvents: 1,
+      onPage: () => {
+        if (++pages === 4) void runner.stop();
+      },
+    });
+    expect(await runner.catchUp()).toBe(0n); // stopped after 4 pages, each committed
+    const cursor = await store.rebuildCursor('balances_v1');
+    expect(cursor?.upTo).toBe(startHead);
+    let resumedPages = 0;
+    const resumed = new ProjectionRunner(busy, store, balancesProjection, { streamsPerPage: 9, onPage: () => resumedPages++ });
+    // It finishes the rebuild to the first run's cut, then applies what came after it in position order, to its own start's end.
+    const headAtResume = await ledger.events.headPosition();
+    expect(headAtResume).toBeGreaterThan(startHead);
+    expect(await resumed.catchUp()).toBeGreaterThanOrEqual(headAtResume);
+    expect(resumedPages).toBeLessThan(pages + Math.ceil(80 / 9)); // resumed: the first pages were not read again
+    const reference = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(ledger.events, reference, balancesProjection, { rebuildOrder: 'position' }).catchUp();
+    await resumed.catchUp();
     expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
   });
 
@@ -140,7 +210,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     await new ProjectionRunner(events, reference, customerProfileProjection, { batchSize: 5_000 }).catchUp();
     const store = new SqliteProjectionStore(':memory:');
     const commits: bigint[] = [];
-    await new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, onBatch: (_k, _n, p) => commits.push(p) }).catchUp();
+    await new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, rebuildOrder: 'position', onBatch: (_k, _n, p) => commits.push(p) }).catchUp();
     expect(commits.length).toBe(Math.ceil(Number(head) / 1_200)); // every 4 pages of 300
     expect(commits[commits.length - 1]).toBe(head);
     expect(await stateHash(store, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
@@ -149,7 +219,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     // and states are evicted and loaded back from the store many times.
     const small = new SqliteProjectionStore(':memory:');
     const smallCommits: bigint[] = [];
-    await new ProjectionRunner(events, small, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, onBatch: (_k, _n, p) => smallCommits.push(p) }).catchUp();
+    await new ProjectionRunner(events, small, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, rebuildOrder: 'position', onBatch: (_k, _n, p) => smallCommits.push(p) }).catchUp();
     expect(smallCommits.length).toBe(Math.ceil(Number(head) / 300)); // every page
     expect(await stateHash(small, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
   });
@@ -188,7 +258,12 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       }
       const expected = [...folded].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, state]) => [k, canonicalJson(state)]);
       // Committing every page of 7 events with one cached state: nearly every page reloads its customers from the store.
-      for (const options of [{ batchSize: 7, commitEveryEvents: 1, cachedStates: 1 }, { batchSize: 5_000 }]) {
+      const orders = [
+        { batchSize: 7, commitEveryEvents: 1, cachedStates: 1, rebuildOrder: 'position' as const },
+        { batchSize: 5_000, rebuildOrder: 'position' as const },
+        { streamsPerPage: 3, commitEveryEvents: 1 },
+      ];
+      for (const options of orders) {
         const store = new SqliteProjectionStore(':memory:');
         await new ProjectionRunner(ledger.events, store, projection, options).catchUp();
         const stored: [string, string][] = [];
@@ -208,17 +283,17 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       for (let i = 0; i < 15; i++) await ledger.record({ type: 'AdjustPoints', customerId: `BUSY-${appended % 7}`, adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
       return ledger.events.readAll(after, limit);
     };
-    const reached = await new ProjectionRunner(busy, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 10 }).catchUp();
+    const reached = await new ProjectionRunner(busy, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 10, rebuildOrder: 'position' }).catchUp();
     expect(reached).toBeGreaterThanOrEqual(startHead);
     expect(reached).toBeLessThan(await ledger.events.headPosition());
   });
 
-  it('lets timers and sockets of the process run while it catches up (a rebuild must not freeze the API beside it)', async () => {
+  it.each(['position', 'stream'] as const)('lets timers and sockets of the process run while it catches up in %s order (a rebuild must not freeze the API beside it)', async (rebuildOrder) => {
     const { events } = await ledgerWithWorkload(2_000);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     let ticksWhenDone = -1;
-    await new ProjectionRunner(events, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 50 })
+    await new ProjectionRunner(events, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 50, streamsPerPage: 5, rebuildOrder })
       .catchUp()
       .then(() => (ticksWhenDone = ticks));
     clearInterval(timer);

@@ -1,7 +1,7 @@
 import { customerIdOfStream, ledgerEventRegistry } from '@loyalty/ledger-domain';
 import type { EventStore, StoredEvent, Subscription } from '@loyalty/event-store';
-import { projectionKey, stateChange, type CustomerProjection, type ItemRef, type StateChange } from '@loyalty/read-models';
-import type { ProjectionStore } from '../store/projection-store.port';
+import { completeStateChange, projectionKey, stateChange, type CustomerProjection, type ItemRef, type StateChange } from '@loyalty/read-models';
+import type { ProjectionStore, RebuildCursor } from '../store/projection-store.port';
 
 export interface ProjectionRunnerOptions {
   /** Events read from the ledger per page. */
@@ -15,11 +15,25 @@ export interface ProjectionRunnerOptions {
   commitEveryEvents?: number;
   /** Customer states kept in memory between batches (the runner is the single writer, so they stay true); also the most uncommitted states before a commit. */
   cachedStates?: number;
+  /**
+   * How a rebuild from position zero reads the ledger. 'stream' (the default, where the ledger
+   * offers readByStream): customer after customer, each state built whole from its own stream
+   * and written once; the work per event stays the same however many customers there are, where
+   * in global order their states outgrow the cache and must be reloaded and written again and
+   * again. 'position': in global order, as live following does. Either way the tables are the same.
+   * A rebuild begun by stream (a cursor in the store) is finished by stream.
+   */
+  rebuildOrder?: 'stream' | 'position';
+  /** Streams per page of a stream-ordered rebuild (small pages: their events die young, before the GC promotes them). */
+  streamsPerPage?: number;
   /** Storage key, if not the projection's own (`name_vN`): a shadow rebuild writes beside the live tables. */
   key?: string;
   /** Slows a catch-up to at most this many events per second (a replay must not starve live work). */
   maxEventsPerSecond?: number;
-  /** Called after each page is applied in memory (progress), before it is committed. */
+  /**
+   * Called after each page is applied in memory (progress), before it is committed, with the
+   * position reached (in a stream-ordered rebuild: 0 until its last page, the ledger is not read in position order).
+   */
   onPage?(projection: string, events: number, position: bigint): void;
   /** Called after each commit with the events it covered and the checkpoint it stored. */
   onBatch?(projection: string, events: number, position: bigint): void;
@@ -74,6 +88,13 @@ export class ProjectionRunner<S> {
     const started = Date.now();
     let applied = 0;
     try {
+      const cursor = await this.store.rebuildCursor(this.key);
+      if (cursor && !this.events.readByStream) {
+        // Begun by stream on a ledger that offered it; this one does not: start again in position order.
+        await this.store.drop(this.key);
+      } else if (cursor || (this.committed === 0n && target > 0n && this.events.readByStream && this.options.rebuildOrder !== 'position')) {
+        if (!(await this.rebuildByStream(cursor ?? { upTo: target, afterStream: null }))) return this.committed;
+      }
       while (this.applied < target) {
         if (this.stopped) {
           this.forgetUncommitted();
@@ -85,13 +106,7 @@ export class ProjectionRunner<S> {
         await this.applyInMemory(batch);
         applied += batch.length;
         this.options.onPage?.(this.key, batch.length, this.applied);
-        // An embedded store reads synchronously: without this, a long catch-up would starve
-        // every timer and socket of the process (HTTP, Kafka heartbeats, ingestion) until done.
-        await new Promise((r) => setImmediate(r));
-        if (this.options.maxEventsPerSecond) {
-          const ahead = (applied / this.options.maxEventsPerSecond) * 1000 - (Date.now() - started);
-          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-        }
+        await this.pace(applied, started);
         // Dirty states stay in memory until committed: bound them too, so memory does not grow with the ledger.
         if (this.uncommittedEvents >= this.commitEvery || this.dirty.size >= this.cacheLimit) await this.commit();
       }
@@ -101,6 +116,69 @@ export class ProjectionRunner<S> {
       throw error;
     }
     return this.committed;
+  }
+
+  /**
+   * Builds every customer's state from the ledger up to `upTo`, stream after stream, committing
+   * whole states in stream (= key) order with a cursor, so a restart resumes after the last
+   * committed stream. The last commit sets the checkpoint to `upTo` and clears the cursor.
+   * Returns false if stopped meanwhile (the committed part stays; the next catch-up resumes it).
+   */
+  private async rebuildByStream(cursor: { upTo: bigint; afterStream: string | null }): Promise<boolean> {
+    const readByStream = this.events.readByStream?.bind(this.events);
+    if (!readByStream) throw new Error('the ledger offers no stream-ordered read');
+    const { upTo } = cursor;
+    let afterStream = cursor.afterStream;
+    let changes = new Map<string, StateChange>();
+    let pendingEvents = 0;
+    let applied = 0;
+    const started = Date.now();
+    const commit = async (rebuild: RebuildCursor | null) => {
+      // The checkpoint stays 0 until the last stream is in: readers of a partly rebuilt store see it as not there yet.
+      await this.store.commit(this.key, changes, rebuild ? 0n : upTo, this.writerEpoch ?? undefined, rebuild);
+      this.options.onBatch?.(this.key, pendingEvents, rebuild ? 0n : upTo);
+      changes = new Map();
+      pendingEvents = 0;
+    };
+    for (;;) {
+      if (this.stopped) return false;
+      const page = await readByStream(afterStream, this.options.streamsPerPage ?? 100, { upTo, includeMetadata: false });
+      if (page.lastStream === null) break;
+      let stream: string | null = null;
+      let customerId: string | null = null;
+      let state: S | undefined;
+      for (const stored of page.events) {
+        if (stored.stream !== stream) {
+          if (customerId !== null) changes.set(customerId, completeStateChange(this.projection.storage, state));
+          stream = stored.stream;
+          customerId = customerIdOfStream(stream); // null: not a loyalty account stream, skipped
+          state = customerId === null ? undefined : this.projection.initial(customerId);
+        }
+        if (customerId !== null) state = this.projection.apply(state as S, ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data));
+      }
+      if (customerId !== null) changes.set(customerId, completeStateChange(this.projection.storage, state));
+      afterStream = page.lastStream;
+      pendingEvents += page.events.length;
+      applied += page.events.length;
+      this.options.onPage?.(this.key, page.events.length, 0n);
+      await this.pace(applied, started);
+      if (pendingEvents >= this.commitEvery || changes.size >= this.cacheLimit) await commit({ upTo, afterStream });
+    }
+    await commit(null);
+    this.committed = upTo;
+    this.applied = upTo;
+    return true;
+  }
+
+  /** Between pages: lets the rest of the process run, and keeps to maxEventsPerSecond. */
+  private async pace(appliedSinceStart: number, startedAt: number): Promise<void> {
+    // An embedded store reads synchronously: without this, a long catch-up would starve
+    // every timer and socket of the process (HTTP, Kafka heartbeats, ingestion) until done.
+    await new Promise((r) => setImmediate(r));
+    if (this.options.maxEventsPerSecond) {
+      const ahead = (appliedSinceStart / this.options.maxEventsPerSecond) * 1000 - (Date.now() - startedAt);
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    }
   }
 
   /** Catches up, then follows new ledger entries as they are appended (each live batch commits at once). */

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
-import { StaleProjectionWriterError, type ProjectionStore } from './projection-store.port';
+import { decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type ProjectionStore, type RebuildCursor } from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -44,6 +44,8 @@ export class PostgresProjectionStore implements ProjectionStore {
         projection text NOT NULL, key text COLLATE "C" NOT NULL, collection text NOT NULL, item_key text NOT NULL, seq integer NOT NULL, value jsonb NOT NULL,
         PRIMARY KEY (projection, key, collection, item_key)
       );
+      -- Added with stream-ordered rebuilds.
+      ALTER TABLE ${this.schema}.read_model_checkpoints ADD COLUMN IF NOT EXISTS rebuild_cursor text;
     `);
     });
   }
@@ -52,6 +54,12 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.ready;
     const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
     return BigInt(rows[0]?.position ?? '0');
+  }
+
+  async rebuildCursor(projection: string): Promise<RebuildCursor | null> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ rebuild_cursor: string | null }>(`SELECT rebuild_cursor FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
+    return decodeRebuildCursor(rows[0]?.rebuild_cursor ?? null);
   }
 
   async load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
@@ -78,7 +86,7 @@ export class PostgresProjectionStore implements ProjectionStore {
     return rows[0].epoch;
   }
 
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void> {
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
     await this.ready;
     await this.transaction(async (client) => {
       if (writerEpoch !== undefined) {
@@ -110,9 +118,9 @@ export class PostgresProjectionStore implements ProjectionStore {
         );
       }
       await client.query(
-        `INSERT INTO ${this.schema}.read_model_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-        [projection, checkpoint.toString()],
+        `INSERT INTO ${this.schema}.read_model_checkpoints (projection, position, rebuild_cursor, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, rebuild_cursor = excluded.rebuild_cursor, updated_at = excluded.updated_at`,
+        [projection, checkpoint.toString(), encodeRebuildCursor(rebuild)],
       );
     });
   }

@@ -35,6 +35,23 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(await store.checkpoint('p_v1')).toBe(8n);
     });
 
+    it('keeps a rebuild cursor with the states it was committed with, until a commit without one; drop forgets it', async () => {
+      expect(await store.rebuildCursor('p_v1')).toBeNull();
+      await store.commit('p_v1', whole([['a', { n: 1 }]]), 0n, undefined, { upTo: 2n ** 60n + 3n, afterStream: 'loyaltyAccount-a' });
+      expect(await store.rebuildCursor('p_v1')).toEqual({ upTo: 2n ** 60n + 3n, afterStream: 'loyaltyAccount-a' });
+      expect(await store.checkpoint('p_v1')).toBe(0n);
+      expect(await store.rebuildCursor('other_v1')).toBeNull();
+      const epoch = await store.claimWriter('p_v1');
+      await expect(store.commit('p_v1', whole([['b', { n: 2 }]]), 0n, epoch - 1, { upTo: 9n, afterStream: 'loyaltyAccount-b' })).rejects.toThrow(StaleProjectionWriterError);
+      expect(await store.rebuildCursor('p_v1')).toEqual({ upTo: 2n ** 60n + 3n, afterStream: 'loyaltyAccount-a' });
+      await store.commit('p_v1', whole([['b', { n: 2 }]]), 2n ** 60n + 3n, epoch);
+      expect(await store.rebuildCursor('p_v1')).toBeNull();
+      expect(await store.checkpoint('p_v1')).toBe(2n ** 60n + 3n);
+      await store.commit('p_v1', new Map(), 0n, epoch, { upTo: 5n, afterStream: 'x' });
+      await store.drop('p_v1');
+      expect(await store.rebuildCursor('p_v1')).toBeNull();
+    });
+
     it('starts at checkpoint 0 with no states', async () => {
       expect(await store.checkpoint('p_v1')).toBe(0n);
       expect(await store.load('p_v1', ['a'])).toEqual(new Map());

@@ -7,9 +7,32 @@ import type { StateChange } from '@loyalty/read-models';
  * checkpoint in one transaction: an event takes effect exactly once, even if the process dies
  * mid-batch (the batch is simply applied again from the old checkpoint).
  */
+/**
+ * Where a stream-ordered rebuild stands (see ProjectionRunner): it builds every stream's state
+ * from the ledger up to `upTo`, stream after stream in name order, and has committed the states
+ * of every stream up to `afterStream`. The checkpoint stays 0 until the last stream, when it
+ * becomes `upTo` and the cursor is cleared, in one commit.
+ */
+export interface RebuildCursor {
+  upTo: bigint;
+  afterStream: string;
+}
+
+export function encodeRebuildCursor(cursor: RebuildCursor | null | undefined): string | null {
+  return cursor ? JSON.stringify({ upTo: cursor.upTo.toString(), afterStream: cursor.afterStream }) : null;
+}
+
+export function decodeRebuildCursor(text: string | null): RebuildCursor | null {
+  if (text === null) return null;
+  const { upTo, afterStream } = JSON.parse(text) as { upTo: string; afterStream: string };
+  return { upTo: BigInt(upTo), afterStream };
+}
+
 export interface ProjectionStore {
-  /** The position of the last event applied (0n: nothing yet). */
+  /** The position of the last event applied (0n: nothing yet, or a stream-ordered rebuild under way). */
   checkpoint(projection: string): Promise<bigint>;
+  /** The stream-ordered rebuild under way, if any (stored by `commit` with its states). */
+  rebuildCursor(projection: string): Promise<RebuildCursor | null>;
   load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>>;
   /**
    * Makes the caller the projection's writer: a new writer epoch, greater than every earlier one.
@@ -20,9 +43,10 @@ export interface ProjectionStore {
   claimWriter(projection: string): Promise<number>;
   /**
    * Each customer's head replaces the stored one; its items are added or replace theirs (items
-   * are never removed). With `writerEpoch`, only if it is still the projection's latest.
+   * are never removed). With `writerEpoch`, only if it is still the projection's latest. The
+   * rebuild cursor is stored with them (none given: none stored).
    */
-  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void>;
+  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void>;
   /** Every state of the projection, ordered by key (for comparisons and exports). */
   entries(projection: string): AsyncIterable<[string, unknown]>;
   /** Forgets the projection (a rebuild starts from position zero). */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
-import { StaleProjectionWriterError, type ProjectionStore } from './projection-store.port';
+import { decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type ProjectionStore, type RebuildCursor } from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -21,7 +21,7 @@ const PAGE = 1000;
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number) => void;
+  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null) => void;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -44,8 +44,12 @@ export class SqliteProjectionStore implements ProjectionStore {
         PRIMARY KEY (projection, key, collection, item_key)
       ) WITHOUT ROWID;
     `);
+    // Added with stream-ordered rebuilds; older files get the column.
+    if (!(this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('read_model_checkpoints') as string[]).includes('rebuild_cursor')) {
+      this.db.exec('ALTER TABLE read_model_checkpoints ADD COLUMN rebuild_cursor TEXT');
+    }
     this.statements = {
-      checkpoint: this.db.prepare<[string], { position: string }>('SELECT position FROM read_model_checkpoints WHERE projection = ?'),
+      checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>('SELECT position, rebuild_cursor FROM read_model_checkpoints WHERE projection = ?'),
       head: this.db.prepare<[string, string], { head: string }>('SELECT head FROM read_model_heads WHERE projection = ? AND key = ?'),
       items: this.db.prepare<[string, string], ItemRow>('SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key = ? ORDER BY collection, seq, item_key'),
       upsertHead: this.db.prepare('INSERT INTO read_model_heads (projection, key, head) VALUES (?, ?, ?) ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head'),
@@ -53,7 +57,7 @@ export class SqliteProjectionStore implements ProjectionStore {
         'INSERT INTO read_model_items (projection, key, collection, item_key, seq, value) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value',
       ),
       saveCheckpoint: this.db.prepare(
-        'INSERT INTO read_model_checkpoints (projection, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
+        'INSERT INTO read_model_checkpoints (projection, position, rebuild_cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, rebuild_cursor = excluded.rebuild_cursor, updated_at = excluded.updated_at',
       ),
       headsPage: this.db.prepare<[string, string, number], { key: string; head: string }>('SELECT key, head FROM read_model_heads WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
       itemsOfPage: this.db.prepare<[string, string, string], ItemRow>(
@@ -67,7 +71,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       ),
       writerEpoch: this.db.prepare<[string], { epoch: number }>('SELECT epoch FROM read_model_writers WHERE projection = ?'),
     };
-    const tx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number) => {
+    const tx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null) => {
       if (writerEpoch !== undefined) {
         const latest = this.statements.writerEpoch.get(projection)?.epoch ?? null;
         if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
@@ -76,10 +80,10 @@ export class SqliteProjectionStore implements ProjectionStore {
         this.statements.upsertHead.run(projection, key, JSON.stringify(change.head));
         for (const item of change.items) this.statements.upsertItem.run(projection, key, item.collection, item.itemKey, item.seq, JSON.stringify(item.value));
       }
-      this.statements.saveCheckpoint.run(projection, checkpoint.toString(), new Date().toISOString());
+      this.statements.saveCheckpoint.run(projection, checkpoint.toString(), encodeRebuildCursor(rebuild), new Date().toISOString());
     });
     // IMMEDIATE: the epoch check and the writes see one state of the file (another connection may claim meanwhile).
-    this.commitTx = (projection, changes, checkpoint, writerEpoch) => tx.immediate(projection, changes, checkpoint, writerEpoch);
+    this.commitTx = (projection, changes, checkpoint, writerEpoch, rebuild) => tx.immediate(projection, changes, checkpoint, writerEpoch, rebuild);
   }
 
   async claimWriter(projection: string): Promise<number> {
@@ -88,6 +92,10 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   async checkpoint(projection: string): Promise<bigint> {
     return BigInt(this.statements.checkpoint.get(projection)?.position ?? '0');
+  }
+
+  async rebuildCursor(projection: string): Promise<RebuildCursor | null> {
+    return decodeRebuildCursor(this.statements.checkpoint.get(projection)?.rebuild_cursor ?? null);
   }
 
   async load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
@@ -99,8 +107,8 @@ export class SqliteProjectionStore implements ProjectionStore {
     return found;
   }
 
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number): Promise<void> {
-    this.commitTx(projection, changes, checkpoint, writerEpoch);
+  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
+    this.commitTx(projection, changes, checkpoint, writerEpoch, rebuild);
   }
 
   /**

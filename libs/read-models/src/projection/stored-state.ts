@@ -64,6 +64,23 @@ export function stateChange(storage: ItemizedStorage | undefined, state: unknown
   return { head, items };
 }
 
+/** A state's every item with its head: for a state built whole (a stream-ordered rebuild writes each state once). */
+export function completeStateChange(storage: ItemizedStorage | undefined, state: unknown): StateChange {
+  if (!storage) return wholeStateChange(state);
+  const source = state as Record<string, unknown>;
+  const head: Record<string, unknown> = { ...source };
+  const items: StoredItem[] = [];
+  for (const [collection, kind] of Object.entries(storage.collections)) {
+    head[collection] = kind === 'array' ? [] : {};
+    if (kind === 'record') {
+      for (const [itemKey, value] of Object.entries(source[collection] as Record<string, unknown>)) items.push({ collection, itemKey, seq: -1, value });
+    } else {
+      (source[collection] as unknown[]).forEach((value, seq) => items.push({ collection, itemKey: String(seq), seq, value }));
+    }
+  }
+  return { head, items };
+}
+
 /**
  * The state back from its head and its stored items (in any order): array items by index,
  * record items by key. Stores call it, so readers get the state exactly as the projection built it.
