@@ -204,7 +204,9 @@ async function replayCommand(command: string | undefined, args: string[], config
       const replay = await call('GET', `/v1/replays/${id}`);
       const p = replay.progress as { eventsDone: number; head: string; position: string; ratePerSecond: number; etaSeconds: number | null };
       if (tty) {
-        const done = Number(p.head) > 0 ? Math.min(Number(p.position) / Number(p.head), 1) : 1;
+        // A rebuild by stream reaches no position before its end: its share of events done shows instead.
+        const passes = Math.max(Object.keys((replay.keys as Record<string, string> | undefined) ?? {}).length, 1);
+        const done = Number(p.head) > 0 ? Math.min(Math.max(Number(p.position) / Number(p.head), p.eventsDone / (Number(p.head) * passes)), 1) : 1;
         io.err(`\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(1)}% ${p.eventsDone.toLocaleString('en-US')} events, ${p.ratePerSecond.toLocaleString('en-US')}/s, ETA ${p.etaSeconds ?? '?'} s `);
       }
       if (replay.status !== 'running') {
