@@ -42,10 +42,17 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
 
 const PROJECTIONS: CustomerProjection<unknown>[] = [balancesProjection as CustomerProjection<unknown>, customerProfileProjection as CustomerProjection<unknown>];
 
-/** Progress where this process runs no projector (an API beside a shared read store): the stored checkpoints. */
-class StoredCheckpointProgress implements ProjectionProgress {
+/**
+ * Progress where this process runs no projector (an API beside a shared read store): the stored
+ * checkpoints. It owns the store here, so it closes it (a PostgreSQL pool) at shutdown.
+ */
+class StoredCheckpointProgress implements ProjectionProgress, BeforeApplicationShutdown {
   private last = 0n;
   constructor(private readonly store: ProjectionStore) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
 
   position(): bigint {
     return this.last;

@@ -19,15 +19,19 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
   let projector: INestApplication;
   let secondApi: INestApplication;
 
+  let schema: string;
+  const sharedConfig = () => ({
+    LOYALTY_DATA_DIR: dir,
+    LOYALTY_API_KEYS: `${KEY}:admin`,
+    READ_MODEL_STORE: 'postgres',
+    READ_MODEL_POSTGRES_URL: process.env.LOYALTY_TEST_POSTGRES_URL ?? '',
+    READ_MODEL_POSTGRES_SCHEMA: schema,
+  });
+
   beforeAll(async () => {
     dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'scale-out-'));
-    const shared = {
-      LOYALTY_DATA_DIR: dir,
-      LOYALTY_API_KEYS: `${KEY}:admin`,
-      READ_MODEL_STORE: 'postgres',
-      READ_MODEL_POSTGRES_URL: process.env.LOYALTY_TEST_POSTGRES_URL ?? '',
-      READ_MODEL_POSTGRES_SCHEMA: `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-    };
+    schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const shared = sharedConfig();
     const quiet = new JsonLogger('error', () => undefined);
     projector = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'projector' }), quiet);
     await projector.init();
@@ -84,5 +88,19 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body).toEqual(first.body);
     expect(existsSync(join(dir, 'http-idempotency.sqlite'))).toBe(false);
+  });
+
+  it('leaves no PostgreSQL connection behind when an API instance shuts down (its read store, operations and Idempotency-Key pools)', async () => {
+    const postgresSockets = () =>
+      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remotePort?: number }).remotePort === Number(new URL(process.env.LOYALTY_TEST_POSTGRES_URL ?? '').port)).length;
+    const before = postgresSockets();
+    const third = await createApp(loadConfig({ ...sharedConfig(), LOYALTY_ROLE: 'api' }), new JsonLogger('error', () => undefined));
+    await third.init();
+    await request(third.getHttpServer()).get('/v1/segments?asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    expect(postgresSockets()).toBeGreaterThan(before);
+    await third.close();
+    // A socket leaves the handle list when it has closed, a moment after its pool has ended.
+    for (const deadline = Date.now() + 3_000; postgresSockets() > before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(postgresSockets()).toBe(before);
   });
 });
