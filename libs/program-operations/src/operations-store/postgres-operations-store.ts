@@ -83,14 +83,11 @@ export class PostgresOperationsStore implements OperationsStore {
   }
 
   async saveReplay(record: ReplayRecord): Promise<void> {
-    await this.ready;
-    await this.pool.query(`INSERT INTO ${this.schema}.replays (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, [record.id, JSON.stringify(record)]);
+    await this.saveRecord('replays', record);
   }
 
   async replay(id: string): Promise<ReplayRecord | null> {
-    await this.ready;
-    const { rows } = await this.pool.query<{ record: ReplayRecord }>(`SELECT record FROM ${this.schema}.replays WHERE id = $1`, [id]);
-    return rows[0]?.record ?? null;
+    return this.recordById<ReplayRecord>('replays', id);
   }
 
   async replays(): Promise<ReplayRecord[]> {
@@ -100,13 +97,22 @@ export class PostgresOperationsStore implements OperationsStore {
   }
 
   async saveReRating(record: ReRatingRecord): Promise<void> {
-    await this.ready;
-    await this.pool.query(`INSERT INTO ${this.schema}.re_ratings (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, [record.id, JSON.stringify(record)]);
+    await this.saveRecord('re_ratings', record);
   }
 
   async reRating(id: string): Promise<ReRatingRecord | null> {
+    return this.recordById<ReRatingRecord>('re_ratings', id);
+  }
+
+  /** Replays and re-ratings are each one jsonb record per id, replaced whole. */
+  private async saveRecord(table: 'replays' | 're_ratings', record: { id: string }): Promise<void> {
     await this.ready;
-    const { rows } = await this.pool.query<{ record: ReRatingRecord }>(`SELECT record FROM ${this.schema}.re_ratings WHERE id = $1`, [id]);
+    await this.pool.query(`INSERT INTO ${this.schema}.${table} (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, [record.id, JSON.stringify(record)]);
+  }
+
+  private async recordById<T>(table: 'replays' | 're_ratings', id: string): Promise<T | null> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ record: T }>(`SELECT record FROM ${this.schema}.${table} WHERE id = $1`, [id]);
     return rows[0]?.record ?? null;
   }
 
