@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@loyalty/event-store';
+import { SqliteEventStore, type StreamOrderedCursor, type StreamOrderedPage } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
 import { PostgresProjectionStore, ProjectionRunner, SqliteProjectionStore, type ProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, customerProfileProjection, projectionKey, type CustomerProjection } from '@loyalty/read-models';
@@ -53,11 +53,11 @@ export async function benchProjectionRebuild(): Promise<void> {
     const rawReadByStream = async () => {
       const started = performance.now();
       let read = 0;
-      for (let after: string | null = null; ; ) {
-        const page = await ledger.readByStream(after, 100, { upTo: BigInt(events), includeMetadata: false }); // the runner's page
-        if (page.lastStream === null) break;
+      for (let after: StreamOrderedCursor | null = null; ; ) {
+        const page: StreamOrderedPage = await ledger.readByStream(after, { upTo: BigInt(events), maxStreams: 100, maxEvents: 5000, includeMetadata: false }); // the runner's page
+        if (page.next === null) break;
         read += page.events.length;
-        after = page.lastStream;
+        after = page.next;
       }
       if (read !== events) throw new Error(`the stream-ordered read gave ${read} events, not ${events}`);
       return performance.now() - started;

@@ -5,6 +5,8 @@ import {
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
+  type StreamOrderedCursor,
+  type StreamOrderedPage,
   type StoredEvent,
 } from '../port/event-store.port';
 
@@ -185,7 +187,7 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       for (const [i, e] of seen.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
     });
 
-    it(options.readsByStream ? 'reads whole streams in name order up to a cut, paged by streams' : 'offers no stream-ordered read (rebuilds read in global order)', async () => {
+    it(options.readsByStream ? 'reads streams in name order up to a cut, in pages bounded by streams and by events' : 'offers no stream-ordered read (rebuilds read in global order)', async () => {
       if (!options.readsByStream) {
         expect(store.readByStream).toBeUndefined();
         return;
@@ -197,34 +199,44 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       await store.append(a, [event(2), event(3)], 'no-stream');
       await store.append(c, [event(4)], 'no-stream');
       await store.append(b, [event(5)], 0n);
+      await store.append(a, [event(8)], 1n);
       const upTo = await store.headPosition();
-      await store.append(a, [event(6)], 1n); // after the cut
+      await store.append(a, [event(6)], 2n); // after the cut
       await store.append(late, [event(7)], 'no-stream'); // a stream with nothing up to the cut
-      for (const maxStreams of [1, 3, 1000]) {
+      for (const [maxStreams, maxEvents] of [[1, 1000], [3, 1000], [1000, 1000], [1000, 1], [1000, 2], [2, 3]]) {
         const seen: [string, bigint, unknown][] = [];
-        const lastStreams: string[] = [];
-        for (let after: string | null = null, pages = 0; ; pages++) {
+        const cursors: StreamOrderedCursor[] = [];
+        for (let after: StreamOrderedCursor | null = null, pages = 0; ; pages++) {
           if (pages > 100_000) throw new Error('readByStream never reached the end');
-          const page = await read(after, maxStreams, { upTo, includeMetadata: false });
-          if (page.lastStream === null) {
+          const page: StreamOrderedPage = await read(after, { upTo, maxStreams, maxEvents, includeMetadata: false });
+          if (page.next === null) {
             expect(page.events).toEqual([]);
             break;
           }
+          expect(page.events.length).toBeLessThanOrEqual(maxEvents);
+          expect(new Set(page.events.map((e) => e.stream)).size).toBeLessThanOrEqual(maxStreams);
           for (const e of page.events) {
             expect(e.position <= upTo).toBe(true);
-            expect(e.stream > (after ?? '') && e.stream <= page.lastStream).toBe(true);
+            if (after?.afterRevision !== undefined) expect([e.stream, e.revision > after.afterRevision]).toEqual([after.stream, true]);
+            else expect(e.stream > (after?.stream ?? '')).toBe(true);
+            expect(e.stream <= page.next.stream).toBe(true);
             expect([{}, { correlationId: `corr-${e.data.n}`, source: { kind: 'test' } }]).toContainEqual(e.metadata);
             if (e.stream.startsWith(stream)) seen.push([e.stream, e.revision, e.data.n]);
           }
-          lastStreams.push(page.lastStream);
-          after = page.lastStream;
+          cursors.push(page.next);
+          after = page.next;
         }
-        expect([...lastStreams].sort()).toEqual(lastStreams);
-        expect(new Set(lastStreams).size).toBe(lastStreams.length);
-        expect(seen).toEqual([[a, 0n, 2], [a, 1n, 3], [b, 0n, 1], [b, 1n, 5], [c, 0n, 4]]);
+        // Every event once, in order, whatever the page limits.
+        expect(seen).toEqual([[a, 0n, 2], [a, 1n, 3], [a, 2n, 8], [b, 0n, 1], [b, 1n, 5], [c, 0n, 4]]);
+        const order = cursors.map((x) => [x.stream, x.afterRevision ?? Number.MAX_SAFE_INTEGER] as const);
+        for (let i = 1; i < order.length; i++) expect(order[i][0] > order[i - 1][0] || (order[i][0] === order[i - 1][0] && order[i][1] > order[i - 1][1])).toBe(true);
+        // A page ends inside a stream only when it is full.
+        if (maxEvents >= 1000) expect(cursors.every((x) => x.afterRevision === undefined)).toBe(true);
+        if (maxEvents === 1) expect(cursors.filter((x) => x.stream === a).map((x) => x.afterRevision)).toEqual(expect.arrayContaining([0n, 1n]));
       }
-      const whole = await read(null, 1000, { upTo });
+      const whole = await read(null, { upTo, maxStreams: 1000, maxEvents: 1000 });
       expect(whole.events.find((e) => e.stream === c)?.metadata).toEqual({ correlationId: 'corr-4', source: { kind: 'test' } });
+      await expect(read(null, { upTo, maxStreams: 10, maxEvents: 0 })).rejects.toThrow(RangeError);
     });
 
     it('subscribes from a position: catches up, then receives live appends in order, exactly once', async () => {

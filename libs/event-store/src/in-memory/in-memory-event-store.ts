@@ -1,5 +1,7 @@
 import { detectRetry } from '../port/retry-detection';
 import {
+  assertStreamOrderedLimits,
+  nextStreamOrderedCursor,
   revisionMatches,
   WrongExpectedRevisionError,
   type AppendResult,
@@ -10,6 +12,7 @@ import {
   type ReadByStreamOptions,
   type ReadStreamOptions,
   type StoredEvent,
+  type StreamOrderedCursor,
   type StreamOrderedPage,
   type StreamAppend,
   type StreamAppendOutcome,
@@ -82,12 +85,20 @@ export class InMemoryEventStore implements EventStore {
     return options.includeMetadata === false ? page.map(({ metadata: _m, ...e }) => ({ ...structuredClone(e), metadata: {} })) : page.map((e) => structuredClone(e));
   }
 
-  async readByStream(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
-    const names = [...this.streams.keys()].filter((name) => afterStream === null || name > afterStream).sort().slice(0, maxStreams);
-    if (names.length === 0) return { events: [], lastStream: null };
-    const events = names.flatMap((name) => (this.streams.get(name) ?? []).filter((e) => e.position <= options.upTo));
+  async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
+    assertStreamOrderedLimits(options);
+    const { upTo, maxStreams, maxEvents } = options;
+    const upToCut = (name: string) => (this.streams.get(name) ?? []).filter((e) => e.position <= upTo);
     const copy = (e: StoredEvent) => (options.includeMetadata === false ? { ...structuredClone(e), metadata: {} } : structuredClone(e));
-    return { events: events.map(copy), lastStream: names[names.length - 1] };
+    if (after?.afterRevision !== undefined) {
+      const from = after.afterRevision;
+      const rest = upToCut(after.stream).filter((e) => e.revision > from).slice(0, maxEvents);
+      return { events: rest.map(copy), next: nextStreamOrderedCursor(rest, maxEvents, after.stream) };
+    }
+    const names = [...this.streams.keys()].filter((name) => after === null || name > after.stream).sort().slice(0, maxStreams);
+    if (names.length === 0) return { events: [], next: null };
+    const events = names.flatMap(upToCut).slice(0, maxEvents);
+    return { events: events.map(copy), next: nextStreamOrderedCursor(events, maxEvents, names[names.length - 1]) };
   }
 
   async headPosition(): Promise<bigint> {

@@ -57,17 +57,46 @@ export interface ReadAllOptions {
   includeMetadata?: boolean;
 }
 
-/** A page of `readByStream`: whole streams, in stream-name order. */
+/** Where a stream-ordered read goes on: after the whole of `stream`, or inside it after `afterRevision`. */
+export interface StreamOrderedCursor {
+  stream: string;
+  /** Set when a page ended inside `stream` (it had more events than a page holds): the next page goes on with it. */
+  afterRevision?: bigint;
+}
+
+/** A page of `readByStream`: streams in name order, each in revision order. */
 export interface StreamOrderedPage {
-  /** The events of the page's streams at or before `upTo`: by stream name, then revision. */
+  /** Events at or before `upTo`: by stream name, then revision. */
   events: StoredEvent[];
-  /** The last stream name the page covered (pass it as `afterStream` for the next page); null once past the last stream. */
-  lastStream: string | null;
+  /** Where the next page starts; null once past the last stream (the page is then empty). */
+  next: StreamOrderedCursor | null;
 }
 
 export interface ReadByStreamOptions extends ReadAllOptions {
   /** Only events at or before this position: a fixed cut of an append-only ledger, the same on every page. */
   upTo: bigint;
+  /** At most this many streams per page. */
+  maxStreams: number;
+  /**
+   * At most this many events per page, so that a page's memory is bounded however long a stream
+   * is (a customer with a million events): the page then ends inside that stream.
+   */
+  maxEvents: number;
+}
+
+/**
+ * The cursor after a stream-ordered page: inside the last event's stream when the page is full
+ * (it may have more events), else after the last stream the page was given.
+ */
+export function nextStreamOrderedCursor(events: readonly StoredEvent[], maxEvents: number, lastStream: string): StreamOrderedCursor {
+  const last = events[events.length - 1];
+  return events.length >= maxEvents && last ? { stream: last.stream, afterRevision: last.revision } : { stream: lastStream };
+}
+
+export function assertStreamOrderedLimits({ maxStreams, maxEvents }: ReadByStreamOptions): void {
+  if (!(Number.isInteger(maxStreams) && maxStreams >= 1 && Number.isInteger(maxEvents) && maxEvents >= 1)) {
+    throw new RangeError(`readByStream needs whole maxStreams and maxEvents of at least 1 (got ${maxStreams}, ${maxEvents})`);
+  }
 }
 
 export interface ReadStreamOptions {
@@ -108,12 +137,12 @@ export interface EventStore {
   readAll(afterPosition: bigint, limit: number, options?: ReadAllOptions): Promise<StoredEvent[]>;
   /**
    * Optional: the ledger up to a position, one stream after another (streams by name, each in
-   * revision order), at most `maxStreams` streams per page after `afterStream` (null: from the
-   * first). A rebuild of per-stream projections reads this way where the store can do it
+   * revision order), in pages of at most `maxStreams` streams and `maxEvents` events from
+   * `after` (null: from the first stream). A rebuild of per-stream projections reads this way where the store can do it
    * cheaply (by its stream index): each state is built whole, once, in key order, so the work
    * per event does not grow with the number of streams as it does in global order.
    */
-  readByStream?(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage>;
+  readByStream?(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage>;
   /** The position of the newest event, 0n for an empty store. */
   headPosition(): Promise<bigint>;
   /** Catches up from afterPosition, then follows new events live. */

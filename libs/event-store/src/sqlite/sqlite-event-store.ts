@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { detectRetry } from '../port/retry-detection';
 import {
   EventStoreUnavailableError,
+  assertStreamOrderedLimits,
+  nextStreamOrderedCursor,
   revisionMatches,
   WrongExpectedRevisionError,
   type AppendResult,
@@ -15,6 +17,7 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
   type StreamAppend,
+  type StreamOrderedCursor,
   type StreamOrderedPage,
   type StreamAppendOutcome,
   type SubscribeOptions,
@@ -89,7 +92,9 @@ const SELECT_EVENT = selectEvent('e.metadata');
 const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
 // Whole streams in name order up to a position: the planner walks the stream-name index, then
 // each stream's (stream_id, revision) index, so the rows come out in order without a sort.
-const STREAMS_IN_NAME_ORDER = 'WHERE s.name > ? AND s.name <= ? AND e.position <= ? ORDER BY s.name, e.revision';
+const STREAMS_IN_NAME_ORDER = 'WHERE s.name > ? AND s.name <= ? AND e.position <= ? ORDER BY s.name, e.revision LIMIT ?';
+// The rest of one stream that outgrew a page.
+const STREAM_REST = 'WHERE s.name = ? AND e.revision > ? AND e.position <= ? ORDER BY e.revision LIMIT ?';
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
@@ -123,8 +128,10 @@ export class SqliteEventStore implements EventStore {
       readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
       streamNamesAfter: this.db.prepare<[string, number], string>('SELECT name FROM ledger_streams WHERE name > ? ORDER BY name LIMIT ?').pluck(),
-      readStreams: this.db.prepare<[string, string, number], EventRow>(`${SELECT_EVENT} ${STREAMS_IN_NAME_ORDER}`).raw(true),
-      readStreamsWithoutMetadata: this.db.prepare<[string, string, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAMS_IN_NAME_ORDER}`).raw(true),
+      readStreams: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT} ${STREAMS_IN_NAME_ORDER}`).raw(true),
+      readStreamsWithoutMetadata: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAMS_IN_NAME_ORDER}`).raw(true),
+      readStreamRest: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT} ${STREAM_REST}`).raw(true),
+      readStreamRestWithoutMetadata: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAM_REST}`).raw(true),
     };
     const tx = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a)));
     this.appendManyTx = (appends) => tx.immediate(appends);
@@ -189,14 +196,23 @@ export class SqliteEventStore implements EventStore {
     return statement.all(Number(afterPosition), limit).map(toStoredEvent);
   }
 
-  async readByStream(afterStream: string | null, maxStreams: number, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
+  async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
+    assertStreamOrderedLimits(options);
+    const { upTo, maxStreams, maxEvents } = options;
+    const withMetadata = options.includeMetadata !== false;
+    if (after?.afterRevision !== undefined) {
+      const statement = withMetadata ? this.statements.readStreamRest : this.statements.readStreamRestWithoutMetadata;
+      const events = statement.all(after.stream, Number(after.afterRevision), Number(upTo), maxEvents).map(toStoredEvent);
+      return { events, next: nextStreamOrderedCursor(events, maxEvents, after.stream) };
+    }
     // Stream names are never empty, so '' sorts before every one of them.
-    const after = afterStream ?? '';
-    const names = this.statements.streamNamesAfter.all(after, maxStreams);
-    if (names.length === 0) return { events: [], lastStream: null };
+    const afterName = after?.stream ?? '';
+    const names = this.statements.streamNamesAfter.all(afterName, maxStreams);
+    if (names.length === 0) return { events: [], next: null };
     const lastStream = names[names.length - 1];
-    const statement = options.includeMetadata === false ? this.statements.readStreamsWithoutMetadata : this.statements.readStreams;
-    return { events: statement.all(after, lastStream, Number(options.upTo)).map(toStoredEvent), lastStream };
+    const statement = withMetadata ? this.statements.readStreams : this.statements.readStreamsWithoutMetadata;
+    const events = statement.all(afterName, lastStream, Number(upTo), maxEvents).map(toStoredEvent);
+    return { events, next: nextStreamOrderedCursor(events, maxEvents, lastStream) };
   }
 
   async headPosition(): Promise<bigint> {

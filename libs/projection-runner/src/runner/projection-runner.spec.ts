@@ -174,9 +174,9 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     let appended = 0;
     // Every page read, entries arrive for old and new customers: the rebuild must leave them out (they are after its cut).
     const busy = Object.create(ledger.events) as typeof ledger.events;
-    busy.readByStream = async (after, max, options) => {
+    busy.readByStream = async (after, options) => {
       for (let i = 0; i < 3; i++) await ledger.record({ type: 'AdjustPoints', customerId: i === 0 ? `BUSY-${appended}` : 'CUST-1', adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
-      return ledger.events.readByStream(after, max, options);
+      return ledger.events.readByStream(after, options);
     };
     const store = new SqliteProjectionStore(':memory:');
     let pages = 0;
@@ -201,6 +201,45 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     await new ProjectionRunner(ledger.events, reference, balancesProjection, { rebuildOrder: 'position' }).catchUp();
     await resumed.catchUp();
     expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+  });
+
+  it('folds a stream longer than a page over several pages (memory bounded by the page), and a stop inside it resumes from that stream', async () => {
+    const ledger = await ledgerWithWorkload(1_000);
+    const head = await ledger.events.headPosition();
+    const reference = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(ledger.events, reference, balancesProjection, { rebuildOrder: 'position' }).catchUp();
+    const pageSizes: number[] = [];
+    const endsInsideStream: boolean[] = [];
+    const counting = Object.create(ledger.events) as typeof ledger.events;
+    counting.readByStream = async (after, options) => {
+      const page = await ledger.events.readByStream(after, options);
+      pageSizes.push(page.events.length);
+      endsInsideStream.push(page.next?.afterRevision !== undefined);
+      return page;
+    };
+    const store = new SqliteProjectionStore(':memory:');
+    const options = { batchSize: 5, streamsPerPage: 4, commitEveryEvents: 1 };
+    let commits = 0;
+    const stopped: ProjectionRunner<unknown> = new ProjectionRunner(counting, store, balancesProjection as CustomerProjection<unknown>, {
+      ...options,
+      onBatch: () => commits++,
+      // Stops (some streams in) right after a page that ended inside a stream: that stream's part is not committed.
+      onPage: () => void (commits >= 3 && endsInsideStream[endsInsideStream.length - 1] && stopped.stop()),
+    });
+    expect(await stopped.catchUp()).toBe(0n);
+    const cursor = await store.rebuildCursor('balances_v1');
+    expect(cursor).not.toBeNull();
+    const afterStream = cursor?.afterStream as string;
+    // The committed states are complete streams, up to and including the cursor's stream, none after it.
+    for await (const [customerId, state] of store.entries('balances_v1')) {
+      expect(loyaltyAccountStream(customerId) <= afterStream).toBe(true);
+      expect(canonicalJson(state)).toBe(canonicalJson((await reference.load('balances_v1', [customerId])).get(customerId)));
+    }
+    const resumed = new ProjectionRunner(counting, store, balancesProjection, options);
+    expect(await resumed.catchUp()).toBe(head);
+    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+    expect(Math.max(...pageSizes)).toBe(5);
+    expect(endsInsideStream.filter(Boolean).length).toBeGreaterThan(10);
   });
 
   it('commits while catching up every commitEveryEvents, and gives the same tables whatever the interval and cache size', async () => {
@@ -262,6 +301,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
         { batchSize: 7, commitEveryEvents: 1, cachedStates: 1, rebuildOrder: 'position' as const },
         { batchSize: 5_000, rebuildOrder: 'position' as const },
         { streamsPerPage: 3, commitEveryEvents: 1 },
+        { streamsPerPage: 3, batchSize: 5, commitEveryEvents: 1 }, // pages end inside streams
       ];
       for (const options of orders) {
         const store = new SqliteProjectionStore(':memory:');

@@ -1,10 +1,10 @@
 import { customerIdOfStream, ledgerEventRegistry } from '@loyalty/ledger-domain';
-import type { EventStore, StoredEvent, Subscription } from '@loyalty/event-store';
+import type { EventStore, StoredEvent, StreamOrderedCursor, Subscription } from '@loyalty/event-store';
 import { completeStateChange, projectionKey, stateChange, type CustomerProjection, type ItemRef, type StateChange } from '@loyalty/read-models';
 import type { ProjectionStore, RebuildCursor } from '../store/projection-store.port';
 
 export interface ProjectionRunnerOptions {
-  /** Events read from the ledger per page. */
+  /** Events read from the ledger per page (in either order: a stream-ordered page ends inside a longer stream). */
   batchSize?: number;
   /**
    * While catching up, changed states are committed (with the checkpoint) once this many events
@@ -128,11 +128,12 @@ export class ProjectionRunner<S> {
     const readByStream = this.events.readByStream?.bind(this.events);
     if (!readByStream) throw new Error('the ledger offers no stream-ordered read');
     const { upTo } = cursor;
-    let afterStream = cursor.afterStream;
     let changes = new Map<string, StateChange>();
     let pendingEvents = 0;
     let applied = 0;
     const started = Date.now();
+    // The last stream whose state is complete (in `changes` or committed): where a restart resumes.
+    let lastCompleteStream = cursor.afterStream;
     const commit = async (rebuild: RebuildCursor | null) => {
       // The checkpoint stays 0 until the last stream is in: readers of a partly rebuilt store see it as not there yet.
       await this.store.commit(this.key, changes, rebuild ? 0n : upTo, this.writerEpoch ?? undefined, rebuild);
@@ -140,30 +141,42 @@ export class ProjectionRunner<S> {
       changes = new Map();
       pendingEvents = 0;
     };
+    // The stream being folded: it may go on over several pages (a customer with more events than a page holds).
+    let stream: string | null = null;
+    let customerId: string | null = null;
+    let state: S | undefined;
+    const completeStream = () => {
+      if (stream === null) return;
+      if (customerId !== null) changes.set(customerId, completeStateChange(this.projection.storage, state));
+      lastCompleteStream = stream;
+      stream = null;
+    };
+    let after: StreamOrderedCursor | null = cursor.afterStream === null ? null : { stream: cursor.afterStream };
+    const limits = { upTo, maxStreams: this.options.streamsPerPage ?? 100, maxEvents: this.options.batchSize ?? 5000, includeMetadata: false };
     for (;;) {
       if (this.stopped) return false;
-      const page = await readByStream(afterStream, this.options.streamsPerPage ?? 100, { upTo, includeMetadata: false });
-      if (page.lastStream === null) break;
-      let stream: string | null = null;
-      let customerId: string | null = null;
-      let state: S | undefined;
+      const page = await readByStream(after, limits);
+      if (page.next === null) break;
       for (const stored of page.events) {
         if (stored.stream !== stream) {
-          if (customerId !== null) changes.set(customerId, completeStateChange(this.projection.storage, state));
+          completeStream();
           stream = stored.stream;
           customerId = customerIdOfStream(stream); // null: not a loyalty account stream, skipped
           state = customerId === null ? undefined : this.projection.initial(customerId);
         }
         if (customerId !== null) state = this.projection.apply(state as S, ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data));
       }
-      if (customerId !== null) changes.set(customerId, completeStateChange(this.projection.storage, state));
-      afterStream = page.lastStream;
+      if (page.next.afterRevision === undefined) completeStream();
+      after = page.next;
       pendingEvents += page.events.length;
       applied += page.events.length;
       this.options.onPage?.(this.key, page.events.length, 0n);
       await this.pace(applied, started);
-      if (pendingEvents >= this.commitEvery || changes.size >= this.cacheLimit) await commit({ upTo, afterStream });
+      if (lastCompleteStream !== null && changes.size > 0 && (pendingEvents >= this.commitEvery || changes.size >= this.cacheLimit)) {
+        await commit({ upTo, afterStream: lastCompleteStream });
+      }
     }
+    completeStream();
     await commit(null);
     this.committed = upTo;
     this.applied = upTo;
