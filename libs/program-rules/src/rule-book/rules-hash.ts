@@ -19,7 +19,15 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
+  const keys = Object.keys(obj);
+  // An insertion sort: objects here have few keys, where it beats Array.prototype.sort; `>` on
+  // strings compares UTF-16 code units, as that sort does, so the order is the same.
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > key; j--) keys[j + 1] = keys[j];
+    keys[j + 1] = key;
+  }
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -27,9 +35,20 @@ export function canonicalJson(value: unknown): string {
     if (item === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    out += quotedKey(key) + canonicalJson(item);
   }
   return `${out}}`;
+}
+
+// Events reuse a few dozen field names: their quoted form is kept (bounded, for arbitrary keys).
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /** sha256 over the canonical JSON of the rules, minus `$schema` (an editor hint, not a rule). */
