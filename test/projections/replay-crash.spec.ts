@@ -38,7 +38,8 @@ describe('replay (shadow rebuild) crash safety', () => {
     let kills = 0;
     for (let k = 0; k < KILLS; k++) {
       const child = spawnCompiled(childScript, [ledgerFile, storeFile, operationsFile, k === 0 ? 'start' : 'resume']);
-      const target = random.int(2, 8);
+      // Late enough for a commit (1,000 events, whole streams: the biggest customer's stream is several pages long), early enough to leave work.
+      const target = random.int(12, 24);
       await new Promise<void>((resolve) => {
         child.child.stdout?.on('data', () => {
           if (child.lines.filter((l) => l.startsWith('progress ')).length >= target) child.child.kill('SIGKILL');
