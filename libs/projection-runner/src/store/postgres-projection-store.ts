@@ -106,8 +106,10 @@ export class PostgresProjectionStore implements ProjectionStore {
           [projection, slice.map(([key]) => key), slice.map(([, change]) => JSON.stringify(change.head))],
         );
       }
-      const items: [string, StoredItem][] = [];
-      for (const [key, change] of changes) for (const item of change.items) items.push([key, item]);
+      // One row per item: an item given twice ends as its last value (as in SQLite; one PostgreSQL upsert may not touch a row twice).
+      const byItem = new Map<string, [string, StoredItem]>();
+      for (const [key, change] of changes) for (const item of change.items) byItem.set(`${key}\u0000${item.collection}\u0000${item.itemKey}`, [key, item]);
+      const items = [...byItem.values()];
       for (let i = 0; i < items.length; i += SLICE) {
         const slice = items.slice(i, i + SLICE);
         await client.query(

@@ -82,6 +82,24 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(await all('p_v1')).toEqual([['a', expected]]);
     });
 
+    it('commits many items over many customers in one go, an item given twice ending as its last value', async () => {
+      const changes = new Map<string, StateChange>();
+      for (let c = 0; c < 7; c++) {
+        const items: StoredItem[] = [];
+        for (let i = 0; i < 45; i++) items.push(recordItem('lots', `L${i}`, { left: i + c }));
+        items.push(recordItem('lots', 'L3', { left: 1000 + c })); // again, later in the same commit
+        for (let i = 0; i < 30; i++) items.push(arrayItem('list', i, { n: i * c }));
+        changes.set(`c${c}`, change({ total: c, list: [], lots: {} }, items));
+      }
+      await store.commit('p_v1', changes, 4n);
+      const states = new Map(await all('p_v1'));
+      expect(states.size).toBe(7);
+      for (let c = 0; c < 7; c++) {
+        const lots = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`L${i}`, { left: i === 3 ? 1000 + c : i + c }]));
+        expect(states.get(`c${c}`)).toEqual({ total: c, list: Array.from({ length: 30 }, (_, i) => ({ n: i * c })), lots });
+      }
+    });
+
     it('keeps positions beyond 2^53 exactly (EventStoreDB packs commit and prepare into one)', async () => {
       const big = (123456789n << 64n) | 987654321n;
       await store.commit('p_v1', new Map(), big);
