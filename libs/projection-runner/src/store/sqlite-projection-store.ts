@@ -14,14 +14,14 @@ interface ItemRow {
 
 const PAGE = 1000;
 
-/**
- * The embedded read store: one SQLite file (WAL). A state is a JSON head per (projection, key)
- * plus one JSON row per collection item.
- */
 const INSERT_ITEMS = 'INSERT INTO read_model_items (projection, key, collection, item_key, seq, value) VALUES';
 const ON_ITEM_CONFLICT = 'ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value';
 const ITEMS_PER_INSERT = 64;
 
+/**
+ * The embedded read store: one SQLite file (WAL). A state is a JSON head per (projection, key)
+ * plus one JSON row per collection item.
+ */
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
