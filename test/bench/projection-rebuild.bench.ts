@@ -5,6 +5,7 @@
 //   node ... projection-rebuild.bench.js --events=1000000     (or --events=10000000)
 //   --rebuild-order=position rebuilds in global order instead of stream after stream (the default).
 //   --projections=customer_profiles,balances chooses the projections and their order.
+//   --heap-cap-mib=400 (default) rebuilds each projection again under that V8 heap cap; 0 skips it.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -100,6 +101,18 @@ export async function benchProjectionRebuild(): Promise<void> {
       await store.close();
     }
     figures['peak RSS of the rebuilds (MiB)'] = peakRssMiB();
+    // Memory bounded: each projection again, in a child process whose V8 heap is capped
+    // (--heap-cap-mib=400 by default; 0 leaves it out). A rebuild that held the ledger would die.
+    const heapCap = numberArg('heap-cap-mib', 400);
+    if (heapCap > 0) {
+      const outcomes = chosen.map((projection) => {
+        const args = [`--max-old-space-size=${heapCap}`, '--max-semi-space-size=64', '-r', join(root, 'infra', 'node', 'register-paths.js'), __filename];
+        args.push(`--heap-capped-rebuild=${projection.name}`, `--ledger-file=${ledgerFile}`, `--into=${join(dir, `${projection.name}-capped.sqlite`)}`, `--rebuild-order=${rebuildOrder}`);
+        const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
+        return child.status === 0 ? `${projection.name} done, peak RSS ${child.stdout.trim()} MiB` : `${projection.name} FAILED (exit ${child.status ?? child.signal})`;
+      });
+      figures[`rebuild with the V8 heap capped at ${heapCap} MiB`] = outcomes.join('; ');
+    }
 
     // Determinism: a second rebuild on SQLite, and one on PostgreSQL, give the same hash.
     // --determinism=sqlite leaves PostgreSQL out (the 10M run), --determinism=none skips the check.
@@ -165,8 +178,25 @@ async function hashOf(store: ProjectionStore, key: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The child of the heap-capped run: one rebuild from zero into a fresh store; prints its peak RSS in MiB. */
+async function heapCappedRebuild(name: string): Promise<void> {
+  const projection = PROJECTIONS.find((p) => p.name === name) ?? unknownProjection(name);
+  const ledger = new SqliteEventStore({ file: stringArg('ledger-file', ''), synchronous: 'NORMAL' });
+  const store = new SqliteProjectionStore(stringArg('into', ''));
+  const rebuildOrder = stringArg('rebuild-order', 'stream') === 'position' ? 'position' : 'stream';
+  await new ProjectionRunner(ledger, store, projection, { batchSize: 5000, rebuildOrder }).catchUp();
+  await Promise.all([store.close(), ledger.close()]);
+  process.stdout.write(`${peakRssMiB()}\n`);
+}
+
 const buildInto = process.argv.find((a) => a.startsWith('--build-ledger-into='))?.split('=')[1];
-if (require.main === module && buildInto) {
+const cappedRebuild = process.argv.find((a) => a.startsWith('--heap-capped-rebuild='))?.split('=')[1];
+if (require.main === module && cappedRebuild) {
+  heapCappedRebuild(cappedRebuild).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else if (require.main === module && buildInto) {
   const ledger = new SqliteEventStore({ file: buildInto, synchronous: 'NORMAL' });
   buildLedger(ledger, numberArg('events', 1_000_000))
     .then(() => ledger.close())
