@@ -68,8 +68,7 @@ export async function benchProjectionRebuild(): Promise<void> {
     const rawMs = await rawRead(false);
     const rawByStreamMs = await rawReadByStream();
 
-    // --rebuild-order=position rebuilds in global order (as live following reads); the default reads stream after stream.
-    const rebuildOrder = stringArg('rebuild-order', 'stream') === 'position' ? 'position' : 'stream';
+    const rebuildOrder = rebuildOrderArg();
     const rebuild = async (store: ProjectionStore, projection: CustomerProjection<unknown>) => {
       const started = performance.now();
       await new ProjectionRunner(ledger, store, projection, { batchSize: 5000, rebuildOrder }).catchUp();
@@ -168,6 +167,11 @@ export async function buildLedger(ledger: SqliteEventStore, targetEvents: number
   process.stderr.write('\n');
 }
 
+/** --rebuild-order=position rebuilds in global order (as live following reads); the default reads stream after stream. */
+function rebuildOrderArg(): 'stream' | 'position' {
+  return stringArg('rebuild-order', 'stream') === 'position' ? 'position' : 'stream';
+}
+
 function unknownProjection(name: string): never {
   throw new Error(`--projections: no projection ${name} (${PROJECTIONS.map((p) => p.name).join(', ')})`);
 }
@@ -183,8 +187,7 @@ async function heapCappedRebuild(name: string): Promise<void> {
   const projection = PROJECTIONS.find((p) => p.name === name) ?? unknownProjection(name);
   const ledger = new SqliteEventStore({ file: stringArg('ledger-file', ''), synchronous: 'NORMAL' });
   const store = new SqliteProjectionStore(stringArg('into', ''));
-  const rebuildOrder = stringArg('rebuild-order', 'stream') === 'position' ? 'position' : 'stream';
-  await new ProjectionRunner(ledger, store, projection, { batchSize: 5000, rebuildOrder }).catchUp();
+  await new ProjectionRunner(ledger, store, projection, { batchSize: 5000, rebuildOrder: rebuildOrderArg() }).catchUp();
   await Promise.all([store.close(), ledger.close()]);
   process.stdout.write(`${peakRssMiB()}\n`);
 }
