@@ -10,18 +10,21 @@ function tempFile(): { file: string; dir: string } {
   return { dir, file: join(dir, 'ledger.sqlite') };
 }
 
-describeEventStoreContract('sqlite', async () => {
-  const { dir, file } = tempFile();
-  const store = new SqliteEventStore({ file });
-  return {
-    store,
-    secondConnection: async () => new SqliteEventStore({ file }),
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}, { readsByStream: true });
+// Stream-ordered reads come from a reader thread by default, and from the calling thread without it: both pass.
+for (const readAheadThread of [true, false]) {
+  describeEventStoreContract(readAheadThread ? 'sqlite' : 'sqlite, stream reads in the calling thread', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file, readAheadThread });
+    return {
+      store,
+      secondConnection: async () => new SqliteEventStore({ file, readAheadThread }),
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }, { readsByStream: true });
+}
 
 describe('SqliteEventStore specifics', () => {
   const event = (n: number) => ({ eventId: randomUUID(), type: 't', schemaVersion: 1, data: { n }, metadata: {} });
@@ -81,6 +84,20 @@ describe('SqliteEventStore specifics', () => {
     expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a failure of the stream reader thread as a clear error, on that read and the next', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    await store.append('s', [event(1)], 'no-stream');
+    // The reader thread opens its own connection when first needed: without the file, it cannot.
+    rmSync(dir, { recursive: true, force: true });
+    const limits = { upTo: 1n, maxStreams: 10, maxEvents: 10 };
+    await expect(store.readByStream(null, limits)).rejects.toThrow(/^reading the ledger by stream failed in the reader thread: Cannot open database because the directory does not exist/);
+    await expect(store.readByStream(null, limits)).rejects.toThrow(/Cannot open database because the directory does not exist/);
+    // The store's own connection still works.
+    expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
+    await store.close();
   });
 
   it('sees appends made by another connection through its subscription (polling)', async () => {

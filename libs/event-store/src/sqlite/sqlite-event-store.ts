@@ -25,7 +25,9 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
-import { uuidFromBytes, uuidFromHex, uuidToBytes } from './uuid-bytes';
+import { StreamReadAhead } from './stream-read-ahead';
+import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
+import { uuidFromBytes, uuidToBytes } from './uuid-bytes';
 
 /**
  * FULL: each commit is fsynced before append returns, so an appended entry survives a power
@@ -43,14 +45,17 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** SQLite page cache in MiB (the indexes of a large ledger want it). */
   cacheMiB?: number;
+  /**
+   * Stream-ordered reads (a projection rebuild) read ahead in a second thread, so the next page
+   * is read while the caller folds this one: with two cores a rebuild goes at about the pace of
+   * its slower half instead of the sum of both. Default: on for a file, off for ':memory:'
+   * (another connection cannot see it).
+   */
+  readAheadThread?: boolean;
 }
 
-/**
- * A stored event as the SELECTs below return it: an array in their column order (better-sqlite3's
- * raw mode; an object per row costs about a microsecond more). The id is its 16 bytes as 32
- * lowercase hex digits; the metadata is NULL when read without it.
- */
-type EventRow = [position: number, stream: string, revision: number, eventIdHex: string, type: string, schemaVersion: number, data: string, metadata: string | null, recordedAt: string];
+// The SELECTs' rows come as arrays (better-sqlite3's raw mode): an object per row costs about a microsecond more.
+type EventRow = StoredEventRow<string>;
 
 /**
  * Streams get a small integer id and event ids are stored as 16 bytes. The only index an
@@ -86,8 +91,9 @@ CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_delete BEFORE DELETE ON 
 
 // The columns of an EventRow. The id comes out as hex text: a BLOB would cost a Buffer per row
 // (a quarter of a read's time). A read without metadata selects NULL in its place.
-const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') => `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, ${metadataColumn} AS metadata, e.recorded_at
-  FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id`;
+const EVENTS_WITH_STREAM_NAMES = 'FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id';
+const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') =>
+  `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, ${metadataColumn} AS metadata, e.recorded_at ${EVENTS_WITH_STREAM_NAMES}`;
 const SELECT_EVENT = selectEvent('e.metadata');
 const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
 // Whole streams in name order up to a position: the planner walks the stream-name index, then
@@ -95,6 +101,7 @@ const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
 const STREAMS_IN_NAME_ORDER = 'WHERE s.name > ? AND s.name <= ? AND e.position <= ? ORDER BY s.name, e.revision LIMIT ?';
 // The rest of one stream that outgrew a page.
 const STREAM_REST = 'WHERE s.name = ? AND e.revision > ? AND e.position <= ? ORDER BY e.revision LIMIT ?';
+const STREAM_NAMES_AFTER = 'SELECT name FROM ledger_streams WHERE name > ? ORDER BY name LIMIT ?';
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
@@ -103,6 +110,8 @@ export class SqliteEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly statements;
   private readonly appendManyTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
+  private readonly readAheadFile: string | null;
+  private readAhead: StreamReadAhead | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -112,6 +121,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
     migrate(this.db, options.file);
+    this.readAheadFile = options.file !== ':memory:' && options.readAheadThread !== false ? options.file : null;
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
       streamHead: this.db.prepare<[string], { stream_id: number; r: number | null }>(
@@ -127,7 +137,7 @@ export class SqliteEventStore implements EventStore {
       // Without the metadata column: SQLite does not even copy its text out of the page.
       readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
-      streamNamesAfter: this.db.prepare<[string, number], string>('SELECT name FROM ledger_streams WHERE name > ? ORDER BY name LIMIT ?').pluck(),
+      streamNamesAfter: this.db.prepare<[string, number], string>(STREAM_NAMES_AFTER).pluck(),
       readStreams: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT} ${STREAMS_IN_NAME_ORDER}`).raw(true),
       readStreamsWithoutMetadata: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAMS_IN_NAME_ORDER}`).raw(true),
       readStreamRest: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT} ${STREAM_REST}`).raw(true),
@@ -198,6 +208,15 @@ export class SqliteEventStore implements EventStore {
 
   async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
     assertStreamOrderedLimits(options);
+    if (this.readAheadFile !== null) {
+      this.readAhead ??= new StreamReadAhead(this.readAheadFile, this.db.pragma('cache_size', { simple: true }) as number, {
+        streamNamesAfter: STREAM_NAMES_AFTER,
+        from: EVENTS_WITH_STREAM_NAMES,
+        streamsInNameOrder: STREAMS_IN_NAME_ORDER,
+        streamRest: STREAM_REST,
+      });
+      return this.readAhead.read(after, options);
+    }
     const { upTo, maxStreams, maxEvents } = options;
     const withMetadata = options.includeMetadata !== false;
     if (after?.afterRevision !== undefined) {
@@ -225,6 +244,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.feed.close();
+    await this.readAhead?.close();
+    this.readAhead = null;
     if (this.db.open) this.db.close();
   }
 }
@@ -250,16 +271,7 @@ function mapEventAt(row: { event_id: Buffer; position: number } | undefined): { 
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
-  const metadata = row[7];
-  return {
-    position: BigInt(row[0]),
-    stream: row[1],
-    revision: BigInt(row[2]),
-    eventId: uuidFromHex(row[3]),
-    type: row[4],
-    schemaVersion: row[5],
-    data: JSON.parse(row[6]) as Record<string, unknown>,
-    metadata: metadata === null ? {} : (JSON.parse(metadata) as Record<string, unknown>),
-    recordedAt: row[8],
-  };
+  return storedEventOfRow(row, parseJson);
 }
+
+const parseJson = (json: string) => JSON.parse(json) as Record<string, unknown>;
