@@ -20,12 +20,13 @@ export function benchDir(name: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function numberArg(name: string, fallback: number): number {
+/** A number flag (`--name=`, or `BENCH_NAME`); positive, or also 0 where 0 means "leave it out". */
+export function numberArg(name: string, fallback: number, { zeroAllowed = false } = {}): number {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
   const env = process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   const raw = flag ? flag.split('=')[1] : env;
   const value = raw === undefined ? fallback : Number(raw.replace(/_/g, ''));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) throw new Error(`--${name} must be a ${zeroAllowed ? 'positive number or 0' : 'positive number'}, got ${raw}`);
   return value;
 }
 

@@ -102,7 +102,7 @@ export async function benchProjectionRebuild(): Promise<void> {
     figures['peak RSS of the rebuilds (MiB)'] = peakRssMiB();
     // Memory bounded: each projection again, in a child process whose V8 heap is capped
     // (--heap-cap-mib=400 by default; 0 leaves it out). A rebuild that held the ledger would die.
-    const heapCap = numberArg('heap-cap-mib', 400);
+    const heapCap = numberArg('heap-cap-mib', 400, { zeroAllowed: true });
     if (heapCap > 0) {
       const outcomes = chosen.map((projection) => {
         const args = [`--max-old-space-size=${heapCap}`, '--max-semi-space-size=64', '-r', join(root, 'infra', 'node', 'register-paths.js'), __filename];
