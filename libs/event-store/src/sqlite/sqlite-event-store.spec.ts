@@ -94,7 +94,7 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
     const limits = { upTo: 1n, maxStreams: 10, maxEvents: 10 };
     await expect(store.readByStream(null, limits)).rejects.toThrow(/^reading the ledger by stream failed in the reader thread: Cannot open database because the directory does not exist/);
-    await expect(store.readByStream(null, limits)).rejects.toThrow(/Cannot open database because the directory does not exist/);
+    await expect(store.readByStream(null, limits)).rejects.toThrow(/^reading the ledger by stream failed in the reader thread: Cannot open database because the directory does not exist/);
     // The store's own connection still works.
     expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
     await store.close();

@@ -144,12 +144,14 @@ export class StreamReadAhead {
       if (session.waiting) session.waiting(message);
       else session.arrived.push(message);
     });
-    const fail = (error: Error) => {
-      this.failure ??= error;
-      for (const session of this.sessions.values()) session.waiting?.({ session: session.id, error: error.message });
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`the ledger's reader thread stopped (exit code ${code})`)));
+    this.worker.on('error', (error) => this.fail(error.message));
+    this.worker.on('exit', (code) => this.fail(`the ledger's reader thread stopped (exit code ${code})`));
+  }
+
+  /** Every later read fails too: a reader thread that died is not restarted behind the caller's back. */
+  private fail(reason: string): void {
+    this.failure ??= new Error(`reading the ledger by stream failed in the reader thread: ${reason}`);
+    for (const session of this.sessions.values()) session.waiting?.({ session: session.id, error: reason });
   }
 
   async read(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
@@ -158,7 +160,7 @@ export class StreamReadAhead {
     const asked = requestKey(after, limits);
     let session = [...this.sessions.values()].find((s) => s.expected === asked);
     if (!session) {
-      session = { id: ++this.lastSession, expected: null, arrived: [], waiting: null, lastUsed: 0 };
+      session = { id: ++this.lastSession, expected: null, arrived: [], waiting: null, lastUsed: Date.now() };
       this.sessions.set(session.id, session);
       this.worker.postMessage({ kind: 'start', session: session.id, after, limits, window: this.window });
       this.endOldSessions();
@@ -168,7 +170,7 @@ export class StreamReadAhead {
     const message = await this.take(session);
     if (message.error !== undefined) {
       this.sessions.delete(session.id);
-      throw new Error(`reading the ledger by stream failed in the reader thread: ${message.error}`);
+      throw this.failure ?? new Error(`reading the ledger by stream failed in the reader thread: ${message.error}`);
     }
     const next = message.next ?? null;
     if (next === null) this.sessions.delete(session.id);
@@ -202,6 +204,7 @@ export class StreamReadAhead {
 
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
+    this.fail('the ledger store was closed');
     await this.worker.terminate();
   }
 }

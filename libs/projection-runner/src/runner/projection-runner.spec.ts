@@ -57,6 +57,20 @@ async function stateHash(store: ProjectionStore, key: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The store with its commit replaced (a failing or slow disk); everything else goes to it. */
+function withCommit(store: ProjectionStore, commit: ProjectionStore['commit']): ProjectionStore {
+  return {
+    checkpoint: (p) => store.checkpoint(p),
+    rebuildCursor: (p) => store.rebuildCursor(p),
+    load: (p, k) => store.load(p, k),
+    claimWriter: (p) => store.claimWriter(p),
+    commit,
+    entries: (p) => store.entries(p),
+    drop: (p) => store.drop(p),
+    close: () => store.close(),
+  };
+}
+
 describe('ProjectionRunner (balances into SQLite)', () => {
   it('projects every account to the balance the ledger itself computes', async () => {
     const ledger = await ledgerWithWorkload(3_000);
@@ -112,19 +126,10 @@ describe('ProjectionRunner (balances into SQLite)', () => {
 
     const store = new SqliteProjectionStore(':memory:');
     let commits = 0;
-    const failing: ProjectionStore = {
-      checkpoint: (p) => store.checkpoint(p),
-      rebuildCursor: (p) => store.rebuildCursor(p),
-      load: (p, k) => store.load(p, k),
-      claimWriter: (p) => store.claimWriter(p),
-      commit: async (p, s, c, w, r) => {
-        if (++commits === 3) throw new Error('disk full');
-        return store.commit(p, s, c, w, r);
-      },
-      entries: (p) => store.entries(p),
-      drop: (p) => store.drop(p),
-      close: () => store.close(),
-    };
+    const failing = withCommit(store, async (p, s, c, w, r) => {
+      if (++commits === 3) throw new Error('disk full');
+      return store.commit(p, s, c, w, r);
+    });
     // The same runner instance tries again: its in-memory states, ahead of the store after the failure, must not leak in.
     const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400, rebuildOrder, streamsPerPage: 10 });
     await expect(runner.catchUp()).rejects.toThrow('disk full');
@@ -166,6 +171,32 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       await new ProjectionRunner(ledger.events, byPosition, projection, { rebuildOrder: 'position' }).catchUp();
       expect(await stateHash(byStream, key)).toBe(await stateHash(byPosition, key));
     }
+  });
+
+  it('reads and folds on while a stream-ordered commit is being written, with one commit under way at a time', async () => {
+    const ledger = await ledgerWithWorkload(1_000);
+    const reference = new SqliteProjectionStore(':memory:');
+    await new ProjectionRunner(ledger.events, reference, balancesProjection, { rebuildOrder: 'position' }).catchUp();
+    const store = new SqliteProjectionStore(':memory:');
+    let underWay = 0;
+    let mostUnderWay = 0;
+    let pagesReadMeanwhile = 0;
+    const slowStore = withCommit(store, async (p, s, c, w, r) => {
+      mostUnderWay = Math.max(mostUnderWay, ++underWay);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a disk busy elsewhere
+      await store.commit(p, s, c, w, r);
+      underWay--;
+    });
+    const read = ledger.events.readByStream.bind(ledger.events);
+    ledger.events.readByStream = async (after, options) => {
+      if (underWay > 0) pagesReadMeanwhile++;
+      return read(after, options);
+    };
+    await new ProjectionRunner(ledger.events, slowStore, balancesProjection, { streamsPerPage: 4, commitEveryEvents: 200 }).catchUp();
+    expect(pagesReadMeanwhile).toBeGreaterThan(3);
+    expect(mostUnderWay).toBe(1);
+    expect(underWay).toBe(0); // the last commit was waited for
+    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
   });
 
   it('rebuilds by stream to the end the ledger had when it started, then a stopped rebuild resumes after its last committed stream', async () => {

@@ -140,10 +140,16 @@ export class ProjectionRunner<S> {
     const started = Date.now();
     // The last stream whose state is complete (in `changes` or committed): where a restart resumes.
     let lastCompleteStream = cursor.afterStream;
+    // The states of one commit are written while the next ones are folded (stores write commits in
+    // the order given); at most one is under way, and its failure stops the rebuild at the next.
+    let underWay: Promise<void> = Promise.resolve();
     const commit = async (rebuild: RebuildCursor | null) => {
+      await underWay;
       // The checkpoint stays 0 until the last stream is in: readers of a partly rebuilt store see it as not there yet.
-      await this.store.commit(this.key, changes, rebuild ? 0n : upTo, this.writerEpoch ?? undefined, rebuild);
-      this.options.onBatch?.(this.key, pendingEvents, rebuild ? 0n : upTo);
+      const checkpoint = rebuild ? 0n : upTo;
+      const events = pendingEvents;
+      underWay = this.store.commit(this.key, changes, checkpoint, this.writerEpoch ?? undefined, rebuild).then(() => this.options.onBatch?.(this.key, events, checkpoint));
+      underWay.catch(() => undefined); // awaited at the next commit, at the end, or on the way out
       changes = new Map();
       pendingEvents = 0;
     };
@@ -160,31 +166,37 @@ export class ProjectionRunner<S> {
     let after: StreamOrderedCursor | null = cursor.afterStream === null ? null : { stream: cursor.afterStream };
     const limits = { upTo, maxStreams: this.options.streamsPerPage ?? 100, maxEvents: this.options.batchSize ?? 5000, includeMetadata: false };
     const rebuildCommitEvery = this.options.rebuildCommitEveryEvents ?? Math.min(this.commitEvery, 20_000);
-    for (;;) {
-      if (this.stopped) return false;
-      const page = await readByStream(after, limits);
-      if (page.next === null) break;
-      for (const stored of page.events) {
-        if (stored.stream !== stream) {
-          completeStream();
-          stream = stored.stream;
-          customerId = customerIdOfStream(stream); // null: not a loyalty account stream, skipped
-          state = customerId === null ? undefined : this.projection.initial(customerId);
+    try {
+      for (;;) {
+        if (this.stopped) return false;
+        const page = await readByStream(after, limits);
+        if (page.next === null) break;
+        for (const stored of page.events) {
+          if (stored.stream !== stream) {
+            completeStream();
+            stream = stored.stream;
+            customerId = customerIdOfStream(stream); // null: not a loyalty account stream, skipped
+            state = customerId === null ? undefined : this.projection.initial(customerId);
+          }
+          if (customerId !== null) state = this.projection.apply(state as S, ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data));
         }
-        if (customerId !== null) state = this.projection.apply(state as S, ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data));
+        if (page.next.afterRevision === undefined) completeStream();
+        after = page.next;
+        pendingEvents += page.events.length;
+        applied += page.events.length;
+        this.options.onPage?.(this.key, page.events.length, 0n);
+        await this.pace(applied, started);
+        if (lastCompleteStream !== null && changes.size > 0 && (pendingEvents >= rebuildCommitEvery || changes.size >= this.cacheLimit)) {
+          await commit({ upTo, afterStream: lastCompleteStream });
+        }
       }
-      if (page.next.afterRevision === undefined) completeStream();
-      after = page.next;
-      pendingEvents += page.events.length;
-      applied += page.events.length;
-      this.options.onPage?.(this.key, page.events.length, 0n);
-      await this.pace(applied, started);
-      if (lastCompleteStream !== null && changes.size > 0 && (pendingEvents >= rebuildCommitEvery || changes.size >= this.cacheLimit)) {
-        await commit({ upTo, afterStream: lastCompleteStream });
-      }
+      completeStream();
+      await commit(null);
+      await underWay;
+    } finally {
+      // Never leave with a commit under way (the caller may close the store next); its error, if any, was thrown above.
+      await underWay.catch(() => undefined);
     }
-    completeStream();
-    await commit(null);
     this.committed = upTo;
     this.applied = upTo;
     return true;

@@ -21,6 +21,8 @@ const SLICE = 2000;
 export class PostgresProjectionStore implements ProjectionStore {
   private readonly pool: Pool;
   private ready: Promise<void>;
+  /** The last commit given (settled either way): the next one is written after it. */
+  private lastCommit: Promise<unknown> = Promise.resolve();
 
   constructor(connectionString: string, private readonly schema = 'read_models') {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -86,7 +88,30 @@ export class PostgresProjectionStore implements ProjectionStore {
     return rows[0].epoch;
   }
 
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
+  /**
+   * Commits are written in the order given, one after another, even when the caller does not
+   * wait for one before giving the next (a rebuild folds on meanwhile): the states are
+   * serialised at once, so the caller may go on changing its objects.
+   */
+  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
+    const heads = [...changes].map(([key, change]) => [key, JSON.stringify(change.head)] as const);
+    // One row per item: an item given twice ends as its last value (as in SQLite; one PostgreSQL upsert may not touch a row twice).
+    const byItem = new Map<string, [key: string, item: StoredItem, value: string]>();
+    for (const [key, change] of changes) for (const item of change.items) byItem.set(`${key}\u0000${item.collection}\u0000${item.itemKey}`, [key, item, JSON.stringify(item.value)]);
+    const items = [...byItem.values()];
+    const written = this.lastCommit.then(() => this.write(projection, heads, items, checkpoint, writerEpoch, rebuild));
+    this.lastCommit = written.catch(() => undefined);
+    return written;
+  }
+
+  private async write(
+    projection: string,
+    heads: (readonly [string, string])[],
+    items: [string, StoredItem, string][],
+    checkpoint: bigint,
+    writerEpoch: number | undefined,
+    rebuild: RebuildCursor | null | undefined,
+  ): Promise<void> {
     await this.ready;
     await this.transaction(async (client) => {
       if (writerEpoch !== undefined) {
@@ -95,7 +120,6 @@ export class PostgresProjectionStore implements ProjectionStore {
         const latest = rows[0]?.epoch ?? null;
         if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
       }
-      const heads = [...changes];
       // Multi-row upserts from arrays (unnest), in slices: one round trip per slice, not per row.
       for (let i = 0; i < heads.length; i += SLICE) {
         const slice = heads.slice(i, i + SLICE);
@@ -103,20 +127,16 @@ export class PostgresProjectionStore implements ProjectionStore {
           `INSERT INTO ${this.schema}.read_model_heads (projection, key, head)
            SELECT $1, k, h::jsonb FROM unnest($2::text[], $3::text[]) AS t(k, h)
            ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head`,
-          [projection, slice.map(([key]) => key), slice.map(([, change]) => JSON.stringify(change.head))],
+          [projection, slice.map(([key]) => key), slice.map(([, head]) => head)],
         );
       }
-      // One row per item: an item given twice ends as its last value (as in SQLite; one PostgreSQL upsert may not touch a row twice).
-      const byItem = new Map<string, [string, StoredItem]>();
-      for (const [key, change] of changes) for (const item of change.items) byItem.set(`${key}\u0000${item.collection}\u0000${item.itemKey}`, [key, item]);
-      const items = [...byItem.values()];
       for (let i = 0; i < items.length; i += SLICE) {
         const slice = items.slice(i, i + SLICE);
         await client.query(
           `INSERT INTO ${this.schema}.read_model_items (projection, key, collection, item_key, seq, value)
            SELECT $1, k, c, ik, s, v::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(k, c, ik, s, v)
            ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value`,
-          [projection, slice.map(([key]) => key), slice.map(([, it]) => it.collection), slice.map(([, it]) => it.itemKey), slice.map(([, it]) => it.seq), slice.map(([, it]) => JSON.stringify(it.value))],
+          [projection, slice.map(([key]) => key), slice.map(([, it]) => it.collection), slice.map(([, it]) => it.itemKey), slice.map(([, it]) => it.seq), slice.map(([, , value]) => value)],
         );
       }
       await client.query(
@@ -149,6 +169,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async drop(projection: string): Promise<void> {
     await this.ready;
+    await this.lastCommit;
     await this.transaction(async (client) => {
       await client.query(`DELETE FROM ${this.schema}.read_model_heads WHERE projection = $1`, [projection]);
       await client.query(`DELETE FROM ${this.schema}.read_model_items WHERE projection = $1`, [projection]);
@@ -158,6 +179,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
+    await this.lastCommit;
     await this.pool.end();
   }
 

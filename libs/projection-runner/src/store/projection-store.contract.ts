@@ -20,6 +20,15 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       return out;
     };
 
+    it('writes commits given without waiting for each other in the order given (a rebuild folds on while the last commit is written)', async () => {
+      const given = [1, 2, 3].map((n) =>
+        store.commit('p_v1', new Map([['a', change({ n, list: [] }, [arrayItem('list', 0, `v${n}`)])], [`k${n}`, change({ n, list: [] })]]), BigInt(n * 10)),
+      );
+      await Promise.all(given);
+      expect(await store.checkpoint('p_v1')).toBe(30n);
+      expect(await store.load('p_v1', ['a', 'k1', 'k3'])).toEqual(new Map([['a', { n: 3, list: ['v3'] }], ['k1', { n: 1, list: [] }], ['k3', { n: 3, list: [] }]]));
+    });
+
     it('refuses the commits of a writer once another has claimed the projection, writing nothing of them', async () => {
       const first = await store.claimWriter('p_v1');
       await store.commit('p_v1', whole([['a', { n: 1 }]]), 5n, first);

@@ -5,7 +5,27 @@ import Database from 'better-sqlite3';
 import { describeProjectionStoreContract } from './projection-store.contract';
 import { SqliteProjectionStore } from './sqlite-projection-store';
 
-describeProjectionStoreContract('sqlite', async () => new SqliteProjectionStore(':memory:'));
+// In memory, commits run in the calling thread; on a file, in the store's writer thread: both pass.
+describeProjectionStoreContract('sqlite in memory', async () => new SqliteProjectionStore(':memory:'));
+describe('on a file', () => {
+  const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'read-store-'));
+  let files = 0;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  describeProjectionStoreContract('sqlite file, writer thread', async () => new SqliteProjectionStore(join(dir, `read-models-${++files}.sqlite`)));
+});
+
+describe('SqliteProjectionStore writer thread', () => {
+  it('reports a failure of the writer thread as a clear error, on that commit and the next', async () => {
+    const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'read-store-'));
+    const store = new SqliteProjectionStore(join(dir, 'read-models.sqlite'));
+    // The writer thread opens its own connection at the first commit: without the file, it cannot.
+    rmSync(dir, { recursive: true, force: true });
+    const commit = () => store.commit('p_v1', new Map([['a', { head: { n: 1 }, items: [] }]]), 1n);
+    await expect(commit()).rejects.toThrow(/^writing the read store failed in its writer thread: Cannot open database because the directory does not exist/);
+    await expect(commit()).rejects.toThrow(/^writing the read store failed in its writer thread: Cannot open database because the directory does not exist/);
+    await store.close();
+  });
+});
 
 describe('SqliteProjectionStore migrations', () => {
   it('adds the rebuild cursor column to a file written before it, keeping its checkpoints', async () => {

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
-import { decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type ProjectionStore, type RebuildCursor } from './projection-store.port';
+import { decodeRebuildCursor, type ProjectionStore, type RebuildCursor } from './projection-store.port';
+import { committerOn, flatCommit, SqliteWriterThread, type FlatCommit } from './sqlite-commit-procedure';
 
 interface ItemRow {
   key: string;
@@ -14,9 +15,24 @@ interface ItemRow {
 
 const PAGE = 1000;
 
-const INSERT_ITEMS = 'INSERT INTO read_model_items (projection, key, collection, item_key, seq, value) VALUES';
-const ON_ITEM_CONFLICT = 'ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value';
-const ITEMS_PER_INSERT = 64;
+export interface SqliteProjectionStoreOptions {
+  /**
+   * Commits run on a writer thread with its own connection, so a projector folds the next
+   * states while SQLite writes the last ones (see SqliteWriterThread). Default: on for a file,
+   * off for ':memory:' (another connection cannot see it).
+   */
+  writerThread?: boolean;
+}
+
+// The connection settings of both connections to the file (the caller's and the writer thread's).
+const PRAGMAS = [
+  'journal_mode = WAL',
+  // A read model is rebuilt from the ledger: NORMAL loses at most the last commits on power loss, never consistency.
+  'synchronous = NORMAL',
+  'busy_timeout = 10000',
+  // A commit of a rebuild touches rows of customers all over the item B-tree: keep more of its pages in memory.
+  'cache_size = -262144',
+];
 
 /**
  * The embedded read store: one SQLite file (WAL). A state is a JSON head per (projection, key)
@@ -25,17 +41,15 @@ const ITEMS_PER_INSERT = 64;
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly commitTx: (projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null) => void;
+  private readonly writerThreadFile: string | null;
+  private writer: SqliteWriterThread | null = null;
+  private commitHere: ((flat: FlatCommit) => void) | null = null;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteProjectionStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // A read model is rebuilt from the ledger: NORMAL loses at most the last commits on power loss, never consistency.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    // A commit of a rebuild touches rows of customers all over the item B-tree: keep more of its pages in memory.
-    this.db.pragma('cache_size = -262144');
+    for (const pragma of PRAGMAS) this.db.pragma(pragma);
+    this.writerThreadFile = file !== ':memory:' && options.writerThread !== false ? file : null;
     this.db.exec(`
       -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
       DROP TABLE IF EXISTS projection_states;
@@ -56,13 +70,6 @@ export class SqliteProjectionStore implements ProjectionStore {
       checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>('SELECT position, rebuild_cursor FROM read_model_checkpoints WHERE projection = ?'),
       head: this.db.prepare<[string, string], { head: string }>('SELECT head FROM read_model_heads WHERE projection = ? AND key = ?'),
       items: this.db.prepare<[string, string], ItemRow>('SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key = ? ORDER BY collection, seq, item_key'),
-      upsertHead: this.db.prepare('INSERT INTO read_model_heads (projection, key, head) VALUES (?, ?, ?) ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head'),
-      upsertItem: this.db.prepare(`${INSERT_ITEMS} (?, ?, ?, ?, ?, ?) ${ON_ITEM_CONFLICT}`),
-      // Rows in one statement are inserted in turn, so an item twice in a commit ends as its last value, as one by one.
-      upsertItems: this.db.prepare(`${INSERT_ITEMS} ${Array(ITEMS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', ')} ${ON_ITEM_CONFLICT}`),
-      saveCheckpoint: this.db.prepare(
-        'INSERT INTO read_model_checkpoints (projection, position, rebuild_cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, rebuild_cursor = excluded.rebuild_cursor, updated_at = excluded.updated_at',
-      ),
       headsPage: this.db.prepare<[string, string, number], { key: string; head: string }>('SELECT key, head FROM read_model_heads WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
       itemsOfPage: this.db.prepare<[string, string, string], ItemRow>(
         'SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key > ? AND key <= ? ORDER BY key, collection, seq, item_key',
@@ -73,33 +80,11 @@ export class SqliteProjectionStore implements ProjectionStore {
       claimWriter: this.db.prepare<[string], { epoch: number }>(
         'INSERT INTO read_model_writers (projection, epoch) VALUES (?, 1) ON CONFLICT (projection) DO UPDATE SET epoch = epoch + 1 RETURNING epoch',
       ),
-      writerEpoch: this.db.prepare<[string], { epoch: number }>('SELECT epoch FROM read_model_writers WHERE projection = ?'),
     };
-    const tx = this.db.transaction((projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null) => {
-      if (writerEpoch !== undefined) {
-        const latest = this.statements.writerEpoch.get(projection)?.epoch ?? null;
-        if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
-      }
-      // Items go in statements of ITEMS_PER_INSERT rows (a rebuild writes millions): a call per row costs a third more.
-      const batch: unknown[] = [];
-      for (const [key, change] of changes) {
-        this.statements.upsertHead.run(projection, key, JSON.stringify(change.head));
-        for (const item of change.items) {
-          batch.push(projection, key, item.collection, item.itemKey, item.seq, JSON.stringify(item.value));
-          if (batch.length === ITEMS_PER_INSERT * 6) {
-            this.statements.upsertItems.run(batch);
-            batch.length = 0;
-          }
-        }
-      }
-      for (let i = 0; i < batch.length; i += 6) this.statements.upsertItem.run(batch.slice(i, i + 6));
-      this.statements.saveCheckpoint.run(projection, checkpoint.toString(), encodeRebuildCursor(rebuild), new Date().toISOString());
-    });
-    // IMMEDIATE: the epoch check and the writes see one state of the file (another connection may claim meanwhile).
-    this.commitTx = (projection, changes, checkpoint, writerEpoch, rebuild) => tx.immediate(projection, changes, checkpoint, writerEpoch, rebuild);
   }
 
   async claimWriter(projection: string): Promise<number> {
+    await this.writer?.idle();
     return (this.statements.claimWriter.get(projection) as { epoch: number }).epoch;
   }
 
@@ -120,8 +105,15 @@ export class SqliteProjectionStore implements ProjectionStore {
     return found;
   }
 
+  /** With a writer thread, commits are written in the order given, each resolving once written; the caller need not wait for one to give the next. */
   async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
-    this.commitTx(projection, changes, checkpoint, writerEpoch, rebuild);
+    const flat = flatCommit(projection, changes, checkpoint, writerEpoch, rebuild);
+    if (this.writerThreadFile !== null) {
+      this.writer ??= new SqliteWriterThread(this.writerThreadFile, PRAGMAS);
+      return this.writer.commit(flat);
+    }
+    this.commitHere ??= committerOn(this.db);
+    this.commitHere(flat);
   }
 
   /**
@@ -141,6 +133,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async drop(projection: string): Promise<void> {
+    await this.writer?.idle();
     this.db.transaction(() => {
       this.statements.dropHeads.run(projection);
       this.statements.dropItems.run(projection);
@@ -149,6 +142,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
+    this.writer = null;
     if (this.db.open) this.db.close();
   }
 }
