@@ -44,7 +44,9 @@ export interface ProjectionStore {
   /**
    * Each customer's head replaces the stored one; its items are added or replace theirs (items
    * are never removed). With `writerEpoch`, only if it is still the projection's latest. The
-   * rebuild cursor is stored with them (none given: none stored).
+   * rebuild cursor is stored with them (none given: none stored). Commits given before the last
+   * one resolved are written in the order given (a rebuild folds on while one is written); the
+   * changes are read at the call, so the caller may go on changing its states.
    */
   commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void>;
   /** Every state of the projection, ordered by key (for comparisons and exports). */
