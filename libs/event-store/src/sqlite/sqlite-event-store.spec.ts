@@ -86,6 +86,26 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('reads on correctly after many abandoned stream-ordered reads (stopped rebuilds) have been ended', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    for (const s of ['a', 'b', 'c']) await store.append(s, [event(1), event(2)], 'no-stream');
+    const limits = (maxEvents: number) => ({ upTo: 6n, maxStreams: 1, maxEvents });
+    // Twelve readers take a first page and stop: more than the reader thread keeps sessions for.
+    const firsts = [];
+    for (let maxEvents = 1; maxEvents <= 12; maxEvents++) firsts.push(await store.readByStream(null, limits(maxEvents)));
+    // The first of them reads on: its session was ended, a new one starts from its cursor.
+    const rest = [];
+    for (let after = firsts[0].next; after !== null; ) {
+      const page = await store.readByStream(after, limits(1));
+      rest.push(...page.events.map((e) => `${e.stream}@${e.revision}`));
+      after = page.next;
+    }
+    expect([...firsts[0].events.map((e) => `${e.stream}@${e.revision}`), ...rest]).toEqual(['a@0', 'a@1', 'b@0', 'b@1', 'c@0', 'c@1']);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reports a failure of the stream reader thread as a clear error, on that read and the next', async () => {
     const { dir, file } = tempFile();
     const store = new SqliteEventStore({ file });
