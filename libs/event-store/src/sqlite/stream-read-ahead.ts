@@ -123,7 +123,6 @@ export class StreamReadAhead {
   private readonly worker: Worker;
   private readonly sessions = new Map<number, Session>();
   private lastSession = 0;
-  private waiters = 0;
   private failure: Error | null = null;
 
   constructor(file: string, cacheSize: number, queries: ReadAheadQueries, private readonly window = 2) {
@@ -184,11 +183,11 @@ export class StreamReadAhead {
   private take(session: Session): Promise<PageMessage> {
     const ready = session.arrived.shift();
     if (ready) return Promise.resolve(ready);
-    if (this.waiters++ === 0) this.worker.ref();
+    this.worker.ref();
     return new Promise((resolve) => {
       session.waiting = (message) => {
         session.waiting = null;
-        if (--this.waiters === 0) this.worker.unref();
+        if (![...this.sessions.values()].some((other) => other.waiting)) this.worker.unref();
         resolve(message);
       };
     });

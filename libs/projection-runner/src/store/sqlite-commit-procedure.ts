@@ -122,8 +122,8 @@ parentPort.on('message', ({ id, flat }) => {
 export class SqliteWriterThread {
   private readonly worker: Worker;
   private lastId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private readonly underWay = new Set<Promise<void>>();
+  /** The commits given and not yet acknowledged: how each ends, and its promise (for idle()). */
+  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void; done: Promise<void> }>();
   private failure: Error | null = null;
 
   constructor(file: string, pragmas: string[]) {
@@ -149,21 +149,16 @@ export class SqliteWriterThread {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.lastId;
     if (this.pending.size === 0) this.worker.ref();
-    const done = new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, flat });
-    });
-    this.underWay.add(done);
-    done.then(
-      () => this.underWay.delete(done),
-      () => this.underWay.delete(done),
-    );
+    let settle!: { resolve: () => void; reject: (error: Error) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    this.pending.set(id, { ...settle, done });
+    this.worker.postMessage({ id, flat });
     return done;
   }
 
   /** Resolves once every commit given so far is done (written or failed). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.underWay]);
+    await Promise.allSettled([...this.pending.values()].map((commit) => commit.done));
   }
 
   /** Commits not yet acknowledged are rejected: whether they were written is for the next run to find (checkpoint, cursor). */
