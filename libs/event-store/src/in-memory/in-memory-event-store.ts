@@ -55,7 +55,7 @@ export class InMemoryEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     for (const e of events) {
       const stored: StoredEvent = {
-        ...structuredClone(e),
+        ...structuredClone({ eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }),
         stream,
         revision: BigInt(target.length),
         position: BigInt(this.all.length + 1),

@@ -20,9 +20,15 @@ export interface EventToAppend {
   schemaVersion: number;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /**
+   * The same data and metadata as JSON text, when the caller has it already (the ledger writer
+   * serialises both for the entry's chain hash): an adapter that stores JSON text may store it
+   * as is rather than serialise them again. It must parse to `data` and `metadata`.
+   */
+  json?: { data: string; metadata: string };
 }
 
-export interface StoredEvent extends EventToAppend {
+export interface StoredEvent extends Omit<EventToAppend, 'json'> {
   stream: string;
   revision: bigint;
   position: bigint;

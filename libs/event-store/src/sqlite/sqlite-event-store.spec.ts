@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeEventStoreContract } from '../contract/event-store.contract';
+import Database from 'better-sqlite3';
+import { EventStoreUnavailableError } from '../port/event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 function tempFile(): { file: string; dir: string } {
@@ -10,14 +12,16 @@ function tempFile(): { file: string; dir: string } {
   return { dir, file: join(dir, 'ledger.sqlite') };
 }
 
-// Stream-ordered reads come from a reader thread by default, and from the calling thread without it: both pass.
-for (const readAheadThread of [true, false]) {
-  describeEventStoreContract(readAheadThread ? 'sqlite' : 'sqlite, stream reads in the calling thread', async () => {
+// Stream-ordered reads come from a reader thread and appends go through a writer thread by
+// default; without them, both happen in the calling thread: both pass.
+for (const threads of [true, false]) {
+  describeEventStoreContract(threads ? 'sqlite' : 'sqlite, reads and appends in the calling thread', async () => {
     const { dir, file } = tempFile();
-    const store = new SqliteEventStore({ file, readAheadThread });
+    const options = { file, readAheadThread: threads, writerThread: threads };
+    const store = new SqliteEventStore(options);
     return {
       store,
-      secondConnection: async () => new SqliteEventStore({ file, readAheadThread }),
+      secondConnection: async () => new SqliteEventStore(options),
       cleanup: async () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
@@ -118,6 +122,32 @@ describe('SqliteEventStore specifics', () => {
     // The store's own connection still works.
     expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
     await store.close();
+  });
+
+  it('reports an append that SQLite refuses in the writer thread with its error, writes none of it, and appends on after', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file });
+    await store.append('s', [event(1)], 'no-stream');
+    store.db.exec("CREATE TRIGGER refuse_n2 BEFORE INSERT ON ledger_events WHEN json_extract(NEW.data, '$.n') = 2 BEGIN SELECT RAISE(ABORT, 'no n = 2 today'); END");
+    await expect(store.appendMany([{ stream: 't', expectedRevision: 'no-stream', events: [event(3)] }, { stream: 's', expectedRevision: 0n, events: [event(2)] }])).rejects.toThrow('no n = 2 today');
+    expect(await store.headPosition()).toBe(1n);
+    store.db.exec('DROP TRIGGER refuse_n2');
+    await expect(store.append('s', [event(2)], 0n)).resolves.toMatchObject({ nextExpectedRevision: 1n, position: 2n });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a ledger kept busy by another process as unavailable (retry later), from the writer thread', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file, busyTimeoutMs: 50 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(store.append('s', [event(1)], 'no-stream')).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    other.exec('ROLLBACK');
+    await expect(store.append('s', [event(1)], 'no-stream')).resolves.toMatchObject({ position: 1n });
+    other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('sees appends made by another connection through its subscription (polling)', async () => {

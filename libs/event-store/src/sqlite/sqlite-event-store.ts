@@ -1,13 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { detectRetry } from '../port/retry-detection';
 import {
-  EventStoreUnavailableError,
   assertStreamOrderedLimits,
   nextStreamOrderedCursor,
-  revisionMatches,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -25,9 +21,9 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
+import { appendError, appendOutcomes, appenderOn, flatAppends, SqliteAppendThread, type Appender, type FlatAppend, type FlatOutcome } from './sqlite-append-procedure';
 import { StreamReadAhead } from './stream-read-ahead';
 import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
-import { uuidFromBytes, uuidToBytes } from './uuid-bytes';
 
 /**
  * FULL: each commit is fsynced before append returns, so an appended entry survives a power
@@ -52,6 +48,12 @@ export interface SqliteEventStoreOptions {
    * (another connection cannot see it).
    */
   readAheadThread?: boolean;
+  /**
+   * Appends are written by a second thread on its own connection, so a caller with more to
+   * decide (a batch in chunks) decides the next chunk while SQLite writes this one. Default: on
+   * for a file, off for ':memory:'.
+   */
+  writerThread?: boolean;
 }
 
 // The SELECTs' rows come as arrays (better-sqlite3's raw mode): an object per row costs about a microsecond more.
@@ -109,7 +111,9 @@ export class SqliteEventStore implements EventStore {
   private readonly feed = new LiveFeed((after, limit, options) => this.readAll(after, limit, options));
   private readonly clock: () => Date;
   private readonly statements;
-  private readonly appendManyTx: (appends: StreamAppend[]) => StreamAppendOutcome[];
+  /** By the writer thread, or on this connection (':memory:', or without the thread). */
+  private readonly writeAppends: (appends: FlatAppend[], recordedAt: string) => Promise<FlatOutcome[]>;
+  private readonly appendThread: SqliteAppendThread | null;
   private readonly readAheadFile: string | null;
   private readAhead: StreamReadAhead | null = null;
 
@@ -117,21 +121,13 @@ export class SqliteEventStore implements EventStore {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    this.db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
+    // Per connection: the writer thread's connection gets the same.
+    const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, `busy_timeout = ${options.busyTimeoutMs ?? 10_000}`, `cache_size = ${-1024 * (options.cacheMiB ?? 64)}`];
+    for (const pragma of pragmas) this.db.pragma(pragma);
     migrate(this.db, options.file);
     this.readAheadFile = options.file !== ':memory:' && options.readAheadThread !== false ? options.file : null;
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
-      streamHead: this.db.prepare<[string], { stream_id: number; r: number | null }>(
-        'SELECT s.stream_id, (SELECT MAX(revision) FROM ledger_events e WHERE e.stream_id = s.stream_id) AS r FROM ledger_streams s WHERE s.name = ?',
-      ),
-      insertStream: this.db.prepare<[string]>('INSERT INTO ledger_streams (name) VALUES (?)'),
-      eventAt: this.db.prepare<[number, number], { event_id: Buffer; position: number }>('SELECT event_id, position FROM ledger_events WHERE stream_id = ? AND revision = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
       readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       // Without the metadata column: SQLite does not even copy its text out of the page.
@@ -143,8 +139,11 @@ export class SqliteEventStore implements EventStore {
       readStreamRest: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT} ${STREAM_REST}`).raw(true),
       readStreamRestWithoutMetadata: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAM_REST}`).raw(true),
     };
-    const tx = this.db.transaction((appends: StreamAppend[]) => appends.map((a) => this.appendOne(a)));
-    this.appendManyTx = (appends) => tx.immediate(appends);
+    const threaded = options.file !== ':memory:' && options.writerThread !== false;
+    const thread = threaded ? new SqliteAppendThread(options.file, pragmas) : null;
+    const appender = thread ? null : appenderOn(this.db);
+    this.appendThread = thread;
+    this.writeAppends = async (flat, recordedAt) => (thread ? thread.append(flat, recordedAt) : (appender as Appender)(flat, recordedAt));
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -152,49 +151,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    const flat = flatAppends(appends);
+    const recordedAt = this.clock().toISOString();
     let outcomes: StreamAppendOutcome[];
     try {
-      outcomes = this.appendManyTx(appends);
+      outcomes = appendOutcomes(appends, await this.writeAppends(flat, recordedAt));
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new EventStoreUnavailableError('the ledger database is busy', error);
-      throw error;
+      throw appendError(error);
     }
     this.feed.notifyAppended(outcomes);
     return outcomes;
-  }
-
-  /** Runs inside the write transaction (SQLite has one writer), so the head cannot move under it. */
-  private appendOne({ stream, events, expectedRevision }: StreamAppend): StreamAppendOutcome {
-    const { insert, streamHead, insertStream, eventAt } = this.statements;
-    const head = streamHead.get(stream);
-    const current = head?.r === null || head?.r === undefined ? null : BigInt(head.r);
-    if (!revisionMatches(expectedRevision, current) || expectedRevision === 'any') {
-      const probe = { current, at: (r: bigint) => mapEventAt(eventAt.get(head?.stream_id ?? -1, Number(r))) };
-      const retry = detectRetry(probe, events, expectedRevision);
-      if (retry) return { stream, ok: true, result: retry };
-    }
-    if (!revisionMatches(expectedRevision, current)) {
-      return { stream, ok: false, error: new WrongExpectedRevisionError(stream, expectedRevision, current ?? 'no-stream') };
-    }
-    if (events.length === 0) {
-      return { stream, ok: true, result: { nextExpectedRevision: current ?? -1n, position: BigInt(this.statements.head.get()?.p ?? 0), deduplicated: false } };
-    }
-    const streamId = head ? head.stream_id : Number(insertStream.run(stream).lastInsertRowid);
-    const recordedAt = this.clock().toISOString();
-    let revision = current === null ? 0 : Number(current) + 1;
-    let position = 0;
-    // Events of one command share one metadata object: serialise it once.
-    let lastMetadata: Record<string, unknown> | null = null;
-    let lastMetadataJson = '';
-    for (const e of events) {
-      if (e.metadata !== lastMetadata) {
-        lastMetadata = e.metadata;
-        lastMetadataJson = JSON.stringify(e.metadata);
-      }
-      position = Number(insert.run(streamId, revision, uuidToBytes(e.eventId), e.type, e.schemaVersion, JSON.stringify(e.data), lastMetadataJson, recordedAt).lastInsertRowid);
-      revision++;
-    }
-    return { stream, ok: true, result: { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position), deduplicated: false } };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -244,6 +210,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.feed.close();
+    await this.appendThread?.close();
     await this.readAhead?.close();
     this.readAhead = null;
     if (this.db.open) this.db.close();
@@ -264,10 +231,6 @@ function migrate(db: Database.Database, file: string): void {
   }
   db.close();
   throw new Error(`${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`);
-}
-
-function mapEventAt(row: { event_id: Buffer; position: number } | undefined): { eventId: string; position: bigint } | undefined {
-  return row && { eventId: uuidFromBytes(row.event_id), position: BigInt(row.position) };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

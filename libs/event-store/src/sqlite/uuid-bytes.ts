@@ -1,16 +1,13 @@
 /** Event ids are UUIDs (as EventStoreDB requires); stored as their 16 bytes. */
-export function uuidToBytes(uuid: string): Buffer {
-  // Buffer.from(hex) stops at the first non-hex character, so 16 bytes means 32 hex digits.
+export function uuidHex(uuid: string): string {
   if (uuid.length === 36 && uuid[8] === '-' && uuid[13] === '-' && uuid[18] === '-' && uuid[23] === '-') {
-    const bytes = Buffer.from(uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24), 'hex');
-    if (bytes.length === 16) return bytes;
+    const hex = (uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)).toLowerCase();
+    if (HEX_32.test(hex)) return hex;
   }
   throw new TypeError(`event id must be a UUID, got ${JSON.stringify(uuid)}`);
 }
 
-export function uuidFromBytes(bytes: Buffer): string {
-  return uuidFromHex(bytes.toString('hex'));
-}
+const HEX_32 = /^[0-9a-f]{32}$/;
 
 /** 32 lowercase hex digits (SQLite's lower(hex(id))) as a UUID. */
 export function uuidFromHex(hex: string): string {

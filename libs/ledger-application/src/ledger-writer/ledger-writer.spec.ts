@@ -1,4 +1,4 @@
-import { InMemoryEventStore, type EventStore } from '@loyalty/event-store';
+import { InMemoryEventStore, SqliteEventStore, type EventStore, type StreamAppend } from '@loyalty/event-store';
 import { defaultProgramRules, RuleBook, type ProgramRules } from '@loyalty/program-rules';
 import { loyaltyAccountStream, pointsPosition, type LedgerCommand } from '@loyalty/ledger-domain';
 import { fixedClock } from './clock';
@@ -9,9 +9,40 @@ const ruleBook = new RuleBook([rules]);
 const clock = fixedClock('2026-05-01T00:00:00Z');
 const http = (requestId: string) => ({ channel: 'http' as const, requestId });
 
-function writer(store: EventStore, cacheCapacity = 1000): LedgerWriter {
-  return new LedgerWriter(store, { current: () => ruleBook }, clock, { cacheCapacity });
+function writer(store: EventStore, cacheCapacity = 1000, appendChunkEvents?: number): LedgerWriter {
+  return new LedgerWriter(store, { current: () => ruleBook }, clock, { cacheCapacity, appendChunkEvents });
 }
+
+/** An in-memory store whose appends finish only when the test says so (a store writing in another thread). */
+class HeldAppendsStore extends InMemoryEventStore {
+  readonly given: { appends: StreamAppend[]; release: (fail?: Error) => void; settled: boolean }[] = [];
+  override appendMany(appends: StreamAppend[]): ReturnType<InMemoryEventStore['appendMany']> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        appends,
+        settled: false,
+        release: (fail?: Error) => {
+          entry.settled = true;
+          if (fail) reject(fail);
+          else super.appendMany(appends).then(resolve, reject);
+        },
+      };
+      this.given.push(entry);
+    });
+  }
+}
+
+/** Releases each append given, in order, once the writer has given `count` of them (or stopped giving). */
+async function releaseWhenGiven(store: HeldAppendsStore, count: number, fail?: (index: number) => Error | undefined): Promise<number> {
+  let waited = 0;
+  while (store.given.length < count && waited++ < 1000) await new Promise<void>((resolve) => setImmediate(resolve));
+  const seen = store.given.length;
+  store.given.forEach((entry, i) => entry.release(fail?.(i)));
+  return seen;
+}
+
+const purchaseBatch = (customers: number, batchId: string): CommandEnvelope[] =>
+  Array.from({ length: customers }, (_, c) => ({ command: purchase(`C-${c}`, `O-${c}`, 10_000), provenance: { channel: 'batch' as const, batchId, index: c } }));
 
 const purchase = (customerId: string, orderId: string, amount: number): LedgerCommand => ({
   type: 'RecordPurchase', customerId, orderId, amount, currency: 'JPY', occurredAt: '2026-04-01T00:00:00Z',
@@ -88,6 +119,56 @@ describe('LedgerWriter', () => {
     expect(appendMany).toHaveBeenCalledTimes(1);
     expect(results.every((r) => r.status === 'accepted')).toBe(true);
     expect(await store.headPosition()).toBe(50n * 4n);
+  });
+
+  it('gives a large batch to the store in chunks of whole accounts, all under way before the first is written', async () => {
+    const store = new HeldAppendsStore();
+    const w = writer(store, 1000, 10);
+    const batch = purchaseBatch(20, 'b1').flatMap((e, c) => [e, { command: redeem(`C-${c}`, `R-${c}`, 10), provenance: { channel: 'batch' as const, batchId: 'b1', index: 100 + c } }]);
+    const running = w.executeBatch(batch);
+    // Each account writes 4 events (opened, purchase, earned, redeemed): chunks of 3 accounts (12 >= 10) and a last of 2.
+    expect(await releaseWhenGiven(store, 7)).toBe(7);
+    const results = await running;
+    expect(results.every((r) => r.status === 'accepted')).toBe(true);
+    const streamsPerChunk = store.given.map((g) => g.appends.map((a) => a.stream));
+    expect(streamsPerChunk.map((s) => s.length)).toEqual([3, 3, 3, 3, 3, 3, 2]);
+    expect(new Set(streamsPerChunk.flat()).size).toBe(20);
+    for (let c = 0; c < 20; c++) expect((await store.readStream(loyaltyAccountStream(`C-${c}`))).map((e) => e.type)).toEqual(['loyalty.account-opened', 'loyalty.purchase-recorded', 'loyalty.points-earned', 'loyalty.points-redeemed']);
+  });
+
+  it('fails a batch with a failed chunk only once every chunk under way is done, and keeps none of its decided states', async () => {
+    const store = new HeldAppendsStore();
+    const w = writer(store, 1000, 6); // 3 accounts (2 events each) per chunk
+    // The accounts are opened and cached first: their states are then evolved in place.
+    const opening = w.executeBatch(purchaseBatch(9, 'b0').map((e, c) => ({ ...e, command: purchase(`C-${c}`, `O-first-${c}`, 10_000) })));
+    await releaseWhenGiven(store, 1);
+    expect((await opening).every((r) => r.status === 'accepted')).toBe(true);
+    store.given.length = 0;
+    const failing = w.executeBatch(purchaseBatch(9, 'b1'));
+    let rejected = false;
+    failing.catch(() => (rejected = true));
+    while (store.given.length < 3) await new Promise<void>((resolve) => setImmediate(resolve));
+    store.given[1].release(new Error('disk full'));
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(rejected).toBe(false); // chunks 1 and 3 are still being written
+    store.given[0].release();
+    store.given[2].release();
+    await expect(failing).rejects.toThrow('disk full');
+    // Chunks 1 and 3 were written, chunk 2 was not: sent again, its purchases are new, the rest duplicates.
+    const again = w.executeBatch(purchaseBatch(9, 'b2'));
+    await releaseWhenGiven(store, 4);
+    expect((await again).map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate', 'accepted', 'accepted', 'accepted', 'duplicate', 'duplicate', 'duplicate']);
+  });
+
+  it('stores on SQLite the very entries it stores in memory (the JSON text hashed for the chain is the text stored)', async () => {
+    const memory = new InMemoryEventStore();
+    const sqlite = new SqliteEventStore({ file: ':memory:' });
+    const batch = purchaseBatch(5, 'b1').concat({ command: redeem('C-1', 'R-1', 50), provenance: http('r') });
+    await writer(memory).executeBatch(batch);
+    await writer(sqlite).executeBatch(batch);
+    const strip = ({ recordedAt: _r, ...rest }: { recordedAt: string }) => rest;
+    expect((await sqlite.readAll(0n, 100)).map(strip)).toEqual((await memory.readAll(0n, 100)).map(strip));
+    await sqlite.close();
   });
 
   it('works without a cache (every command reloads the account)', async () => {

@@ -8,10 +8,10 @@ import {
   type LedgerCommand,
   type LedgerRejection,
 } from '@loyalty/ledger-domain';
-import type { EventStore, EventToAppend, StreamAppend } from '@loyalty/event-store';
+import type { EventStore, EventToAppend, StreamAppend, StreamAppendOutcome } from '@loyalty/event-store';
 import { AccountCache, type CachedAccount } from '../persistence/account-cache';
 import { canonicalJson, type RuleBook } from '@loyalty/program-rules';
-import { CHAIN_GENESIS, chainLinkOf, entryHashOfCanonical } from '../persistence/entry-chain';
+import { CHAIN_GENESIS, chainLinkOf, entryHashOfCanonical, withChainField } from '../persistence/entry-chain';
 import { decodeLedgerEvent, encodeLedgerEvent, type LedgerEntryMetadata } from '../persistence/ledger-event-codec';
 import type { Provenance } from '../persistence/provenance';
 import type { Clock } from './clock';
@@ -52,6 +52,11 @@ export interface LedgerWriterOptions {
   /** Attempts per account when another writer keeps winning the race. */
   maxAttempts?: number;
   observer?: LedgerWriterObserver;
+  /**
+   * A batch goes to the store in appends of about this many events (whole accounts), each
+   * given while the next is decided: with the SQLite writer thread, deciding and writing overlap.
+   */
+  appendChunkEvents?: number;
 }
 
 export class ConcurrencyRetriesExhaustedError extends Error {
@@ -82,6 +87,7 @@ interface GroupPlan {
 export class LedgerWriter {
   private readonly cache: AccountCache;
   private readonly maxAttempts: number;
+  private readonly appendChunkEvents: number;
   private readonly locks = new KeyedMutex();
 
   constructor(
@@ -92,6 +98,7 @@ export class LedgerWriter {
   ) {
     this.cache = new AccountCache(options.cacheCapacity ?? 100_000);
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.appendChunkEvents = options.appendChunkEvents ?? 2_000;
   }
 
   async execute(envelope: CommandEnvelope): Promise<LedgerWriteResult> {
@@ -117,66 +124,54 @@ export class LedgerWriter {
       const nowMs = this.clock.now().getTime();
       const decidedAt = new Date(nowMs).toISOString();
       const plans: GroupPlan[] = [];
-      for (const [customerId, indices] of pending) {
-        const account = await this.load(customerId);
-        const plan: GroupPlan = { customerId, indices, account, events: [], written: new Map(), lastHash: account.lastHash };
-        let revision = account.revision === 'no-stream' ? -1n : (account.revision as bigint);
-        for (const index of indices) {
-          const { command, provenance, correlationId } = envelopes[index];
-          const sourceKey = sourceKeyOf(command) ?? `expiry:${command.type === 'ExpirePoints' ? command.expiryRunId : index}`;
-          const decision = decide(command, account.state, { ruleBook, nowMs });
-          if (decision.outcome === 'duplicate') {
-            results[index] = { status: 'duplicate', customerId, sourceKey };
-            continue;
-          }
-          if (decision.outcome === 'rejected') {
-            results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
-            continue;
-          }
-          const metadata: LedgerEntryMetadata = {
-            correlationId: correlationId ?? correlationOf(provenance),
-            causationId: correlationOf(provenance),
-            sourceKey,
-            commandType: command.type,
-            provenance,
-            rules: decision.rules,
-            decidedAt,
-          };
-          const written: { type: string; revision: bigint }[] = [];
-          const stream = loyaltyAccountStream(customerId);
-          const canonicalMetadata = canonicalJson(metadata);
-          decision.events.forEach((event, i) => {
-            const encoded = encodeLedgerEvent(event, i, metadata);
-            // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
-            const previous = plan.lastHash;
-            const hash = entryHashOfCanonical(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion }, canonicalJson(encoded.data), canonicalMetadata);
-            encoded.metadata = { ...encoded.metadata, chain: { previous, hash } };
-            plan.lastHash = hash;
-            plan.events.push(encoded);
-            evolve(account.state, event); // in place: undone by eviction if the append fails
-            written.push({ type: event.type, revision });
-          });
-          plan.written.set(index, written);
-          results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written };
-        }
-        plans.push(plan);
-      }
-
-      const toAppend = plans.filter((p) => p.events.length > 0);
-      const appends: StreamAppend[] = toAppend.map((p) => ({ stream: loyaltyAccountStream(p.customerId), expectedRevision: p.account.revision, events: p.events }));
-      const started = Date.now();
-      let outcomes;
+      // Large batches go to the store in chunks of whole accounts, each given without waiting:
+      // a store that writes in another thread writes one chunk while the next is decided.
+      const chunks: { plans: GroupPlan[]; outcomes: Promise<StreamAppendOutcome[]> }[] = [];
+      let chunk: GroupPlan[] = [];
+      let chunkEvents = 0;
+      const dispatch = () => {
+        if (chunk.length === 0) return;
+        const appends: StreamAppend[] = chunk.map((p) => ({ stream: loyaltyAccountStream(p.customerId), expectedRevision: p.account.revision, events: p.events }));
+        const started = Date.now();
+        const outcomes = this.store.appendMany(appends);
+        outcomes.then(() => this.options.observer?.appended?.(appends.length, appends.reduce((n, a) => n + a.events.length, 0), Date.now() - started), () => undefined);
+        chunks.push({ plans: chunk, outcomes });
+        chunk = [];
+        chunkEvents = 0;
+      };
+      let deciding: string | null = null;
+      let decideFailure: { error: unknown } | null = null;
       try {
-        outcomes = appends.length > 0 ? await this.store.appendMany(appends) : [];
+        for (const [customerId, indices] of pending) {
+          deciding = customerId;
+          const plan = await this.plan(customerId, indices, envelopes, results, { ruleBook, nowMs, decidedAt });
+          plans.push(plan);
+          if (plan.events.length === 0) continue;
+          chunk.push(plan);
+          chunkEvents += plan.events.length;
+          if (chunkEvents >= this.appendChunkEvents) dispatch();
+        }
+        deciding = null;
+        dispatch();
       } catch (error) {
-        for (const p of toAppend) this.cache.evict(p.customerId);
-        throw error;
+        decideFailure = { error };
       }
-      this.options.observer?.appended?.(appends.length, appends.reduce((n, a) => n + a.events.length, 0), Date.now() - started);
+      // Never leave with an append under way: the accounts' locks are released after this.
+      const settled = await Promise.allSettled(chunks.map((c) => c.outcomes));
+      const appendFailure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      const failure = decideFailure ?? (appendFailure ? { error: appendFailure.reason as unknown } : null);
+      if (failure) {
+        // States were evolved in place: what may not be stored must not stay cached.
+        for (const p of plans) this.cache.evict(p.customerId);
+        if (deciding !== null) this.cache.evict(deciding);
+        throw failure.error;
+      }
 
       const retry = new Map<string, number[]>();
+      const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+      const appended = chunks.flatMap((c) => c.plans);
       outcomes.forEach((outcome, i) => {
-        const plan = toAppend[i];
+        const plan = appended[i];
         if (outcome.ok) {
           plan.account.revision = outcome.result.nextExpectedRevision;
           plan.account.lastHash = plan.lastHash;
@@ -200,6 +195,62 @@ export class LedgerWriter {
     }
     for (let i = 0; i < envelopes.length; i++) this.options.observer?.commandDecided?.(envelopes[i].command.type, results[i].status);
     return results;
+  }
+
+  /** Decides one account's commands in turn, evolving its (cached) state in place, and encodes the events. */
+  private async plan(
+    customerId: string,
+    indices: number[],
+    envelopes: readonly CommandEnvelope[],
+    results: LedgerWriteResult[],
+    at: { ruleBook: RuleBook; nowMs: number; decidedAt: string },
+  ): Promise<GroupPlan> {
+    const account = await this.load(customerId);
+    const plan: GroupPlan = { customerId, indices, account, events: [], written: new Map(), lastHash: account.lastHash };
+    let revision = account.revision === 'no-stream' ? -1n : (account.revision as bigint);
+    const stream = loyaltyAccountStream(customerId);
+    for (const index of indices) {
+      const { command, provenance, correlationId } = envelopes[index];
+      const sourceKey = sourceKeyOf(command) ?? `expiry:${command.type === 'ExpirePoints' ? command.expiryRunId : index}`;
+      const decision = decide(command, account.state, { ruleBook: at.ruleBook, nowMs: at.nowMs });
+      if (decision.outcome === 'duplicate') {
+        results[index] = { status: 'duplicate', customerId, sourceKey };
+        continue;
+      }
+      if (decision.outcome === 'rejected') {
+        results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
+        continue;
+      }
+      const metadata: LedgerEntryMetadata = {
+        correlationId: correlationId ?? correlationOf(provenance),
+        causationId: correlationOf(provenance),
+        sourceKey,
+        commandType: command.type,
+        provenance,
+        rules: decision.rules,
+        decidedAt: at.decidedAt,
+      };
+      const written: { type: string; revision: bigint }[] = [];
+      const canonicalMetadata = canonicalJson(metadata);
+      decision.events.forEach((event, i) => {
+        const encoded = encodeLedgerEvent(event, i, metadata);
+        // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
+        const previous = plan.lastHash;
+        const canonicalData = canonicalJson(encoded.data);
+        const hash = entryHashOfCanonical(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion }, canonicalData, canonicalMetadata);
+        const chain = { previous, hash };
+        encoded.metadata = { ...encoded.metadata, chain };
+        // The text just hashed is what gets stored: no second serialisation.
+        encoded.json = { data: canonicalData, metadata: withChainField(canonicalMetadata, chain) };
+        plan.lastHash = hash;
+        plan.events.push(encoded);
+        evolve(account.state, event); // in place: undone by eviction if the append fails
+        written.push({ type: event.type, revision });
+      });
+      plan.written.set(index, written);
+      results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written };
+    }
+    return plan;
   }
 
   /**

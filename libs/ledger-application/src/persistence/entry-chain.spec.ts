@@ -1,4 +1,4 @@
-import { CHAIN_GENESIS, entryHash, entryHashOfCanonical } from './entry-chain';
+import { CHAIN_GENESIS, entryHash, entryHashOfCanonical, metadataWithoutChain, withChainField } from './entry-chain';
 
 const entry = {
   stream: 'loyalty-account-CUST-1',
@@ -30,5 +30,13 @@ describe('entry chain hash', () => {
     expect(entryHashOfCanonical(CHAIN_GENESIS, entry, JSON.stringify({ breakdown: { basePoints: 115, steps: [{ kind: 'first-purchase', points: 100 }] }, customerId: 'CUST-1', note: 'é ✓', points: 215 }), '{"provenance":{"channel":"kafka","offset":"41","partition":2,"topic":"loyalty.purchases.v1"},"sourceKey":"purchase:ORD-1"}')).toBe(
       entryHash(CHAIN_GENESIS, entry),
     );
+  });
+
+  it('adds the chain link to metadata JSON text, which parses back to the metadata the hash covers plus the link', () => {
+    const link = { previous: CHAIN_GENESIS, hash: 'sha256:ab"c' };
+    const withLink = JSON.parse(withChainField('{"sourceKey":"purchase:ORD-1"}', link));
+    expect(withLink).toEqual({ sourceKey: 'purchase:ORD-1', chain: link });
+    expect(metadataWithoutChain(withLink)).toEqual({ sourceKey: 'purchase:ORD-1' });
+    expect(JSON.parse(withChainField('{}', link))).toEqual({ chain: link });
   });
 });

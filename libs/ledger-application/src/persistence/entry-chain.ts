@@ -43,6 +43,12 @@ export function entryHashOfCanonical(previous: string, entry: Omit<ChainedEntry,
   return `sha256:${oneShotHash('sha256', text, 'hex')}`;
 }
 
+/** The JSON text of metadata (an object, without `chain`) with its chain link added as the last field. */
+export function withChainField(metadataJson: string, link: EntryChainLink): string {
+  const chain = `"chain":{"previous":${JSON.stringify(link.previous)},"hash":${JSON.stringify(link.hash)}}}`;
+  return metadataJson === '{}' ? `{${chain}` : `${metadataJson.slice(0, -1)},${chain}`;
+}
+
 /** The chain link stored in an entry's metadata, if it has one. */
 export function chainLinkOf(metadata: Record<string, unknown>): EntryChainLink | null {
   const link = metadata.chain as EntryChainLink | undefined;
