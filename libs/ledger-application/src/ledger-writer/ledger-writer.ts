@@ -98,7 +98,7 @@ export class LedgerWriter {
   ) {
     this.cache = new AccountCache(options.cacheCapacity ?? 100_000);
     this.maxAttempts = options.maxAttempts ?? 8;
-    this.appendChunkEvents = options.appendChunkEvents ?? 2_000;
+    this.appendChunkEvents = options.appendChunkEvents ?? 500;
   }
 
   async execute(envelope: CommandEnvelope): Promise<LedgerWriteResult> {
