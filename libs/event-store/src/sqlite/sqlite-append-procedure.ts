@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { procedureOn, SqliteProcedureThread, type SqliteProcedure } from '@loyalty/sqlite-support';
 import {
   EventStoreUnavailableError,
   WrongExpectedRevisionError,
@@ -36,15 +36,19 @@ export const APPEND_SQL = {
   head: 'SELECT MAX(position) AS p FROM ledger_events',
 };
 
+export interface AppendRequest {
+  appends: FlatAppend[];
+  recordedAt: string;
+}
+
 /**
- * An appendMany, once, as plain JavaScript: `(db, sql) => (appends, recordedAt) => outcomes`.
- * The writer thread runs it (eval: no build step, the same under the test runner), and so does
- * the calling thread for an in-memory ledger, which no other thread can open. IMMEDIATE: the
- * heads read and the rows written are one state of the file (SQLite has one writer).
+ * An appendMany, once, as a SqliteProcedure: `({ appends, recordedAt }) => outcomes`, in the
+ * writer thread for a file, in the calling thread in memory. IMMEDIATE: the heads read and the
+ * rows written are one state of the file (SQLite has one writer).
  * A retry (the same event ids already where the expected revision puts them; for 'any', at the
  * stream's end) is reported as deduplicated and writes nothing: the port's retry rule.
  */
-const APPEND_PROCEDURE = `(db, sql) => {
+const APPEND_PROCEDURE: SqliteProcedure = { sql: APPEND_SQL, source: `(db, sql) => {
   const s = {};
   for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
   const retryPosition = (streamId, current, a) => {
@@ -79,15 +83,14 @@ const APPEND_PROCEDURE = `(db, sql) => {
     return { ok: true, next: revision - 1, position, deduplicated: false };
   };
   const run = db.transaction((appends, recordedAt) => appends.map((a) => appendOne(a, recordedAt)));
-  return (appends, recordedAt) => run.immediate(appends, recordedAt);
-}`;
+  return ({ appends, recordedAt }) => run.immediate(appends, recordedAt);
+}` };
 
-export type Appender = (appends: FlatAppend[], recordedAt: string) => FlatOutcome[];
+export type Appender = (request: AppendRequest) => FlatOutcome[];
 
 /** The append procedure on a connection of the calling thread. */
 export function appenderOn(db: Database.Database): Appender {
-  const procedure = new Function(`return ${APPEND_PROCEDURE}`)() as (db: Database.Database, sql: typeof APPEND_SQL) => Appender;
-  return procedure(db, APPEND_SQL);
+  return procedureOn<AppendRequest, FlatOutcome[]>(db, APPEND_PROCEDURE);
 }
 
 /**
@@ -132,76 +135,7 @@ export function appendError(error: unknown): Error {
   return Object.assign(new Error(String(plain?.message ?? error)), { code: plain?.code });
 }
 
-const APPEND_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.betterSqlite3);
-const db = new Database(workerData.file, { fileMustExist: true });
-for (const pragma of workerData.pragmas) db.pragma(pragma);
-const append = (${APPEND_PROCEDURE})(db, workerData.sql);
-parentPort.on('message', ({ id, appends, recordedAt }) => {
-  try {
-    parentPort.postMessage({ id, outcomes: append(appends, recordedAt) });
-  } catch (error) {
-    parentPort.postMessage({ id, error: { message: String((error && error.message) || error), code: error && error.code } });
-  }
-});
-`;
-
-/**
- * Appends run by a writer thread on its own connection, in the order given: the caller goes on
- * (deciding the next commands) while SQLite writes. Each append resolves once it is committed,
- * as durable as the store's synchronous setting makes it.
- */
-export class SqliteAppendThread {
-  private readonly worker: Worker;
-  private lastId = 0;
-  private readonly pending = new Map<number, { resolve: (outcomes: FlatOutcome[]) => void; reject: (error: Error) => void; done: Promise<FlatOutcome[]> }>();
-  private failure: Error | null = null;
-
-  constructor(file: string, pragmas: string[]) {
-    this.worker = new Worker(APPEND_THREAD, { eval: true, workerData: { file, pragmas, sql: APPEND_SQL, betterSqlite3: require.resolve('better-sqlite3') } });
-    // Only an append under way keeps the process alive.
-    this.worker.unref();
-    this.worker.on('message', ({ id, outcomes, error }: { id: number; outcomes?: FlatOutcome[]; error?: unknown }) => {
-      const waiting = this.pending.get(id);
-      if (!waiting) return;
-      this.pending.delete(id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (outcomes !== undefined) waiting.resolve(outcomes);
-      else waiting.reject(appendError(error));
-    });
-    this.worker.on('error', (error) => this.fail(error.message));
-    this.worker.on('exit', (code) => this.fail(`the ledger's writer thread stopped (exit code ${code})`));
-  }
-
-  append(appends: FlatAppend[], recordedAt: string): Promise<FlatOutcome[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = ++this.lastId;
-    if (this.pending.size === 0) this.worker.ref();
-    let settle!: { resolve: (outcomes: FlatOutcome[]) => void; reject: (error: Error) => void };
-    const done = new Promise<FlatOutcome[]>((resolve, reject) => (settle = { resolve, reject }));
-    this.pending.set(id, { ...settle, done });
-    this.worker.postMessage({ id, appends, recordedAt });
-    return done;
-  }
-
-  /** Resolves once every append given so far is done (committed or failed). */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.pending.values()].map((append) => append.done));
-  }
-
-  /** Appends not yet acknowledged are rejected: whether they were committed, a retry finds out (same ids). */
-  private fail(reason: string): void {
-    this.failure ??= new Error(`appending to the ledger failed in its writer thread: ${reason}`);
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
-    this.pending.clear();
-  }
-
-  /** Waits for the appends under way, then stops the thread. */
-  async close(): Promise<void> {
-    await this.idle();
-    this.worker.removeAllListeners('exit');
-    this.fail('the ledger was closed');
-    await this.worker.terminate();
-  }
+/** Appends by a writer thread on its own connection, in the order given (see SqliteProcedureThread). */
+export function appendThread(file: string, pragmas: string[]): SqliteProcedureThread<AppendRequest, FlatOutcome[]> {
+  return new SqliteProcedureThread(APPEND_PROCEDURE, { file, pragmas, failurePrefix: 'appending to the ledger failed in its writer thread', errorOf: appendError });
 }

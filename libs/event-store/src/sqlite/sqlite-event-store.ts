@@ -21,7 +21,8 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
-import { appendError, appendOutcomes, appenderOn, flatAppends, SqliteAppendThread, type Appender, type FlatAppend, type FlatOutcome } from './sqlite-append-procedure';
+import type { SqliteProcedureThread } from '@loyalty/sqlite-support';
+import { appendError, appendOutcomes, appenderOn, appendThread, flatAppends, type AppendRequest, type FlatOutcome } from './sqlite-append-procedure';
 import { StreamReadAhead } from './stream-read-ahead';
 import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
 
@@ -112,8 +113,8 @@ export class SqliteEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly statements;
   /** By the writer thread, or on this connection (':memory:', or without the thread). */
-  private readonly writeAppends: (appends: FlatAppend[], recordedAt: string) => Promise<FlatOutcome[]>;
-  private readonly appendThread: SqliteAppendThread | null;
+  private readonly writeAppends: (request: AppendRequest) => Promise<FlatOutcome[]>;
+  private readonly appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null;
   private readonly readAheadFile: string | null;
   private readAhead: StreamReadAhead | null = null;
 
@@ -140,10 +141,10 @@ export class SqliteEventStore implements EventStore {
       readStreamRestWithoutMetadata: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAM_REST}`).raw(true),
     };
     const threaded = options.file !== ':memory:' && options.writerThread !== false;
-    const thread = threaded ? new SqliteAppendThread(options.file, pragmas) : null;
+    const thread = threaded ? appendThread(options.file, pragmas) : null;
     const appender = thread ? null : appenderOn(this.db);
     this.appendThread = thread;
-    this.writeAppends = async (flat, recordedAt) => (thread ? thread.append(flat, recordedAt) : (appender as Appender)(flat, recordedAt));
+    this.writeAppends = async (request) => (thread ? thread.request(request) : (appender as NonNullable<typeof appender>)(request));
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -155,7 +156,7 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     let outcomes: StreamAppendOutcome[];
     try {
-      outcomes = appendOutcomes(appends, await this.writeAppends(flat, recordedAt));
+      outcomes = appendOutcomes(appends, await this.writeAppends({ appends: flat, recordedAt }));
     } catch (error) {
       throw appendError(error);
     }
@@ -210,7 +211,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.feed.close();
-    await this.appendThread?.close();
+    await this.appendThread?.close('the ledger was closed');
     await this.readAhead?.close();
     this.readAhead = null;
     if (this.db.open) this.db.close();

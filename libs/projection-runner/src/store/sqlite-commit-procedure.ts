@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { procedureOn, SqliteProcedureThread, type SqliteProcedure } from '@loyalty/sqlite-support';
 import type { StateChange } from '@loyalty/read-models';
 import { encodeRebuildCursor, StaleProjectionWriterError, type RebuildCursor } from './projection-store.port';
 
@@ -37,13 +37,12 @@ export const COMMIT_SQL = {
 };
 
 /**
- * The commit, once, as plain JavaScript: `(db, sql) => (commit) => void`. The writer thread runs
- * it (eval: no build step, the same under the test runner), and so does the calling thread for an
- * in-memory store, which no other thread can open. IMMEDIATE: the epoch check and the writes see
- * one state of the file (another connection may claim the writer meanwhile). A stale writer is
- * thrown as a plain `{ staleWriter }` object (it crosses threads; the caller makes the error).
+ * The commit, once, as a SqliteProcedure: `(commit) => void`, in the writer thread for a file,
+ * in the calling thread in memory. IMMEDIATE: the epoch check and the writes see one state of
+ * the file (another connection may claim the writer meanwhile). A stale writer is thrown as a
+ * plain `{ staleWriter }` object (it crosses threads; the caller makes the error).
  */
-const COMMIT_PROCEDURE = `(db, sql) => {
+const COMMIT_PROCEDURE: SqliteProcedure = { sql: COMMIT_SQL, source: `(db, sql) => {
   const s = {};
   for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
   const run = db.transaction((c) => {
@@ -65,14 +64,13 @@ const COMMIT_PROCEDURE = `(db, sql) => {
     s.saveCheckpoint.run(c.projection, c.checkpoint, c.rebuildCursor, c.updatedAt);
   });
   return (c) => run.immediate(c);
-}`;
+}` };
 
 type Committer = (commit: FlatCommit) => void;
 
 /** The commit procedure on a connection of the calling thread. */
 export function committerOn(db: Database.Database): Committer {
-  const procedure = new Function(`return ${COMMIT_PROCEDURE}`)() as (db: Database.Database, sql: typeof COMMIT_SQL) => Committer;
-  const commit = procedure(db, COMMIT_SQL);
+  const commit = procedureOn<FlatCommit, void>(db, COMMIT_PROCEDURE);
   return (flat) => {
     try {
       commit(flat);
@@ -95,84 +93,29 @@ export function flatCommit(projection: string, changes: ReadonlyMap<string, Stat
 function asError(thrown: unknown): Error {
   const stale = (thrown as { staleWriter?: { projection: string; writerEpoch: number; latestEpoch: number | null } } | null)?.staleWriter;
   if (stale) return new StaleProjectionWriterError(stale.projection, stale.writerEpoch, stale.latestEpoch);
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (thrown instanceof Error) return thrown;
+  // An error of the writer thread crosses as { message, code }.
+  const plain = thrown as { message?: unknown; code?: string } | null;
+  return typeof plain?.message === 'string' ? Object.assign(new Error(plain.message), { code: plain.code }) : new Error(String(thrown));
 }
 
-const WRITER_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.betterSqlite3);
-const db = new Database(workerData.file, { fileMustExist: true });
-for (const pragma of workerData.pragmas) db.pragma(pragma);
-const commit = (${COMMIT_PROCEDURE})(db, workerData.sql);
-parentPort.on('message', ({ id, flat }) => {
-  try {
-    commit(flat);
-    parentPort.postMessage({ id });
-  } catch (error) {
-    parentPort.postMessage({ id, error: error && error.staleWriter ? error : { message: String((error && error.message) || error), code: error && error.code } });
-  }
-});
-`;
-
-/**
- * Commits run by a writer thread on its own connection, in the order given: the caller goes on
- * (folding the next states) while SQLite writes. Each commit resolves once it is durable as the
- * store's settings make it.
- */
+/** Commits run by a writer thread on its own connection, in the order given (see SqliteProcedureThread). */
 export class SqliteWriterThread {
-  private readonly worker: Worker;
-  private lastId = 0;
-  /** The commits given and not yet acknowledged: how each ends, and its promise (for idle()). */
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void; done: Promise<void> }>();
-  private failure: Error | null = null;
+  private readonly thread: SqliteProcedureThread<FlatCommit, void>;
 
   constructor(file: string, pragmas: string[]) {
-    this.worker = new Worker(WRITER_THREAD, { eval: true, workerData: { file, pragmas, sql: COMMIT_SQL, betterSqlite3: require.resolve('better-sqlite3') } });
-    // Only a commit under way keeps the process alive.
-    this.worker.unref();
-    this.worker.on('message', ({ id, error }: { id: number; error?: unknown }) => {
-      const waiting = this.pending.get(id);
-      if (!waiting) return;
-      this.pending.delete(id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (error === undefined) waiting.resolve();
-      else {
-        const plain = error as { message?: string; code?: string };
-        waiting.reject(plain.message !== undefined ? Object.assign(new Error(plain.message), { code: plain.code }) : asError(error));
-      }
-    });
-    this.worker.on('error', (error) => this.fail(error.message));
-    this.worker.on('exit', (code) => this.fail(`the read store's writer thread stopped (exit code ${code})`));
+    this.thread = new SqliteProcedureThread(COMMIT_PROCEDURE, { file, pragmas, failurePrefix: 'writing the read store failed in its writer thread', errorOf: asError });
   }
 
   commit(flat: FlatCommit): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = ++this.lastId;
-    if (this.pending.size === 0) this.worker.ref();
-    let settle!: { resolve: () => void; reject: (error: Error) => void };
-    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    this.pending.set(id, { ...settle, done });
-    this.worker.postMessage({ id, flat });
-    return done;
+    return this.thread.request(flat);
   }
 
-  /** Resolves once every commit given so far is done (written or failed). */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.pending.values()].map((commit) => commit.done));
+  idle(): Promise<void> {
+    return this.thread.idle();
   }
 
-  /** Commits not yet acknowledged are rejected: whether they were written is for the next run to find (checkpoint, cursor). */
-  private fail(reason: string): void {
-    this.failure ??= new Error(`writing the read store failed in its writer thread: ${reason}`);
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
-    this.pending.clear();
-  }
-
-  /** Waits for the commits under way, then stops the thread. */
-  async close(): Promise<void> {
-    await this.idle();
-    this.worker.removeAllListeners('exit');
-    this.fail('the read store was closed');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close('the read store was closed');
   }
 }
