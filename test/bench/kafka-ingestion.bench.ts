@@ -19,6 +19,7 @@ const root = join(__dirname, '..', '..', '..');
 export async function benchKafkaIngestion(): Promise<void> {
   const messages = numberArg('messages', 200_000);
   const customers = numberArg('customers', 20_000);
+  const chunkSize = numberArg('chunk', 5000);
   // 0: the consumer's configured default.
   const partitionsConcurrently = numberArg('partitions-concurrently', 0, { zeroAllowed: true });
   const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
@@ -61,7 +62,7 @@ export async function benchKafkaIngestion(): Promise<void> {
   const ruleBook = new RuleBook([defaultProgramRules()]);
   const clock = { now: () => new Date('2026-06-01T00:00:00Z') };
   const writer = new LedgerWriter(store, { current: () => ruleBook }, clock, { cacheCapacity: customers });
-  const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `${prefix}pipeline`, KAFKA_CREATE_TOPICS: 'false', KAFKA_CHUNK_SIZE: '5000', ...(partitionsConcurrently ? { KAFKA_PARTITIONS_CONCURRENTLY: String(partitionsConcurrently) } : {}) })!;
+  const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `${prefix}pipeline`, KAFKA_CREATE_TOPICS: 'false', KAFKA_CHUNK_SIZE: String(chunkSize), ...(partitionsConcurrently ? { KAFKA_PARTITIONS_CONCURRENTLY: String(partitionsConcurrently) } : {}) })!;
   let applied = 0;
   const consumer = new LedgerIngestionConsumer(kafka, writer, config, clock, { messages: (_t, outcome, count) => void (outcome === 'applied' && (applied += count)) });
   const pipelineStart = performance.now();
@@ -82,6 +83,7 @@ export async function benchKafkaIngestion(): Promise<void> {
     'produce rate (msg/s)': rate(messages, produceMs),
     'raw kafkajs consume (msg/s)': rawRate,
     'partitions consumed concurrently': config.KAFKA_PARTITIONS_CONCURRENTLY,
+    'commands per chunk': config.KAFKA_CHUNK_SIZE,
     'pipeline (purchases/s)': pipelineRate,
     'pipeline (ledger events/s)': rate(events, pipelineMs),
     'pipeline / raw consume': (pipelineRate / rawRate).toFixed(2),

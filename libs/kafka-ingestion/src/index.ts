@@ -4,3 +4,4 @@ export * from './dead-letters/dead-letter';
 export * from './dead-letters/dead-letter-browser';
 export * from './mapping/message-to-command';
 export * from './kafka-ingestion.module';
+export * from './consumer/message-decoder';

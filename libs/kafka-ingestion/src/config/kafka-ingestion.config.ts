@@ -18,6 +18,8 @@ export class KafkaIngestionConfig {
   /** Commands per ledger append inside a fetched batch. */
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000) KAFKA_CHUNK_SIZE = 2000;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 1;
+  /** Decode and validate messages in a thread of their own (the next chunk while the ledger takes this one). */
+  @IsIn(['true', 'false']) KAFKA_DECODE_THREAD: 'true' | 'false' = 'true';
   /** How long the group waits for a silent member before handing its partitions to others. */
   @Transform(toInt) @IsInt() @Min(6_000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 30_000;
   @Transform(toInt) @IsInt() @Min(6_000) @Max(600_000) KAFKA_REBALANCE_TIMEOUT_MS = 60_000;

@@ -1,10 +1,11 @@
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { decodeMessage, MESSAGE_CATALOG, MESSAGE_TYPES } from '@loyalty/kafka-contracts';
+import { MESSAGE_CATALOG, MESSAGE_TYPES, type DecodeResult } from '@loyalty/kafka-contracts';
 import type { CommandEnvelope, LedgerWriter } from '@loyalty/ledger-application';
 import type { Clock } from '@loyalty/ledger-application';
 import type { KafkaIngestionConfig } from '../config/kafka-ingestion.config';
 import { deadLetterOf, deadLetterRecord, type DeadLetter } from '../dead-letters/dead-letter';
 import { messageToCommand } from '../mapping/message-to-command';
+import { MessageDecoder } from './message-decoder';
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 
 /** What the consumer reports; the app binds it to Prometheus and the JSON log. */
@@ -26,6 +27,8 @@ export interface IngestionObserver {
 export class LedgerIngestionConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /** In the calling thread until started; then as configured. */
+  private decoder = MessageDecoder.start({ inThread: false });
   private started = false;
 
   constructor(
@@ -51,6 +54,7 @@ export class LedgerIngestionConsumer {
 
   async start(): Promise<void> {
     if (this.config.KAFKA_CREATE_TOPICS === 'true') await this.ensureTopics();
+    this.decoder = MessageDecoder.start({ inThread: this.config.KAFKA_DECODE_THREAD === 'true' });
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
@@ -61,7 +65,7 @@ export class LedgerIngestionConsumer {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.started = true;
-    this.observer.log?.('info', 'kafka ingestion started', { topics: this.topics(), group: this.config.KAFKA_GROUP_ID });
+    this.observer.log?.('info', 'kafka ingestion started', { topics: this.topics(), group: this.config.KAFKA_GROUP_ID, decoderThread: this.decoder.threaded });
   }
 
   /** Finishes the batch in hand, commits it and leaves the group (kafkajs waits for eachBatch). */
@@ -70,6 +74,8 @@ export class LedgerIngestionConsumer {
     this.started = false;
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.decoder.close();
+    this.decoder = MessageDecoder.start({ inThread: false });
     this.observer.log?.('info', 'kafka ingestion stopped', {});
   }
 
@@ -94,10 +100,21 @@ export class LedgerIngestionConsumer {
     const { topic, partition } = batch;
     const logicalTopic = this.config.logicalTopic(topic);
     const chunkSize = this.config.KAFKA_CHUNK_SIZE;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+    const chunks: KafkaMessage[][] = [];
+    for (let start = 0; start < batch.messages.length; start += chunkSize) chunks.push(batch.messages.slice(start, start + chunkSize));
+    const decode = (chunk: KafkaMessage[]) => {
+      const decoding = this.decoder.decode(logicalTopic, chunk);
+      decoding.catch(() => undefined); // awaited below; a prefetch left unused must not count as unhandled
+      return decoding;
+    };
+    // The next chunk is decoded (in the decoder thread) while the ledger takes this one.
+    let next = chunks.length > 0 ? decode(chunks[0]) : null;
+    for (let i = 0; i < chunks.length && next !== null; i++) {
+      const decoded = await next;
+      next = i + 1 < chunks.length ? decode(chunks[i + 1]) : null;
       if (!isRunning() || isStale()) return; // a rebalance took the partition: the new owner redoes the rest
-      const chunk = batch.messages.slice(start, start + chunkSize);
-      await this.applyChunk(topic, logicalTopic, partition, chunk);
+      const chunk = chunks[i];
+      await this.applyChunk(topic, partition, chunk, decoded);
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -107,16 +124,15 @@ export class LedgerIngestionConsumer {
     }
   }
 
-  private async applyChunk(topic: string, logicalTopic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+  private async applyChunk(topic: string, partition: number, messages: KafkaMessage[], decodedMessages: DecodeResult[]): Promise<void> {
     const envelopes: CommandEnvelope[] = [];
     const sources: KafkaMessage[] = [];
     const deadLetters: DeadLetter[] = [];
-    for (const message of messages) {
-      const key = message.key === null ? null : message.key.toString('utf8');
-      const decoded = decodeMessage(message.value, { topic: logicalTopic, key });
+    messages.forEach((message, i) => {
+      const decoded = decodedMessages[i];
       if (!decoded.ok) {
         deadLetters.push(deadLetterOf(topic, partition, message, decoded.reason, decoded.detail, decoded.messageId));
-        continue;
+        return;
       }
       envelopes.push({
         command: messageToCommand(decoded.envelope),
@@ -124,7 +140,7 @@ export class LedgerIngestionConsumer {
         correlationId: decoded.envelope.messageId,
       });
       sources.push(message);
-    }
+    });
     const results = envelopes.length > 0 ? await this.writer.executeBatch(envelopes) : [];
     let applied = 0;
     let duplicates = 0;

@@ -1,0 +1,34 @@
+import { decodeMessage } from '@loyalty/kafka-contracts';
+import { decodeChunk, MessageDecoder, packChunk } from '@loyalty/kafka-ingestion';
+import { spawnCompiled } from '../support/child-process';
+import { decoderTestMessages } from '../support/decoder-test-messages';
+
+describe('the Kafka consumer\'s message decoder', () => {
+  const { topic, messages } = decoderTestMessages();
+  const oneByOne = () => messages.map((m) => decodeMessage(m.value, { topic, key: m.key === null ? null : m.key.toString('utf8') }));
+
+  it('decodes a packed chunk exactly as each message on its own (multi-byte text, no value, no key)', () => {
+    expect(oneByOne().map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'INVALID_JSON', 'INVALID_JSON', 'SCHEMA_VIOLATION', 'KEY_MISMATCH', 'KEY_MISMATCH', 'ok']);
+    expect(decodeChunk(packChunk(topic, messages))).toEqual(oneByOne());
+  });
+
+  it('decodes in the calling thread where there is no compiled worker script (the TypeScript sources)', async () => {
+    const decoder = MessageDecoder.start();
+    expect(decoder.threaded).toBe(false);
+    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
+    await decoder.close();
+  });
+
+  it('decodes in its own thread in the compiled build, to the same results, and refuses work once closed', async () => {
+    const child = spawnCompiled('test/kafka/decoder-thread-child.js', []);
+    const line = await child.waitForLine(/^\{/, 30_000);
+    expect((await child.exited).code).toBe(0);
+    const printed = JSON.parse(line) as { threaded: boolean; fromThread: unknown; inline: unknown; afterClose: string };
+    expect(printed.threaded).toBe(true);
+    // Through JSON here as there: what crossed the thread is plain data either way.
+    const expected = JSON.parse(JSON.stringify(oneByOne())) as unknown;
+    expect(printed.inline).toEqual(expected);
+    expect(printed.fromThread).toEqual(expected);
+    expect(printed.afterClose).toBe('decoding messages failed in the decoder thread: the consumer stopped');
+  });
+});
