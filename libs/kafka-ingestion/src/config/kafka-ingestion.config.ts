@@ -17,7 +17,8 @@ export class KafkaIngestionConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 4;
   /** Commands per ledger append inside a fetched batch. */
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000) KAFKA_CHUNK_SIZE = 2000;
-  @Transform(toInt) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 1;
+  /** Two: one partition's chunk is decided while another's waits on the ledger writer or the decoder thread. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 2;
   /** Decode and validate messages in a thread of their own (the next chunk while the ledger takes this one). */
   @IsIn(['true', 'false']) KAFKA_DECODE_THREAD: 'true' | 'false' = 'true';
   /** How long the group waits for a silent member before handing its partitions to others. */
