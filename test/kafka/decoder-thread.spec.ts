@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeMessage } from '@loyalty/kafka-contracts';
 import { decodeChunk, MessageDecoder, packChunk } from '@loyalty/kafka-ingestion';
 import { spawnCompiled } from '../support/child-process';
@@ -30,5 +33,20 @@ describe('the Kafka consumer\'s message decoder', () => {
     expect(printed.inline).toEqual(expected);
     expect(printed.fromThread).toEqual(expected);
     expect(printed.afterClose).toBe('decoding messages failed in the decoder thread: the consumer stopped');
+  });
+
+  it('decodes on in the calling thread, losing nothing, when its thread fails (and says so once)', async () => {
+    const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'decoder-'));
+    const script = join(dir, 'broken-decoder.js');
+    writeFileSync(script, "throw new Error('the decoder could not load');\n");
+    const failures: string[] = [];
+    const decoder = MessageDecoder.start({ script, onThreadFailure: (error) => failures.push(error.message) });
+    expect(decoder.threaded).toBe(true);
+    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
+    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
+    expect(decoder.threaded).toBe(false);
+    expect(failures).toEqual(['decoding messages failed in the decoder thread: the decoder could not load']);
+    await decoder.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

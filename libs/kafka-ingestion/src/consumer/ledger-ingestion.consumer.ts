@@ -54,7 +54,10 @@ export class LedgerIngestionConsumer {
 
   async start(): Promise<void> {
     if (this.config.KAFKA_CREATE_TOPICS === 'true') await this.ensureTopics();
-    this.decoder = MessageDecoder.start({ inThread: this.config.KAFKA_DECODE_THREAD === 'true' });
+    this.decoder = MessageDecoder.start({
+      inThread: this.config.KAFKA_DECODE_THREAD === 'true',
+      onThreadFailure: (error) => this.observer.log?.('error', 'the decoder thread failed: decoding in the consumer thread from now on', { error: error.message }),
+    });
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });

@@ -52,15 +52,29 @@ export function decodeChunk(chunk: PackedChunk): DecodeResult[] {
  * script (the TypeScript sources under the test runner) or with `inThread: false`, it decodes
  * in the calling thread. Both give the same results.
  */
-export class MessageDecoder {
-  private constructor(private readonly thread: RequestThread<PackedChunk, string> | null) {}
+export interface MessageDecoderOptions {
+  /** False: decode in the calling thread. */
+  inThread?: boolean;
+  /** The worker script (default: the compiled one beside this module). */
+  script?: string;
+  /** Called once if the thread fails: decoding goes on in the calling thread, nothing is lost. */
+  onThreadFailure?: (error: Error) => void;
+}
 
-  static start(options: { inThread?: boolean } = {}): MessageDecoder {
-    const script = join(__dirname, 'decode-message.worker.js');
+export class MessageDecoder {
+  private closed = false;
+
+  private constructor(
+    private thread: RequestThread<PackedChunk, string> | null,
+    private readonly onThreadFailure?: (error: Error) => void,
+  ) {}
+
+  static start(options: MessageDecoderOptions = {}): MessageDecoder {
+    const script = options.script ?? join(__dirname, 'decode-message.worker.js');
     if (options.inThread === false || !existsSync(script)) return new MessageDecoder(null);
     const failurePrefix = 'decoding messages failed in the decoder thread';
     const errorOf = (plain: unknown) => new Error(`${failurePrefix}: ${(plain as { message?: string }).message ?? String(plain)}`);
-    return new MessageDecoder(new RequestThread(new Worker(script), { failurePrefix, errorOf }));
+    return new MessageDecoder(new RequestThread(new Worker(script), { failurePrefix, errorOf }), options.onThreadFailure);
   }
 
   get threaded(): boolean {
@@ -69,11 +83,25 @@ export class MessageDecoder {
 
   async decode(topic: string, messages: readonly RawMessage[]): Promise<DecodeResult[]> {
     const packed = packChunk(topic, messages);
-    if (this.thread) return JSON.parse(await this.thread.request(packed)) as DecodeResult[];
+    if (this.thread) {
+      try {
+        return JSON.parse(await this.thread.request(packed)) as DecodeResult[];
+      } catch (error) {
+        if (this.closed) throw error;
+        // A failed thread must not stall ingestion: decode here from now on.
+        const failed = this.thread;
+        this.thread = null;
+        if (failed) {
+          this.onThreadFailure?.(error as Error);
+          void failed.close().catch(() => undefined);
+        }
+      }
+    }
     return decodeChunk(packed);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.thread?.close('the consumer stopped');
   }
 }
