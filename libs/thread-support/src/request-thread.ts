@@ -68,6 +68,11 @@ export class RequestThread<Request, Response> {
     return done;
   }
 
+  /** Requests given and not yet answered. */
+  get underWay(): number {
+    return this.pending.size;
+  }
+
   /** Resolves once every request given so far is done (answered or failed). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.pending.values()].map((request) => request.done));

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import Database from 'better-sqlite3';
 import { EventStoreUnavailableError } from '../port/event-store.port';
-import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
 
 function tempFile(): { file: string; dir: string } {
   const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'ledger-'));
@@ -13,11 +13,17 @@ function tempFile(): { file: string; dir: string } {
 }
 
 // Stream-ordered reads come from a reader thread and appends go through a writer thread by
-// default; without them, both happen in the calling thread: both pass.
-for (const threads of [true, false]) {
-  describeEventStoreContract(threads ? 'sqlite' : 'sqlite, reads and appends in the calling thread', async () => {
+// default (small ones written at once while it is idle); every append through the thread; and
+// without the threads, everything in the calling thread: all pass.
+const variants: [string, Partial<SqliteEventStoreOptions>][] = [
+  ['sqlite', {}],
+  ['sqlite, every append through the writer thread', { inlineAppendMaxEvents: 0 }],
+  ['sqlite, reads and appends in the calling thread', { readAheadThread: false, writerThread: false }],
+];
+for (const [name, variant] of variants) {
+  describeEventStoreContract(name, async () => {
     const { dir, file } = tempFile();
-    const options = { file, readAheadThread: threads, writerThread: threads };
+    const options = { file, ...variant };
     const store = new SqliteEventStore(options);
     return {
       store,
@@ -126,7 +132,7 @@ describe('SqliteEventStore specifics', () => {
 
   it('reports an append that SQLite refuses in the writer thread with its error, writes none of it, and appends on after', async () => {
     const { dir, file } = tempFile();
-    const store = new SqliteEventStore({ file });
+    const store = new SqliteEventStore({ file, inlineAppendMaxEvents: 0 });
     await store.append('s', [event(1)], 'no-stream');
     store.db.exec("CREATE TRIGGER refuse_n2 BEFORE INSERT ON ledger_events WHEN json_extract(NEW.data, '$.n') = 2 BEGIN SELECT RAISE(ABORT, 'no n = 2 today'); END");
     await expect(store.appendMany([{ stream: 't', expectedRevision: 'no-stream', events: [event(3)] }, { stream: 's', expectedRevision: 0n, events: [event(2)] }])).rejects.toThrow('no n = 2 today');
@@ -137,14 +143,33 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reports a ledger kept busy by another process as unavailable (retry later), from the writer thread', async () => {
+  it.each([
+    ['the writer thread', 0],
+    ['the calling thread (a small append)', 256],
+  ])('reports a ledger kept busy by another process as unavailable (retry later), from %s', async (_where, inlineAppendMaxEvents) => {
     const { dir, file } = tempFile();
-    const store = new SqliteEventStore({ file, busyTimeoutMs: 50 });
+    const store = new SqliteEventStore({ file, busyTimeoutMs: 50, inlineAppendMaxEvents });
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     await expect(store.append('s', [event(1)], 'no-stream')).rejects.toBeInstanceOf(EventStoreUnavailableError);
     other.exec('ROLLBACK');
     await expect(store.append('s', [event(1)], 'no-stream')).resolves.toMatchObject({ position: 1n });
+    other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a small append at once while the writer thread is idle, and sends it to the thread behind appends under way (order kept)', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file, inlineAppendMaxEvents: 2 });
+    const other = new Database(file, { readonly: true });
+    const count = () => (other.prepare('SELECT COUNT(*) AS n FROM ledger_events').get() as { n: number }).n;
+    const small = store.append('a', [event(1), event(2)], 'no-stream');
+    expect(count()).toBe(2); // written before append returned
+    await small;
+    const big = store.append('b', [event(3), event(4), event(5)], 'no-stream'); // over the limit: the thread
+    const behind = store.append('c', [event(6)], 'no-stream'); // small, but the thread is busy: behind it
+    expect(await Promise.all([big, behind])).toMatchObject([{ position: 5n }, { position: 6n }]);
     other.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -55,6 +55,13 @@ export interface SqliteEventStoreOptions {
    * for a file, off for ':memory:'.
    */
   writerThread?: boolean;
+  /**
+   * With the writer thread: an append of at most this many events, given while the thread has
+   * nothing under way, is written here at once (a single command, a small batch): handing it
+   * over would only add a round trip, and the wait for this thread to read the answer, to its
+   * latency. Default 256; 0 sends every append to the thread.
+   */
+  inlineAppendMaxEvents?: number;
 }
 
 // The SELECTs' rows come as arrays (better-sqlite3's raw mode): an object per row costs about a microsecond more.
@@ -112,8 +119,8 @@ export class SqliteEventStore implements EventStore {
   private readonly feed = new LiveFeed((after, limit, options) => this.readAll(after, limit, options));
   private readonly clock: () => Date;
   private readonly statements;
-  /** By the writer thread, or on this connection (':memory:', or without the thread). */
-  private readonly writeAppends: (request: AppendRequest) => Promise<FlatOutcome[]>;
+  /** By the writer thread, or on this connection (':memory:', without the thread, or a small append while it is idle). */
+  private readonly writeAppends: (request: AppendRequest, events: number) => Promise<FlatOutcome[]>;
   private readonly appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null;
   private readonly readAheadFile: string | null;
   private readAhead: StreamReadAhead | null = null;
@@ -142,9 +149,11 @@ export class SqliteEventStore implements EventStore {
     };
     const threaded = options.file !== ':memory:' && options.writerThread !== false;
     const thread = threaded ? appendThread(options.file, pragmas) : null;
-    const appender = thread ? null : appenderOn(this.db);
+    const here = appenderOn(this.db);
+    const inlineMaxEvents = options.inlineAppendMaxEvents ?? 256;
     this.appendThread = thread;
-    this.writeAppends = async (request) => (thread ? thread.request(request) : (appender as NonNullable<typeof appender>)(request));
+    // Only when nothing is under way in the thread may an append be written here: order is kept.
+    this.writeAppends = async (request, events) => (thread && (events > inlineMaxEvents || thread.underWay > 0) ? thread.request(request) : here(request));
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -156,7 +165,7 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     let outcomes: StreamAppendOutcome[];
     try {
-      outcomes = appendOutcomes(appends, await this.writeAppends({ appends: flat, recordedAt }));
+      outcomes = appendOutcomes(appends, await this.writeAppends({ appends: flat, recordedAt }, flat.reduce((n, a) => n + a.events.length, 0)));
     } catch (error) {
       throw appendError(error);
     }
