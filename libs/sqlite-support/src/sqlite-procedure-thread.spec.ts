@@ -57,6 +57,7 @@ describe('SqliteProcedureThread', () => {
     const thread = new SqliteProcedureThread<number, number>(NOTE, { file, pragmas: [], failurePrefix: 'noting failed', errorOf });
     await expect(thread.request(1)).rejects.toThrow(/^noting failed: Cannot open database because the directory does not exist/);
     await expect(thread.request(2)).rejects.toThrow(/^noting failed: Cannot open database because the directory does not exist/);
+    expect(thread.broken).toBe(true);
     await thread.close();
   });
 
@@ -66,5 +67,6 @@ describe('SqliteProcedureThread', () => {
     await thread.close('it was closed for the night');
     await expect(Promise.all(under)).resolves.toEqual([1, 2]);
     await expect(thread.request(3)).rejects.toThrow('noting failed: it was closed for the night');
+    expect(thread.broken).toBe(false); // closed, not broken
   });
 });

@@ -42,6 +42,7 @@ export class RequestThread<Request, Response> {
   /** The requests given and not yet answered: how each ends, and its promise (for idle()). */
   private readonly pending = new Map<number, { resolve: (response: Response) => void; reject: (error: Error) => void; done: Promise<Response> }>();
   private failure: Error | null = null;
+  private closing = false;
 
   constructor(private readonly worker: Worker, private readonly options: RequestThreadOptions) {
     this.worker.unref();
@@ -68,6 +69,11 @@ export class RequestThread<Request, Response> {
     return done;
   }
 
+  /** The thread failed (not closed): every request given to it from now on is refused. */
+  get broken(): boolean {
+    return this.failure !== null && !this.closing;
+  }
+
   /** Requests given and not yet answered. */
   get underWay(): number {
     return this.pending.size;
@@ -87,6 +93,7 @@ export class RequestThread<Request, Response> {
 
   /** Waits for the requests under way, then stops the thread. */
   async close(reason = 'it was closed'): Promise<void> {
+    this.closing = true;
     await this.idle();
     this.worker.removeAllListeners('exit');
     this.fail(reason);

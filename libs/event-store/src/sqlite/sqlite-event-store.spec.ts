@@ -175,6 +175,20 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses the appends a failed writer thread had, with the reason, then writes on in the calling thread (a retry is safe)', async () => {
+    const { dir, file } = tempFile();
+    const store = new SqliteEventStore({ file, inlineAppendMaxEvents: 1 });
+    await store.append('a', [event(1)], 'no-stream'); // small: written here, no thread yet
+    // The thread opens its own connection when first needed: without the file, it cannot.
+    rmSync(dir, { recursive: true, force: true });
+    const big = () => store.append('b', [event(2), event(3)], 'no-stream');
+    await expect(big()).rejects.toThrow(/^appending to the ledger failed in its writer thread: Cannot open database because the directory does not exist/);
+    await expect(big()).resolves.toMatchObject({ nextExpectedRevision: 1n, position: 3n });
+    expect((await store.readStream('b')).map((e) => e.data.n)).toEqual([2, 3]);
+    await store.close();
+    await expect(store.append('c', [event(4)], 'no-stream')).rejects.toThrow('the ledger store is closed');
+  });
+
   it('sees appends made by another connection through its subscription (polling)', async () => {
     const { dir, file } = tempFile();
     const reader = new SqliteEventStore({ file });

@@ -52,7 +52,9 @@ export interface SqliteEventStoreOptions {
   /**
    * Appends are written by a second thread on its own connection, so a caller with more to
    * decide (a batch in chunks) decides the next chunk while SQLite writes this one. Default: on
-   * for a file, off for ':memory:'.
+   * for a file, off for ':memory:'. Started at the first append it takes. If the thread itself
+   * fails, the appends it had are refused with the reason (a retry with the same event ids is
+   * safe either way) and later appends are written on this connection.
    */
   writerThread?: boolean;
   /**
@@ -121,7 +123,8 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   /** By the writer thread, or on this connection (':memory:', without the thread, or a small append while it is idle). */
   private readonly writeAppends: (request: AppendRequest, events: number) => Promise<FlatOutcome[]>;
-  private readonly appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null;
+  private appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null = null;
+  private closed = false;
   private readonly readAheadFile: string | null;
   private readAhead: StreamReadAhead | null = null;
 
@@ -147,13 +150,19 @@ export class SqliteEventStore implements EventStore {
       readStreamRest: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT} ${STREAM_REST}`).raw(true),
       readStreamRestWithoutMetadata: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAM_REST}`).raw(true),
     };
-    const threaded = options.file !== ':memory:' && options.writerThread !== false;
-    const thread = threaded ? appendThread(options.file, pragmas) : null;
+    const threadFile = options.file !== ':memory:' && options.writerThread !== false ? options.file : null;
     const here = appenderOn(this.db);
     const inlineMaxEvents = options.inlineAppendMaxEvents ?? 256;
-    this.appendThread = thread;
-    // Only when nothing is under way in the thread may an append be written here: order is kept.
-    this.writeAppends = async (request, events) => (thread && (events > inlineMaxEvents || thread.underWay > 0) ? thread.request(request) : here(request));
+    this.writeAppends = async (request, events) => {
+      if (this.closed) throw new Error('the ledger store is closed');
+      // Started at the first append that needs it: a store that only reads never starts one.
+      if (threadFile !== null && this.appendThread === null && events > inlineMaxEvents) this.appendThread = appendThread(threadFile, pragmas);
+      const thread = this.appendThread;
+      // Only when nothing is under way in the thread may an append be written here: order is kept.
+      // A broken thread (its failure was the answer to what it had) leaves the writing to this one.
+      const viaThread = thread !== null && !thread.broken && (events > inlineMaxEvents || thread.underWay > 0);
+      return viaThread ? thread.request(request) : here(request);
+    };
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -219,6 +228,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.feed.close();
     await this.appendThread?.close('the ledger was closed');
     await this.readAhead?.close();
