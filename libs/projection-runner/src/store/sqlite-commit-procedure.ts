@@ -115,6 +115,11 @@ export class SqliteWriterThread {
     return this.thread.idle();
   }
 
+  /** The thread failed (not closed). */
+  get broken(): boolean {
+    return this.thread.broken;
+  }
+
   close(): Promise<void> {
     return this.thread.close('the read store was closed');
   }

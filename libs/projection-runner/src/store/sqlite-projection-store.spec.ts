@@ -15,14 +15,16 @@ describe('on a file', () => {
 });
 
 describe('SqliteProjectionStore writer thread', () => {
-  it('reports a failure of the writer thread as a clear error, on that commit and the next', async () => {
+  it('refuses the commits a failed writer thread had, with the reason, then commits in the calling thread', async () => {
     const dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'read-store-'));
     const store = new SqliteProjectionStore(join(dir, 'read-models.sqlite'));
     // The writer thread opens its own connection at the first commit: without the file, it cannot.
     rmSync(dir, { recursive: true, force: true });
-    const commit = () => store.commit('p_v1', new Map([['a', { head: { n: 1 }, items: [] }]]), 1n);
-    await expect(commit()).rejects.toThrow(/^writing the read store failed in its writer thread: Cannot open database because the directory does not exist/);
-    await expect(commit()).rejects.toThrow(/^writing the read store failed in its writer thread: Cannot open database because the directory does not exist/);
+    const commit = (n: number) => store.commit('p_v1', new Map([['a', { head: { n }, items: [] }]]), BigInt(n));
+    await expect(commit(1)).rejects.toThrow(/^writing the read store failed in its writer thread: Cannot open database because the directory does not exist/);
+    await commit(2);
+    expect(await store.checkpoint('p_v1')).toBe(2n);
+    expect((await store.load('p_v1', ['a'])).get('a')).toMatchObject({ n: 2 });
     await store.close();
   });
 });

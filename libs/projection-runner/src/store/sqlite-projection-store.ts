@@ -19,7 +19,9 @@ export interface SqliteProjectionStoreOptions {
   /**
    * Commits run on a writer thread with its own connection, so a projector folds the next
    * states while SQLite writes the last ones (see SqliteWriterThread). Default: on for a file,
-   * off for ':memory:' (another connection cannot see it).
+   * off for ':memory:' (another connection cannot see it). If the thread itself fails, the
+   * commits it had are refused with the reason (the runner stops, and resumes from its
+   * checkpoint) and later commits are written on this connection.
    */
   writerThread?: boolean;
 }
@@ -108,7 +110,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   /** With a writer thread, commits are written in the order given, each resolving once written; the caller need not wait for one to give the next. */
   async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
     const flat = flatCommit(projection, changes, checkpoint, writerEpoch, rebuild);
-    if (this.writerThreadFile !== null) {
+    // A broken writer thread (its failure was the answer to the commits it had) leaves the writing to this connection.
+    if (this.writerThreadFile !== null && !this.writer?.broken) {
       this.writer ??= new SqliteWriterThread(this.writerThreadFile, PRAGMAS);
       return this.writer.commit(flat);
     }
