@@ -46,7 +46,8 @@ export interface SqliteEventStoreOptions {
    * Stream-ordered reads (a projection rebuild) read ahead in a second thread, so the next page
    * is read while the caller folds this one: with two cores a rebuild goes at about the pace of
    * its slower half instead of the sum of both. Default: on for a file, off for ':memory:'
-   * (another connection cannot see it).
+   * (another connection cannot see it). If the thread fails, the reads waiting on it fail with
+   * the reason, and later reads by stream run in the calling thread.
    */
   readAheadThread?: boolean;
   /**
@@ -193,7 +194,8 @@ export class SqliteEventStore implements EventStore {
 
   async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
     assertStreamOrderedLimits(options);
-    if (this.readAheadFile !== null) {
+    // A broken reader thread (its failure was the answer to the reads it had) leaves the reading to this one.
+    if (this.readAheadFile !== null && !this.readAhead?.broken) {
       this.readAhead ??= new StreamReadAhead(this.readAheadFile, this.db.pragma('cache_size', { simple: true }) as number, {
         streamNamesAfter: STREAM_NAMES_AFTER,
         from: EVENTS_WITH_STREAM_NAMES,

@@ -124,6 +124,7 @@ export class StreamReadAhead {
   private readonly sessions = new Map<number, Session>();
   private lastSession = 0;
   private failure: Error | null = null;
+  private closing = false;
 
   constructor(file: string, cacheSize: number, queries: ReadAheadQueries, private readonly window = 2) {
     this.worker = new Worker(READER_THREAD, {
@@ -147,10 +148,15 @@ export class StreamReadAhead {
     this.worker.on('exit', (code) => this.fail(`the ledger's reader thread stopped (exit code ${code})`));
   }
 
-  /** Every later read fails too: a reader thread that died is not restarted behind the caller's back. */
+  /** The reads waiting fail with the reason; the thread is not restarted (see `broken`). */
   private fail(reason: string): void {
     this.failure ??= new Error(`reading the ledger by stream failed in the reader thread: ${reason}`);
     for (const session of this.sessions.values()) session.waiting?.({ session: session.id, error: reason });
+  }
+
+  /** The thread failed (not closed): the store reads by stream in its own thread from now on. */
+  get broken(): boolean {
+    return this.failure !== null && !this.closing;
   }
 
   async read(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
@@ -202,6 +208,7 @@ export class StreamReadAhead {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.worker.removeAllListeners('exit');
     this.fail('the ledger store was closed');
     await this.worker.terminate();
