@@ -100,27 +100,6 @@ function asError(thrown: unknown): Error {
 }
 
 /** Commits run by a writer thread on its own connection, in the order given (see SqliteProcedureThread). */
-export class SqliteWriterThread {
-  private readonly thread: SqliteProcedureThread<FlatCommit, void>;
-
-  constructor(file: string, pragmas: string[]) {
-    this.thread = new SqliteProcedureThread(COMMIT_PROCEDURE, { file, pragmas, failurePrefix: 'writing the read store failed in its writer thread', errorOf: asError });
-  }
-
-  commit(flat: FlatCommit): Promise<void> {
-    return this.thread.request(flat);
-  }
-
-  idle(): Promise<void> {
-    return this.thread.idle();
-  }
-
-  /** The thread failed (not closed). */
-  get broken(): boolean {
-    return this.thread.broken;
-  }
-
-  close(): Promise<void> {
-    return this.thread.close('the read store was closed');
-  }
+export function commitThread(file: string, pragmas: string[]): SqliteProcedureThread<FlatCommit, void> {
+  return new SqliteProcedureThread(COMMIT_PROCEDURE, { file, pragmas, failurePrefix: 'writing the read store failed in its writer thread', errorOf: asError });
 }

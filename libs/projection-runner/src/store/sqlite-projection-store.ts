@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
 import { decodeRebuildCursor, type ProjectionStore, type RebuildCursor } from './projection-store.port';
-import { committerOn, flatCommit, SqliteWriterThread, type FlatCommit } from './sqlite-commit-procedure';
+import type { SqliteProcedureThread } from '@loyalty/sqlite-support';
+import { commitThread, committerOn, flatCommit, type FlatCommit } from './sqlite-commit-procedure';
 
 interface ItemRow {
   key: string;
@@ -18,7 +19,7 @@ const PAGE = 1000;
 export interface SqliteProjectionStoreOptions {
   /**
    * Commits run on a writer thread with its own connection, so a projector folds the next
-   * states while SQLite writes the last ones (see SqliteWriterThread). Default: on for a file,
+   * states while SQLite writes the last ones (see commitThread). Default: on for a file,
    * off for ':memory:' (another connection cannot see it). If the thread itself fails, the
    * commits it had are refused with the reason (the runner stops, and resumes from its
    * checkpoint) and later commits are written on this connection.
@@ -44,7 +45,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
   private readonly writerThreadFile: string | null;
-  private writer: SqliteWriterThread | null = null;
+  private writer: SqliteProcedureThread<FlatCommit, void> | null = null;
   private commitHere: ((flat: FlatCommit) => void) | null = null;
 
   constructor(file: string, options: SqliteProjectionStoreOptions = {}) {
@@ -112,8 +113,8 @@ export class SqliteProjectionStore implements ProjectionStore {
     const flat = flatCommit(projection, changes, checkpoint, writerEpoch, rebuild);
     // A broken writer thread (its failure was the answer to the commits it had) leaves the writing to this connection.
     if (this.writerThreadFile !== null && !this.writer?.broken) {
-      this.writer ??= new SqliteWriterThread(this.writerThreadFile, PRAGMAS);
-      return this.writer.commit(flat);
+      this.writer ??= commitThread(this.writerThreadFile, PRAGMAS);
+      return this.writer.request(flat);
     }
     this.commitHere ??= committerOn(this.db);
     this.commitHere(flat);
@@ -145,7 +146,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {
-    await this.writer?.close();
+    await this.writer?.close('the read store was closed');
     this.writer = null;
     if (this.db.open) this.db.close();
   }
