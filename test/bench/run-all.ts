@@ -3,6 +3,7 @@ import { benchKafkaIngestion } from './kafka-ingestion.bench';
 import { benchLedgerIngestion } from './ledger-ingestion.bench';
 import { benchProjectionRebuild } from './projection-rebuild.bench';
 import { benchShadowRebuild } from './shadow-rebuild.bench';
+import { benchExpiryJob } from './expiry-job.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
     ['kafka-ingestion', benchKafkaIngestion],
     ['projection-rebuild', benchProjectionRebuild],
     ['shadow-rebuild', benchShadowRebuild],
+    ['expiry-job', benchExpiryJob],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

@@ -5,12 +5,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@loyalty/event-store';
-import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
+import { LedgerWriter } from '@loyalty/ledger-application';
 import { InMemoryOperationsStore, OperationsReadView, ReplayService, RulesCatalog } from '@loyalty/program-operations';
 import { SqliteProjectionStore } from '@loyalty/projection-runner';
 import { defaultProgramRules } from '@loyalty/program-rules';
-import { generateWorkload } from '@loyalty/workload-generator';
-import { benchDir, numberArg, peakRssMiB, rate, report, stringArg } from './bench-support';
+import { benchDir, latencySummary, liveIngestion, numberArg, peakRssMiB, rate, report, stringArg } from './bench-support';
 import { buildLedger } from './projection-rebuild.bench';
 
 export async function benchShadowRebuild(): Promise<void> {
@@ -43,31 +42,15 @@ export async function benchShadowRebuild(): Promise<void> {
     const ruleBook = catalog.ruleBook();
     const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
     // Seeded by the ledger's head: a kept ledger (--ledger-file) gets new purchases, not the last run's again (those would all be duplicates).
-    const live = generateWorkload({ seed: 99 + Number(startHead % 1_000_000n), customers: 50_000, purchases: 100_000_000, customerPrefix: `LIVE-${startHead}-`, withLines: false });
-    let ingesting = true;
-    let ingested = 0;
-    let index = 0;
-    const ingestion = (async () => {
-      const perTick = Math.max(1, Math.round(ingestRate / 10));
-      const started = Date.now();
-      while (ingesting) {
-        const batch: CommandEnvelope[] = [];
-        for (let i = 0; i < perTick; i++) batch.push({ command: live.next().value.command, provenance: { channel: 'batch', batchId: 'live', index: index++ } });
-        await writer.executeBatch(batch);
-        ingested += batch.length;
-        const due = started + ((ingested / ingestRate) * 1000);
-        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-      }
-    })();
+    const ingestion = liveIngestion(writer, ingestRate, `LIVE-${startHead}-`, 99 + Number(startHead % 1_000_000n));
 
     const started = performance.now();
     const replay = await replays.start({ candidateVersion: 2, throttleEventsPerSecond: throttleArg ? Number(throttleArg) : undefined, actor: 'bench' });
-    const ingestedAtStart = ingested;
+    const mark = ingestion.mark();
     const settled = await replays.settled(replay.id);
     const ms = performance.now() - started;
-    const ingestedDuring = ingested - ingestedAtStart;
-    ingesting = false;
-    await ingestion;
+    const during = ingestion.since(mark);
+    await ingestion.stop();
     await replays.stop();
     process.stderr.write('\n');
     const events = settled.progress.eventsDone;
@@ -78,7 +61,8 @@ export async function benchShadowRebuild(): Promise<void> {
       'replay rate (ledger events/s per pass)': rate(events / Object.keys(settled.keys).length, ms),
       'replay wall time (s)': (ms / 1000).toFixed(1),
       'ingestion target (purchases/s)': ingestRate,
-      'ingestion achieved during replay (purchases/s)': rate(ingestedDuring, ms),
+      'ingestion achieved during replay (purchases/s)': rate(during.purchases, ms),
+      'ingestion batch latency p50 / p99 / max (ms)': latencySummary(during.latencies),
       'ledger events appended during replay': Number((await ledger.headPosition()) - startHead),
       'ledger head at the end': Number(await ledger.headPosition()),
       'impact: customers evaluated': settled.impact?.customers ?? 0,

@@ -4,7 +4,7 @@ import { InMemoryEventStore } from '@loyalty/event-store';
 import { LedgerWriter } from '@loyalty/ledger-application';
 import { DeadLetterBrowser, LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
-import { pointsPosition } from '@loyalty/ledger-domain';
+import { accountHoldingsAt } from '@loyalty/ledger-domain';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { commandMessage, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp } from '../support/kafka-test-kit';
 
@@ -20,7 +20,7 @@ describe('Kafka: a client this project did not write, and re-driving dead letter
   const consumer = new LedgerIngestionConsumer(kafka, writer, config, clock);
   const admin = kafka.admin();
   const caughtUp = () => waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, consumer.topics());
-  const available = (customerId: string) => writer.readAccount(customerId, (a) => pointsPosition(a.state, clock.now().getTime()).available);
+  const available = (customerId: string) => writer.readAccount(customerId, (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
 
   beforeAll(async () => {
     await consumer.start();
@@ -49,6 +49,18 @@ describe('Kafka: a client this project did not write, and re-driving dead letter
       // 200 base + 100 first-purchase bonus, available after the 14 pending days.
       expect(await available('CUST-CONSOLE')).toBe(300);
     });
+  }, 60_000);
+
+  it('dead-letters a purchase dated a year ahead with LEDGER.FUTURE_TIME, the code HTTP answers, and applies the next message', async () => {
+    const ahead = { type: 'RecordPurchase' as const, customerId: 'CUST-FUTURE', orderId: 'ORD-FUTURE', occurredAt: '2027-12-01T00:00:00Z', currency: 'JPY', amount: 10_000 };
+    const onTime = { ...ahead, orderId: 'ORD-ON-TIME', occurredAt: '2026-11-30T00:00:00Z' };
+    await produceAll(kafka, [commandMessage(ahead, 'purchase-from-the-future', config), commandMessage(onTime, 'purchase-on-time', config)]);
+    await caughtUp();
+    const [letter] = (await new DeadLetterBrowser(kafka, config).list()).filter((l) => l.messageId === 'purchase-from-the-future');
+    expect(letter).toMatchObject({ reason: 'LEDGER.FUTURE_TIME', key: 'CUST-FUTURE' });
+    expect(letter.detail).toMatch(/^occurredAt 2027-12-01T00:00:00Z is later than the latest accepted business time 2026-12-01T00:05:00.000Z/);
+    const stream = await store.readStream('loyaltyAccount-CUST-FUTURE');
+    expect(stream.filter((e) => e.type === 'loyalty.purchase-recorded').map((e) => e.data.orderId)).toEqual(['ORD-ON-TIME']);
   }, 60_000);
 
   it('dead-letters a refund of an unknown order, then re-drives it once the purchase is in', async () => {

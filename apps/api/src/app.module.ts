@@ -10,6 +10,7 @@ import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 import { FinanceAuditModule } from '@loyalty/finance-audit';
 import { LedgerSealingModule } from './composition/ledger-sealing.module';
+import { ExpiryJobModule } from './composition/expiry-job.module';
 import { ProgramOperationsModule } from '@loyalty/program-operations';
 
 @Module({})
@@ -35,6 +36,8 @@ export class AppModule implements NestModule {
         ...(withReadModels && withHttpApi ? [ProgramOperationsModule] : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
         ...(withProjector && config.LOYALTY_SEAL_INTERVAL_SECONDS > 0 ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
+        // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).
+        ...(withProjector ? [ExpiryJobModule.every(config.LOYALTY_EXPIRY_INTERVAL_SECONDS)] : []),
       ],
       controllers: [OperabilityHttpController],
       providers: [

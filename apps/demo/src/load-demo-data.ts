@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const health = await fetch(`${baseUrl}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`the API is not answering at ${baseUrl}/health: start it with \`npm start\` first`);
 
-  const commands: LedgerCommand[] = [...generateWorkload({ seed: 1, customers: 200, purchases, start: '2025-11-01T00:00:00Z', days: 365, enrolCustomers: true, withLines: true })].map((i) => i.command);
+  const commands: LedgerCommand[] = [...generateWorkload({ seed: 1, customers: 200, purchases, start: demoStart(), days: 365, enrolCustomers: true, withLines: true })].map((i) => i.command);
   // A few redemptions by the most active customers, now.
   for (let c = 0; c < 10; c++) commands.push({ type: 'RedeemPoints', customerId: `CUST-${c}`, redemptionId: `DEMO-RDM-${c}`, points: 100, reward: 'coupon-100', occurredAt: new Date().toISOString() });
 
@@ -60,3 +60,8 @@ main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
+
+/** A year of history ending about a month ago (refunds and surveys follow purchases by up to 20 days), so that every date is in the past. */
+function demoStart(): string {
+  return new Date(Date.now() - 400 * 86_400_000).toISOString();
+}

@@ -8,3 +8,4 @@ export * from './persistence/entry-chain';
 export * from './ledger-application.tokens';
 export * from './ledger-application.module';
 export * from './ledger-writer/keyed-mutex';
+export * from './queries/get-account/account.view';

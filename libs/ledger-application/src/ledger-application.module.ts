@@ -32,6 +32,8 @@ import { GetAccountLedgerHttpController } from './queries/get-account-ledger/get
 export const LEDGER_WRITER_OPTIONS = Symbol('LEDGER_WRITER_OPTIONS');
 export interface LedgerWriterSettings {
   cacheCapacity: number;
+  /** How far ahead of the clock a business time may be; default DEFAULT_FUTURE_TOLERANCE_MS. */
+  futureToleranceMs?: number;
 }
 
 /** The write side alone (no HTTP): what the HTTP module and the Kafka consumer share. */
@@ -43,6 +45,7 @@ export interface LedgerWriterSettings {
       useFactory: (store: EventStore, rules: RuleBookSource, clock: Clock, settings: LedgerWriterSettings, metrics: LoyaltyMetrics) =>
         new LedgerWriter(store, rules, clock, {
           cacheCapacity: settings.cacheCapacity,
+          futureToleranceMs: settings.futureToleranceMs,
           observer: {
             commandDecided: (type, status) => metrics.ledgerCommands.inc({ type, outcome: status }),
             concurrencyRetry: () => metrics.concurrencyRetries.inc(),

@@ -4,7 +4,7 @@ export * from './loyalty-account/ledger-rejections';
 export * from './loyalty-account/loyalty-account.state';
 export * from './loyalty-account/decide';
 export * from './loyalty-account/evolve';
-export * from './loyalty-account/points-position';
+export * from './lots/lot-model';
 export * from './loyalty-account/source-keys';
 export * from './loyalty-account/stream-names';
 export * from './earning/compute-purchase-points';

@@ -8,3 +8,4 @@ export * from './replays/impact-report';
 export * from './replays/replay-service';
 export * from './re-rating/re-rating.service';
 export * from './program-operations.module';
+export * from './expiry/expiry-job';

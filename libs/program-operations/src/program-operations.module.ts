@@ -3,7 +3,7 @@ import type { EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LedgerWriter, LedgerWriterModule, type Clock } from '@loyalty/ledger-application';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
-import { OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
+import { ExpiryRunsHttpController, OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
 import { OPERATIONS_STORE, type OperationsStore } from './operations-store/operations-store.port';
 import { ReRatingService } from './re-rating/re-rating.service';
 import { OperationsReadView, ReplayService } from './replays/replay-service';
@@ -32,7 +32,7 @@ class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
 @Global()
 @Module({
   imports: [LedgerWriterModule],
-  controllers: [RulesHttpController, ReplaysHttpController, ReRatingsHttpController, OperationsAuditTrailHttpController],
+  controllers: [RulesHttpController, ReplaysHttpController, ReRatingsHttpController, OperationsAuditTrailHttpController, ExpiryRunsHttpController],
   providers: [
     {
       provide: ReplayService,

@@ -57,6 +57,14 @@ function oneOf<T extends string>(args: string[], name: string, allowed: readonly
   return value as T;
 }
 
+/** The second time axis: --at-position <position> and/or --known-at <instant>. */
+function recordedCut(args: string[]): { atPosition?: bigint; knownAt?: string } {
+  const atPosition = option(args, 'at-position');
+  if (atPosition !== undefined && !/^\d{1,19}$/.test(atPosition)) throw new UsageError('--at-position must be a ledger position (digits)');
+  const knownAt = instant(args, 'known-at', false);
+  return { ...(atPosition !== undefined ? { atPosition: BigInt(atPosition) } : {}), ...(knownAt !== undefined ? { knownAt } : {}) };
+}
+
 function period(args: string[]): { from: string; to: string } {
   const from = instant(args, 'from', true) as string;
   const to = instant(args, 'to', true) as string;
@@ -89,7 +97,8 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
         const asOf = instant(args, 'as-of', true) as string;
         const split = oneOf(args, 'split', ['summary', 'tier', 'lotAge', 'expiryMonth'] as const, 'summary');
         format();
-        const report = await reports.liability(asOf, progress);
+        const customerId = option(args, 'customer');
+        const report = await reports.liability(asOf, { ...recordedCut(args), ...(customerId !== undefined ? { customerId } : {}), onProgress: progress });
         const { byTier, byLotAge, byExpiryMonth, ...summary } = report;
         const table = split === 'tier' ? byTier : split === 'lotAge' ? byLotAge : split === 'expiryMonth' ? byExpiryMonth : [summary];
         print(report, table as unknown as Record<string, unknown>[]);
@@ -100,10 +109,10 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
         const by = oneOf(args, 'by', ['day', 'month'] as const, 'month');
         format();
         if (command === 'roll-forward') {
-          const report = await reports.rollForward(from, to, by, progress);
+          const report = await reports.rollForward(from, to, by, { ...recordedCut(args), onProgress: progress });
           print(report, report.rows as unknown as Record<string, unknown>[]);
         } else {
-          const report = await reports.breakage(from, to, by, progress);
+          const report = await reports.breakage(from, to, by, { ...recordedCut(args), onProgress: progress });
           print(report, report.periods);
         }
         return 0;
@@ -111,7 +120,7 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
       if (command === 'trial-balance') {
         const { from, to } = period(args);
         format();
-        const report = await reports.trialBalance(from, to, progress);
+        const report = await reports.trialBalance(from, to, { ...recordedCut(args), onProgress: progress });
         print(report, report.rows as unknown as Record<string, unknown>[]);
         return 0;
       }

@@ -75,7 +75,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
       { provide: EVENT_STORE, useValue: store },
       { provide: RULE_BOOK_SOURCE, useValue: ruleBookSource },
       { provide: CLOCK, useValue: systemClock },
-      { provide: LEDGER_WRITER_OPTIONS, useValue: { cacheCapacity: config.ACCOUNT_CACHE_SIZE } },
+      { provide: LEDGER_WRITER_OPTIONS, useValue: { cacheCapacity: config.ACCOUNT_CACHE_SIZE, futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000 } },
       { provide: ApiKeyRegistry, useValue: registry },
       { provide: IdempotencyStore, useValue: idempotency },
       { provide: LoyaltyMetrics, useValue: new LoyaltyMetrics() },

@@ -2,35 +2,32 @@ import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicMod
 import type { EventStore } from '@loyalty/event-store';
 import { AUDIT_KEY, LedgerSealer, type AuditKey } from '@loyalty/finance-audit';
 import { CLOCK, EVENT_STORE, type Clock } from '@loyalty/ledger-application';
+import { PeriodicTask } from './periodic-task';
 
 const SEAL_INTERVAL_MS = Symbol('SEAL_INTERVAL_MS');
 
 /** Seals the ledger every interval (a signed digest of the new entries), one seal at a time. */
 class LedgerSealSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ledger-sealer');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
   private readonly sealer: LedgerSealer;
+  private readonly schedule: PeriodicTask;
 
   constructor(
     @Inject(EVENT_STORE) ledger: EventStore,
     @Inject(AUDIT_KEY) key: AuditKey,
     @Inject(CLOCK) clock: Clock,
-    @Inject(SEAL_INTERVAL_MS) private readonly intervalMs: number,
+    @Inject(SEAL_INTERVAL_MS) intervalMs: number,
   ) {
     this.sealer = new LedgerSealer(ledger, key, () => clock.now());
+    this.schedule = new PeriodicTask(intervalMs, () => this.sealOnce());
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.sealOnce());
-    }, this.intervalMs);
-    this.timer.unref();
+    this.schedule.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.schedule.stop();
   }
 
   private async sealOnce(): Promise<void> {

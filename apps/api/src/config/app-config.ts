@@ -35,6 +35,10 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(16, { message: 'LOYALTY_AUDIT_KEY must be at least 16 characters' }) LOYALTY_AUDIT_KEY?: string;
   /** How often the projector seals the ledger (signed digest of new entries); 0 = never (seal by POST /v1/audit/seal). */
   @Transform(toInt) @IsInt() @Min(0) LOYALTY_SEAL_INTERVAL_SECONDS = 300;
+  /** How often the projector role runs the expiry job (0 = only when asked: POST /v1/expiry-runs). */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_EXPIRY_INTERVAL_SECONDS = 300;
+  /** How far ahead of this process's clock a command's business time may be (clock skew); later ones are refused with LEDGER.FUTURE_TIME. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400) LOYALTY_FUTURE_TOLERANCE_SECONDS = 300;
   @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 

@@ -86,6 +86,6 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
     expect(bad.body.code).toBe('HTTP.INVALID_PERIOD');
     await http().get('/v1/segments').set(auth(INGEST)).expect(403);
     const metrics = await http().get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/projection_lag_events\{projection="balances_v1"\} 0/);
+    expect(metrics.text).toMatch(/projection_lag_events\{projection="balances_v2"\} 0/);
   });
 });

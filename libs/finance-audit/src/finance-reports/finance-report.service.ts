@@ -1,6 +1,6 @@
-import { BreakageAccumulator, datedPostings, effectiveAtOf, LiabilityAccumulator, periods as periodsOf, RollForwardAccumulator, TrialBalanceAccumulator, type BreakageReport, type LiabilityReport, type Movement } from '@loyalty/finance';
+import { BreakageAccumulator, datedPostings, effectiveAtOf, LiabilityAccumulator, lotKey, periods as periodsOf, RollForwardAccumulator, TrialBalanceAccumulator, type BreakageReport, type LiabilityReport, type Movement } from '@loyalty/finance';
 import type { EventStore } from '@loyalty/event-store';
-import type { LedgerEvent } from '@loyalty/ledger-domain';
+import { lotIdsTouchedBy, type LedgerEvent } from '@loyalty/ledger-domain';
 import type { RuleBook } from '@loyalty/program-rules';
 import type { RollForwardRow, TrialBalanceRow } from '@loyalty/finance';
 import { scanLedger, type ScanProgress } from '../ledger-scan/ledger-scan';
@@ -45,6 +45,18 @@ export interface AuditedEntry {
 
 type RulesSource = { current(): RuleBook };
 
+/**
+ * Which recorded entries a report reads (the second time axis): by default every entry in the
+ * ledger when the report starts. `atPosition` stops at a global position, `knownAt` keeps the
+ * entries recorded at or before an instant: "what did we report on 31 March" is the report as
+ * of 31 March known at 31 March; "what do we know now about 31 March" is the same asOf known now.
+ */
+export interface RecordedCut {
+  atPosition?: bigint;
+  knownAt?: string;
+  onProgress?: (p: ScanProgress) => void;
+}
+
 /** The finance reports, each computed by streaming the ledger (no read model to trust). */
 export class FinanceReportService {
   constructor(
@@ -52,29 +64,39 @@ export class FinanceReportService {
     private readonly rules: RulesSource,
   ) {}
 
-  async liability(asOf: string, onProgress?: (p: ScanProgress) => void): Promise<LiabilityReport & LedgerCut> {
+  /** The points liability as of an instant (entries dated at or before it); for one customer with `customerId`. */
+  async liability(asOf: string, cut: RecordedCut & { customerId?: string } = {}): Promise<LiabilityReport & LedgerCut & { customerId?: string }> {
     const rules = this.rules.current().inForceAt(Date.parse(asOf)).rules;
-    const acc = new LiabilityAccumulator(asOf, { currency: rules.currency, minorUnitsPerPoint: rules.pointValue.minorUnitsPerPoint });
-    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
-    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+    const acc = new LiabilityAccumulator(asOf, { currency: rules.currency, minorUnitsPerPoint: rules.pointValue.minorUnitsPerPoint }, cut.customerId);
+    const scanned = await this.scan((e) => acc.add(e), cut);
+    return { ...(cut.customerId !== undefined ? { customerId: cut.customerId } : {}), ...acc.report(), ...scanned };
   }
 
-  async rollForward(from: string, to: string, by: 'day' | 'month', onProgress?: (p: ScanProgress) => void): Promise<{ from: string; to: string; by: string; rows: RollForwardRow[] } & LedgerCut> {
+  async rollForward(from: string, to: string, by: 'day' | 'month', cut: RecordedCut = {}): Promise<{ from: string; to: string; by: string; rows: RollForwardRow[] } & LedgerCut> {
     const acc = new RollForwardAccumulator(periodsOf(from, to, by));
-    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
-    return { from, to, by, rows: acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+    const scanned = await this.scan((e) => acc.add(e), cut);
+    return { from, to, by, rows: acc.report(), ...scanned };
   }
 
-  async trialBalance(from: string, to: string, onProgress?: (p: ScanProgress) => void): Promise<{ from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } & LedgerCut> {
+  async trialBalance(from: string, to: string, cut: RecordedCut = {}): Promise<{ from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } & LedgerCut> {
     const acc = new TrialBalanceAccumulator({ from, to });
-    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
-    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+    const scanned = await this.scan((e) => acc.add(e), cut);
+    return { ...acc.report(), ...scanned };
   }
 
-  async breakage(from: string, to: string, by: 'day' | 'month', onProgress?: (p: ScanProgress) => void): Promise<BreakageReport & LedgerCut> {
+  async breakage(from: string, to: string, by: 'day' | 'month', cut: RecordedCut = {}): Promise<BreakageReport & LedgerCut> {
     const acc = new BreakageAccumulator(periodsOf(from, to, by), to);
-    const cut = await scanLedger(this.ledger, (_s, e) => e && acc.add(e), { onProgress });
-    return { ...acc.report(), ledgerPosition: cut.upTo.toString(), eventsScanned: cut.events };
+    const scanned = await this.scan((e) => acc.add(e), cut);
+    return { ...acc.report(), ...scanned };
+  }
+
+  /** Feeds every loyalty entry of the cut to `visit`, in position order. */
+  private async scan(visit: (event: LedgerEvent) => void, cut: RecordedCut): Promise<LedgerCut & { knownAt?: string }> {
+    const head = await this.ledger.headPosition();
+    const upTo = cut.atPosition !== undefined && cut.atPosition < head ? cut.atPosition : head;
+    const knownAt = cut.knownAt;
+    const scanned = await scanLedger(this.ledger, (stored, event) => event && (knownAt === undefined || stored.recordedAt <= knownAt) && visit(event), { upTo, onProgress: cut.onProgress });
+    return { ledgerPosition: scanned.upTo.toString(), eventsScanned: scanned.events, ...(knownAt !== undefined ? { knownAt } : {}) };
   }
 
   /** The entries behind a figure, in position order, paged by `after`. */
@@ -92,7 +114,7 @@ export class FinanceReportService {
     let more = false;
     const cut = await scanLedger(this.ledger, (stored, event) => {
       if (!event || more) return;
-      if (splitLots && (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !touchesLots(event, splitLots))) return;
+      if (splitLots && (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !lotIdsTouchedBy(event).some((lotId) => splitLots?.has(lotKey(event.customerId, lotId))))) return;
       if (filter.after !== undefined && stored.position <= filter.after) return;
       if (filter.customerId && event.customerId !== filter.customerId) return;
       const effectiveAt = effectiveAtOf(event);
@@ -126,24 +148,4 @@ function orderIdOf(event: LedgerEvent): string | null {
   if ('orderId' in event && typeof event.orderId === 'string') return event.orderId;
   if (event.type === 'PointsEarned' && event.source.kind === 'purchase') return event.source.orderId;
   return null;
-}
-
-function touchesLots(event: LedgerEvent, lots: Set<string>): boolean {
-  const has = (lotId: string) => lots.has(`${event.customerId}\u0000${lotId}`);
-  switch (event.type) {
-    case 'PointsEarned':
-    case 'BonusAwarded':
-      return has(event.lotId);
-    case 'PointsAdjusted':
-      return event.lot ? has(event.lot.lotId) : event.fromLots.some((m) => has(m.lotId));
-    case 'PointsRedeemed':
-    case 'PointsReversed':
-      return event.fromLots.some((m) => has(m.lotId));
-    case 'RedemptionCancelled':
-      return event.toLots.some((m) => has(m.lotId));
-    case 'PointsExpired':
-      return event.lots.some((m) => has(m.lotId));
-    default:
-      return false;
-  }
 }

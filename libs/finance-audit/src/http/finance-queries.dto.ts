@@ -5,21 +5,37 @@ import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'clas
 import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
 
-const MOVEMENTS = ['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'deficit'] as const;
+const MOVEMENTS = ['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'deficit', 'written-off'] as const;
 
 export class ExportFormatQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
 }
 
-export class LiabilityQuery extends ExportFormatQuery {
-  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC); default now' }) @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) asOf?: string;
+/** The second time axis: the ledger as recorded up to a position or an instant (default: everything recorded). */
+export class RecordedCutQuery extends ExportFormatQuery {
+  @ApiPropertyOptional({ description: 'Only the entries recorded at or before this global ledger position', example: '1042' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: '$property must be a ledger position (digits)' })
+  atPosition?: string;
+  @ApiPropertyOptional({ description: 'Only the entries recorded at or before this instant: what the ledger knew then (ISO-8601 UTC)' })
+  @IsOptional()
+  @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE })
+  knownAt?: string;
+}
+
+export class LiabilityQuery extends RecordedCutQuery {
+  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC): the entries dated (business time) at or before it; default now' }) @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) asOf?: string;
+  @ApiPropertyOptional({ description: "One customer's liability (the same definitions as GET /v1/accounts/{id})" })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' })
+  customerId?: string;
   @ApiPropertyOptional({ enum: ['summary', 'tier', 'lotAge', 'expiryMonth'], description: 'CSV: which table to export', default: 'summary' })
   @IsOptional()
   @IsIn(['summary', 'tier', 'lotAge', 'expiryMonth'])
   split?: 'summary' | 'tier' | 'lotAge' | 'expiryMonth';
 }
 
-export class PeriodQuery extends ExportFormatQuery {
+export class PeriodQuery extends RecordedCutQuery {
   @ApiProperty({ description: 'Start, inclusive (ISO-8601 UTC)' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) from!: string;
   @ApiProperty({ description: 'End, exclusive (ISO-8601 UTC)' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) to!: string;
 }
@@ -64,4 +80,9 @@ export function checkedPeriod(from: string, to: string, by: 'day' | 'month' | nu
   if (f >= t) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_PERIOD', 'from must be before to', `from ${f}, to ${t}`);
   if (by === 'day' && Date.parse(t) - Date.parse(f) > 3_660 * 86_400_000) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.PERIOD_TOO_LONG', 'too many days', 'by=day covers at most 3,660 days; use by=month');
   return { from: f, to: t };
+}
+
+/** The cut a query names, ready for the report service. */
+export function recordedCutOf(q: RecordedCutQuery): { atPosition?: bigint; knownAt?: string } {
+  return { ...(q.atPosition !== undefined ? { atPosition: BigInt(q.atPosition) } : {}), ...(q.knownAt !== undefined ? { knownAt: new Date(q.knownAt).toISOString() } : {}) };
 }

@@ -5,7 +5,7 @@ import { ProblemError, RequireRoles } from '@loyalty/http-platform';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { FinanceReportService } from '../finance-reports/finance-report.service';
 import { toCsv } from './csv';
-import { checkedPeriod, EntriesQuery, LiabilityQuery, PeriodQuery, PeriodsQuery } from './finance-queries.dto';
+import { checkedPeriod, EntriesQuery, LiabilityQuery, PeriodQuery, PeriodsQuery, recordedCutOf } from './finance-queries.dto';
 
 const ENTRIES = '/v1/finance/entries';
 
@@ -21,11 +21,15 @@ export class FinanceReportsHttpController {
 
   @Get('liability')
   @RequireRoles('finance')
-  @ApiOperation({ summary: 'Outstanding points and their value as of an instant, split by tier, lot age and expiry month' })
+  @ApiOperation({
+    summary: 'Outstanding points and their value as of an instant, split by tier, lot age and expiry month',
+    description:
+      'asOf counts the entries dated (business time) at or before it; atPosition/knownAt restrict them to what the ledger had recorded. Points past their expiry are not owed, with or without their expiry entry yet (awaitingExpiry); postedLiabilityPoints is the liability account as posted, which ties to the trial balance.',
+  })
   @ApiProduces('application/json', 'text/csv')
   async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
-    const report = await this.reports.liability(asOf);
+    const report = await this.reports.liability(asOf, { ...recordedCutOf(q), ...(q.customerId !== undefined ? { customerId: q.customerId } : {}) });
     const until = new Date(Date.parse(asOf) + 1).toISOString();
     const row = (split: string) => (r: { key: string }) => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
     const withLinks = {
@@ -48,13 +52,13 @@ export class FinanceReportsHttpController {
   async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
-    const report = await this.reports.rollForward(from, to, by);
+    const report = await this.reports.rollForward(from, to, by, recordedCutOf(q));
     if (q.format === 'csv') return csv(res, `roll-forward-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
     return {
       ...report,
       rows: report.rows.map((r) => ({
         ...r,
-        drillDown: Object.fromEntries((['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed'] as const).map((m) => [m, `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`])),
+        drillDown: Object.fromEntries((['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'written-off'] as const).map((m) => [m, `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`])),
       })),
     };
   }
@@ -65,7 +69,7 @@ export class FinanceReportsHttpController {
   @ApiProduces('application/json', 'text/csv')
   async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     const { from, to } = checkedPeriod(q.from, q.to, null);
-    const report = await this.reports.trialBalance(from, to);
+    const report = await this.reports.trialBalance(from, to, recordedCutOf(q));
     if (q.format === 'csv') return csv(res, `trial-balance-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
     return { ...report, rows: report.rows.map((r) => ({ ...r, drillDown: `${ENTRIES}?account=${r.account}&from=${from}&to=${to}` })) };
   }
@@ -77,7 +81,7 @@ export class FinanceReportsHttpController {
   async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
-    const report = await this.reports.breakage(from, to, by);
+    const report = await this.reports.breakage(from, to, by, recordedCutOf(q));
     if (q.format === 'csv') return csv(res, `breakage-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.periods);
     return { ...report, periods: report.periods.map((p) => ({ ...p, drillDown: `${ENTRIES}?movement=expired&from=${p.from}&to=${p.to}` })) };
   }

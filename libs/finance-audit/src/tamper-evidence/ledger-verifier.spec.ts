@@ -43,14 +43,14 @@ describe('LedgerSealer and LedgerVerifier', () => {
 
     // A read model that drifted from the ledger is reported with the customer and the field.
     let first: [string, unknown] | undefined;
-    for await (const entry of projections.entries('balances_v1')) {
+    for await (const entry of projections.entries('balances_v2')) {
       first = entry;
       break;
     }
     const [customerId, stored] = first!;
     const state = stored as { lifetime: { earned: number } };
     state.lifetime.earned += 7;
-    await projections.commit('balances_v1', new Map([[customerId, stateChange(balancesProjection.storage, state, [])]]), await projections.checkpoint('balances_v1'));
+    await projections.commit('balances_v2', new Map([[customerId, stateChange(balancesProjection.storage, state, [])]]), await projections.checkpoint('balances_v2'));
     const drifted = await new LedgerVerifier(ledger, key, projections).verify({ anchor });
     expect(drifted.ok).toBe(false);
     expect(drifted.projections.drift).toEqual([{ customerId, field: 'earned', ledger: state.lifetime.earned - 7, projection: state.lifetime.earned }]);

@@ -7,7 +7,7 @@ export interface DatedPosting extends Posting {
   movement: Movement;
 }
 
-export type Movement = 'issued' | 'redeemed' | 'redemption-cancelled' | 'expired' | 'adjusted' | 'reversed' | 'deficit';
+export type Movement = 'issued' | 'redeemed' | 'redemption-cancelled' | 'expired' | 'adjusted' | 'reversed' | 'deficit' | 'written-off';
 
 /** When an event takes effect for the books: its business time, not the time it was recorded. */
 export function effectiveAtOf(event: LedgerEvent): string {
@@ -30,6 +30,7 @@ export function effectiveAtOf(event: LedgerEvent): string {
 
 function movementOf(event: LedgerEvent, posting: Posting): Movement {
   if (posting.debit === LedgerAccount.NegativeBalanceReceivable || posting.credit === LedgerAccount.NegativeBalanceReceivable) return 'deficit';
+  if (posting.debit === LedgerAccount.RefundWriteOffExpense) return 'written-off';
   switch (event.type) {
     case 'PointsEarned':
     case 'BonusAwarded':

@@ -1,4 +1,5 @@
-import type { LedgerEvent, LotMovement } from '@loyalty/ledger-domain';
+import { HoldingsBuilder, lotEffectsOf, statusWithPoints, type Holdings, type LedgerEvent } from '@loyalty/ledger-domain';
+import { formatInstant } from '@loyalty/program-rules';
 import { datedPostings, effectiveAtOf } from '../postings/dated-postings';
 import { liabilityEffect } from './points-liability';
 
@@ -23,19 +24,30 @@ export interface LiabilityReport {
   asOf: string;
   currency: string;
   minorUnitsPerPoint: number;
-  /** Available + pending + awaiting an expiry run: every point still owed. */
+  /**
+   * The points liability: every point customers may still use as of asOf (available + pending),
+   * from the entries dated at or before it. Points past their expiry are not owed, whether or
+   * not the expiry job has posted their entry yet.
+   */
   outstandingPoints: number;
   valueMinor: number;
   available: number;
   pending: number;
-  /** Past their expiry date, not yet taken by an expiry run: still owed until the run posts. */
+  /** Past their expiry instant, with no expiry entry yet: not owed; the expiry job posts them, dated at that instant. */
   awaitingExpiry: number;
+  /** What customers owe after refunds of spent points (receivable:negative-balances). */
+  deficit: number;
+  /**
+   * The balance of liability:customer-points from the postings dated at or before asOf: the
+   * outstanding points plus those awaiting an expiry entry. It ties to the trial balance.
+   */
+  postedLiabilityPoints: number;
   /** Per tier: the tier the customer held at their latest earning on or before asOf, as the ledger recorded it. */
   byTier: LiabilitySplitRow[];
   byLotAge: LiabilitySplitRow[];
   /** Per month of expiry (YYYY-MM, UTC). */
   byExpiryMonth: LiabilitySplitRow[];
-  /** Liability that no lot explains (always 0 unless the ledger is inconsistent): shown, never hidden. */
+  /** Posted liability that no lot explains (always 0 unless the ledger is inconsistent): shown, never hidden. */
   unattributedPoints: number;
   events: number;
 }
@@ -46,61 +58,57 @@ function ageBucketOf(ageDays: number): string {
 
 interface LotAsOf {
   customerId: string;
+  /** Points in the lot as of the report instant (only entries dated at or before it are added). */
   remaining: number;
-  earnedAt: string;
-  availableAt: string;
-  expiresAt: string;
+  earnedAtMs: number;
+  availableAtMs: number;
+  expiresAtMs: number;
 }
 
 /**
  * The points liability as of an instant, streamed: feed every ledger event (any order of
- * business time; position order), then read the report. Only movements effective at or
- * before asOf count, so the figure for a past date never changes when later entries arrive.
- * The total is the sum of the liability postings; the splits are the same points per lot.
+ * business time; position order), then read the report. Only entries dated at or before asOf
+ * count, so the figure for a past date never changes when later entries arrive. Lots are
+ * classified by the one lot model, as the account and the balances read model classify them.
  */
 export class LiabilityAccumulator {
   private readonly lots = new Map<string, LotAsOf>();
   private readonly tierOf = new Map<string, { at: string; tier: string }>();
-  private total = 0;
+  private readonly deficitOf = new Map<string, number>();
+  private readonly asOfMs: number;
+  private posted = 0;
   private events = 0;
 
   constructor(
     private readonly asOf: string,
     private readonly valuation: { currency: string; minorUnitsPerPoint: number },
-  ) {}
+    /** Only this customer's entries (a per-customer reconciliation). */
+    private readonly customerId?: string,
+  ) {
+    this.asOfMs = Date.parse(asOf);
+  }
 
   add(event: LedgerEvent): void {
+    if (this.customerId !== undefined && event.customerId !== this.customerId) return;
     const at = effectiveAtOf(event);
     if (at > this.asOf) return;
     this.events++;
-    for (const p of datedPostings(event)) this.total += liabilityEffect(p);
-    switch (event.type) {
-      case 'PointsEarned': {
-        const known = this.tierOf.get(event.customerId);
-        if (!known || known.at <= event.earnedAt) this.tierOf.set(event.customerId, { at: event.earnedAt, tier: event.breakdown.tier.name });
-        this.addLot(event.customerId, event.lotId, event.points - event.deficitSettled, event.earnedAt, event.availableAt, event.expiresAt);
-        return;
-      }
-      case 'BonusAwarded':
-        this.addLot(event.customerId, event.lotId, event.points - event.deficitSettled, event.earnedAt, event.availableAt, event.expiresAt);
-        return;
-      case 'PointsAdjusted':
-        if (event.lot) this.addLot(event.customerId, event.lot.lotId, event.points - event.lot.deficitSettled, event.occurredAt, event.lot.availableAt, event.lot.expiresAt);
-        else this.move(event.customerId, event.fromLots, -1);
-        return;
-      case 'PointsRedeemed':
-      case 'PointsReversed':
-        this.move(event.customerId, event.fromLots, -1);
-        return;
-      case 'RedemptionCancelled':
-        this.move(event.customerId, event.toLots, 1);
-        return;
-      case 'PointsExpired':
-        this.move(event.customerId, event.lots, -1);
-        return;
-      default:
-        return;
+    for (const p of datedPostings(event)) this.posted += liabilityEffect(p);
+    if (event.type === 'PointsEarned') {
+      const known = this.tierOf.get(event.customerId);
+      if (!known || known.at <= event.earnedAt) this.tierOf.set(event.customerId, { at: event.earnedAt, tier: event.breakdown.tier.name });
     }
+    const effects = lotEffectsOf(event);
+    if (!effects) return;
+    const { opened } = effects;
+    if (opened) {
+      this.lots.set(lotKey(event.customerId, opened.lotId), { customerId: event.customerId, remaining: opened.points, earnedAtMs: opened.earnedAtMs, availableAtMs: opened.availableAtMs, expiresAtMs: opened.expiresAtMs });
+    }
+    for (const m of effects.moves) {
+      const lot = this.lots.get(lotKey(event.customerId, m.lotId));
+      if (lot) lot.remaining += m.points;
+    }
+    if (effects.deficit !== 0) this.deficitOf.set(event.customerId, (this.deficitOf.get(event.customerId) ?? 0) + effects.deficit);
   }
 
   report(): LiabilityReport {
@@ -108,36 +116,44 @@ export class LiabilityAccumulator {
     const byTier = new Splits(minorUnitsPerPoint);
     const byAge = new Splits(minorUnitsPerPoint);
     const byExpiry = new Splits(minorUnitsPerPoint);
-    let available = 0;
-    let pending = 0;
-    let awaitingExpiry = 0;
+    const holdings = new HoldingsBuilder(this.asOfMs);
     let inLots = 0;
-    const asOfMs = Date.parse(this.asOf);
     for (const lot of this.lots.values()) {
       if (lot.remaining === 0) continue;
       inLots += lot.remaining;
-      if (this.asOf >= lot.expiresAt) awaitingExpiry += lot.remaining;
-      else if (this.asOf >= lot.availableAt) available += lot.remaining;
-      else pending += lot.remaining;
+      holdings.add(lot, lot.remaining);
+      if (statusWithPoints(lot, lot.remaining, this.asOfMs) === 'expired-awaiting-run') continue;
       byTier.add(this.tierOf.get(lot.customerId)?.tier ?? 'none recorded', lot.remaining);
-      byAge.add(ageBucketOf(Math.floor((asOfMs - Date.parse(lot.earnedAt)) / 86_400_000)), lot.remaining);
-      byExpiry.add(lot.expiresAt.slice(0, 7), lot.remaining);
+      byAge.add(ageBucketOf(Math.floor((this.asOfMs - lot.earnedAtMs) / 86_400_000)), lot.remaining);
+      byExpiry.add(formatInstant(lot.expiresAtMs).slice(0, 7), lot.remaining);
     }
+    let deficit = 0;
+    for (const owed of this.deficitOf.values()) deficit += owed;
+    const held = holdings.build(deficit);
     return {
       asOf: this.asOf,
       currency,
       minorUnitsPerPoint,
-      outstandingPoints: this.total,
-      valueMinor: this.total * minorUnitsPerPoint,
-      available,
-      pending,
-      awaitingExpiry,
+      outstandingPoints: held.outstanding,
+      valueMinor: held.outstanding * minorUnitsPerPoint,
+      available: held.available + deficit,
+      pending: held.pending,
+      awaitingExpiry: held.awaitingExpiry,
+      deficit,
+      postedLiabilityPoints: this.posted,
       byTier: byTier.rows(),
       byLotAge: byAge.rows(LOT_AGE_BUCKETS.map((b) => b.label)),
       byExpiryMonth: byExpiry.rows(),
-      unattributedPoints: this.total - inLots,
+      unattributedPoints: this.posted - inLots,
       events: this.events,
     };
+  }
+
+  /** What one customer holds as of the instant (the account's definitions), from the entries fed. */
+  holdingsOf(customerId: string): Holdings {
+    const builder = new HoldingsBuilder(this.asOfMs);
+    for (const lot of this.lots.values()) if (lot.customerId === customerId && lot.remaining !== 0) builder.add(lot, lot.remaining);
+    return builder.build(this.deficitOf.get(customerId) ?? 0);
   }
 
   /**
@@ -145,31 +161,24 @@ export class LiabilityAccumulator {
    * liability figure to its entries. Same classification as report().
    */
   lotsIn(split: 'tier' | 'lotAge' | 'expiryMonth', key: string): Set<string> {
-    const asOfMs = Date.parse(this.asOf);
     const found = new Set<string>();
-    for (const [lotKey, lot] of this.lots) {
-      if (lot.remaining === 0) continue;
+    for (const [id, lot] of this.lots) {
+      if (lot.remaining === 0 || statusWithPoints(lot, lot.remaining, this.asOfMs) === 'expired-awaiting-run') continue;
       const rowKey =
         split === 'tier'
           ? (this.tierOf.get(lot.customerId)?.tier ?? 'none recorded')
           : split === 'expiryMonth'
-            ? lot.expiresAt.slice(0, 7)
-            : ageBucketOf(Math.floor((asOfMs - Date.parse(lot.earnedAt)) / 86_400_000));
-      if (rowKey === key) found.add(lotKey);
+            ? formatInstant(lot.expiresAtMs).slice(0, 7)
+            : ageBucketOf(Math.floor((this.asOfMs - lot.earnedAtMs) / 86_400_000));
+      if (rowKey === key) found.add(id);
     }
     return found;
   }
+}
 
-  private addLot(customerId: string, lotId: string, points: number, earnedAt: string, availableAt: string, expiresAt: string): void {
-    this.lots.set(`${customerId}\u0000${lotId}`, { customerId, remaining: points, earnedAt, availableAt, expiresAt });
-  }
-
-  private move(customerId: string, movements: readonly LotMovement[], sign: 1 | -1): void {
-    for (const m of movements) {
-      const lot = this.lots.get(`${customerId}\u0000${m.lotId}`);
-      if (lot) lot.remaining += sign * m.points;
-    }
-  }
+/** The key of a customer's lot in the reports' lot maps and drill-down sets. */
+export function lotKey(customerId: string, lotId: string): string {
+  return `${customerId}\u0000${lotId}`;
 }
 
 class Splits {

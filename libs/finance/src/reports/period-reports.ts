@@ -1,4 +1,6 @@
-import type { LedgerAccount, LedgerEvent } from '@loyalty/ledger-domain';
+import { lotEffectsOf, statusWithPoints, type LedgerAccount, type LedgerEvent } from '@loyalty/ledger-domain';
+import { formatInstant } from '@loyalty/program-rules';
+import { lotKey } from './liability-report';
 import { datedPostings, effectiveAtOf } from '../postings/dated-postings';
 import { addMovement, liabilityEffect, type RollForwardRow, type TrialBalanceRow } from './points-liability';
 
@@ -31,7 +33,7 @@ export class RollForwardAccumulator {
   private readonly rows: RollForwardRow[];
 
   constructor(private readonly periods: readonly Period[]) {
-    this.rows = periods.map(({ from, to }) => ({ from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0 }));
+    this.rows = periods.map(({ from, to }) => ({ from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 }));
   }
 
   add(event: LedgerEvent): void {
@@ -45,6 +47,7 @@ export class RollForwardAccumulator {
     }
     const row = this.rows[periodIndex(this.periods, at)];
     for (const p of postings) {
+      if (p.movement === 'written-off') row.writtenOff += p.points;
       const effect = liabilityEffect(p);
       if (effect !== 0) addMovement(row, p.movement, effect);
     }
@@ -89,58 +92,64 @@ export class TrialBalanceAccumulator {
 }
 
 export interface BreakageReport {
-  periods: { from: string; to: string; expiredPoints: number }[];
   /**
-   * The estimated breakage rate, from matured lots only: lots whose expiry date is on or
-   * before `asOf`, so their fate is settled. rate = points expired from them / points they
-   * issued net of refund reversals. Given in parts per million (an integer) and as a decimal
-   * string for people. Lots still live are not guessed at.
+   * Points that expired in each period: expiry entries dated in it, plus points whose expiry
+   * instant falls in it and that no entry has taken yet (awaitingRun): past their expiry they
+   * are broken whether or not the expiry job has run.
+   */
+  periods: { from: string; to: string; expiredPoints: number; awaitingRun: number }[];
+  /**
+   * The estimated breakage rate (IFRS 15: the share of issued points expected never to be
+   * redeemed), from matured lots only: lots whose expiry instant is on or before `asOf`, so
+   * their fate is settled. rate = points that expired from them (with or without their entry
+   * yet) / points they issued net of refund reversals. Given in parts per million (an
+   * integer) and as a decimal string for people. Lots still live are not guessed at.
    */
   estimate: { asOf: string; maturedLots: number; issuedPoints: number; expiredPoints: number; ratePpm: number; rate: string; method: string };
+}
+
+interface BreakageLot {
+  expiresAtMs: number;
+  availableAtMs: number;
+  issued: number;
+  expired: number;
+  /** Points in the lot as of asOf. */
+  remaining: number;
 }
 
 /** Expired points per period and the breakage rate estimated from matured lots. */
 export class BreakageAccumulator {
   private readonly expiredPerPeriod: number[];
-  private readonly lots = new Map<string, { expiresAt: string; issued: number; expired: number }>();
+  private readonly lots = new Map<string, BreakageLot>();
+  private readonly asOfMs: number;
 
   constructor(
     private readonly periods: readonly Period[],
     private readonly asOf: string,
   ) {
     this.expiredPerPeriod = periods.map(() => 0);
+    this.asOfMs = Date.parse(asOf);
   }
 
   add(event: LedgerEvent): void {
     const at = effectiveAtOf(event);
-    const key = (lotId: string) => `${event.customerId}\u0000${lotId}`;
     if (event.type === 'PointsExpired') {
       const i = this.periods.length ? periodIndex(this.periods, at) : -1;
       if (i >= 0) this.expiredPerPeriod[i] += event.points;
     }
     if (at > this.asOf) return;
-    switch (event.type) {
-      case 'PointsEarned':
-      case 'BonusAwarded':
-        this.lots.set(key(event.lotId), { expiresAt: event.expiresAt, issued: event.points, expired: 0 });
-        return;
-      case 'PointsAdjusted':
-        if (event.lot) this.lots.set(key(event.lot.lotId), { expiresAt: event.lot.expiresAt, issued: event.points, expired: 0 });
-        return;
-      case 'PointsReversed':
-        for (const m of event.fromLots) {
-          const lot = this.lots.get(key(m.lotId));
-          if (lot) lot.issued -= m.points;
-        }
-        return;
-      case 'PointsExpired':
-        for (const m of event.lots) {
-          const lot = this.lots.get(key(m.lotId));
-          if (lot) lot.expired += m.points;
-        }
-        return;
-      default:
-        return;
+    const effects = lotEffectsOf(event);
+    if (!effects) return;
+    if (effects.opened) {
+      const { opened } = effects;
+      this.lots.set(lotKey(event.customerId, opened.lotId), { expiresAtMs: opened.expiresAtMs, availableAtMs: opened.availableAtMs, issued: opened.points, expired: 0, remaining: opened.points });
+    }
+    for (const m of effects.moves) {
+      const lot = this.lots.get(lotKey(event.customerId, m.lotId));
+      if (!lot) continue;
+      lot.remaining += m.points;
+      if (m.cause === 'reversed') lot.issued += m.points;
+      if (m.cause === 'expired') lot.expired -= m.points;
     }
   }
 
@@ -148,15 +157,22 @@ export class BreakageAccumulator {
     let maturedLots = 0;
     let issuedPoints = 0;
     let expiredPoints = 0;
+    const awaitingPerPeriod = this.periods.map(() => 0);
     for (const lot of this.lots.values()) {
-      if (lot.expiresAt > this.asOf) continue;
+      // Points past their expiry with no entry yet: broken all the same, at the lot's expiry instant.
+      const awaiting = statusWithPoints(lot, lot.remaining, this.asOfMs) === 'expired-awaiting-run' ? lot.remaining : 0;
+      if (awaiting > 0 && this.periods.length) {
+        const i = periodIndex(this.periods, formatInstant(lot.expiresAtMs));
+        if (i >= 0) awaitingPerPeriod[i] += awaiting;
+      }
+      if (lot.expiresAtMs > this.asOfMs) continue;
       maturedLots++;
       issuedPoints += lot.issued;
-      expiredPoints += lot.expired;
+      expiredPoints += lot.expired + awaiting;
     }
     const ratePpm = issuedPoints > 0 ? Math.round((expiredPoints * 1_000_000) / issuedPoints) : 0;
     return {
-      periods: this.periods.map((p, i) => ({ ...p, expiredPoints: this.expiredPerPeriod[i] })),
+      periods: this.periods.map((p, i) => ({ ...p, expiredPoints: this.expiredPerPeriod[i] + awaitingPerPeriod[i], awaitingRun: awaitingPerPeriod[i] })),
       estimate: {
         asOf: this.asOf,
         maturedLots,
@@ -164,7 +180,7 @@ export class BreakageAccumulator {
         expiredPoints,
         ratePpm,
         rate: (ratePpm / 1_000_000).toFixed(6),
-        method: 'matured lots (expiry date on or before asOf): points expired / points issued net of refund reversals',
+        method: 'IFRS 15 breakage from matured lots (expiry instant on or before asOf): points expired, with or without their expiry entry yet, / points issued net of refund reversals',
       },
     };
   }

@@ -26,6 +26,12 @@ export interface RollForwardRow {
   adjustments: number;
   reversals: number;
   closing: number;
+  /**
+   * Memo, outside the equation: points refunds could not take back (already spent) and the
+   * write-off policy forgave. They do not move the liability; shown so that what refunds took
+   * back, what became owed and what was forgiven are all in the report.
+   */
+  writtenOff: number;
 }
 
 /**
@@ -35,8 +41,12 @@ export interface RollForwardRow {
  */
 export function rollForward(postings: readonly DatedPosting[], periods: readonly { from: string; to: string }[]): RollForwardRow[] {
   return periods.map(({ from, to }) => {
-    const row: RollForwardRow = { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0 };
+    const row: RollForwardRow = { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 };
     for (const p of postings) {
+      if (p.movement === 'written-off') {
+        if (p.effectiveAt >= from && p.effectiveAt < to) row.writtenOff += p.points;
+        continue;
+      }
       const effect = liabilityEffect(p);
       if (effect === 0) continue;
       if (p.effectiveAt < from) {
@@ -72,6 +82,8 @@ export function addMovement(row: RollForwardRow, movement: Movement, effect: num
     case 'reversed':
     case 'deficit':
       row.reversals -= effect;
+      return;
+    case 'written-off':
       return;
   }
 }

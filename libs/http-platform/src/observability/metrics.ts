@@ -26,6 +26,11 @@ export class LoyaltyMetrics {
   readonly projectionPosition = new Gauge({ name: 'projection_checkpoint_position', help: 'Ledger position each projection has applied up to', labelNames: ['projection'] as const, registers: [this.registry] });
   readonly projectionLag = new Gauge({ name: 'projection_lag_events', help: 'Ledger events not yet applied by each projection (embedded ledger: positions count events)', labelNames: ['projection'] as const, registers: [this.registry] });
   readonly cachedAccounts = new Gauge({ name: 'ledger_cached_accounts', help: 'Accounts held folded in memory', registers: [this.registry] });
+  readonly expiryAccounts = new Counter({ name: 'expiry_job_accounts_total', help: 'Accounts the expiry job decided on (with a lot due by the read model)', registers: [this.registry] });
+  readonly expiryLots = new Counter({ name: 'expiry_job_lots_expired_total', help: 'Lots the expiry job expired', registers: [this.registry] });
+  readonly expiryPoints = new Counter({ name: 'expiry_job_points_expired_total', help: 'Points the expiry job expired', registers: [this.registry] });
+  readonly expiryRuns = new Counter({ name: 'expiry_job_runs_total', help: 'Expiry runs by outcome (completed, failed, skipped: another instance runs it)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly expiryLastCompleted = new Gauge({ name: 'expiry_job_last_completed_cutoff_seconds', help: 'Cut-off (Unix seconds) of the last completed expiry run: every lot due before it has its expiry entry', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

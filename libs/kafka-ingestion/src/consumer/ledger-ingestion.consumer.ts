@@ -149,7 +149,7 @@ export class LedgerIngestionConsumer {
     let duplicates = 0;
     results.forEach((result, i) => {
       if (result.status === 'accepted') applied++;
-      else if (result.status === 'duplicate') duplicates++;
+      else if (result.status === 'duplicate' || result.status === 'no-op') duplicates++;
       else {
         const messageId = envelopes[i].correlationId;
         deadLetters.push(deadLetterOf(topic, partition, sources[i], result.rejection.code, result.rejection.message, messageId));

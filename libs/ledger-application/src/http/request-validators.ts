@@ -24,3 +24,10 @@ export const IsMinorUnits = (description: string) =>
     Min(1),
     Max(Number.MAX_SAFE_INTEGER),
   );
+
+export const IsPosition = (description: string) =>
+  applyDecorators(
+    ApiProperty({ description: `${description}; a whole number`, example: '1042', pattern: '^[0-9]{1,19}$' }),
+    IsString(),
+    Matches(/^[0-9]{1,19}$/, { message: '$property must be a ledger position (a whole number)' }),
+  );

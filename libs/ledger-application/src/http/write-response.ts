@@ -11,14 +11,15 @@ class WrittenEvent {
 }
 
 export class LedgerWriteResponse {
-  @ApiProperty({ enum: ['accepted', 'duplicate'] }) status!: 'accepted' | 'duplicate';
+  @ApiProperty({ enum: ['accepted', 'duplicate', 'no-op'], description: 'accepted (201): entries written; duplicate (200): the source was already recorded; no-op (200): nothing to record (an expiry with nothing due)' })
+  status!: 'accepted' | 'duplicate' | 'no-op';
   @ApiProperty() customerId!: string;
   @ApiProperty({ example: 'purchase:ORD-1', description: 'The source this write is deduplicated by' }) sourceKey!: string;
   @ApiPropertyOptional({ example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!: string | null;
   @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
 }
 
-/** accepted 201, duplicate 200 (nothing written), rejection 422 problem+json with its code. */
+/** accepted 201, duplicate and no-op 200 (nothing written), rejection 422 problem+json with its code. */
 export function toWriteResponse(result: LedgerWriteResult, response: Response): LedgerWriteResponse {
   switch (result.status) {
     case 'accepted':
@@ -32,8 +33,9 @@ export function toWriteResponse(result: LedgerWriteResult, response: Response): 
         events: result.events.map((e) => ({ type: e.type, revision: e.revision.toString() })),
       };
     case 'duplicate':
+    case 'no-op':
       response.status(HttpStatus.OK);
-      return { status: 'duplicate', customerId: result.customerId, sourceKey: result.sourceKey, position: null, events: [] };
+      return { status: result.status, customerId: result.customerId, sourceKey: result.sourceKey, position: null, events: [] };
     case 'rejected':
       throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, result.rejection.code, 'The ledger rejected the command', result.rejection.message, {
         customerId: result.customerId,

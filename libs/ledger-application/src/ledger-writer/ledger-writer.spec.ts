@@ -1,6 +1,6 @@
 import { InMemoryEventStore, SqliteEventStore, type EventStore, type StreamAppend } from '@loyalty/event-store';
 import { defaultProgramRules, RuleBook, type ProgramRules } from '@loyalty/program-rules';
-import { loyaltyAccountStream, pointsPosition, type LedgerCommand } from '@loyalty/ledger-domain';
+import { loyaltyAccountStream, accountHoldingsAt, type LedgerCommand } from '@loyalty/ledger-domain';
 import { fixedClock } from './clock';
 import { LedgerWriter, type CommandEnvelope } from './ledger-writer';
 
@@ -90,7 +90,7 @@ describe('LedgerWriter', () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => w.execute({ command: redeem('C-1', `R-${i}`, 100), provenance: http(`r${i}`) })));
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(20);
     expect(results.filter((r) => r.status === 'rejected').every((r) => r.status === 'rejected' && r.rejection.code === 'LEDGER.INSUFFICIENT_POINTS')).toBe(true);
-    const available = await w.readAccount('C-1', (a) => pointsPosition(a.state, clock.now().getTime()).available);
+    const available = await w.readAccount('C-1', (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
     expect(available).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import {
   loyaltyAccountStream,
   sourceKeyOf,
   type LedgerCommand,
+  type LedgerEvent,
   type LedgerRejection,
 } from '@loyalty/ledger-domain';
 import type { EventStore, EventToAppend, StreamAppend, StreamAppendOutcome } from '@loyalty/event-store';
@@ -31,8 +32,12 @@ export type LedgerWriteResult =
       /** Global position the read side must reach to show this write (null if nothing was written). */
       position: bigint | null;
       events: { type: string; revision: bigint }[];
+      /** The events as decided (what a job reports on: points expired, ...). */
+      decided: readonly LedgerEvent[];
     }
   | { status: 'duplicate'; customerId: string; sourceKey: string }
+  /** Accepted, with nothing to record (an expiry run that found nothing due). */
+  | { status: 'no-op'; customerId: string; sourceKey: string }
   | { status: 'rejected'; customerId: string; sourceKey: string; rejection: LedgerRejection };
 
 /** Hooks for metrics; the writer itself knows nothing of Prometheus. */
@@ -57,6 +62,8 @@ export interface LedgerWriterOptions {
    * given while the next is decided: with the SQLite writer thread, deciding and writing overlap.
    */
   appendChunkEvents?: number;
+  /** Business times later than the clock plus this are refused (LEDGER.FUTURE_TIME); default DEFAULT_FUTURE_TOLERANCE_MS. */
+  futureToleranceMs?: number;
 }
 
 export class ConcurrencyRetriesExhaustedError extends Error {
@@ -212,13 +219,17 @@ export class LedgerWriter {
     for (const index of indices) {
       const { command, provenance, correlationId } = envelopes[index];
       const sourceKey = sourceKeyOf(command) ?? `expiry:${command.type === 'ExpirePoints' ? command.expiryRunId : index}`;
-      const decision = decide(command, account.state, { ruleBook: at.ruleBook, nowMs: at.nowMs });
+      const decision = decide(command, account.state, { ruleBook: at.ruleBook, nowMs: at.nowMs, futureToleranceMs: this.options.futureToleranceMs });
       if (decision.outcome === 'duplicate') {
         results[index] = { status: 'duplicate', customerId, sourceKey };
         continue;
       }
       if (decision.outcome === 'rejected') {
         results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
+        continue;
+      }
+      if (decision.events.length === 0) {
+        results[index] = { status: 'no-op', customerId, sourceKey };
         continue;
       }
       const metadata: LedgerEntryMetadata = {
@@ -248,7 +259,7 @@ export class LedgerWriter {
         written.push({ type: event.type, revision });
       });
       plan.written.set(index, written);
-      results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written };
+      results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written, decided: decision.events };
     }
     return plan;
   }

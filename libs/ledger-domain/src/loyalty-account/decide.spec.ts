@@ -1,6 +1,6 @@
 import { defaultProgramRules, type ProgramRules } from '@loyalty/program-rules';
 import { foldLoyaltyAccount } from './evolve';
-import { pointsPosition } from './points-position';
+import { accountHoldingsAt } from './loyalty-account.state';
 import { accepted, CUSTOMER, eventOf, history, plainRules, purchase, redeem, refund, when } from '../testing/ledger-spec';
 import type { LedgerEvent } from './ledger-events';
 
@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 const at = (iso: string, plusMs = 0) => new Date(Date.parse(iso) + plusMs).toISOString();
 
 function availableAt(events: LedgerEvent[], iso: string): number {
-  return pointsPosition(foldLoyaltyAccount(events), Date.parse(iso)).available;
+  return accountHoldingsAt(foldLoyaltyAccount(events), Date.parse(iso)).available;
 }
 
 describe('RecordPurchase', () => {
@@ -116,7 +116,7 @@ describe('pending and available points', () => {
 
   it('keeps earned points pending for the return window, then makes them available', () => {
     expect(availableAt(given, at(T0, 14 * DAY - 1))).toBe(0);
-    expect(pointsPosition(foldLoyaltyAccount(given), Date.parse(at(T0, 14 * DAY - 1))).pending).toBe(100);
+    expect(accountHoldingsAt(foldLoyaltyAccount(given), Date.parse(at(T0, 14 * DAY - 1))).pending).toBe(100);
     expect(when(redeem('R-1', 1, at(T0, 14 * DAY - 1)), { given })).toMatchObject({ outcome: 'rejected', rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', details: { requested: 1, available: 0 } } });
     expect(availableAt(given, at(T0, 14 * DAY))).toBe(100);
     expect(when(redeem('R-1', 100, at(T0, 14 * DAY)), { given }).outcome).toBe('accepted');
@@ -150,6 +150,23 @@ describe('RedeemPoints', () => {
     expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: later }, { given: [...redeemed, ...cancelled] }).outcome).toBe('duplicate');
     expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-404', occurredAt: later }, { given: redeemed })).toMatchObject({ rejection: { code: 'LEDGER.UNKNOWN_REDEMPTION' } });
   });
+
+  it('lets a late redemption spend only what the lots hold from its own time on (points given back later do not count)', () => {
+    // Given: all 150 points redeemed on Feb 1, given back by a cancellation on Feb 10.
+    const redeemed = [...given, ...accepted(when(redeem('R-1', 150, later), { given }))];
+    const cancelled = [...redeemed, ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-02-10T00:00:00Z' }, { given: redeemed }))];
+    // When: a redemption dated Jan 20 arrives late. Then: nothing is spendable from Jan 20 on (the lots are empty from Feb 1 to Feb 10).
+    expect(when(redeem('R-late', 1, '2026-01-20T00:00:00Z'), { given: cancelled, nowMs: Date.parse('2026-02-11T00:00:00Z') })).toMatchObject({ rejection: { code: 'LEDGER.INSUFFICIENT_POINTS' } });
+    // A redemption dated after the cancellation may spend them.
+    expect(accepted(when(redeem('R-after', 150, '2026-02-10T00:00:00Z'), { given: cancelled }))[0]).toMatchObject({ points: 150 });
+  });
+
+  it('refuses a cancellation dated before its redemption', () => {
+    const redeemed = [...given, ...accepted(when(redeem('R-1', 120, later), { given }))];
+    expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-15T00:00:00Z' }, { given: redeemed, nowMs: Date.parse(later) })).toMatchObject({
+      rejection: { code: 'LEDGER.INVALID_TIME', details: { field: 'occurredAt' } },
+    });
+  });
 });
 
 describe('ExpirePoints', () => {
@@ -165,11 +182,35 @@ describe('ExpirePoints', () => {
     expect(availableAt(given, '2026-01-10T08:00:00.000Z')).toBe(200);
   });
 
-  it('expires only what is left of a partly redeemed lot, and nothing twice', () => {
+  it('expires only what is left of a partly redeemed lot, each lot dated at its own expiry instant, and nothing twice', () => {
     const spent = [...given, ...accepted(when(redeem('R-1', 30, '2025-06-01T00:00:00Z'), { given }))];
     const first = accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r1', asOf: '2026-03-01T00:00:00Z' }, { given: spent }));
-    expect(first[0]).toMatchObject({ points: 270, lots: [{ lotId: 'purchase:O-1', points: 70 }, { lotId: 'purchase:O-2', points: 200 }] });
+    expect(first).toMatchObject([
+      { asOf: '2026-01-10T08:00:00.000Z', points: 70, lots: [{ lotId: 'purchase:O-1', points: 70 }] },
+      { asOf: '2026-02-10T08:00:00.000Z', points: 200, lots: [{ lotId: 'purchase:O-2', points: 200 }] },
+    ]);
     expect(accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r2', asOf: '2026-03-01T00:00:00Z' }, { given: [...spent, ...first] }))).toEqual([]);
+  });
+
+  it('never touches a lot one millisecond before its expiry instant, however late the run', () => {
+    const events = accepted(expire('2026-02-10T07:59:59.999Z'));
+    expect(events.flatMap((e) => (e.type === 'PointsExpired' ? e.lots.map((l) => l.lotId) : []))).toEqual(['purchase:O-1']);
+  });
+
+  it('refuses a run dated later than now plus the tolerance, naming the field', () => {
+    const decision = when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'future', asOf: '2030-01-01T00:00:00Z' }, { given, nowMs: Date.parse('2026-03-01T00:00:00Z') });
+    expect(decision).toMatchObject({ outcome: 'rejected', rejection: { code: 'LEDGER.FUTURE_TIME', details: { field: 'asOf', latestAccepted: '2026-03-01T00:05:00.000Z' } } });
+    expect(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'skew', asOf: '2026-03-01T00:05:00Z' }, { given, nowMs: Date.parse('2026-03-01T00:00:00Z') }).outcome).toBe('accepted');
+  });
+
+  it('expires points given back after the expiry instant when they come back, so no instant holds less than nothing', () => {
+    const lateCancel = [
+      ...given,
+      ...accepted(when(redeem('R-1', 100, '2025-06-01T00:00:00Z'), { given })),
+    ];
+    const cancelled = [...lateCancel, ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-20T00:00:00Z' }, { given: lateCancel }))];
+    const expired = accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r', asOf: '2026-01-25T00:00:00Z' }, { given: cancelled }));
+    expect(expired).toMatchObject([{ asOf: '2026-01-20T00:00:00.000Z', lots: [{ lotId: 'purchase:O-1', points: 100 }] }]);
   });
 
   it.each([
@@ -208,7 +249,7 @@ describe('RecordRefund', () => {
     const rules = plainRules({ refunds: { deductFromOtherLots: false, allowNegativeBalance: true } });
     const refunded = [...spent, ...accepted(when(refund('F-1', 'O-1', 100_000, '2026-02-10T00:00:00Z'), { given: spent, rules }))];
     expect(refunded.at(-1)).toMatchObject({ points: 1000, fromLots: [{ lotId: 'purchase:O-1', points: 300 }], addedToDeficit: 700 });
-    const position = pointsPosition(foldLoyaltyAccount(refunded), Date.parse('2026-02-10T00:00:00Z'));
+    const position = accountHoldingsAt(foldLoyaltyAccount(refunded), Date.parse('2026-02-10T00:00:00Z'));
     expect(position).toMatchObject({ deficit: 700, available: 500 - 700 });
     const earned = eventOf(accepted(when(purchase('O-3', 100_000, '2026-02-11T00:00:00Z'), { given: refunded, rules })), 'PointsEarned');
     expect(earned).toMatchObject({ points: 1000, deficitSettled: 700 });
@@ -227,7 +268,7 @@ describe('RecordRefund', () => {
     const given = history([purchase('O-1', 10_000, T0)]);
     const events = accepted(when(refund('F-1', 'O-1', 10_000, at(T0, DAY)), { given }));
     expect(events[0]).toMatchObject({ points: 100, fromLots: [{ lotId: 'purchase:O-1', points: 100 }] });
-    expect(pointsPosition(foldLoyaltyAccount([...given, ...events]), Date.parse(at(T0, DAY))).pending).toBe(0);
+    expect(accountHoldingsAt(foldLoyaltyAccount([...given, ...events]), Date.parse(at(T0, DAY))).pending).toBe(0);
   });
 
   it('reports a repeated refund as a duplicate, and an unknown order as a rejection', () => {

@@ -28,14 +28,19 @@ import type {
 import type { LedgerEvent, LotMovement } from './ledger-events';
 import { LedgerRejectionCode, type LedgerRejection } from './ledger-rejections';
 import type { Lot, LoyaltyAccountState } from './loyalty-account.state';
-import { bySpendingOrder, isAvailable, pointsPosition } from './points-position';
+import { bySpendingOrder, deficitAt, dueExpiry, settleableDeficitFrom, spendableFrom, statusWithPoints } from '../lots/lot-model';
 import { assertNever, sourceKeyOf } from './source-keys';
 
-/** What decide needs besides the account: the rules and the time. Never read inside. */
+/** How far ahead of the clock a business time may be (clock skew between systems), by default. */
+export const DEFAULT_FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** What decide needs besides the account: the rules and the time. */
 export interface DecisionContext {
   ruleBook: RuleBook;
   /** Processing time, from the injected clock; business times come from the commands. */
   nowMs: number;
+  /** Business times later than nowMs plus this are refused (LEDGER.FUTURE_TIME). Default DEFAULT_FUTURE_TOLERANCE_MS. */
+  futureToleranceMs?: number;
 }
 
 export type Decision =
@@ -51,6 +56,8 @@ export function decide(command: LedgerCommand, state: LoyaltyAccountState, conte
   const atIso = businessTimeOf(command);
   const atMs = Date.parse(atIso);
   if (Number.isNaN(atMs)) return reject(LedgerRejectionCode.InvalidTime, `not an ISO-8601 instant: ${atIso}`);
+  const future = laterThanAllowed(command, context);
+  if (future) return { outcome: 'rejected', rejection: future };
   const version = context.ruleBook.inForceAt(atMs);
   const rules = version.rules;
 
@@ -133,7 +140,7 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
       lotId: `purchase:${command.orderId}`,
       source: { kind: 'purchase', orderId: command.orderId },
       points,
-      deficitSettled: Math.min(state.deficit, points),
+      deficitSettled: Math.min(settleableDeficitFrom(state.deficitMoves, atMs), points),
       earnedAt: occurredAt,
       availableAt: formatInstant(addDays(atMs, rules.pending.days)),
       expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
@@ -155,6 +162,9 @@ function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: 
       requested: command.amount,
     });
   }
+  if (atMs < purchase.atMs) {
+    return rejection(LedgerRejectionCode.InvalidTime, `the refund (${formatInstant(atMs)}) cannot precede its purchase (${formatInstant(purchase.atMs)})`, { field: 'occurredAt', orderId: command.orderId });
+  }
   // Pro rata on the cumulative refund, so partial refunds that add up to the whole take back exactly all.
   const cumulativeTarget = Number(
     (BigInt(purchase.pointsEarned) * BigInt(purchase.refundedAmount + command.amount)) / BigInt(purchase.amount),
@@ -165,16 +175,17 @@ function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: 
 
   // The purchase's own lot first (whether pending or available), unless already expired.
   const own = state.lotsById.get(purchase.lotId);
-  if (own && own.remaining > 0 && atMs < own.expiresAtMs && toTakeBack > 0) {
-    const take = Math.min(own.remaining, toTakeBack);
-    fromLots.push({ lotId: own.lotId, points: take });
+  if (own && toTakeBack > 0 && holdsAt(own, atMs)) {
+    const take = Math.min(spendableFrom(own, atMs), toTakeBack);
+    if (take > 0) fromLots.push({ lotId: own.lotId, points: take });
     toTakeBack -= take;
   }
   if (toTakeBack > 0 && rules.refunds.deductFromOtherLots) {
-    const others = state.lots.filter((l) => l !== own && l.remaining > 0 && atMs < l.expiresAtMs).sort(byPendingFirstThenSpendingOrder(atMs));
+    const others = state.lots.filter((l) => l !== own && holdsAt(l, atMs)).sort(byPendingFirstThenSpendingOrder(atMs));
     for (const lot of others) {
       if (toTakeBack === 0) break;
-      const take = Math.min(lot.remaining, toTakeBack);
+      const take = Math.min(spendableFrom(lot, atMs), toTakeBack);
+      if (take === 0) continue;
       fromLots.push({ lotId: lot.lotId, points: take });
       toTakeBack -= take;
     }
@@ -197,6 +208,11 @@ function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: 
       },
     ],
   };
+}
+
+/** The lot exists at the instant and is not past its expiry (pending or available). */
+function holdsAt(lot: Lot, atMs: number): boolean {
+  return lot.earnedAtMs <= atMs && atMs < lot.expiresAtMs && lot.remaining > 0;
 }
 
 function byPendingFirstThenSpendingOrder(atMs: number) {
@@ -233,7 +249,7 @@ function recordSurveyAnswer(command: RecordSurveyAnswer, state: LoyaltyAccountSt
       source: { kind: 'survey-bonus', responseId: command.responseId, surveyId: command.surveyId },
       reason: 'survey-answer',
       points: bonus,
-      deficitSettled: Math.min(state.deficit, bonus),
+      deficitSettled: Math.min(settleableDeficitFrom(state.deficitMoves, atMs), bonus),
       earnedAt: occurredAt,
       availableAt: occurredAt,
       expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
@@ -284,9 +300,19 @@ function redeem(command: RedeemPoints, state: LoyaltyAccountState, atMs: number)
   };
 }
 
-/** Takes `points` from available lots, soonest expiry first, or rejects if too few are available. */
+/**
+ * Takes `points` from the lots available at the instant, soonest expiry first, or rejects if
+ * too few are. A lot gives at most what it holds from the instant on (a move recorded earlier
+ * may be dated later), and what is owed counts at its highest from the instant on.
+ */
 function consumeAvailable(state: LoyaltyAccountState, points: number, atMs: number): { fromLots: LotMovement[] } | { rejection: LedgerRejection } {
-  const available = pointsPosition(state, atMs).available;
+  const spendable = state.lots
+    .filter((l) => l.remaining > 0 && statusWithPoints(l, 1, atMs) === 'available' && l.earnedAtMs <= atMs)
+    .map((lot) => ({ lot, points: spendableFrom(lot, atMs) }))
+    .filter((s) => s.points > 0)
+    .sort((a, b) => bySpendingOrder(a.lot, b.lot));
+  const owed = greatestDeficitFrom(state, atMs);
+  const available = spendable.reduce((n, s) => n + s.points, 0) - owed;
   if (points > available) {
     return rejection(LedgerRejectionCode.InsufficientPoints, `${points} points requested, ${Math.max(available, 0)} available`, {
       requested: points,
@@ -295,18 +321,32 @@ function consumeAvailable(state: LoyaltyAccountState, points: number, atMs: numb
   }
   const fromLots: LotMovement[] = [];
   let left = points;
-  for (const lot of state.lots.filter((l) => isAvailable(l, atMs)).sort(bySpendingOrder)) {
+  for (const s of spendable) {
     if (left === 0) break;
-    const take = Math.min(lot.remaining, left);
-    fromLots.push({ lotId: lot.lotId, points: take });
+    const take = Math.min(s.points, left);
+    fromLots.push({ lotId: s.lot.lotId, points: take });
     left -= take;
   }
   return { fromLots };
 }
 
+/** The most the customer owes at any instant from atMs on. */
+function greatestDeficitFrom(state: LoyaltyAccountState, atMs: number): number {
+  let greatest = Math.max(deficitAt(state.deficitMoves, atMs), state.deficit);
+  let running = deficitAt(state.deficitMoves, atMs);
+  for (const m of state.deficitMoves.filter((d) => d.atMs > atMs).sort((a, b) => a.atMs - b.atMs)) {
+    running += m.points;
+    greatest = Math.max(greatest, running);
+  }
+  return greatest;
+}
+
 function cancelRedemption(command: CancelRedemption, state: LoyaltyAccountState, atMs: number): Outcome {
   const redemption = state.redemptions.get(command.redemptionId);
   if (!redemption) return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, { redemptionId: command.redemptionId });
+  if (atMs < redemption.atMs) {
+    return rejection(LedgerRejectionCode.InvalidTime, `the cancellation (${formatInstant(atMs)}) cannot precede its redemption (${formatInstant(redemption.atMs)})`, { field: 'occurredAt', redemptionId: command.redemptionId });
+  }
   return {
     events: [
       {
@@ -344,7 +384,7 @@ function adjust(command: AdjustPoints, state: LoyaltyAccountState, rules: Progra
           ...base,
           lot: {
             lotId: `adjustment:${command.adjustmentId}`,
-            deficitSettled: Math.min(state.deficit, command.points),
+            deficitSettled: Math.min(settleableDeficitFrom(state.deficitMoves, atMs), command.points),
             availableAt: occurredAt,
             expiresAt: formatInstant(expiresAt(rules.expiry, atMs)),
           },
@@ -358,22 +398,36 @@ function adjust(command: AdjustPoints, state: LoyaltyAccountState, rules: Progra
   return { events: [{ ...base, lot: null, fromLots: consumed.fromLots }] };
 }
 
+/**
+ * Expires what is left of every lot due at the run's asOf. Each expiry is dated at its lot's
+ * own expiry instant (see expiryInstantOf), one entry per instant, so the books are right for
+ * every date however late the run is. A lot not yet due is never touched.
+ */
 function expire(command: ExpirePoints, state: LoyaltyAccountState, atMs: number): Outcome {
-  const due = state.lots.filter((l) => l.remaining > 0 && l.expiresAtMs <= atMs).sort(bySpendingOrder);
-  if (due.length === 0) return { events: [] };
-  const lots = due.map((l) => ({ lotId: l.lotId, points: l.remaining }));
-  return {
-    events: [
-      {
-        type: 'PointsExpired',
+  const byInstant = new Map<number, Lot[]>();
+  const due = new Map<Lot, number>();
+  for (const lot of state.lots) {
+    const expiry = dueExpiry(lot, atMs);
+    if (!expiry) continue;
+    due.set(lot, expiry.points);
+    const lots = byInstant.get(expiry.atMs);
+    if (lots) lots.push(lot);
+    else byInstant.set(expiry.atMs, [lot]);
+  }
+  const events: LedgerEvent[] = [...byInstant.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([instant, lots]) => {
+      const movements = lots.sort(bySpendingOrder).map((l) => ({ lotId: l.lotId, points: due.get(l) ?? 0 }));
+      return {
+        type: 'PointsExpired' as const,
         customerId: command.customerId,
         expiryRunId: command.expiryRunId,
-        asOf: formatInstant(atMs),
-        points: lots.reduce((sum, l) => sum + l.points, 0),
-        lots,
-      },
-    ],
-  };
+        asOf: formatInstant(instant),
+        points: movements.reduce((sum, l) => sum + l.points, 0),
+        lots: movements,
+      };
+    });
+  return { events };
 }
 
 /** The instant a lot earned at `earnedAtMs` stops being valid (exclusive). */
@@ -388,6 +442,33 @@ export function expiresAt(policy: ExpiryPolicy, earnedAtMs: number): number {
     default:
       return assertNever(policy);
   }
+}
+
+/** Every business time of the command, by field name. */
+function businessTimesOf(command: LedgerCommand): [field: string, value: string][] {
+  switch (command.type) {
+    case 'EnrolCustomer':
+      return [['enrolledAt', command.enrolledAt]];
+    case 'RecordSupportContact':
+      return command.resolvedAt === undefined ? [['openedAt', command.openedAt]] : [['openedAt', command.openedAt], ['resolvedAt', command.resolvedAt]];
+    case 'ExpirePoints':
+      return [['asOf', command.asOf]];
+    default:
+      return [['occurredAt', command.occurredAt]];
+  }
+}
+
+/** A business time later than the clock allows: facts are recorded when they happen, not ahead. */
+function laterThanAllowed(command: LedgerCommand, context: DecisionContext): LedgerRejection | null {
+  const latestMs = context.nowMs + (context.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS);
+  for (const [field, value] of businessTimesOf(command)) {
+    const ms = Date.parse(value);
+    if (ms > latestMs) {
+      const latestAccepted = formatInstant(latestMs);
+      return { code: LedgerRejectionCode.FutureTime, message: `${field} ${value} is later than the latest accepted business time ${latestAccepted} (now plus the configured tolerance)`, details: { field, value, latestAccepted } };
+    }
+  }
+  return null;
 }
 
 function businessTimeOf(command: LedgerCommand): string {

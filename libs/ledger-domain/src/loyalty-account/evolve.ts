@@ -1,10 +1,12 @@
 import { parseInstant, utcDayNumber } from '@loyalty/program-rules';
-import type { LedgerEvent, LotMovement, LotSource } from './ledger-events';
+import { lotEffectsOf } from '../lots/lot-model';
+import type { LedgerEvent } from './ledger-events';
 import { initialLoyaltyAccountState, type Lot, type LoyaltyAccountState } from './loyalty-account.state';
 import { assertNever } from './source-keys';
 
 /** Applies one event to the account (in place, see LoyaltyAccountState) and returns it. */
 export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyAccountState {
+  applyLotEffects(state, event);
   switch (event.type) {
     case 'AccountOpened':
       state.customerId = event.customerId;
@@ -30,8 +32,6 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       return state;
     }
     case 'PointsEarned': {
-      const earnedAtMs = parseInstant(event.earnedAt);
-      addLot(state, event.lotId, event.source, event.points, event.deficitSettled, earnedAtMs, event.availableAt, event.expiresAt);
       if (event.source.kind === 'purchase') {
         const purchase = state.purchases.get(event.source.orderId);
         if (purchase) {
@@ -39,19 +39,16 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
           purchase.lotId = event.lotId;
           state.qualifying.adjust(purchase.activity, 0, event.points - purchase.activity.points);
         }
-        const day = utcDayNumber(earnedAtMs);
+        const day = utcDayNumber(parseInstant(event.earnedAt));
         state.purchasePointsByDay.set(day, (state.purchasePointsByDay.get(day) ?? 0) + event.points);
       }
       return state;
     }
     case 'BonusAwarded':
-      addLot(state, event.lotId, event.source, event.points, event.deficitSettled, parseInstant(event.earnedAt), event.availableAt, event.expiresAt);
       if (event.source.kind === 'survey-bonus') state.surveysWithBonus.add(event.source.surveyId);
       return state;
     case 'PointsReversed': {
       state.sources.add(`refund:${event.refundId}`);
-      takeFromLots(state, event.fromLots);
-      state.deficit += event.addedToDeficit;
       const purchase = state.purchases.get(event.orderId);
       if (purchase) {
         purchase.refundedAmount += event.refundAmount;
@@ -62,34 +59,24 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
     }
     case 'PointsRedeemed':
       state.sources.add(`redemption:${event.redemptionId}`);
-      takeFromLots(state, event.fromLots);
       state.redemptions.set(event.redemptionId, {
         redemptionId: event.redemptionId,
         points: event.points,
+        atMs: parseInstant(event.occurredAt),
         fromLots: event.fromLots,
         cancelled: false,
       });
       return state;
     case 'RedemptionCancelled': {
       state.sources.add(`redemption-cancellation:${event.redemptionId}`);
-      for (const m of event.toLots) {
-        const lot = state.lotsById.get(m.lotId);
-        if (lot) lot.remaining += m.points;
-      }
       const redemption = state.redemptions.get(event.redemptionId);
       if (redemption) redemption.cancelled = true;
       return state;
     }
     case 'PointsExpired':
-      takeFromLots(state, event.lots);
       return state;
     case 'PointsAdjusted':
       state.sources.add(`adjustment:${event.adjustmentId}`);
-      if (event.lot) {
-        const at = parseInstant(event.occurredAt);
-        addLot(state, event.lot.lotId, { kind: 'adjustment', adjustmentId: event.adjustmentId }, event.points, event.lot.deficitSettled, at, event.lot.availableAt, event.lot.expiresAt);
-      }
-      takeFromLots(state, event.fromLots);
       return state;
     case 'SurveyAnswered':
       state.sources.add(`survey-response:${event.responseId}`);
@@ -102,35 +89,25 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
   }
 }
 
-function addLot(
-  state: LoyaltyAccountState,
-  lotId: string,
-  source: LotSource,
-  points: number,
-  deficitSettled: number,
-  earnedAtMs: number,
-  availableAt: string,
-  expiresAt: string,
-): void {
-  const credited = points - deficitSettled;
-  state.deficit -= deficitSettled;
-  const lot: Lot = {
-    lotId,
-    source,
-    points: credited,
-    remaining: credited,
-    earnedAtMs,
-    availableAtMs: parseInstant(availableAt),
-    expiresAtMs: parseInstant(expiresAt),
-  };
-  state.lots.push(lot);
-  state.lotsById.set(lotId, lot);
-}
-
-function takeFromLots(state: LoyaltyAccountState, movements: readonly LotMovement[]): void {
-  for (const m of movements) {
+/** The event's effect on the lots and the deficit, through the one lot model. */
+function applyLotEffects(state: LoyaltyAccountState, event: LedgerEvent): void {
+  const effects = lotEffectsOf(event);
+  if (!effects) return;
+  const { atMs, opened } = effects;
+  if (opened) {
+    const lot: Lot = { ...opened, remaining: opened.points, moves: [] };
+    state.lots.push(lot);
+    state.lotsById.set(lot.lotId, lot);
+  }
+  for (const m of effects.moves) {
     const lot = state.lotsById.get(m.lotId);
-    if (lot) lot.remaining -= m.points;
+    if (!lot) continue;
+    lot.remaining += m.points;
+    lot.moves.push({ atMs, points: m.points, cause: m.cause });
+  }
+  if (effects.deficit !== 0) {
+    state.deficit += effects.deficit;
+    state.deficitMoves.push({ atMs, points: effects.deficit });
   }
 }
 

@@ -7,6 +7,8 @@ export const LedgerRejectionCode = {
   InvalidAmount: 'LEDGER.INVALID_AMOUNT',
   InvalidPoints: 'LEDGER.INVALID_POINTS',
   InvalidTime: 'LEDGER.INVALID_TIME',
+  /** A business time later than now plus the configured tolerance. */
+  FutureTime: 'LEDGER.FUTURE_TIME',
   InvalidValue: 'LEDGER.INVALID_VALUE',
   UnknownRedemption: 'LEDGER.UNKNOWN_REDEMPTION',
 } as const;

@@ -1,16 +1,13 @@
 import { QualifyingActivityLog, type QualifyingActivity } from '@loyalty/program-rules';
+import { holdingsAt, type DatedLot, type DeficitMove, type Holdings } from '../lots/lot-model';
 import type { LotSource, LotMovement } from './ledger-events';
 
-/** A lot: points earned together, spent and expiring together (FIFO by expiry). */
-export interface Lot {
+/** A lot: points earned together, spent and expiring together (soonest expiry first), with its dated history (see lot-model). */
+export interface Lot extends DatedLot {
   lotId: string;
   source: LotSource;
-  /** Points credited to the lot when it was created (after any deficit settlement). */
-  points: number;
+  /** Points left after every recorded move (whatever their business time). */
   remaining: number;
-  earnedAtMs: number;
-  availableAtMs: number;
-  expiresAtMs: number;
 }
 
 export interface PurchaseRecord {
@@ -29,6 +26,8 @@ export interface PurchaseRecord {
 export interface RedemptionRecord {
   redemptionId: string;
   points: number;
+  /** Business time of the redemption: a cancellation cannot precede it. */
+  atMs: number;
   fromLots: LotMovement[];
   cancelled: boolean;
 }
@@ -43,8 +42,10 @@ export interface LoyaltyAccountState {
   birthMonth: number | null;
   lots: Lot[];
   lotsById: Map<string, Lot>;
-  /** Points owed after a refund took back already-spent points (only if the policy allows). */
+  /** Points owed after a refund took back already-spent points (only if the policy allows), after every recorded move. */
   deficit: number;
+  /** The deficit's changes at their business times. */
+  deficitMoves: DeficitMove[];
   /** Source keys already applied, e.g. "purchase:ORDER-1". */
   sources: Set<string>;
   purchases: Map<string, PurchaseRecord>;
@@ -64,6 +65,7 @@ export function initialLoyaltyAccountState(): LoyaltyAccountState {
     lots: [],
     lotsById: new Map(),
     deficit: 0,
+    deficitMoves: [],
     sources: new Set(),
     purchases: new Map(),
     qualifying: new QualifyingActivityLog(),
@@ -71,4 +73,9 @@ export function initialLoyaltyAccountState(): LoyaltyAccountState {
     surveysWithBonus: new Set(),
     purchasePointsByDay: new Map(),
   };
+}
+
+/** What the account holds at an instant (entries dated at or before it), through the one lot model. */
+export function accountHoldingsAt(state: LoyaltyAccountState, atMs: number): Holdings {
+  return holdingsAt(state.lots, state.deficitMoves, atMs);
 }

@@ -5,6 +5,9 @@ import { assertNever } from '../loyalty-account/source-keys';
  * The chart of accounts, in points. Finance values points with the rules' point value.
  * - customer-points-liability: every unspent point a customer holds (credit balance).
  * - negative-balance-receivable: points customers owe after refunds of spent points (debit balance).
+ * - refund-write-offs: points a refund could not take back (already spent) and that the
+ *   write-off policy forgives: the purchase's points expense is undone and the forgiven points
+ *   become an expense of their own. The liability does not move (the customer holds nothing).
  * - the rest are the movements' other sides.
  */
 export const LedgerAccount = {
@@ -13,6 +16,7 @@ export const LedgerAccount = {
   PurchasePointsExpense: 'expense:purchase-points',
   BonusPointsExpense: 'expense:bonus-points',
   AdjustmentPointsExpense: 'expense:adjustments',
+  RefundWriteOffExpense: 'expense:refund-write-offs',
   Redemptions: 'redemptions:rewards',
   Breakage: 'income:breakage',
 } as const;
@@ -45,6 +49,7 @@ export function postingsFor(event: LedgerEvent): Posting[] {
       return compact([
         { debit: L.CustomerPointsLiability, credit: L.PurchasePointsExpense, points: sum(event.fromLots), memo: `refund ${event.refundId} of order ${event.orderId}` },
         { debit: L.NegativeBalanceReceivable, credit: L.PurchasePointsExpense, points: event.addedToDeficit, memo: `refund ${event.refundId}: spent points owed` },
+        { debit: L.RefundWriteOffExpense, credit: L.PurchasePointsExpense, points: event.writtenOff, memo: `refund ${event.refundId}: spent points written off` },
       ]);
     case 'PointsRedeemed':
       return compact([{ debit: L.CustomerPointsLiability, credit: L.Redemptions, points: event.points, memo: `redemption ${event.redemptionId}` }]);

@@ -5,7 +5,7 @@ import { evolve } from '../loyalty-account/evolve';
 import type { LedgerCommand } from '../loyalty-account/ledger-commands';
 import type { LedgerEvent } from '../loyalty-account/ledger-events';
 import { initialLoyaltyAccountState } from '../loyalty-account/loyalty-account.state';
-import { pointsPosition } from '../loyalty-account/points-position';
+import { accountHoldingsAt } from '../loyalty-account/loyalty-account.state';
 import { LedgerAccount, postingsFor, trialBalance } from './double-entry';
 
 const C = 'C-prop';
@@ -69,7 +69,7 @@ describe('ledger invariants over random histories', () => {
           if (command.type === 'RedeemPoints') redemptions.push(command.redemptionId);
 
           for (const lot of state.lots) expect(lot.remaining).toBeGreaterThanOrEqual(0);
-          const position = pointsPosition(state, atMs);
+          const position = accountHoldingsAt(state, atMs);
           if (!refunds.allowNegativeBalance) {
             expect(state.deficit).toBe(0);
             expect(position.available).toBeGreaterThanOrEqual(0);
@@ -115,7 +115,7 @@ describe('ledger invariants over random histories', () => {
         });
         const replayed = initialLoyaltyAccountState();
         for (const e of JSON.parse(JSON.stringify(events)) as LedgerEvent[]) evolve(replayed, e);
-        expect(pointsPosition(replayed, atMs)).toEqual(pointsPosition(live, atMs));
+        expect(accountHoldingsAt(replayed, atMs)).toEqual(accountHoldingsAt(live, atMs));
         expect(replayed.lots).toEqual(live.lots);
       }),
       { numRuns: 200 },

@@ -35,11 +35,19 @@ function merge(target: unknown, patch: unknown): unknown {
 
 export const CUSTOMER = 'C-1';
 
+/** When a command reaches the ledger, unless a test says otherwise: as it happens (its latest business time). */
+export function arrivalOf(command: LedgerCommand): number {
+  const times = Object.entries(command)
+    .filter(([field, value]) => ['occurredAt', 'enrolledAt', 'openedAt', 'resolvedAt', 'asOf'].includes(field) && typeof value === 'string')
+    .map(([, value]) => Date.parse(value as string));
+  return Math.max(...times.filter((t) => !Number.isNaN(t)), 0);
+}
+
 export function when(command: LedgerCommand, options: { given?: LedgerEvent[]; rules?: ProgramRules | ProgramRules[]; nowMs?: number } = {}): Decision {
   const rules = options.rules ?? plainRules();
   const ruleBook = new RuleBook(Array.isArray(rules) ? rules : [rules]);
   const state = foldLoyaltyAccount(options.given ?? []);
-  return decide(command, state, { ruleBook, nowMs: options.nowMs ?? Date.parse('2026-01-01T00:00:00Z') });
+  return decide(command, state, { ruleBook, nowMs: options.nowMs ?? arrivalOf(command) });
 }
 
 /** Runs commands in order, keeping the accepted events: the "given" of later steps. */

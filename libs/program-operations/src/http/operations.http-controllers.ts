@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Optional, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ProblemError, RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
@@ -8,6 +8,7 @@ import { RulesCatalog } from '../rules-lifecycle/rules-catalog';
 import { ReplayService } from '../replays/replay-service';
 import { impactRows } from '../replays/impact-report';
 import { ReRatingService } from '../re-rating/re-rating.service';
+import { EXPIRY_JOB, type ExpiryJob } from '../expiry/expiry-job';
 import { actorOf, asProblem } from './operations-http.support';
 import { AuditTrailQuery, DiffQuery, ImpactQuery, PostReRatingRequest, PreviewReRatingRequest, ReplayIdParam, ReRatingIdParam, ScheduleRequest, StartReplayRequest, VersionParam } from './operations.dto';
 
@@ -151,5 +152,37 @@ export class OperationsAuditTrailHttpController {
   @ApiOperation({ summary: 'Who did what, when: submissions, schedules, replays, promotions, rollbacks, re-ratings' })
   trail(@Query() q: AuditTrailQuery): Promise<unknown> {
     return this.operations.auditTrail({ afterSeq: q.afterSeq, limit: q.limit ?? 100 });
+  }
+}
+
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/expiry-runs')
+export class ExpiryRunsHttpController {
+  constructor(
+    @Inject(OPERATIONS_STORE) private readonly operations: OperationsStore,
+    @Optional() @Inject(EXPIRY_JOB) private readonly job?: ExpiryJob,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @RequireRoles('ops')
+  @ApiOperation({
+    summary: 'Run the expiry job now (it also runs every LOYALTY_EXPIRY_INTERVAL_SECONDS): resumes an unfinished run or starts one at now; follow it with GET /v1/expiry-runs/latest',
+  })
+  async start(): Promise<unknown> {
+    if (!this.job) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.NOT_IN_THIS_PROCESS', 'the expiry job runs beside the projector', 'this instance runs no expiry job: call the instance with LOYALTY_ROLE=all or projector');
+    const started = await this.job.start();
+    if (!started) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.RUN_ELSEWHERE', 'another instance started an expiry run first', 'follow it with GET /v1/expiry-runs/latest');
+    return started.run;
+  }
+
+  @Get('latest')
+  @RequireRoles('ops', 'finance')
+  @ApiOperation({ summary: 'The latest expiry run: its cut-off (every lot due before it has its expiry entry once completed), status and counts' })
+  async latest(): Promise<unknown> {
+    const run = await this.operations.latestExpiryRun();
+    if (!run) throw new ProblemError(HttpStatus.NOT_FOUND, 'EXPIRY.NO_RUN_YET', 'no expiry run has started yet');
+    return run;
   }
 }

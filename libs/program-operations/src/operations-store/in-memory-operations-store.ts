@@ -1,4 +1,4 @@
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord } from './operations-store.port';
+import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
 
 /** For tests and LEDGER_STORE=memory. Copies in and out, like a real store. */
 export class InMemoryOperationsStore implements OperationsStore {
@@ -63,6 +63,20 @@ export class InMemoryOperationsStore implements OperationsStore {
     if (this.view.replayId !== expectedReplayId) return false;
     this.view = { ...next };
     await this.appendAudit(audit);
+    return true;
+  }
+
+  private expiryRun: ExpiryRunRecord | null = null;
+
+  async latestExpiryRun(): Promise<ExpiryRunRecord | null> {
+    return this.expiryRun && { ...this.expiryRun };
+  }
+
+  async saveExpiryRun(record: ExpiryRunRecord, expectedRunId: string | null, audit?: NewAuditEntry): Promise<boolean> {
+    const latest = this.expiryRun?.runId ?? null;
+    if (latest !== expectedRunId && latest !== record.runId) return false;
+    this.expiryRun = { ...record };
+    if (audit) await this.appendAudit(audit);
     return true;
   }
 

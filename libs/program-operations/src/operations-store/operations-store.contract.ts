@@ -13,7 +13,7 @@ function replay(id: string): ReplayRecord {
     id,
     programId: 'p',
     candidateVersion: 2,
-    keys: { balances: `balances_v1__${id}` },
+    keys: { balances: `balances_v2__${id}` },
     status: 'running',
     throttleEventsPerSecond: null,
     createdBy: 'ops-1',
@@ -91,6 +91,21 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
       expect(await store.claimReplayRunner('r-1', holder, at(43), at(73))).toBe(false);
       await store.releaseReplayRunner('r-1', other);
       expect(await store.claimReplayRunner('r-1', holder, at(44), at(74))).toBe(true);
+    });
+
+    it('starts one expiry run at a time (compare-and-set on the latest), keeps its progress, and audits what it says to', async () => {
+      const run = (runId: string, status: 'running' | 'completed' = 'running') => ({ runId, cutoff: runId.slice(7), status, startedAt: 'x', completedAt: status === 'completed' ? 'y' : null, accounts: 0, lotsExpired: 0, pointsExpired: 0, afterCustomer: '' });
+      expect(await store.latestExpiryRun()).toBeNull();
+      const starts = await Promise.all([store.saveExpiryRun(run('expiry-a'), null), store.saveExpiryRun(run('expiry-b'), null)]);
+      expect(starts.filter(Boolean)).toHaveLength(1);
+      const winner = starts[0] ? 'expiry-a' : 'expiry-b';
+      expect(await store.saveExpiryRun({ ...run(winner), accounts: 5 }, null)).toBe(true); // progress of the same run
+      expect(await store.saveExpiryRun(run('expiry-c'), 'expiry-z')).toBe(false); // not after the latest
+      expect(await store.saveExpiryRun({ ...run(winner, 'completed'), lotsExpired: 7 }, winner, audit('expiry.run-completed'))).toBe(true);
+      expect(await store.latestExpiryRun()).toEqual({ ...run(winner, 'completed'), lotsExpired: 7 });
+      expect(await store.saveExpiryRun(run('expiry-c'), winner)).toBe(true);
+      expect((await store.latestExpiryRun())?.runId).toBe('expiry-c');
+      expect((await store.auditTrail()).map((e) => e.action)).toEqual(['expiry.run-completed']);
     });
 
     it('saves a re-rating and reads it back after it is posted', async () => {

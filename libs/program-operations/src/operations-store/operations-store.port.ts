@@ -77,7 +77,24 @@ export interface ReadViewRecord {
   switchedBy: string | null;
 }
 
-/** Operations' own records: rules versions, the audit trail, replays and the read-view switch. */
+/** A program-wide expiry run: which cut-off it expires up to, and what it did. */
+export interface ExpiryRunRecord {
+  /** Deterministic from the cut-off (expiry-<cutoff>): every entry the run writes names it. */
+  runId: string;
+  /** Lots whose expiry instant is at or before this expire in the run. */
+  cutoff: string;
+  status: 'running' | 'completed';
+  startedAt: string;
+  completedAt: string | null;
+  /** Accounts the run decided on, and what they expired (including a run resumed after a crash). */
+  accounts: number;
+  lotsExpired: number;
+  pointsExpired: number;
+  /** Accounts are done in key order: the last one done (a resumed run goes on after it). */
+  afterCustomer: string;
+}
+
+/** Operations' own records: rules versions, the audit trail, replays, the read-view switch and the expiry runs. */
 export interface OperationsStore {
   rulesVersions(): Promise<RulesVersionRecord[]>;
   /** Inserts a new version; false (nothing written) if that program version exists. */
@@ -105,6 +122,14 @@ export interface OperationsStore {
   claimReplayRunner(replayId: string, owner: string, now: string, leaseUntil: string): Promise<boolean>;
   /** Gives a claim up (on shutdown), so that another instance may take the replay over at once. */
   releaseReplayRunner(replayId: string, owner: string): Promise<void>;
+  /** The latest expiry run (running or completed), or null before the first. */
+  latestExpiryRun(): Promise<ExpiryRunRecord | null>;
+  /**
+   * Stores the run as the latest if the latest is still `expectedRunId` (null: there is none),
+   * or is this run (progress of one run): a compare-and-set, so that of two job instances only
+   * one starts the next run. With `audit`, the entry is written in the same transaction.
+   */
+  saveExpiryRun(record: ExpiryRunRecord, expectedRunId: string | null, audit?: NewAuditEntry): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord } from './operations-store.port';
+import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
 
 /**
  * Operations' records on PostgreSQL, for several API instances: one rules catalog, one list of
@@ -40,7 +40,10 @@ export class PostgresOperationsStore implements OperationsStore {
         CREATE TABLE IF NOT EXISTS ${s}.re_ratings (id text PRIMARY KEY, record jsonb NOT NULL);
         CREATE TABLE IF NOT EXISTS ${s}.read_view (id integer PRIMARY KEY CHECK (id = 1), record jsonb NOT NULL);
         CREATE TABLE IF NOT EXISTS ${s}.replay_runners (replay_id text PRIMARY KEY, owner text NOT NULL, lease_until text NOT NULL);
+        CREATE TABLE IF NOT EXISTS ${s}.expiry_runs (id integer PRIMARY KEY CHECK (id = 1), run_id text NOT NULL, record jsonb NOT NULL);
       `);
+      // The compare-and-set locks this one row: it must exist before the first run ('' = no run yet).
+      await client.query(`INSERT INTO ${s}.expiry_runs (id, run_id, record) VALUES (1, '', 'null') ON CONFLICT (id) DO NOTHING`);
       // The switch is a compare-and-set on this one row: it must exist before the first promotion.
       await client.query(`INSERT INTO ${s}.read_view (id, record) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(LIVE_READ_VIEW)]);
     });
@@ -128,6 +131,24 @@ export class PostgresOperationsStore implements OperationsStore {
       const switched = await client.query(`UPDATE ${this.schema}.read_view SET record = $2 WHERE id = 1 AND (record->>'replayId') IS NOT DISTINCT FROM $1`, [expectedReplayId, JSON.stringify(next)]);
       if (switched.rowCount !== 1) return false;
       await this.insertAudit(client, audit);
+      return true;
+    });
+  }
+
+  async latestExpiryRun(): Promise<ExpiryRunRecord | null> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ record: ExpiryRunRecord | null }>(`SELECT record FROM ${this.schema}.expiry_runs WHERE id = 1`);
+    return rows[0]?.record ?? null;
+  }
+
+  async saveExpiryRun(record: ExpiryRunRecord, expectedRunId: string | null, audit?: NewAuditEntry): Promise<boolean> {
+    return this.transaction(async (client) => {
+      // The row is locked for the transaction: of two instances starting a run at once, the second sees the first's.
+      const { rows } = await client.query<{ run_id: string }>(`SELECT run_id FROM ${this.schema}.expiry_runs WHERE id = 1 FOR UPDATE`);
+      const latest = rows[0]?.run_id || null;
+      if (latest !== expectedRunId && latest !== record.runId) return false;
+      await client.query(`UPDATE ${this.schema}.expiry_runs SET run_id = $1, record = $2 WHERE id = 1`, [record.runId, JSON.stringify(record)]);
+      if (audit) await this.insertAudit(client, audit);
       return true;
     });
   }

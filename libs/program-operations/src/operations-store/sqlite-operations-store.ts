@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord } from './operations-store.port';
+import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
 
 /** Operations' records in one SQLite file (WAL, FULL: promotions and approvals must survive a power cut). */
 export class SqliteOperationsStore implements OperationsStore {
@@ -22,6 +22,7 @@ export class SqliteOperationsStore implements OperationsStore {
       CREATE TABLE IF NOT EXISTS re_ratings (id TEXT PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS read_view (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS replay_runners (replay_id TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS expiry_runs (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL, record TEXT NOT NULL);
     `);
   }
 
@@ -52,6 +53,21 @@ export class SqliteOperationsStore implements OperationsStore {
       .prepare<[number, number], { seq: number; at: string; actor: string; action: string; subject: string; details: string }>('SELECT * FROM operations_audit_trail WHERE seq > ? ORDER BY seq LIMIT ?')
       .all(options.afterSeq ?? 0, options.limit ?? 1000)
       .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+  }
+
+  async latestExpiryRun(): Promise<ExpiryRunRecord | null> {
+    const row = this.db.prepare<[], { record: string }>('SELECT record FROM expiry_runs WHERE id = 1').get();
+    return row ? (JSON.parse(row.record) as ExpiryRunRecord) : null;
+  }
+
+  async saveExpiryRun(record: ExpiryRunRecord, expectedRunId: string | null, audit?: NewAuditEntry): Promise<boolean> {
+    return this.db.transaction(() => {
+      const latest = this.db.prepare<[], { run_id: string }>('SELECT run_id FROM expiry_runs WHERE id = 1').get()?.run_id ?? null;
+      if (latest !== expectedRunId && latest !== record.runId) return false;
+      this.db.prepare('INSERT INTO expiry_runs (id, run_id, record) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, record = excluded.record').run(record.runId, JSON.stringify(record));
+      if (audit) this.insertAudit(audit);
+      return true;
+    }).immediate(); // the write lock from the read on: another process cannot start a run in between
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<void> {

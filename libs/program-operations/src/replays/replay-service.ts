@@ -4,7 +4,7 @@ import type { EventStore } from '@loyalty/event-store';
 import { evaluateCustomer, type ReadView } from '@loyalty/loyalty-analytics';
 import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } from '@loyalty/projection-runner';
 import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
-import { balanceAsOf, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
+import { balanceHoldingsAt, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
 import { ImpactAccumulator, type ImpactReport } from './impact-report';
@@ -321,7 +321,7 @@ export class ReplayService {
     const live = side('live');
     const candidate = side('candidate');
     const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
-    const outstanding = (balance: unknown) => (balance ? balanceAsOf(balance as CustomerBalance, asOf).outstanding : 0);
+    const outstanding = (balance: unknown) => (balance ? balanceHoldingsAt(balance as CustomerBalance, Date.parse(asOf)).outstanding : 0);
     for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
       acc.add(customerId, { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) }, { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) });
     }

@@ -109,7 +109,8 @@ export class RulesCatalog {
     // Every process re-reads the schedule every few seconds: a version must not take effect before they all know it.
     if (Date.parse(effectiveFrom) < now.getTime() + MIN_SCHEDULE_LEAD_MS) throw new RulesLifecycleError('RULES.TOO_SOON', `effectiveFrom must be at least ${MIN_SCHEDULE_LEAD_MS / 1000} s ahead, so that every ledger process has loaded the version before it applies`);
     const rules = { ...record.rules, effectiveFrom: new Date(effectiveFrom).toISOString() };
-    const scheduled: RulesVersionRecord = { ...record, rules, hash: rulesContentHash(rules), status: 'scheduled', scheduledBy: actor, scheduledAt: now.toISOString() };
+    // The hash was fixed at submission: the schedule is not part of the content.
+    const scheduled: RulesVersionRecord = { ...record, rules, status: 'scheduled', scheduledBy: actor, scheduledAt: now.toISOString() };
     await this.store.updateRulesVersion(scheduled, { at: now.toISOString(), actor, action: 'rules.scheduled', subject: `${record.programId}@${version}`, details: { effectiveFrom: rules.effectiveFrom, hash: scheduled.hash } });
     await this.refresh();
     return this.summary(scheduled);

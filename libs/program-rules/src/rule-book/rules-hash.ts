@@ -51,10 +51,16 @@ function quotedKey(key: string): string {
   return quoted;
 }
 
-/** sha256 over the canonical JSON of the rules, minus `$schema` (an editor hint, not a rule). */
+/**
+ * A rules version's identity: sha256 over the canonical JSON of its content, minus `$schema`
+ * (an editor hint) and `effectiveFrom` (when it applies is its schedule, recorded beside it, not
+ * what it says). So a version keeps one hash from submission through scheduling, and the
+ * entries it computes, the catalog and a replay's report all name the same one.
+ */
 export function rulesContentHash(rules: ProgramRules): string {
-  const { ...content } = rules as ProgramRules & { $schema?: string };
+  const { ...content } = rules as Partial<ProgramRules> & { $schema?: string };
   delete content.$schema;
+  delete content.effectiveFrom;
   return `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`;
 }
 

@@ -8,11 +8,11 @@ import {
   initialLoyaltyAccountState,
   ledgerEventRegistry,
   loyaltyAccountStream,
-  pointsPosition,
+  accountHoldingsAt,
   type LedgerCommand,
   type LoyaltyAccountState,
 } from '@loyalty/ledger-domain';
-import { balanceAsOf, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProjection } from '@loyalty/read-models';
+import { balanceHoldingsAt, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProjection } from '@loyalty/read-models';
 import { canonicalJson, defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
 import { PostgresProjectionStore } from '../store/postgres-projection-store';
@@ -31,7 +31,7 @@ class TestLedger {
   async record(command: LedgerCommand): Promise<bigint> {
     const state = this.accounts.get(command.customerId) ?? initialLoyaltyAccountState();
     this.accounts.set(command.customerId, state);
-    const decision = decide(command, state, { ruleBook, nowMs: 0 });
+    const decision = decide(command, state, { ruleBook, nowMs: Date.parse('2100-01-01T00:00:00Z') });
     if (decision.outcome !== 'accepted' || decision.events.length === 0) return this.events.headPosition();
     for (const e of decision.events) evolve(state, e);
     const encoded = decision.events.map((e) => ({ ...ledgerEventRegistry.encode(e), eventId: randomUUID(), metadata: {} }));
@@ -64,6 +64,7 @@ function withCommit(store: ProjectionStore, commit: ProjectionStore['commit']): 
     rebuildCursor: (p) => store.rebuildCursor(p),
     load: (p, k) => store.load(p, k),
     claimWriter: (p) => store.claimWriter(p),
+    keysWithHeadAtMost: (p, q) => store.keysWithHeadAtMost(p, q),
     commit,
     entries: (p) => store.entries(p),
     drop: (p) => store.drop(p),
@@ -81,9 +82,9 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     let accounts = 0;
     for await (const [customerId, state] of store.entries(runner.key)) {
       accounts++;
-      const fromLedger = pointsPosition(await ledger.account(customerId), Date.parse(ASOF));
-      const projected = balanceAsOf(state as CustomerBalance, ASOF);
-      expect(projected).toEqual({ available: fromLedger.available, pending: fromLedger.pending, awaitingExpiry: fromLedger.awaitingExpiry, outstanding: fromLedger.outstanding });
+      const fromLedger = accountHoldingsAt(await ledger.account(customerId), Date.parse(ASOF));
+      const projected = balanceHoldingsAt(state as CustomerBalance, Date.parse(ASOF));
+      expect(projected).toEqual(fromLedger);
     }
     expect(accounts).toBe(80);
   });
@@ -94,12 +95,12 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     const b = new SqliteProjectionStore(':memory:');
     await new ProjectionRunner(events, a, balancesProjection, { batchSize: 333 }).catchUp();
     await new ProjectionRunner(events, b, balancesProjection, { batchSize: 1000 }).catchUp();
-    const first = await stateHash(a, 'balances_v1');
-    expect(await stateHash(b, 'balances_v1')).toBe(first);
-    await a.drop('balances_v1');
-    expect(await a.checkpoint('balances_v1')).toBe(0n);
+    const first = await stateHash(a, 'balances_v2');
+    expect(await stateHash(b, 'balances_v2')).toBe(first);
+    await a.drop('balances_v2');
+    expect(await a.checkpoint('balances_v2')).toBe(0n);
     await new ProjectionRunner(events, a, balancesProjection, { batchSize: 777 }).catchUp();
-    expect(await stateHash(a, 'balances_v1')).toBe(first);
+    expect(await stateHash(a, 'balances_v2')).toBe(first);
   });
 
   it('gives identical tables on SQLite and on PostgreSQL', async () => {
@@ -134,17 +135,17 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400, rebuildOrder, streamsPerPage: 10 });
     await expect(runner.catchUp()).rejects.toThrow('disk full');
     if (rebuildOrder === 'position') {
-      expect(await store.checkpoint('balances_v1')).toBeGreaterThan(0n);
+      expect(await store.checkpoint('balances_v2')).toBeGreaterThan(0n);
     } else {
       // Two commits of whole customers went in; the checkpoint waits for the last one.
-      expect(await store.checkpoint('balances_v1')).toBe(0n);
-      expect((await store.rebuildCursor('balances_v1'))?.upTo).toBe(await events.headPosition());
+      expect(await store.checkpoint('balances_v2')).toBe(0n);
+      expect((await store.rebuildCursor('balances_v2'))?.upTo).toBe(await events.headPosition());
     }
-    expect(runner.checkpoint).toBe(await store.checkpoint('balances_v1'));
+    expect(runner.checkpoint).toBe(await store.checkpoint('balances_v2'));
     await runner.catchUp();
-    expect(await store.rebuildCursor('balances_v1')).toBeNull();
-    expect(await store.checkpoint('balances_v1')).toBe(await events.headPosition());
-    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+    expect(await store.rebuildCursor('balances_v2')).toBeNull();
+    expect(await store.checkpoint('balances_v2')).toBe(await events.headPosition());
+    expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
   });
 
   it('rebuilds by stream to exactly the tables of a rebuild in position order, for every projection, and then follows in position order', async () => {
@@ -196,7 +197,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     expect(pagesReadMeanwhile).toBeGreaterThan(3);
     expect(mostUnderWay).toBe(1);
     expect(underWay).toBe(0); // the last commit was waited for
-    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+    expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
   });
 
   it('rebuilds by stream to the end the ledger had when it started, then a stopped rebuild resumes after its last committed stream', async () => {
@@ -219,7 +220,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       },
     });
     expect(await runner.catchUp()).toBe(0n); // stopped after 4 pages, each committed
-    const cursor = await store.rebuildCursor('balances_v1');
+    const cursor = await store.rebuildCursor('balances_v2');
     expect(cursor?.upTo).toBe(startHead);
     let resumedPages = 0;
     const resumed = new ProjectionRunner(busy, store, balancesProjection, { streamsPerPage: 9, onPage: () => resumedPages++ });
@@ -231,7 +232,7 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     const reference = new SqliteProjectionStore(':memory:');
     await new ProjectionRunner(ledger.events, reference, balancesProjection, { rebuildOrder: 'position' }).catchUp();
     await resumed.catchUp();
-    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+    expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
   });
 
   it('folds a stream longer than a page over several pages (memory bounded by the page), and a stop inside it resumes from that stream', async () => {
@@ -258,17 +259,17 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       onPage: () => void (commits >= 3 && endsInsideStream[endsInsideStream.length - 1] && stopped.stop()),
     });
     expect(await stopped.catchUp()).toBe(0n);
-    const cursor = await store.rebuildCursor('balances_v1');
+    const cursor = await store.rebuildCursor('balances_v2');
     expect(cursor).not.toBeNull();
     const afterStream = cursor?.afterStream as string;
     // The committed states are complete streams, up to and including the cursor's stream, none after it.
-    for await (const [customerId, state] of store.entries('balances_v1')) {
+    for await (const [customerId, state] of store.entries('balances_v2')) {
       expect(loyaltyAccountStream(customerId) <= afterStream).toBe(true);
-      expect(canonicalJson(state)).toBe(canonicalJson((await reference.load('balances_v1', [customerId])).get(customerId)));
+      expect(canonicalJson(state)).toBe(canonicalJson((await reference.load('balances_v2', [customerId])).get(customerId)));
     }
     const resumed = new ProjectionRunner(counting, store, balancesProjection, options);
     expect(await resumed.catchUp()).toBe(head);
-    expect(await stateHash(store, 'balances_v1')).toBe(await stateHash(reference, 'balances_v1'));
+    expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
     expect(Math.max(...pageSizes)).toBe(5);
     expect(endsInsideStream.filter(Boolean).length).toBeGreaterThan(10);
   });
@@ -378,8 +379,8 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     await runner.start();
     const position = await ledger.record({ type: 'AdjustPoints', customerId: 'NEW-1', adjustmentId: 'A-1', points: 70, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
     expect(await runner.waitFor(position, 5_000)).toBe(true);
-    const [state] = (await store.load('balances_v1', ['NEW-1'])).values();
-    expect(balanceAsOf(state as CustomerBalance, '2026-05-02T00:00:00.000Z').available).toBe(70);
+    const [state] = (await store.load('balances_v2', ['NEW-1'])).values();
+    expect(balanceHoldingsAt(state as CustomerBalance, Date.parse('2026-05-02T00:00:00.000Z')).available).toBe(70);
     await runner.stop();
   });
 });

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
-import { decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type ProjectionStore, type RebuildCursor } from './projection-store.port';
+import { checkedHeadField, decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -62,6 +62,15 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.ready;
     const { rows } = await this.pool.query<{ rebuild_cursor: string | null }>(`SELECT rebuild_cursor FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
     return decodeRebuildCursor(rows[0]?.rebuild_cursor ?? null);
+  }
+
+  async keysWithHeadAtMost(projection: string, { field, atMost, afterKey, limit }: HeadFieldQuery): Promise<string[]> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ key: string }>(
+      `SELECT key FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key > $2 AND jsonb_typeof(head -> $3) = 'number' AND (head ->> $3)::numeric <= $4 ORDER BY key LIMIT $5`,
+      [projection, afterKey, checkedHeadField(field), atMost, limit],
+    );
+    return rows.map((r) => r.key);
   }
 
   async load(projection: string, keys: readonly string[]): Promise<Map<string, unknown>> {

@@ -20,6 +20,16 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       return out;
     };
 
+    it('finds the keys whose numeric head field is at most a value, in key order, after a key, at most a limit', async () => {
+      await store.commit('p_v1', whole([['c', { due: 30 }], ['a', { due: 10 }], ['b', { due: null }], ['d', { due: 20 }], ['e', {}], ['f', { due: '5' }], ['g', { due: 2 ** 45 }]]), 1n);
+      await store.commit('q_v1', whole([['a', { due: 1 }]]), 1n);
+      expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 20, afterKey: '', limit: 10 })).toEqual(['a', 'd']);
+      expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 2 ** 45, afterKey: '', limit: 10 })).toEqual(['a', 'c', 'd', 'g']);
+      expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 2 ** 45, afterKey: 'a', limit: 2 })).toEqual(['c', 'd']);
+      expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 9, afterKey: '', limit: 10 })).toEqual([]);
+      await expect(store.keysWithHeadAtMost('p_v1', { field: "due') OR 1=1 --", atMost: 9, afterKey: '', limit: 10 })).rejects.toThrow(RangeError);
+    });
+
     it('writes commits given without waiting for each other in the order given (a rebuild folds on while the last commit is written)', async () => {
       const given = [1, 2, 3].map((n) =>
         store.commit('p_v1', new Map([['a', change({ n, list: [] }, [arrayItem('list', 0, `v${n}`)])], [`k${n}`, change({ n, list: [] })]]), BigInt(n * 10)),

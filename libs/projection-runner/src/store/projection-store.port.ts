@@ -49,11 +49,31 @@ export interface ProjectionStore {
    * changes are read at the call, so the caller may go on changing its states.
    */
   commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void>;
+  /**
+   * Keys whose head has a numeric `field` at most `atMost` (heads without it, or with null, are
+   * not found), after `afterKey`, in key order, at most `limit`: a job's way to find the
+   * customers it has work for (the expiry job: lots due) without loading every state.
+   */
+  keysWithHeadAtMost(projection: string, query: HeadFieldQuery): Promise<string[]>;
   /** Every state of the projection, ordered by key (for comparisons and exports). */
   entries(projection: string): AsyncIterable<[string, unknown]>;
   /** Forgets the projection (a rebuild starts from position zero). */
   drop(projection: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface HeadFieldQuery {
+  /** A top-level field of the head (letters, digits, underscore). */
+  field: string;
+  atMost: number;
+  afterKey: string;
+  limit: number;
+}
+
+/** The head field a query names, checked: it goes into SQL as a JSON path. */
+export function checkedHeadField(field: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(field)) throw new RangeError(`not a head field name: ${field}`);
+  return field;
 }
 
 /** Another writer claimed the projection after this one: this one must stop (its commit wrote nothing). */

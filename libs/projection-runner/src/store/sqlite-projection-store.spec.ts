@@ -36,15 +36,15 @@ describe('SqliteProjectionStore migrations', () => {
     try {
       // The checkpoint table as sessions before stream-ordered rebuilds created it.
       const old = new Database(file);
-      old.exec("CREATE TABLE read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL); INSERT INTO read_model_checkpoints VALUES ('balances_v1', '42', '2026-11-01T00:00:00Z');");
+      old.exec("CREATE TABLE read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL); INSERT INTO read_model_checkpoints VALUES ('balances_v2', '42', '2026-11-01T00:00:00Z');");
       old.close();
       const store = new SqliteProjectionStore(file);
-      expect(await store.checkpoint('balances_v1')).toBe(42n);
-      expect(await store.rebuildCursor('balances_v1')).toBeNull();
-      await store.commit('balances_v1', new Map(), 0n, undefined, { upTo: 42n, afterStream: 'loyaltyAccount-C1' });
+      expect(await store.checkpoint('balances_v2')).toBe(42n);
+      expect(await store.rebuildCursor('balances_v2')).toBeNull();
+      await store.commit('balances_v2', new Map(), 0n, undefined, { upTo: 42n, afterStream: 'loyaltyAccount-C1' });
       await store.close();
       const reopened = new SqliteProjectionStore(file); // the column is there now: opening again changes nothing
-      expect(await reopened.rebuildCursor('balances_v1')).toEqual({ upTo: 42n, afterStream: 'loyaltyAccount-C1' });
+      expect(await reopened.rebuildCursor('balances_v2')).toEqual({ upTo: 42n, afterStream: 'loyaltyAccount-C1' });
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

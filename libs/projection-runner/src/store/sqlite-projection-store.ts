@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
-import { decodeRebuildCursor, type ProjectionStore, type RebuildCursor } from './projection-store.port';
+import { checkedHeadField, decodeRebuildCursor, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
 import type { SqliteProcedureThread } from '@loyalty/sqlite-support';
 import { commitThread, committerOn, flatCommit, type FlatCommit } from './sqlite-commit-procedure';
 
@@ -77,6 +77,9 @@ export class SqliteProjectionStore implements ProjectionStore {
       itemsOfPage: this.db.prepare<[string, string, string], ItemRow>(
         'SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key > ? AND key <= ? ORDER BY key, collection, seq, item_key',
       ),
+      keysWithHeadAtMost: this.db.prepare<[string, string, string, string, number, number], string>(
+        "SELECT key FROM read_model_heads WHERE projection = ? AND key > ? AND json_type(head, ?) IN ('integer', 'real') AND json_extract(head, ?) <= ? ORDER BY key LIMIT ?",
+      ),
       dropHeads: this.db.prepare('DELETE FROM read_model_heads WHERE projection = ?'),
       dropItems: this.db.prepare('DELETE FROM read_model_items WHERE projection = ?'),
       dropCheckpoint: this.db.prepare('DELETE FROM read_model_checkpoints WHERE projection = ?'),
@@ -118,6 +121,11 @@ export class SqliteProjectionStore implements ProjectionStore {
     }
     this.commitHere ??= committerOn(this.db);
     this.commitHere(flat);
+  }
+
+  async keysWithHeadAtMost(projection: string, { field, atMost, afterKey, limit }: HeadFieldQuery): Promise<string[]> {
+    const path = `$.${checkedHeadField(field)}`;
+    return this.statements.keysWithHeadAtMost.pluck().all(projection, afterKey, path, path, atMost, limit) as string[];
   }
 
   /**

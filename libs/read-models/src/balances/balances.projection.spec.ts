@@ -1,14 +1,15 @@
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
-import { decide, evolve, initialLoyaltyAccountState, pointsPosition, type LedgerCommand, type LedgerEvent } from '@loyalty/ledger-domain';
-import { balanceAsOf, balancesProjection, expiryOutlook, type CustomerBalance } from './balances.projection';
+import { accountHoldingsAt, decide, evolve, initialLoyaltyAccountState, type LedgerCommand, type LedgerEvent } from '@loyalty/ledger-domain';
+import { balanceHoldingsAt, balancesProjection, type CustomerBalance } from './balances.projection';
 
 const ruleBook = new RuleBook([defaultProgramRules()]);
+const NOW = Date.parse('2027-06-01T00:00:00Z');
 
 function ledger(commands: LedgerCommand[]): LedgerEvent[] {
   const state = initialLoyaltyAccountState();
   const events: LedgerEvent[] = [];
   for (const command of commands) {
-    const decision = decide(command, state, { ruleBook, nowMs: 0 });
+    const decision = decide(command, state, { ruleBook, nowMs: NOW });
     if (decision.outcome !== 'accepted') continue;
     for (const e of decision.events) {
       events.push(e);
@@ -19,6 +20,7 @@ function ledger(commands: LedgerCommand[]): LedgerEvent[] {
 }
 
 const project = (events: LedgerEvent[]): CustomerBalance => events.reduce((s, e) => balancesProjection.apply(s, e), balancesProjection.initial('C'));
+const ms = (iso: string) => Date.parse(iso);
 
 describe('balances projection', () => {
   const commands: LedgerCommand[] = [
@@ -32,30 +34,39 @@ describe('balances projection', () => {
   ];
   const events = ledger(commands);
 
-  it('agrees with the ledger\'s own account state at every step and instant', () => {
+  it("agrees with the ledger's own account state at every step and instant", () => {
     const state = initialLoyaltyAccountState();
     let balance = balancesProjection.initial('C');
     for (const e of events) {
       evolve(state, e);
       balance = balancesProjection.apply(balance, e);
-      for (const asOf of ['2026-01-10T00:00:00.000Z', '2026-02-20T00:00:00.000Z', '2027-01-05T00:00:00.000Z']) {
-        const ledgerView = pointsPosition(state, Date.parse(asOf));
-        expect(balanceAsOf(balance, asOf)).toEqual({ available: ledgerView.available, pending: ledgerView.pending, awaitingExpiry: ledgerView.awaitingExpiry, outstanding: ledgerView.outstanding });
+      for (const asOf of ['2025-12-31T00:00:00.000Z', '2026-01-10T00:00:00.000Z', '2026-02-20T00:00:00.000Z', '2027-01-05T00:00:00.000Z']) {
+        expect(balanceHoldingsAt(balance, ms(asOf))).toEqual(accountHoldingsAt(state, ms(asOf)));
       }
     }
   });
 
-  it('tells the next expiry and what expires within 30, 60 and 90 days, as the ledger does', () => {
+  it('tells the next expiry and what expires within 30, 60 and 90 days', () => {
     const balance = project(events.slice(0, 5)); // both purchases' lots, before any redemption
-    expect(expiryOutlook(balance, '2026-12-15T00:00:00.000Z')).toEqual({
-      nextExpiry: { at: '2027-01-01T00:00:00.000Z', points: 850 },
-      expiringWithinDays: { '30': 850, '60': 950, '90': 950 },
-    });
-    expect(expiryOutlook(balance, '2027-02-01T00:00:00.000Z')).toEqual({ nextExpiry: null, expiringWithinDays: { '30': 0, '60': 0, '90': 0 } });
+    const held = balanceHoldingsAt(balance, ms('2026-12-15T00:00:00.000Z'));
+    expect(held.nextExpiry).toEqual({ atMs: ms('2027-01-01T00:00:00.000Z'), points: 850 });
+    expect(held.expiringWithinDays).toEqual({ '30': 850, '60': 950, '90': 950 });
+    const later = balanceHoldingsAt(balance, ms('2027-02-01T00:00:00.000Z'));
+    expect(later.nextExpiry).toBeNull();
+    expect(later.expiringWithinDays).toEqual({ '30': 0, '60': 0, '90': 0 });
   });
 
   it('keeps lifetime totals: earned, redeemed (net of cancellations), reversed, expired', () => {
-    expect(project(events).lifetime).toEqual({ earned: 850 + 100, redeemed: 850, expired: 0, adjusted: 0, reversed: 100 });
+    expect(project(events).lifetime).toEqual({ earned: 850 + 100, redeemed: 850, expired: 0, adjusted: 0, reversed: 100, writtenOff: 0 });
+  });
+
+  it('keeps the soonest expiry of the lots with points left, for the expiry job', () => {
+    const beforeRedemptions = project(events.slice(0, 5)); // both purchases' lots
+    expect(beforeRedemptions.nextExpiryAtMs).toBe(ms('2027-01-01T00:00:00.000Z'));
+    expect(beforeRedemptions.openExpiries).toEqual([ms('2027-01-01T00:00:00.000Z'), ms('2027-02-01T00:00:00.000Z')]);
+    // R-2 spends all of O-1's lot, the refund all of O-2's: nothing left to expire.
+    expect(project(events).nextExpiryAtMs).toBeNull();
+    expect(project(events).openExpiries).toEqual([]);
   });
 
   it('is deterministic: the same events from the initial state give the same state, also after a JSON round trip mid-way', () => {

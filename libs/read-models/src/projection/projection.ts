@@ -49,7 +49,7 @@ export interface ItemizedStorage {
   keyOf?(collection: string, item: unknown): string;
 }
 
-/** The storage name of a projection version, e.g. "balances_v1". */
+/** The storage name of a projection version, e.g. "balances_v2". */
 export function projectionKey(projection: { name: string; version: number }): string {
   return `${projection.name}_v${projection.version}`;
 }

@@ -4,12 +4,14 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { IsOptional } from 'class-validator';
 import { ProblemError, RequireRoles } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
-import { IsInstant } from '../../http/request-validators';
+import { IsInstant, IsPosition } from '../../http/request-validators';
 import { AccountView } from './account.view';
 import { GetAccount } from './get-account.query';
 
 export class AsOfQuery {
-  @IsOptional() @IsInstant('Evaluate as of this instant; defaults to now') asOf?: string;
+  @IsOptional() @IsInstant('Evaluate as of this instant (business time): the entries dated at or before it; defaults to now') asOf?: string;
+  @IsOptional() @IsPosition('Only the entries recorded at or before this global ledger position (the ledger as it stood then)') atPosition?: string;
+  @IsOptional() @IsInstant('Only the entries recorded at or before this instant (what the ledger knew then)') knownAt?: string;
 }
 
 @ApiTags('accounts')
@@ -22,8 +24,8 @@ export class GetAccountHttpController {
   @RequireRoles('ingest', 'redeem', 'finance', 'ops')
   @ApiOperation({ summary: "The account's points: available, pending, expiring, lots and tier" })
   @ApiOkResponse({ type: AccountView })
-  async getAccount(@Param() { customerId }: CustomerIdParam, @Query() { asOf }: AsOfQuery): Promise<AccountView> {
-    const view = await this.queries.execute(new GetAccount(customerId, asOf));
+  async getAccount(@Param() { customerId }: CustomerIdParam, @Query() { asOf, atPosition, knownAt }: AsOfQuery): Promise<AccountView> {
+    const view = await this.queries.execute(new GetAccount(customerId, asOf, { ...(atPosition !== undefined ? { atPosition: BigInt(atPosition) } : {}), ...(knownAt !== undefined ? { knownAt } : {}) }));
     if (!view) throw new ProblemError(HttpStatus.NOT_FOUND, 'LEDGER.ACCOUNT_NOT_FOUND', 'No such account', `no ledger entries for customer ${customerId}`);
     return view;
   }
