@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka (KRaft, broker+controller in one JVM) on 127.0.0.1:9092, from
 # Maven Central jars run by the machine's Java 17. Idempotent: `start` does nothing if it is up.
-#   infra/kafka/kafka.sh start | stop | status | console-producer <topic> | topics <args...>
+#   infra/kafka/kafka.sh start | stop | status | console-producer <args...> | topics <args...> | kcat <args...>
 # Jars are cached in infra/.cache/kafka-<version>/, data and logs live in infra/.run/kafka/
 # (both git-ignored). KAFKA_PORT and KAFKA_CONTROLLER_PORT change the ports.
 set -euo pipefail
@@ -107,6 +107,14 @@ case "${1:-}" in
   status) if is_running; then echo "running pid $(cat "$pid_file") 127.0.0.1:$port"; elif port_open; then echo "port $port served by another process"; else echo "stopped"; exit 3; fi ;;
   console-producer) shift; fetch_jars; java_run kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$port" "$@" ;;
   topics) shift; fetch_jars; java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" "$@" ;;
+  # kcat (librdkafka), a producer this project did not write: installed from Debian's packages when missing (needs root, as on CI).
+  kcat) shift
+    if ! command -v kcat >/dev/null 2>&1; then
+      [ "$(id -u)" = 0 ] || { say "kcat is not installed: apt-get install -y kcat (as root)"; exit 1; }
+      say "installing kcat from Debian's packages (once)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
+    fi
+    kcat -b "127.0.0.1:$port" "$@" ;;
   reset) stop; rm -rf "$data"; say "data removed" ;;
-  *) echo "usage: $0 start|stop|status|reset|console-producer <args>|topics <args>" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|reset|console-producer <args>|topics <args>|kcat <args>" >&2; exit 2 ;;
 esac

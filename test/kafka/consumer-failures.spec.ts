@@ -28,7 +28,7 @@ function workerEnv(config: KafkaIngestionConfig): Record<string, string> {
   return {
     KAFKA_BROKERS: config.KAFKA_BROKERS,
     KAFKA_TOPIC_PREFIX: config.KAFKA_TOPIC_PREFIX,
-    KAFKA_GROUP_ID: config.KAFKA_GROUP_ID,
+    KAFKA_GROUP_ID: config.groupId(),
     KAFKA_SESSION_TIMEOUT_MS: String(config.KAFKA_SESSION_TIMEOUT_MS),
     KAFKA_REBALANCE_TIMEOUT_MS: String(config.KAFKA_REBALANCE_TIMEOUT_MS),
     KAFKA_CHUNK_SIZE: String(config.KAFKA_CHUNK_SIZE),
@@ -70,11 +70,11 @@ describe('Kafka consumer failures against a real broker', () => {
 
     let kills = 0;
     for (let k = 0; k < KILLS; k++) {
-      const before = await committedTotal(admin, config.KAFKA_GROUP_ID, topics);
+      const before = await committedTotal(admin, config.groupId(), topics);
       const target = before + random.int(200, Math.max(400, Math.floor(records.length / (KILLS + 1))));
       const worker = spawnCompiled(workerScript, [file], workerEnv(config));
       await worker.waitForLine(/^assigned /);
-      while ((await committedTotal(admin, config.KAFKA_GROUP_ID, topics)) < Math.min(target, records.length - 1)) {
+      while ((await committedTotal(admin, config.groupId(), topics)) < Math.min(target, records.length - 1)) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await new Promise((r) => setTimeout(r, random.int(0, 30))); // land inside the next chunk
@@ -84,7 +84,7 @@ describe('Kafka consumer failures against a real broker', () => {
     }
     const last = spawnCompiled(workerScript, [file], workerEnv(config));
     await last.waitForLine(/^assigned /);
-    await waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, topics);
+    await waitForGroupToCatchUp(admin, config.groupId(), topics);
     await stopGracefully(last);
     await admin.disconnect();
 
@@ -118,12 +118,12 @@ describe('Kafka consumer failures against a real broker', () => {
     expect(bShare).toBeLessThan(topics.length * config.KAFKA_TOPIC_PARTITIONS);
 
     await produceAll(kafka, records.slice(0, half));
-    await waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, topics);
+    await waitForGroupToCatchUp(admin, config.groupId(), topics);
     b.child.kill('SIGKILL');
     await b.exited;
     await produceAll(kafka, records.slice(half));
     // The group can only catch up once A has taken over B's partitions.
-    await waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, topics);
+    await waitForGroupToCatchUp(admin, config.groupId(), topics);
     await stopGracefully(a);
     await admin.disconnect();
 

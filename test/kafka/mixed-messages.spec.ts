@@ -77,7 +77,7 @@ describe('Kafka ingestion against a real broker', () => {
     await produceAll(kafka, records);
     const admin = kafka.admin();
     await admin.connect();
-    await waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, consumer.topics());
+    await waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
     await admin.disconnect();
     await consumer.stop();
 

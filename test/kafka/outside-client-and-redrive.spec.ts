@@ -19,7 +19,7 @@ describe('Kafka: a client this project did not write, and re-driving dead letter
   const writer = new LedgerWriter(store, { current: () => ruleBook }, clock);
   const consumer = new LedgerIngestionConsumer(kafka, writer, config, clock);
   const admin = kafka.admin();
-  const caughtUp = () => waitForGroupToCatchUp(admin, config.KAFKA_GROUP_ID, consumer.topics());
+  const caughtUp = () => waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
   const available = (customerId: string) => writer.readAccount(customerId, (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
 
   beforeAll(async () => {

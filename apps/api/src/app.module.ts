@@ -8,6 +8,8 @@ import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.
 import { ProjectionsModule } from './composition/projections.module';
 import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { OperabilityHttpController } from './operability/operability.http-controller';
+import { HealthHttpController } from './operability/health.http-controller';
+import { TerminusModule } from '@nestjs/terminus';
 import { FinanceAuditModule } from '@loyalty/finance-audit';
 import { LedgerSealingModule } from './composition/ledger-sealing.module';
 import { ExpiryJobModule } from './composition/expiry-job.module';
@@ -24,6 +26,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
+        TerminusModule.forRoot({ logger: false }),
         LedgerInfrastructureModule.forConfig(config),
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
@@ -39,7 +42,7 @@ export class AppModule implements NestModule {
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).
         ...(withProjector ? [ExpiryJobModule.every(config.LOYALTY_EXPIRY_INTERVAL_SECONDS)] : []),
       ],
-      controllers: [OperabilityHttpController],
+      controllers: [OperabilityHttpController, HealthHttpController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },

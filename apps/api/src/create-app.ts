@@ -1,9 +1,9 @@
-import { HttpStatus, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
-import { JsonLogger, ProblemError } from '@loyalty/http-platform';
+import { jsonBody, JsonLogger } from '@loyalty/http-platform';
+import { payloadSchemas } from '@loyalty/kafka-contracts';
 import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -12,8 +12,8 @@ import type { AppConfig } from './config/app-config';
 export async function createApp(config: AppConfig, logger = new JsonLogger(config.LOG_LEVEL), kafka: KafkaIngestionConfig | null = null): Promise<NestExpressApplication> {
   Logger.overrideLogger(logger); // before the modules are built, so startup lines are JSON too
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, kafka), { logger, bufferLogs: false, bodyParser: false });
-  // Our own JSON parser, so that a malformed or oversized body gets its own problem code.
-  app.use(json({ limit: '1mb' }), rejectUnparsableBody);
+  // Our own JSON body reader: JSON only, bounded in size and depth, each refusal with its own problem code.
+  app.use(...jsonBody());
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()
     .setTitle('Loyalty ledger')
@@ -21,15 +21,12 @@ export async function createApp(config: AppConfig, logger = new JsonLogger(confi
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (LOYALTY_API_KEYS)' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => withPayloadSchemas(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
 
-function rejectUnparsableBody(error: { type?: string; message?: string } | undefined, request: Request, response: Response, next: NextFunction): void {
-  if (!error) return next();
-  const problem =
-    error.type === 'entity.too.large'
-      ? new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'HTTP.PAYLOAD_TOO_LARGE', 'The body is too large', error.message)
-      : new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.MALFORMED_JSON', 'The body is not valid JSON', error.message);
-  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem(request.originalUrl)));
+/** The ingestion endpoints take the Kafka payload classes as bodies: their JSON Schemas (as AsyncAPI publishes them) go in once. */
+function withPayloadSchemas<T extends { components?: { schemas?: Record<string, unknown> } }>(document: T): T {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...payloadSchemas() } };
+  return document;
 }

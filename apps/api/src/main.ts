@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import { JsonLogger } from '@loyalty/http-platform';
-import { loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
-import { loadConfig } from './config/app-config';
+import { loadStartupConfiguration } from './config/app-config';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const kafka = loadKafkaIngestionConfig();
+  const { config, kafka } = loadStartupConfiguration();
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await createApp(config, logger, kafka);
   await app.listen(config.PORT, '0.0.0.0');

@@ -8,3 +8,4 @@ export * from './idempotency/idempotency-key.interceptor';
 export * from './observability/json-logger';
 export * from './observability/metrics';
 export * from './observability/request-context.middleware';
+export * from './validation/json-body';

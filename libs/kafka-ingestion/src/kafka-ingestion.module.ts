@@ -48,6 +48,9 @@ export class KafkaIngestionModule {
             new LedgerIngestionConsumer(kafka, writer, config, clock, {
               messages: (topic, outcome, count) => metrics.kafkaMessages.inc({ topic, outcome }, count),
               lag: (topic, partition, lag) => metrics.kafkaLag.set({ topic, partition: String(partition) }, lag),
+              lagCleared: (topic, partition) => metrics.kafkaLag.remove({ topic, partition: String(partition) }),
+              misrouted: (topic, count) => metrics.kafkaMisrouted.inc({ topic }, count),
+              failure: (topic) => metrics.kafkaBatchFailures.inc({ topic }),
               log: (level, msg, fields) => (level === 'info' ? logger.log({ msg, ...fields }) : level === 'warn' ? logger.warn({ msg, ...fields }) : logger.error({ msg, ...fields })),
             }),
         },

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@loyalty/event-store';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
@@ -49,6 +49,8 @@ export interface LedgerWriterSettings {
           observer: {
             commandDecided: (type, status) => metrics.ledgerCommands.inc({ type, outcome: status }),
             concurrencyRetry: () => metrics.concurrencyRetries.inc(),
+            commandFailed: (type, error) =>
+              new Logger('ledger-writer').error({ msg: 'a command failed unexpectedly and was refused alone (a defect: please report it)', commandType: type, error: (error as Error)?.stack ?? String(error) }),
             appended: (_streams, events, ms) => {
               metrics.ledgerEventsAppended.inc(events);
               metrics.ledgerAppends.observe(ms / 1000);

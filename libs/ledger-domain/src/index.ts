@@ -6,6 +6,7 @@ export * from './loyalty-account/decide';
 export * from './loyalty-account/evolve';
 export * from './lots/lot-model';
 export * from './loyalty-account/source-keys';
+export * from './loyalty-account/source-meaning';
 export * from './loyalty-account/stream-names';
 export * from './earning/compute-purchase-points';
 export * from './posting/double-entry';

@@ -21,6 +21,19 @@ export interface ProgramRules {
   rfm: RfmRules;
   nps: NpsRules;
   loyalty: LoyaltyClassificationRules;
+  /** Bounds on what one command may say (absent: DEFAULT_LIMITS). */
+  limits?: LimitRules;
+}
+
+/**
+ * What one command may say at most: a purchase or refund amount (and a line's price × quantity),
+ * and the points of a redemption or an adjustment. They keep every sum in the ledger, the
+ * projections and finance far below 2^53 (exact in a JavaScript number) and refuse amounts no
+ * order system means.
+ */
+export interface LimitRules {
+  maxAmountMinor: number;
+  maxPoints: number;
 }
 
 /** What one point is worth to finance, in minor units (for the liability valuation). */

@@ -50,12 +50,13 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     let registry: ApiKeyRegistry;
     if (config.LOYALTY_API_KEYS) registry = ApiKeyRegistry.parse(config.LOYALTY_API_KEYS);
     else {
-      const dev = ApiKeyRegistry.development();
-      registry = dev.registry;
       mkdirSync(dataDir, { recursive: true });
       const keyFile = join(dataDir, 'dev-admin-key');
-      writeFileSync(keyFile, dev.adminKey, { mode: 0o600 });
-      logger.warn({ msg: 'LOYALTY_API_KEYS is not set: development mode with a generated admin key', adminKey: dev.adminKey, keyFile });
+      const kept = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
+      const dev = ApiKeyRegistry.development(kept);
+      registry = dev.registry;
+      if (dev.adminKey !== kept) writeFileSync(keyFile, dev.adminKey, { mode: 0o600 });
+      logger.warn({ msg: `LOYALTY_API_KEYS is not set: development mode with ${dev.adminKey === kept ? 'the admin key kept in' : 'a new admin key written to'} the data folder`, adminKey: dev.adminKey, keyFile });
     }
 
     // Operations' records (rules versions, replays, audit trail); the ledger decides with the base rules plus every scheduled version.

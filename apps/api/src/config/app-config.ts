@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance, Transform } from 'class-transformer';
+import { ApiKeyRegistry } from '@loyalty/http-platform';
+import { parseProgramRulesFile } from '@loyalty/program-rules';
+import { KafkaConfigError, loadKafkaIngestionConfig, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
@@ -49,7 +53,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values are secrets: named in a problem, never printed. */
+const SECRET = /KEY|PASSWORD|SECRET|URL|CONNECTION_STRING/;
+
+/**
+ * The process configuration, or a ConfigError naming every bad variable at once (values,
+ * beside the secrets' ones): an operator fixes a deployment in one round, not one variable a
+ * restart. Besides each variable's own form: the production requirements, the API key list
+ * and the rules file (read and validated here, before anything starts).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const { config, problems } = checkConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The configuration and every problem with it (see loadConfig). */
+export function checkConfig(env: NodeJS.ProcessEnv): { config: AppConfig; problems: string[] } {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
   for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_AUDIT_KEY', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING', 'READ_MODEL_POSTGRES_URL']) {
@@ -57,15 +77,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') relevant[key] = value;
   }
   const config = plainToInstance(AppConfig, relevant);
-  const errors = validateSync(config, { whitelist: true });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => `${e.property}=${JSON.stringify(relevant[e.property] ?? null)}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+  const shown = (name: string) => (SECRET.test(name) ? '' : `=${JSON.stringify(relevant[name] ?? null)}`);
+  const problems = validateSync(config, { whitelist: true }).map((e) => `${e.property}${shown(e.property)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) problems.push('LOYALTY_API_KEYS must be set in production (no development key is generated)');
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory') problems.push('LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)');
+  if (config.LOYALTY_API_KEYS) {
+    try {
+      ApiKeyRegistry.parse(config.LOYALTY_API_KEYS);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
   }
-  if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) {
-    throw new ConfigError(['LOYALTY_API_KEYS must be set in production (no development key is generated)']);
+  if (config.LOYALTY_RULES_FILE) {
+    try {
+      parseProgramRulesFile(readFileSync(config.LOYALTY_RULES_FILE, 'utf8'), config.LOYALTY_RULES_FILE);
+    } catch (error) {
+      problems.push(`LOYALTY_RULES_FILE=${JSON.stringify(config.LOYALTY_RULES_FILE)}: ${(error as Error).message}`);
+    }
   }
-  if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory') {
-    throw new ConfigError(['LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)']);
+  return { config, problems };
+}
+
+/** The app's and Kafka's configuration together: every bad variable of both in one ConfigError. */
+export function loadStartupConfiguration(env: NodeJS.ProcessEnv = process.env): { config: AppConfig; kafka: KafkaIngestionConfig | null } {
+  const { config, problems } = checkConfig(env);
+  let kafka: KafkaIngestionConfig | null = null;
+  try {
+    kafka = loadKafkaIngestionConfig(env);
+  } catch (error) {
+    if (!(error instanceof KafkaConfigError)) throw error;
+    problems.push(...error.problems);
   }
-  return config;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, kafka };
 }

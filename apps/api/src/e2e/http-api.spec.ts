@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { loadConfig } from '../config/app-config';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, loadStartupConfiguration } from '../config/app-config';
 import { createApp } from '../create-app';
 import { JsonLogger } from '@loyalty/http-platform';
 
@@ -120,7 +122,8 @@ describe('HTTP API (embedded, in-memory store)', () => {
   it('publishes OpenAPI at /docs and Prometheus metrics at /metrics', async () => {
     const doc = await http().get('/docs/openapi.json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/purchases', '/v1/refunds', '/v1/accounts/{customerId}/redemptions', '/v1/accounts/{customerId}/ledger']));
-    expect(doc.body.components.schemas.RecordPurchaseRequest.required).toEqual(expect.arrayContaining(['orderId', 'customerId', 'amount']));
+    expect(doc.body.components.schemas.PurchaseRecordedV1.required).toEqual(expect.arrayContaining(['orderId', 'customerId', 'amount']));
+    expect(doc.body.paths['/v1/purchases'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PurchaseRecordedV1' });
     const metrics = await http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/ledger_commands_total\{type="RecordPurchase",outcome="accepted"\} \d+/);
     expect(metrics.text).toMatch(/ledger_commands_total\{type="RecordPurchase",outcome="duplicate"\} \d+/);
@@ -137,16 +140,38 @@ describe('configuration', () => {
   it('names each bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', LEDGER_STORE: 'oracle' })).toThrow(/PORT="eighty".*\n.*LEDGER_STORE="oracle"/);
   });
+  it('names five bad variables, of the app and of Kafka, in one start-up message', () => {
+    let message = '';
+    try {
+      loadStartupConfiguration({ PORT: 'eighty', LEDGER_STORE: 'oracle', LOYALTY_API_KEYS: 'short:admin', LOYALTY_RULES_FILE: '/no/such/rules.json', KAFKA_BROKERS: 'nope', KAFKA_CHUNK_SIZE: '0' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')[0]).toBe('invalid configuration:');
+    for (const named of ['PORT="eighty"', 'LEDGER_STORE="oracle"', 'LOYALTY_API_KEYS: item 1: a key needs at least 8 characters', 'LOYALTY_RULES_FILE="/no/such/rules.json"', 'KAFKA_BROKERS="nope"', 'KAFKA_CHUNK_SIZE="0"']) expect(message).toContain(named);
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(6);
+  });
+  it('keeps the development admin key in the data folder and uses it again at the next start', async () => {
+    const dataDir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? '/tmp', 'dev-key-'));
+    const start = async () => {
+      const app = await createApp(loadConfig({ LOYALTY_DATA_DIR: dataDir }), new JsonLogger('error', () => undefined));
+      await app.close();
+      return readFileSync(join(dataDir, 'dev-admin-key'), 'utf8');
+    };
+    const first = await start();
+    expect(first).toMatch(/^dev-/);
+    expect(await start()).toBe(first);
+  });
   it('requires an EventStoreDB connection string with LEDGER_STORE=eventstoredb, and checks its form', () => {
-    expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb' })).toThrow('EVENTSTORE_CONNECTION_STRING=null: EVENTSTORE_CONNECTION_STRING must be an esdb://');
+    expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb' })).toThrow('EVENTSTORE_CONNECTION_STRING: EVENTSTORE_CONNECTION_STRING must be an esdb://');
     expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'postgres://x' })).toThrow('must be an esdb://');
     expect(loadConfig({ LEDGER_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false' }).LEDGER_STORE).toBe('eventstoredb');
   });
   it('refuses to start in production without API keys', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('LOYALTY_API_KEYS must be set in production');
   });
-  it('refuses a malformed key list', async () => {
-    await expect(createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: 'short:admin' }), new JsonLogger('error', () => undefined))).rejects.toThrow('a key needs at least 8 characters');
-    await expect(createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: 'longenough:king' }), new JsonLogger('error', () => undefined))).rejects.toThrow('unknown role "king"');
+  it('refuses a malformed key list before anything starts', () => {
+    expect(() => loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: 'short:admin' })).toThrow('a key needs at least 8 characters');
+    expect(() => loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: 'longenough:king' })).toThrow('unknown role "king"');
   });
 });

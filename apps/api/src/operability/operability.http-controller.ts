@@ -1,34 +1,25 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { EventStore } from '@loyalty/event-store';
-import { EVENT_STORE, LedgerWriter } from '@loyalty/ledger-application';
+import { LedgerWriter } from '@loyalty/ledger-application';
 import { LoyaltyMetrics, PublicRoute } from '@loyalty/http-platform';
+import { LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 
-/** Health for load balancers and metrics for Prometheus: public, never behind a key. */
+/** Metrics for Prometheus: public, never behind a key (health: HealthHttpController). */
 @ApiExcludeController()
 @Controller()
 export class OperabilityHttpController {
-  private readonly startedAt = new Date().toISOString();
-
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly metrics: LoyaltyMetrics,
     private readonly writer: LedgerWriter,
+    @Optional() private readonly consumer?: LedgerIngestionConsumer,
   ) {}
-
-  @Get('health')
-  @PublicRoute()
-  async health(): Promise<{ status: 'ok'; ledgerPosition: string; startedAt: string }> {
-    // Reading the head proves the ledger store answers.
-    const head = await this.store.headPosition();
-    return { status: 'ok', ledgerPosition: head.toString(), startedAt: this.startedAt };
-  }
 
   @Get('metrics')
   @PublicRoute()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async metricsText(): Promise<string> {
     this.metrics.cachedAccounts.set(this.writer.cachedAccounts);
+    if (this.consumer) this.metrics.kafkaConsumerReady.set(this.consumer.health().state === 'consuming' ? 1 : 0);
     return this.metrics.registry.metrics();
   }
 }

@@ -1,3 +1,4 @@
+import { exact } from './exact-sum';
 import { HoldingsBuilder, lotEffectsOf, statusWithPoints, type Holdings, type LedgerEvent } from '@loyalty/ledger-domain';
 import { formatInstant } from '@loyalty/program-rules';
 import { datedPostings, effectiveAtOf } from '../postings/dated-postings';
@@ -93,7 +94,7 @@ export class LiabilityAccumulator {
     const at = effectiveAtOf(event);
     if (at > this.asOf) return;
     this.events++;
-    for (const p of datedPostings(event)) this.posted += liabilityEffect(p);
+    for (const p of datedPostings(event)) this.posted = exact(this.posted + liabilityEffect(p));
     if (event.type === 'PointsEarned') {
       const known = this.tierOf.get(event.customerId);
       if (!known || known.at <= event.earnedAt) this.tierOf.set(event.customerId, { at: event.earnedAt, tier: event.breakdown.tier.name });
@@ -106,7 +107,7 @@ export class LiabilityAccumulator {
     }
     for (const m of effects.moves) {
       const lot = this.lots.get(lotKey(event.customerId, m.lotId));
-      if (lot) lot.remaining += m.points;
+      if (lot) lot.remaining = exact(lot.remaining + m.points);
     }
     if (effects.deficit !== 0) this.deficitOf.set(event.customerId, (this.deficitOf.get(event.customerId) ?? 0) + effects.deficit);
   }
@@ -120,7 +121,7 @@ export class LiabilityAccumulator {
     let inLots = 0;
     for (const lot of this.lots.values()) {
       if (lot.remaining === 0) continue;
-      inLots += lot.remaining;
+      inLots = exact(inLots + lot.remaining);
       holdings.add(lot, lot.remaining);
       if (statusWithPoints(lot, lot.remaining, this.asOfMs) === 'expired-awaiting-run') continue;
       byTier.add(this.tierOf.get(lot.customerId)?.tier ?? 'none recorded', lot.remaining);
@@ -128,14 +129,14 @@ export class LiabilityAccumulator {
       byExpiry.add(formatInstant(lot.expiresAtMs).slice(0, 7), lot.remaining);
     }
     let deficit = 0;
-    for (const owed of this.deficitOf.values()) deficit += owed;
+    for (const owed of this.deficitOf.values()) deficit = exact(deficit + owed);
     const held = holdings.build(deficit);
     return {
       asOf: this.asOf,
       currency,
       minorUnitsPerPoint,
       outstandingPoints: held.outstanding,
-      valueMinor: held.outstanding * minorUnitsPerPoint,
+      valueMinor: exact(held.outstanding * minorUnitsPerPoint),
       available: held.available + deficit,
       pending: held.pending,
       awaitingExpiry: held.awaitingExpiry,
@@ -188,7 +189,7 @@ class Splits {
   add(key: string, points: number): void {
     const row = this.map.get(key);
     if (row) {
-      row.points += points;
+      row.points = exact(row.points + points);
       row.lots++;
     } else this.map.set(key, { points, lots: 1 });
   }
@@ -198,7 +199,7 @@ class Splits {
     const keys = order ?? [...this.map.keys()].sort();
     return keys.map((key) => {
       const row = this.map.get(key) ?? { points: 0, lots: 0 };
-      return { key, points: row.points, valueMinor: row.points * this.minorUnitsPerPoint, lots: row.lots };
+      return { key, points: row.points, valueMinor: exact(row.points * this.minorUnitsPerPoint), lots: row.lots };
     });
   }
 }

@@ -1,3 +1,4 @@
+import { exact } from './exact-sum';
 import { lotEffectsOf, statusWithPoints, type LedgerAccount, type LedgerEvent } from '@loyalty/ledger-domain';
 import { formatInstant } from '@loyalty/program-rules';
 import { lotKey } from './liability-report';
@@ -42,12 +43,12 @@ export class RollForwardAccumulator {
     if (at >= this.periods[this.periods.length - 1].to) return;
     const postings = datedPostings(event);
     if (at < this.periods[0].from) {
-      for (const p of postings) this.opening += liabilityEffect(p);
+      for (const p of postings) this.opening = exact(this.opening + liabilityEffect(p));
       return;
     }
     const row = this.rows[periodIndex(this.periods, at)];
     for (const p of postings) {
-      if (p.movement === 'written-off') row.writtenOff += p.points;
+      if (p.movement === 'written-off') row.writtenOff = exact(row.writtenOff + p.points);
       const effect = liabilityEffect(p);
       if (effect !== 0) addMovement(row, p.movement, effect);
     }
@@ -56,7 +57,7 @@ export class RollForwardAccumulator {
   report(): RollForwardRow[] {
     let opening = this.opening;
     return this.rows.map((r) => {
-      const closing = opening + r.issued - r.redeemed + r.redemptionsCancelled - r.expired + r.adjustments - r.reversals;
+      const closing = exact(opening + r.issued - r.redeemed + r.redemptionsCancelled - r.expired + r.adjustments - r.reversals);
       const row = { ...r, opening, closing };
       opening = closing;
       return row;
@@ -74,14 +75,14 @@ export class TrialBalanceAccumulator {
     const at = effectiveAtOf(event);
     if (at < this.period.from || at >= this.period.to) return;
     for (const p of datedPostings(event)) {
-      this.row(p.debit).debit += p.points;
-      this.row(p.credit).credit += p.points;
+      this.row(p.debit).debit = exact(this.row(p.debit).debit + p.points);
+      this.row(p.credit).credit = exact(this.row(p.credit).credit + p.points);
     }
   }
 
   report(): { from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } {
     const rows = [...this.rows.values()].sort((a, b) => (a.account < b.account ? -1 : 1));
-    return { ...this.period, rows, totalDebit: rows.reduce((n, r) => n + r.debit, 0), totalCredit: rows.reduce((n, r) => n + r.credit, 0) };
+    return { ...this.period, rows, totalDebit: rows.reduce((n, r) => exact(n + r.debit), 0), totalCredit: rows.reduce((n, r) => exact(n + r.credit), 0) };
   }
 
   private row(account: LedgerAccount): TrialBalanceRow {
@@ -135,7 +136,7 @@ export class BreakageAccumulator {
     const at = effectiveAtOf(event);
     if (event.type === 'PointsExpired') {
       const i = this.periods.length ? periodIndex(this.periods, at) : -1;
-      if (i >= 0) this.expiredPerPeriod[i] += event.points;
+      if (i >= 0) this.expiredPerPeriod[i] = exact(this.expiredPerPeriod[i] + event.points);
     }
     if (at > this.asOf) return;
     const effects = lotEffectsOf(event);
@@ -147,9 +148,9 @@ export class BreakageAccumulator {
     for (const m of effects.moves) {
       const lot = this.lots.get(lotKey(event.customerId, m.lotId));
       if (!lot) continue;
-      lot.remaining += m.points;
-      if (m.cause === 'reversed') lot.issued += m.points;
-      if (m.cause === 'expired') lot.expired -= m.points;
+      lot.remaining = exact(lot.remaining + m.points);
+      if (m.cause === 'reversed') lot.issued = exact(lot.issued + m.points);
+      if (m.cause === 'expired') lot.expired = exact(lot.expired - m.points);
     }
   }
 
@@ -163,12 +164,12 @@ export class BreakageAccumulator {
       const awaiting = statusWithPoints(lot, lot.remaining, this.asOfMs) === 'expired-awaiting-run' ? lot.remaining : 0;
       if (awaiting > 0 && this.periods.length) {
         const i = periodIndex(this.periods, formatInstant(lot.expiresAtMs));
-        if (i >= 0) awaitingPerPeriod[i] += awaiting;
+        if (i >= 0) awaitingPerPeriod[i] = exact(awaitingPerPeriod[i] + awaiting);
       }
       if (lot.expiresAtMs > this.asOfMs) continue;
       maturedLots++;
-      issuedPoints += lot.issued;
-      expiredPoints += lot.expired + awaiting;
+      issuedPoints = exact(issuedPoints + lot.issued);
+      expiredPoints = exact(expiredPoints + lot.expired + awaiting);
     }
     const ratePpm = issuedPoints > 0 ? Math.round((expiredPoints * 1_000_000) / issuedPoints) : 0;
     return {

@@ -1,3 +1,4 @@
+import { exact } from './exact-sum';
 import { LedgerAccount, type LedgerAccount as Account } from '@loyalty/ledger-domain';
 import type { DatedPosting, Movement } from '../postings/dated-postings';
 
@@ -11,7 +12,7 @@ export function liabilityEffect(p: DatedPosting): number {
 /** Outstanding points (the liability) as of an instant: every posting effective at or before it. */
 export function liabilityAsOf(postings: Iterable<DatedPosting>, asOf: string): number {
   let total = 0;
-  for (const p of postings) if (p.effectiveAt <= asOf) total += liabilityEffect(p);
+  for (const p of postings) if (p.effectiveAt <= asOf) total = exact(total + liabilityEffect(p));
   return total;
 }
 
@@ -44,19 +45,19 @@ export function rollForward(postings: readonly DatedPosting[], periods: readonly
     const row: RollForwardRow = { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 };
     for (const p of postings) {
       if (p.movement === 'written-off') {
-        if (p.effectiveAt >= from && p.effectiveAt < to) row.writtenOff += p.points;
+        if (p.effectiveAt >= from && p.effectiveAt < to) row.writtenOff = exact(row.writtenOff + p.points);
         continue;
       }
       const effect = liabilityEffect(p);
       if (effect === 0) continue;
       if (p.effectiveAt < from) {
-        row.opening += effect;
+        row.opening = exact(row.opening + effect);
         continue;
       }
       if (p.effectiveAt >= to) continue;
       addMovement(row, p.movement, effect);
     }
-    row.closing = row.opening + row.issued - row.redeemed + row.redemptionsCancelled - row.expired + row.adjustments - row.reversals;
+    row.closing = exact(row.opening + row.issued - row.redeemed + row.redemptionsCancelled - row.expired + row.adjustments - row.reversals);
     return row;
   });
 }
@@ -65,23 +66,23 @@ export function rollForward(postings: readonly DatedPosting[], periods: readonly
 export function addMovement(row: RollForwardRow, movement: Movement, effect: number): void {
   switch (movement) {
     case 'issued':
-      row.issued += effect;
+      row.issued = exact(row.issued + effect);
       return;
     case 'redeemed':
-      row.redeemed -= effect;
+      row.redeemed = exact(row.redeemed - effect);
       return;
     case 'redemption-cancelled':
-      row.redemptionsCancelled += effect;
+      row.redemptionsCancelled = exact(row.redemptionsCancelled + effect);
       return;
     case 'expired':
-      row.expired -= effect;
+      row.expired = exact(row.expired - effect);
       return;
     case 'adjusted':
-      row.adjustments += effect;
+      row.adjustments = exact(row.adjustments + effect);
       return;
     case 'reversed':
     case 'deficit':
-      row.reversals -= effect;
+      row.reversals = exact(row.reversals - effect);
       return;
     case 'written-off':
       return;
@@ -118,8 +119,8 @@ export function trialBalanceFor(postings: Iterable<DatedPosting>, from: string, 
   };
   for (const p of postings) {
     if (p.effectiveAt < from || p.effectiveAt >= to) continue;
-    row(p.debit).debit += p.points;
-    row(p.credit).credit += p.points;
+    row(p.debit).debit = exact(row(p.debit).debit + p.points);
+    row(p.credit).credit = exact(row(p.credit).credit + p.points);
   }
   return [...rows.values()].sort((a, b) => (a.account < b.account ? -1 : 1));
 }

@@ -47,9 +47,12 @@ export class ApiKeyRegistry {
     return registry;
   }
 
-  /** A registry with one generated admin key, for development without configuration. */
-  static development(): { registry: ApiKeyRegistry; adminKey: string } {
-    const adminKey = `dev-${randomBytes(18).toString('base64url')}`;
+  /**
+   * A registry with one admin key, for development without configuration: the key kept from
+   * an earlier start (so scripts and a browser session keep working across restarts), or a new one.
+   */
+  static development(keptKey?: string): { registry: ApiKeyRegistry; adminKey: string } {
+    const adminKey = keptKey && /^dev-[A-Za-z0-9_-]{16,}$/.test(keptKey) ? keptKey : `dev-${randomBytes(18).toString('base64url')}`;
     return { registry: ApiKeyRegistry.parse(`${adminKey}:admin`), adminKey };
   }
 

@@ -53,6 +53,9 @@ function mapKnownError(exception: unknown): ProblemError | null {
   if (error?.code === 'LEDGER.CONCURRENCY_RETRIES_EXHAUSTED' || error?.code === 'EVENT_STORE.UNAVAILABLE') {
     return new ProblemError(HttpStatus.SERVICE_UNAVAILABLE, error.code, 'The ledger is busy; retry the request', error.message, { retryable: true });
   }
+  if (error?.code === 'FINANCE.SUM_BEYOND_EXACT') {
+    return new ProblemError(HttpStatus.INTERNAL_SERVER_ERROR, error.code, 'A figure would no longer be exact', error.message);
+  }
   return null;
 }
 

@@ -1,10 +1,13 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { ID_PATTERN, UTC_INSTANT } from './field-formats';
+import { ID_PATTERN, isCalendarInstant, jsonDepthExceeds, MAX_BODY_BYTES, MAX_JSON_DEPTH } from './field-formats';
 import { MESSAGE_CATALOG, type MessageEnvelope, type MessageType } from './message-catalog';
 
 /** Why a message could not be read: stable codes, carried in the dead letter's headers. */
-export type DecodeFailureReason = 'INVALID_JSON' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION' | 'WRONG_TOPIC' | 'KEY_MISMATCH';
+export type DecodeFailureReason = 'INVALID_JSON' | 'TOO_LARGE' | 'TOO_DEEP' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION' | 'WRONG_TOPIC' | 'KEY_MISMATCH';
+
+/** Every decode failure reason, as the dead letters and the AsyncAPI document name them. */
+export const DECODE_FAILURE_REASONS: readonly DecodeFailureReason[] = ['INVALID_JSON', 'TOO_LARGE', 'TOO_DEEP', 'INVALID_ENVELOPE', 'UNKNOWN_TYPE', 'UNSUPPORTED_VERSION', 'SCHEMA_VIOLATION', 'WRONG_TOPIC', 'KEY_MISMATCH'];
 
 export type DecodeResult =
   | { ok: true; envelope: MessageEnvelope }
@@ -17,12 +20,16 @@ export type DecodeResult =
  */
 export function decodeMessage(value: Buffer | string | null, context: { topic?: string; key?: string | null } = {}): DecodeResult {
   if (value === null) return { ok: false, reason: 'INVALID_JSON', detail: 'the message has no value (a tombstone)' };
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  if (bytes > MAX_BODY_BYTES) return { ok: false, reason: 'TOO_LARGE', detail: `the value is ${bytes} bytes; at most ${MAX_BODY_BYTES}` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
   } catch (error) {
     return { ok: false, reason: 'INVALID_JSON', detail: (error as Error).message };
   }
+  // Before any validation: a validator walks nested values recursively.
+  if (jsonDepthExceeds(parsed)) return { ok: false, reason: 'TOO_DEEP', detail: `the value nests deeper than ${MAX_JSON_DEPTH} levels` };
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'INVALID_ENVELOPE', detail: 'the value must be a JSON object' };
   const e = parsed as Record<string, unknown>;
   const messageId = typeof e.messageId === 'string' ? e.messageId : undefined;
@@ -30,7 +37,7 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
   if (typeof e.type !== 'string') problems.push('type must be a string');
   if (!Number.isInteger(e.schemaVersion) || (e.schemaVersion as number) < 1) problems.push('schemaVersion must be a positive integer');
   if (typeof e.messageId !== 'string' || !ID_PATTERN.test(e.messageId)) problems.push('messageId must be an id of 1-128 letters, digits or . _ : @ -');
-  if (typeof e.occurredAt !== 'string' || !UTC_INSTANT.test(e.occurredAt)) problems.push('occurredAt must be an ISO-8601 instant with an offset');
+  if (!isCalendarInstant(e.occurredAt)) problems.push('occurredAt must be an ISO-8601 instant with an offset, on a day that exists');
   if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128) problems.push('producer must be a non-empty string');
   if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) problems.push('payload must be an object');
   const unknown = Object.keys(e).filter((k) => !['type', 'schemaVersion', 'messageId', 'occurredAt', 'producer', 'payload'].includes(k));

@@ -1,20 +1,40 @@
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { LOYALTY_TOPICS, MESSAGE_CATALOG, MESSAGE_TYPES, type MessageType } from '../messages/message-catalog';
-import { UTC_INSTANT } from '../messages/field-formats';
+import { DATE_PATTERN, UTC_INSTANT } from '../messages/field-formats';
 
 type JsonSchema = Record<string, unknown>;
 
 /** JSON Schemas of the payload classes, generated from their class-validator decorators. */
 export function payloadSchemas(): Record<string, JsonSchema> {
-  const all = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, JsonSchema>;
+  const all = validationMetadatasToSchemas({
+    refPointerPrefix: '#/components/schemas/',
+    // The custom validators of field-formats, as JSON Schema says them.
+    additionalConverters: {
+      isCalendarInstant: { type: 'string', format: 'date-time', pattern: UTC_INSTANT.source, description: 'ISO-8601 with Z or an offset, on a day that exists' },
+      isCalendarDate: { type: 'string', format: 'date', pattern: DATE_PATTERN.source, description: 'YYYY-MM-DD, a day that exists' },
+    },
+  }) as Record<string, JsonSchema>;
   const wanted = new Set<string>(['PurchaseLineV1']);
   for (const type of MESSAGE_TYPES) for (const cls of Object.values(MESSAGE_CATALOG[type].versions)) wanted.add(cls.name);
   const schemas: Record<string, JsonSchema> = {};
   for (const name of [...wanted].sort()) {
     if (!all[name]) throw new Error(`no schema generated for ${name}`);
-    schemas[name] = { ...all[name], additionalProperties: false };
+    schemas[name] = nullableOptionals({ ...all[name], additionalProperties: false });
   }
   return schemas;
+}
+
+/** The one rule for null (field-formats' OptionalField): an optional field may be null, meaning absent. */
+function nullableOptionals(schema: JsonSchema): JsonSchema {
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, JsonSchema> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (required.has(name)) out[name] = property;
+    else if (typeof property.type === 'string') out[name] = { ...property, type: [property.type, 'null'] };
+    else out[name] = { anyOf: [property, { type: 'null' }] };
+  }
+  return { ...schema, properties: out };
 }
 
 /** The envelope schema of one message type and version. */

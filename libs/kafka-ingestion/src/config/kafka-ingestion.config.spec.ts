@@ -7,9 +7,17 @@ describe('loadKafkaIngestionConfig', () => {
 
   it('applies the defaults and builds the kafkajs client settings', () => {
     const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: 'k1:9092,k2:9092' })!;
-    expect(config).toMatchObject({ KAFKA_GROUP_ID: 'loyalty-ledger-ingestion', KAFKA_CHUNK_SIZE: 2000, KAFKA_TOPIC_PREFIX: '' });
+    expect(config).toMatchObject({ KAFKA_CHUNK_SIZE: 2000, KAFKA_TOPIC_PREFIX: '' });
+    expect(config?.groupId()).toBe('loyalty-ledger-ingestion');
     expect(config.clientConfig()).toEqual({ clientId: 'loyalty-ledger', brokers: ['k1:9092', 'k2:9092'], ssl: false });
     expect(config.topic('loyalty.purchases.v1')).toBe('loyalty.purchases.v1');
+  });
+
+  it('prefixes the default consumer group like the topics, so that two deployments on one cluster never share a group', () => {
+    const staging = loadKafkaIngestionConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC_PREFIX: 'staging.' })!;
+    expect(staging.groupId()).toBe('staging.loyalty-ledger-ingestion');
+    expect(staging.topic('loyalty.purchases.v1')).toBe('staging.loyalty.purchases.v1');
+    expect(loadKafkaIngestionConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC_PREFIX: 'staging.', KAFKA_GROUP_ID: 'mine' })!.groupId()).toBe('mine');
   });
 
   it('names every bad variable, and never prints a password', () => {

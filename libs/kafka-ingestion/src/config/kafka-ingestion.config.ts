@@ -9,7 +9,8 @@ export class KafkaIngestionConfig {
   /** host:port[,host:port...] */
   @Matches(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' }) KAFKA_BROKERS!: string;
   @IsString() @MinLength(1) KAFKA_CLIENT_ID = 'loyalty-ledger';
-  @IsString() @MinLength(1) KAFKA_GROUP_ID = 'loyalty-ledger-ingestion';
+  /** Default: KAFKA_TOPIC_PREFIX + loyalty-ledger-ingestion, so that two deployments on one cluster never share a group. */
+  @IsOptional() @IsString() @MinLength(1) KAFKA_GROUP_ID?: string;
   /** Prefixed to every topic name of the catalog (e.g. "staging."), for shared clusters and tests. */
   @IsString() @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, . _ -' }) KAFKA_TOPIC_PREFIX = '';
   /** Create missing topics at start (development); off when topics are managed elsewhere. */
@@ -24,6 +25,8 @@ export class KafkaIngestionConfig {
   /** How long the group waits for a silent member before handing its partitions to others. */
   @Transform(toInt) @IsInt() @Min(6_000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 30_000;
   @Transform(toInt) @IsInt() @Min(6_000) @Max(600_000) KAFKA_REBALANCE_TIMEOUT_MS = 60_000;
+  /** How often the consumer measures its lag (committed offsets against the partitions' ends). */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000) KAFKA_LAG_INTERVAL_MS = 5_000;
   @IsIn(['true', 'false']) KAFKA_SSL: 'true' | 'false' = 'false';
   @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512']) KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   @ValidateIf((c: KafkaIngestionConfig) => c.KAFKA_SASL_MECHANISM !== undefined) @IsString() @MinLength(1) KAFKA_SASL_USERNAME?: string;
@@ -31,6 +34,11 @@ export class KafkaIngestionConfig {
 
   topic(name: string): string {
     return `${this.KAFKA_TOPIC_PREFIX}${name}`;
+  }
+
+  /** The consumer group: KAFKA_GROUP_ID, or the prefixed default. */
+  groupId(): string {
+    return this.KAFKA_GROUP_ID ?? `${this.KAFKA_TOPIC_PREFIX}loyalty-ledger-ingestion`;
   }
 
   /** The catalog's name of a prefixed topic. */

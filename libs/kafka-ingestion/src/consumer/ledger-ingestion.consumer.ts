@@ -1,4 +1,4 @@
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { KafkaJSError, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { MESSAGE_CATALOG, MESSAGE_TYPES, type DecodeResult } from '@loyalty/kafka-contracts';
 import type { CommandEnvelope, LedgerWriter } from '@loyalty/ledger-application';
 import type { Clock } from '@loyalty/ledger-application';
@@ -12,7 +12,28 @@ import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 export interface IngestionObserver {
   messages?(topic: string, outcome: 'applied' | 'duplicate' | 'dead-lettered', count: number): void;
   lag?(topic: string, partition: number, lag: number): void;
+  /** A partition no longer this member's: its lag is someone else's to report. */
+  lagCleared?(topic: string, partition: number): void;
+  /** Messages whose key does not hash (Java murmur2) to the partition they are on. */
+  misrouted?(topic: string, count: number): void;
+  /** A batch could not be applied (the ledger or the broker failed): it is retried. */
+  failure?(topic: string): void;
   log?(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Where the consumer stands, for readiness and operators. */
+export interface ConsumerHealth {
+  state: 'stopped' | 'joining' | 'consuming' | 'failing' | 'crashed';
+  /** This member's partitions, by topic. */
+  assignment: Record<string, number[]>;
+  /** Messages behind, per topic and partition (committed offset to the end), as last measured. */
+  lag: Record<string, Record<string, number>>;
+  /** Attempts in a row that failed (a batch the ledger or the broker could not take), since the last success. */
+  consecutiveFailures: number;
+  lastFailure: { at: string; error: string } | null;
+  /** Restarts after a crash, in all. */
+  restarts: number;
+  lastBatchAt: string | null;
 }
 
 /**
@@ -30,6 +51,11 @@ export class LedgerIngestionConsumer {
   /** In the calling thread until started; then as configured. */
   private decoder = MessageDecoder.start({ inThread: false });
   private started = false;
+  private admin: Admin | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly partitionOf = Partitioners.DefaultPartitioner();
+  private readonly status: ConsumerHealth = { state: 'stopped', assignment: {}, lag: {}, consecutiveFailures: 0, lastFailure: null, restarts: 0, lastBatchAt: null };
 
   constructor(
     private readonly kafka: Kafka,
@@ -39,11 +65,32 @@ export class LedgerIngestionConsumer {
     private readonly observer: IngestionObserver = {},
   ) {
     this.consumer = kafka.consumer({
-      groupId: config.KAFKA_GROUP_ID,
+      groupId: config.groupId(),
       sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
       rebalanceTimeout: config.KAFKA_REBALANCE_TIMEOUT_MS,
       heartbeatInterval: Math.min(3_000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3)),
       allowAutoTopicCreation: false,
+      // A batch that fails is retried with backoff (a failure of the ledger or the broker: a message's
+      // own failures are dead-lettered, never thrown); after the retries the consumer restarts, always.
+      retry: {
+        initialRetryTime: 500,
+        maxRetryTime: 30_000,
+        retries: 8,
+        restartOnFailure: async (error) => {
+          this.status.restarts++;
+          this.observer.log?.('error', 'kafka consumer crashed: restarting it', { error: error.message, restarts: this.status.restarts });
+          return true;
+        },
+      },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.status.assignment = event.payload.memberAssignment;
+      if (this.status.state === 'joining' || this.status.state === 'crashed') this.status.state = 'consuming';
+      void this.measureLag();
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.status.state = event.payload.restart ? 'failing' : 'crashed';
+      this.status.lastFailure = { at: this.clock.now().toISOString(), error: event.payload.error.message };
     });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
@@ -52,8 +99,20 @@ export class LedgerIngestionConsumer {
     return [...new Set(MESSAGE_TYPES.map((t) => this.config.topic(MESSAGE_CATALOG[t].topic)))];
   }
 
+  /** Where the consumer stands (state, assignment, lag, failures): what readiness reports. */
+  health(): ConsumerHealth {
+    return structuredClone(this.status);
+  }
+
   async start(): Promise<void> {
+    this.status.state = 'joining';
     if (this.config.KAFKA_CREATE_TOPICS === 'true') await this.ensureTopics();
+    // Lag from the first second: measured from the group's committed offsets and the partitions' ends,
+    // for this member's partitions, whether or not a batch has been processed yet.
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.lagTimer = setInterval(() => void this.measureLag(), this.config.KAFKA_LAG_INTERVAL_MS);
+    this.lagTimer.unref();
     this.decoder = MessageDecoder.start({
       inThread: this.config.KAFKA_DECODE_THREAD === 'true',
       onThreadFailure: (error) => this.observer.log?.('error', 'the decoder thread failed: decoding in the consumer thread from now on', { error: error.message }),
@@ -68,13 +127,18 @@ export class LedgerIngestionConsumer {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.started = true;
-    this.observer.log?.('info', 'kafka ingestion started', { topics: this.topics(), group: this.config.KAFKA_GROUP_ID, decoderThread: this.decoder.threaded });
+    this.observer.log?.('info', 'kafka ingestion started', { topics: this.topics(), group: this.config.groupId(), decoderThread: this.decoder.threaded });
   }
 
   /** Finishes the batch in hand, commits it and leaves the group (kafkajs waits for eachBatch). */
   async stop(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = null;
+    await this.admin?.disconnect();
+    this.admin = null;
     if (!this.started) return;
     this.started = false;
+    this.status.state = 'stopped';
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.decoder.close();
@@ -99,8 +163,29 @@ export class LedgerIngestionConsumer {
     });
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /**
+   * A batch, applied; a failure of the ledger or the broker is thrown as retriable (kafkajs
+   * retries it with backoff, then restarts the consumer) and shows in health() and the metrics.
+   */
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.applyBatch(payload);
+      this.status.consecutiveFailures = 0;
+      this.status.lastBatchAt = this.clock.now().toISOString();
+      if (this.status.state !== 'stopped') this.status.state = 'consuming';
+    } catch (error) {
+      this.status.consecutiveFailures++;
+      this.status.state = 'failing';
+      this.status.lastFailure = { at: this.clock.now().toISOString(), error: (error as Error)?.message ?? String(error) };
+      this.observer.failure?.(payload.batch.topic);
+      this.observer.log?.('error', 'a batch could not be applied; it is retried', { topic: payload.batch.topic, partition: payload.batch.partition, error: this.status.lastFailure.error, consecutiveFailures: this.status.consecutiveFailures });
+      throw error instanceof KafkaJSError ? error : new KafkaJSError(error as Error, { retriable: true });
+    }
+  }
+
+  private async applyBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    await this.countMisrouted(topic, partition, batch.messages);
     const logicalTopic = this.config.logicalTopic(topic);
     const chunkSize = this.config.KAFKA_CHUNK_SIZE;
     const chunks: KafkaMessage[][] = [];
@@ -122,9 +207,79 @@ export class LedgerIngestionConsumer {
       resolveOffset(last);
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();
-      const lag = Number(BigInt(batch.highWatermark) - BigInt(last) - 1n);
-      this.observer.lag?.(topic, partition, Math.max(0, lag));
+      this.reportLag(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     }
+  }
+
+  private reportLag(topic: string, partition: number, lag: number): void {
+    (this.status.lag[topic] ??= {})[String(partition)] = lag;
+    this.observer.lag?.(topic, partition, lag);
+  }
+
+  /** The lag of every partition assigned to this member, from the group's committed offsets and the partitions' ends. */
+  private async measureLag(): Promise<void> {
+    const admin = this.admin;
+    if (!admin) return;
+    try {
+      const assigned = this.status.assignment;
+      for (const topic of Object.keys(this.status.lag)) {
+        for (const partition of Object.keys(this.status.lag[topic])) {
+          if (!(assigned[topic] ?? []).includes(Number(partition))) {
+            delete this.status.lag[topic][partition];
+            this.observer.lagCleared?.(topic, Number(partition));
+          }
+        }
+      }
+      const topics = Object.keys(assigned).filter((t) => assigned[t].length > 0);
+      if (topics.length === 0) return;
+      const committed = await admin.fetchOffsets({ groupId: this.config.groupId(), topics });
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        this.partitionCounts.set(topic, ends.length);
+        const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const partition of assigned[topic]) {
+          const end = ends.find((e) => e.partition === partition);
+          if (!end) continue;
+          const at = offsets.find((o) => o.partition === partition)?.offset ?? '-1';
+          const from = at === '-1' ? BigInt(end.low) : BigInt(at);
+          this.reportLag(topic, partition, Math.max(0, Number(BigInt(end.high) - from)));
+        }
+      }
+    } catch (error) {
+      this.observer.log?.('warn', 'could not measure the consumer lag; trying again at the next interval', { error: (error as Error).message });
+    }
+  }
+
+  /**
+   * Producers must key by customer id with the Java client's partitioner (murmur2), or one
+   * customer's messages spread over partitions and lose their order. A message whose key hashes
+   * to another partition is counted (metric and a warning), and applied all the same.
+   */
+  private async countMisrouted(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+    let partitions = this.partitionCounts.get(topic);
+    if (partitions === undefined && this.admin) {
+      partitions = (await this.admin.fetchTopicOffsets(topic)).length;
+      this.partitionCounts.set(topic, partitions);
+    }
+    if (!partitions) return;
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    let misrouted = 0;
+    let example: string | null = null;
+    for (const message of messages) {
+      if (message.key === null) continue;
+      if (this.partitionOf({ topic, partitionMetadata, message: { key: message.key, value: null } }) !== partition) {
+        misrouted++;
+        example ??= message.key.toString('utf8');
+      }
+    }
+    if (misrouted === 0) return;
+    this.observer.misrouted?.(topic, misrouted);
+    this.observer.log?.('warn', 'messages keyed to another partition than murmur2 of their key gives: set the producer to the Java-compatible partitioner (kcat: -X partitioner=murmur2_random)', {
+      topic,
+      partition,
+      count: misrouted,
+      exampleKey: example,
+    });
   }
 
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[], decodedMessages: DecodeResult[]): Promise<void> {

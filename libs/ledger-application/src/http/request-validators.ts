@@ -1,13 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { ID_MESSAGE, ID_PATTERN, IsCalendarInstant, UTC_INSTANT } from '@loyalty/kafka-contracts';
+
+// The HTTP-only requests' fields, with the validators the Kafka payloads use (kafka-contracts): one definition each.
 
 export const IsInstant = (description: string, example = '2026-11-22T09:30:00Z') =>
   applyDecorators(
-    ApiProperty({ description: `${description} (ISO-8601 with Z or an offset)`, example }),
-    IsString(),
-    Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }),
+    ApiProperty({ description: `${description} (ISO-8601 with Z or an offset, on a day that exists)`, example, type: 'string', format: 'date-time', pattern: UTC_INSTANT.source }),
+    IsCalendarInstant(),
   );
 
 export const IsIdentifier = (description: string, example: string) =>

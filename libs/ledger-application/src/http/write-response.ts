@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ProblemError, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { LedgerRejectionCode } from '@loyalty/ledger-domain';
 import type { LedgerWriteResult } from '../ledger-writer/ledger-writer';
 import type { Provenance } from '../persistence/provenance';
 
@@ -19,7 +20,13 @@ export class LedgerWriteResponse {
   @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
 }
 
-/** accepted 201, duplicate and no-op 200 (nothing written), rejection 422 problem+json with its code. */
+/** The HTTP status of a ledger rejection: 422 (the command is understood and refused), but for these. */
+const REJECTION_STATUS: Partial<Record<LedgerRejectionCode, HttpStatus>> = {
+  // The source id names another fact already recorded: the request conflicts with the ledger's state.
+  [LedgerRejectionCode.SourceConflict]: HttpStatus.CONFLICT,
+};
+
+/** accepted 201, duplicate and no-op 200 (nothing written), rejection 422 (409 for a source conflict) problem+json with its code. */
 export function toWriteResponse(result: LedgerWriteResult, response: Response): LedgerWriteResponse {
   switch (result.status) {
     case 'accepted':
@@ -37,7 +44,7 @@ export function toWriteResponse(result: LedgerWriteResult, response: Response): 
       response.status(HttpStatus.OK);
       return { status: result.status, customerId: result.customerId, sourceKey: result.sourceKey, position: null, events: [] };
     case 'rejected':
-      throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, result.rejection.code, 'The ledger rejected the command', result.rejection.message, {
+      throw new ProblemError(REJECTION_STATUS[result.rejection.code] ?? HttpStatus.UNPROCESSABLE_ENTITY, result.rejection.code, 'The ledger rejected the command', result.rejection.message, {
         customerId: result.customerId,
         sourceKey: result.sourceKey,
         ...(result.rejection.details ? { details: result.rejection.details } : {}),

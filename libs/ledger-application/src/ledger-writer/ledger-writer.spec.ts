@@ -178,4 +178,23 @@ describe('LedgerWriter', () => {
     expect((await w.execute({ command: purchase('C-1', 'O-1', 10_000), provenance: http('p') })).status).toBe('duplicate');
     expect(w.cachedAccounts).toBe(0);
   });
+
+  it('refuses alone a command it fails on unexpectedly (LEDGER.UNPROCESSABLE, reported), and writes the rest of the batch', async () => {
+    // A rule book that breaks on one instant: a defect the writer did not foresee.
+    const poison = Date.parse('2026-04-01T00:00:00.000Z');
+    const breaking = Object.create(ruleBook) as RuleBook;
+    breaking.inForceAt = (atMs: number) => {
+      if (atMs === poison) throw new RangeError('Invalid time value');
+      return ruleBook.inForceAt(atMs);
+    };
+    const failures: string[] = [];
+    const w = new LedgerWriter(new InMemoryEventStore(), { current: () => breaking }, clock, { observer: { commandFailed: (type) => failures.push(type) } });
+    const buy = (customerId: string, orderId: string, occurredAt: string): CommandEnvelope => ({ command: { type: 'RecordPurchase', customerId, orderId, occurredAt, currency: 'JPY', amount: 1_000 }, provenance: http(orderId) });
+    const results = await w.executeBatch([buy('C-1', 'O-1', '2026-03-01T00:00:00Z'), buy('C-1', 'O-2', '2026-04-01T00:00:00.000Z'), buy('C-1', 'O-3', '2026-03-02T00:00:00Z'), buy('C-2', 'O-4', '2026-03-03T00:00:00Z')]);
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted', 'accepted']);
+    expect(results[1]).toMatchObject({ rejection: { code: 'LEDGER.UNPROCESSABLE', message: 'the ledger could not process this command: Invalid time value' } });
+    expect(failures).toEqual(['RecordPurchase']);
+    const c1 = await w.readAccount('C-1', (a) => [...a.state.purchases.keys()]);
+    expect(c1).toEqual(['O-1', 'O-3']);
+  });
 });

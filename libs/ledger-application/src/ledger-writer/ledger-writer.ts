@@ -5,6 +5,8 @@ import {
   initialLoyaltyAccountState,
   loyaltyAccountStream,
   sourceKeyOf,
+  LedgerRejectionCode,
+  type Decision,
   type LedgerCommand,
   type LedgerEvent,
   type LedgerRejection,
@@ -44,6 +46,8 @@ export type LedgerWriteResult =
 export interface LedgerWriterObserver {
   commandDecided?(commandType: string, status: LedgerWriteResult['status']): void;
   concurrencyRetry?(customerId: string): void;
+  /** A command failed unexpectedly while being decided or encoded (a defect): it was refused alone. */
+  commandFailed?(commandType: string, error: unknown): void;
   appended?(streams: number, events: number, durationMs: number): void;
 }
 
@@ -217,51 +221,81 @@ export class LedgerWriter {
     let revision = account.revision === 'no-stream' ? -1n : (account.revision as bigint);
     const stream = loyaltyAccountStream(customerId);
     for (const index of indices) {
-      const { command, provenance, correlationId } = envelopes[index];
+      const { command } = envelopes[index];
       const sourceKey = sourceKeyOf(command) ?? `expiry:${command.type === 'ExpirePoints' ? command.expiryRunId : index}`;
-      const decision = decide(command, account.state, { ruleBook: at.ruleBook, nowMs: at.nowMs, futureToleranceMs: this.options.futureToleranceMs });
-      if (decision.outcome === 'duplicate') {
-        results[index] = { status: 'duplicate', customerId, sourceKey };
+      // What belongs to this one command (deciding, encoding, hashing) fails this command alone: it
+      // is refused with the reason (a dead letter, a 422), and the batch goes on. Nothing of it
+      // reaches the state before every event of it is encoded.
+      let decided: { decision: Extract<Decision, { outcome: 'accepted' }>; encoded: EventToAppend[]; lastHash: string } | null = null;
+      try {
+        const decision = decide(command, account.state, { ruleBook: at.ruleBook, nowMs: at.nowMs, futureToleranceMs: this.options.futureToleranceMs });
+        if (decision.outcome === 'duplicate') {
+          results[index] = { status: 'duplicate', customerId, sourceKey };
+          continue;
+        }
+        if (decision.outcome === 'rejected') {
+          results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
+          continue;
+        }
+        if (decision.events.length === 0) {
+          results[index] = { status: 'no-op', customerId, sourceKey };
+          continue;
+        }
+        decided = { decision, ...this.encode(decision, command.type, sourceKey, envelopes[index], stream, revision, plan.lastHash, at.decidedAt) };
+      } catch (error) {
+        this.options.observer?.commandFailed?.(command.type, error);
+        results[index] = { status: 'rejected', customerId, sourceKey, rejection: { code: LedgerRejectionCode.Unprocessable, message: `the ledger could not process this command: ${(error as Error)?.message ?? String(error)}` } };
         continue;
       }
-      if (decision.outcome === 'rejected') {
-        results[index] = { status: 'rejected', customerId, sourceKey, rejection: decision.rejection };
-        continue;
-      }
-      if (decision.events.length === 0) {
-        results[index] = { status: 'no-op', customerId, sourceKey };
-        continue;
-      }
-      const metadata: LedgerEntryMetadata = {
-        correlationId: correlationId ?? correlationOf(provenance),
-        causationId: correlationOf(provenance),
-        sourceKey,
-        commandType: command.type,
-        provenance,
-        rules: decision.rules,
-        decidedAt: at.decidedAt,
-      };
       const written: { type: string; revision: bigint }[] = [];
-      const canonicalMetadata = canonicalJson(metadata);
-      decision.events.forEach((event, i) => {
-        const encoded = encodeLedgerEvent(event, i, metadata);
-        // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
-        const previous = plan.lastHash;
-        const canonicalData = canonicalJson(encoded.data);
-        const hash = entryHashOfCanonical(previous, { stream, revision: ++revision, eventId: encoded.eventId, type: encoded.type, schemaVersion: encoded.schemaVersion }, canonicalData, canonicalMetadata);
-        const chain = { previous, hash };
-        encoded.metadata = { ...encoded.metadata, chain };
-        // The text just hashed is what gets stored: no second serialisation.
-        encoded.json = { data: canonicalData, metadata: withChainField(canonicalMetadata, chain) };
-        plan.lastHash = hash;
-        plan.events.push(encoded);
+      decided.decision.events.forEach((event, i) => {
+        plan.events.push(decided.encoded[i]);
         evolve(account.state, event); // in place: undone by eviction if the append fails
-        written.push({ type: event.type, revision });
+        written.push({ type: event.type, revision: ++revision });
       });
+      plan.lastHash = decided.lastHash;
       plan.written.set(index, written);
-      results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written, decided: decision.events };
+      results[index] = { status: 'accepted', customerId, sourceKey, position: null, events: written, decided: decided.decision.events };
     }
     return plan;
+  }
+
+  /** The decided events as stored entries: registry type, deterministic id, metadata and the chain link of each. */
+  private encode(
+    decision: Extract<Decision, { outcome: 'accepted' }>,
+    commandType: LedgerCommand['type'],
+    sourceKey: string,
+    { provenance, correlationId }: CommandEnvelope,
+    stream: string,
+    afterRevision: bigint,
+    previousHash: string,
+    decidedAt: string,
+  ): { encoded: EventToAppend[]; lastHash: string } {
+    const metadata: LedgerEntryMetadata = {
+      correlationId: correlationId ?? correlationOf(provenance),
+      causationId: correlationOf(provenance),
+      sourceKey,
+      commandType,
+      provenance,
+      rules: decision.rules,
+      decidedAt,
+    };
+    const canonicalMetadata = canonicalJson(metadata);
+    let revision = afterRevision;
+    let lastHash = previousHash;
+    const encoded = decision.events.map((event, i) => {
+      const entry = encodeLedgerEvent(event, i, metadata);
+      // Each entry links to the one before it in the stream (tamper evidence, see entry-chain).
+      const canonicalData = canonicalJson(entry.data);
+      const hash = entryHashOfCanonical(lastHash, { stream, revision: ++revision, eventId: entry.eventId, type: entry.type, schemaVersion: entry.schemaVersion }, canonicalData, canonicalMetadata);
+      const chain = { previous: lastHash, hash };
+      entry.metadata = { ...entry.metadata, chain };
+      // The text just hashed is what gets stored: no second serialisation.
+      entry.json = { data: canonicalData, metadata: withChainField(canonicalMetadata, chain) };
+      lastHash = hash;
+      return entry;
+    });
+    return { encoded, lastHash };
   }
 
   /**

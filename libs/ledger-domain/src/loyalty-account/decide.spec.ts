@@ -102,6 +102,54 @@ describe('RecordPurchase', () => {
   it('reports a repeated order as a duplicate and emits nothing', () => {
     const given = history([purchase('O-1', 1_000, T0)]);
     expect(when(purchase('O-1', 1_000, T0), { given })).toEqual({ outcome: 'duplicate', sourceKey: 'purchase:O-1' });
+    // The same instant written with another offset, and absent lines as an empty list, say the same.
+    expect(when(purchase('O-1', 1_000, '2026-03-10T18:00:00+09:00', { lines: [] }), { given }).outcome).toBe('duplicate');
+  });
+
+  it('refuses the same order id with another meaning as a conflict naming what differs, never a silent duplicate', () => {
+    const given = history([purchase('O-1', 1_000, T0)]);
+    expect(when(purchase('O-1', 2_000, T0), { given })).toEqual({
+      outcome: 'rejected',
+      rejection: {
+        code: 'LEDGER.SOURCE_CONFLICT',
+        message: 'purchase:O-1 was recorded with another amount: a source id names one fact; send a new id for a new one',
+        details: { sourceKey: 'purchase:O-1', field: 'amount', differing: [{ field: 'amount', recorded: 1_000, received: 2_000 }] },
+      },
+    });
+    expect(when(purchase('O-1', 1_000, at(T0, 1)), { given })).toMatchObject({ rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'occurredAt', recorded: T0, received: at(T0, 1) }] } } });
+    expect(when(purchase('O-1', 1_000, T0, { channel: 'web' }), { given })).toMatchObject({ rejection: { details: { field: 'channel' } } });
+  });
+
+  it('refuses the same redemption id with other points, and takes a retry of the same redemption at another time as a duplicate', () => {
+    const given = history([purchase('O-1', 10_000, T0)]);
+    const redeemed = [...given, ...accepted(when(redeem('R-1', 50, at(T0, 20 * DAY)), { given }))];
+    expect(when(redeem('R-1', 60, at(T0, 20 * DAY)), { given: redeemed })).toMatchObject({ rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'points', recorded: 50, received: 60 }] } } });
+    expect(when(redeem('R-1', 50, at(T0, 21 * DAY)), { given: redeemed }).outcome).toBe('duplicate');
+  });
+
+  it('refuses amounts beyond the rules\' limit, a line whose price times quantity is, and points beyond it', () => {
+    const rules = plainRules({ limits: { maxAmountMinor: 1_000_000, maxPoints: 500 } });
+    expect(when(purchase('O-1', 1_000_001, T0), { rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'amount', max: 1_000_000 } } });
+    expect(when(purchase('O-1', 9_007_199_254_740_991, T0))).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'amount' } } });
+    expect(when(purchase('O-1', 1_000, T0, { lines: [{ sku: 'A', category: 'c', quantity: 1_000, unitPrice: 9_007_199_254_740 }] }))).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'lines[0]' } } });
+    const given = history([purchase('O-1', 100_000, T0)], rules);
+    expect(when(redeem('R-1', 501, at(T0, 20 * DAY)), { given, rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_POINTS', details: { field: 'points', max: 500 } } });
+    expect(when({ type: 'AdjustPoints', customerId: CUSTOMER, adjustmentId: 'A-1', points: -501, reasonCode: 'X', actor: 'a', occurredAt: T0 }, { given, rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_POINTS' } });
+  });
+
+  it('refuses a business time before the program began, naming the field', () => {
+    const rules = plainRules({ effectiveFrom: '2020-01-01T00:00:00Z' });
+    expect(when(purchase('O-1', 1_000, '2019-12-31T23:59:59.999Z'), { rules })).toMatchObject({ rejection: { code: 'LEDGER.BEFORE_PROGRAM_START', details: { field: 'occurredAt', programStart: '2020-01-01T00:00:00.000Z' } } });
+    expect(when(purchase('O-1', 1_000, '0000-01-01T00:00:00Z'), { rules })).toMatchObject({ rejection: { code: 'LEDGER.BEFORE_PROGRAM_START' } });
+    expect(when(purchase('O-1', 1_000, '2020-01-01T00:00:00Z'), { rules }).outcome).toBe('accepted');
+  });
+
+  it('refuses a birth date that does not exist, is in the future or before 1900', () => {
+    const enrol = (birthDate: string) => when({ type: 'EnrolCustomer', customerId: CUSTOMER, enrolledAt: T0, birthDate });
+    expect(enrol('1990-02-30')).toMatchObject({ rejection: { code: 'LEDGER.INVALID_TIME', details: { field: 'birthDate' } } });
+    expect(enrol('2027-01-01')).toMatchObject({ rejection: { code: 'LEDGER.INVALID_VALUE', details: { field: 'birthDate' } } });
+    expect(enrol('1899-12-31')).toMatchObject({ rejection: { code: 'LEDGER.INVALID_VALUE', details: { field: 'birthDate' } } });
+    expect(enrol('2000-02-29').outcome).toBe('accepted');
   });
 
   it('rejects another currency and a non-positive amount', () => {
@@ -138,7 +186,7 @@ describe('RedeemPoints', () => {
   it('rejects one point more than available with a stable code', () => {
     expect(when(redeem('R-1', 151, later), { given })).toEqual({
       outcome: 'rejected',
-      rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', message: '151 points requested, 150 available', details: { requested: 151, available: 150 } },
+      rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', message: '151 points requested, 150 available', details: { field: 'points', requested: 151, available: 150 } },
     });
   });
 

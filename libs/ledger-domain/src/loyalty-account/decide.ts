@@ -3,6 +3,8 @@ import {
   addMonths,
   evaluateTier,
   formatInstant,
+  isCalendarDate,
+  limitsOf,
   startOfMonth,
   startOfYear,
   utcDayNumber,
@@ -30,6 +32,7 @@ import { LedgerRejectionCode, type LedgerRejection } from './ledger-rejections';
 import type { Lot, LoyaltyAccountState } from './loyalty-account.state';
 import { bySpendingOrder, deficitAt, dueExpiry, settleableDeficitFrom, spendableFrom, statusWithPoints } from '../lots/lot-model';
 import { assertNever, sourceKeyOf } from './source-keys';
+import { differingFields, meaningOfCommand } from './source-meaning';
 
 /** How far ahead of the clock a business time may be (clock skew between systems), by default. */
 export const DEFAULT_FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -51,13 +54,22 @@ export type Decision =
 /** decide(command, state) -> events | duplicate | rejection. Pure: reads, never changes, the state. */
 export function decide(command: LedgerCommand, state: LoyaltyAccountState, context: DecisionContext): Decision {
   const sourceKey = sourceKeyOf(command);
-  if (sourceKey !== null && state.sources.has(sourceKey)) return { outcome: 'duplicate', sourceKey };
+  const recorded = sourceKey === null ? undefined : state.sources.get(sourceKey);
+  if (sourceKey !== null && recorded !== undefined) {
+    const differing = differingFields(recorded, meaningOfCommand(command) ?? {});
+    if (differing.length === 0) return { outcome: 'duplicate', sourceKey };
+    return reject(LedgerRejectionCode.SourceConflict, `${sourceKey} was recorded with another ${differing.map((d) => d.field).join(', ')}: a source id names one fact; send a new id for a new one`, {
+      sourceKey,
+      field: differing[0].field,
+      differing,
+    });
+  }
 
   const atIso = businessTimeOf(command);
   const atMs = Date.parse(atIso);
   if (Number.isNaN(atMs)) return reject(LedgerRejectionCode.InvalidTime, `not an ISO-8601 instant: ${atIso}`);
-  const future = laterThanAllowed(command, context);
-  if (future) return { outcome: 'rejected', rejection: future };
+  const outOfRange = outsideTheProgramsTime(command, context);
+  if (outOfRange) return { outcome: 'rejected', rejection: outOfRange };
   const version = context.ruleBook.inForceAt(atMs);
   const rules = version.rules;
 
@@ -85,7 +97,7 @@ function decideWithRules(command: LedgerCommand, state: LoyaltyAccountState, rul
     case 'RecordSupportContact':
       return recordSupportContact(command);
     case 'RedeemPoints':
-      return redeem(command, state, atMs);
+      return redeem(command, state, rules, atMs);
     case 'CancelRedemption':
       return cancelRedemption(command, state, atMs);
     case 'AdjustPoints':
@@ -97,9 +109,15 @@ function decideWithRules(command: LedgerCommand, state: LoyaltyAccountState, rul
   }
 }
 
+/** Birth dates before this are typing errors, not customers. */
+const EARLIEST_BIRTH_DATE = '1900-01-01';
+
 function enrol(command: EnrolCustomer, atMs: number): Outcome {
-  if (command.birthDate !== undefined && !/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(command.birthDate)) {
-    return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be YYYY-MM-DD, got ${command.birthDate}`);
+  if (command.birthDate !== undefined) {
+    if (!isCalendarDate(command.birthDate)) return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be a date YYYY-MM-DD that exists, got ${command.birthDate}`, { field: 'birthDate' });
+    if (command.birthDate < EARLIEST_BIRTH_DATE || command.birthDate > formatInstant(atMs).slice(0, 10)) {
+      return rejection(LedgerRejectionCode.InvalidValue, `birthDate ${command.birthDate} must be from ${EARLIEST_BIRTH_DATE} to the enrolment date`, { field: 'birthDate' });
+    }
   }
   return {
     events: [{ type: 'CustomerEnrolled', customerId: command.customerId, enrolledAt: formatInstant(atMs), birthDate: command.birthDate ?? null }],
@@ -107,9 +125,14 @@ function enrol(command: EnrolCustomer, atMs: number): Outcome {
 }
 
 function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
-  if (!isPositiveInteger(command.amount)) return rejection(LedgerRejectionCode.InvalidAmount, 'amount must be a positive integer in minor units', { amount: command.amount });
+  const badAmount = amountOutOfBounds(command.amount, rules, 'amount');
+  if (badAmount) return badAmount;
+  for (const [i, line] of (command.lines ?? []).entries()) {
+    const badLine = amountOutOfBounds(line.unitPrice * line.quantity, rules, `lines[${i}]`, true);
+    if (badLine) return badLine;
+  }
   if (command.currency !== rules.currency) {
-    return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, { expected: rules.currency, got: command.currency });
+    return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, { field: 'currency', expected: rules.currency, got: command.currency });
   }
   const lines = command.lines ?? [];
   const tier = evaluateTier(state.qualifying, rules.tiers, atMs);
@@ -151,12 +174,14 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
 }
 
 function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
-  if (!isPositiveInteger(command.amount)) return rejection(LedgerRejectionCode.InvalidAmount, 'amount must be a positive integer in minor units', { amount: command.amount });
+  const badAmount = amountOutOfBounds(command.amount, rules, 'amount');
+  if (badAmount) return badAmount;
   const purchase = state.purchases.get(command.orderId);
-  if (!purchase) return rejection(LedgerRejectionCode.UnknownOrder, `no purchase ${command.orderId} on this account`, { orderId: command.orderId });
+  if (!purchase) return rejection(LedgerRejectionCode.UnknownOrder, `no purchase ${command.orderId} on this account`, { field: 'orderId', orderId: command.orderId });
   const refundable = purchase.amount - purchase.refundedAmount;
   if (command.amount > refundable) {
     return rejection(LedgerRejectionCode.RefundExceedsPurchase, `refund of ${command.amount} exceeds the ${refundable} still refundable on order ${command.orderId}`, {
+      field: 'amount',
       orderId: command.orderId,
       refundable,
       requested: command.amount,
@@ -225,7 +250,7 @@ function byPendingFirstThenSpendingOrder(atMs: number) {
 
 function recordSurveyAnswer(command: RecordSurveyAnswer, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
   if (!Number.isInteger(command.score) || command.score < 0 || command.score > 10) {
-    return rejection(LedgerRejectionCode.InvalidValue, 'score must be an integer from 0 to 10', { score: command.score });
+    return rejection(LedgerRejectionCode.InvalidValue, 'score must be an integer from 0 to 10', { field: 'score', score: command.score });
   }
   const occurredAt = formatInstant(atMs);
   const events: LedgerEvent[] = [
@@ -260,10 +285,13 @@ function recordSurveyAnswer(command: RecordSurveyAnswer, state: LoyaltyAccountSt
 
 function recordSupportContact(command: RecordSupportContact): Outcome {
   if (command.satisfaction !== undefined && (!Number.isInteger(command.satisfaction) || command.satisfaction < 1 || command.satisfaction > 5)) {
-    return rejection(LedgerRejectionCode.InvalidValue, 'satisfaction must be an integer from 1 to 5', { satisfaction: command.satisfaction });
+    return rejection(LedgerRejectionCode.InvalidValue, 'satisfaction must be an integer from 1 to 5', { field: 'satisfaction', satisfaction: command.satisfaction });
   }
+  // A resolved contact says when (time to resolution is what support is measured by); an open one has no resolution time.
+  if (command.resolved && command.resolvedAt === undefined) return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt is required when resolved is true', { field: 'resolvedAt' });
+  if (!command.resolved && command.resolvedAt !== undefined) return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt must be absent when resolved is false', { field: 'resolvedAt' });
   if (command.resolvedAt !== undefined && Date.parse(command.resolvedAt) < Date.parse(command.openedAt)) {
-    return rejection(LedgerRejectionCode.InvalidTime, 'resolvedAt is before openedAt', { openedAt: command.openedAt, resolvedAt: command.resolvedAt });
+    return rejection(LedgerRejectionCode.InvalidTime, 'resolvedAt is before openedAt', { field: 'resolvedAt', openedAt: command.openedAt, resolvedAt: command.resolvedAt });
   }
   return {
     events: [
@@ -281,8 +309,10 @@ function recordSupportContact(command: RecordSupportContact): Outcome {
   };
 }
 
-function redeem(command: RedeemPoints, state: LoyaltyAccountState, atMs: number): Outcome {
-  if (!isPositiveInteger(command.points)) return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a positive integer', { points: command.points });
+function redeem(command: RedeemPoints, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (!isPositiveInteger(command.points)) return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a positive integer', { field: 'points', points: command.points });
+  const maxPoints = limitsOf(rules).maxPoints;
+  if (command.points > maxPoints) return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} (the rules' limit)`, { field: 'points', points: command.points, max: maxPoints });
   const consumed = consumeAvailable(state, command.points, atMs);
   if ('rejection' in consumed) return consumed;
   return {
@@ -315,6 +345,7 @@ function consumeAvailable(state: LoyaltyAccountState, points: number, atMs: numb
   const available = spendable.reduce((n, s) => n + s.points, 0) - owed;
   if (points > available) {
     return rejection(LedgerRejectionCode.InsufficientPoints, `${points} points requested, ${Math.max(available, 0)} available`, {
+      field: 'points',
       requested: points,
       available: Math.max(available, 0),
     });
@@ -343,7 +374,7 @@ function greatestDeficitFrom(state: LoyaltyAccountState, atMs: number): number {
 
 function cancelRedemption(command: CancelRedemption, state: LoyaltyAccountState, atMs: number): Outcome {
   const redemption = state.redemptions.get(command.redemptionId);
-  if (!redemption) return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, { redemptionId: command.redemptionId });
+  if (!redemption) return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, { field: 'redemptionId', redemptionId: command.redemptionId });
   if (atMs < redemption.atMs) {
     return rejection(LedgerRejectionCode.InvalidTime, `the cancellation (${formatInstant(atMs)}) cannot precede its redemption (${formatInstant(redemption.atMs)})`, { field: 'occurredAt', redemptionId: command.redemptionId });
   }
@@ -363,9 +394,11 @@ function cancelRedemption(command: CancelRedemption, state: LoyaltyAccountState,
 }
 
 function adjust(command: AdjustPoints, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
-  if (!Number.isInteger(command.points) || command.points === 0) {
-    return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a non-zero integer', { points: command.points });
+  if (!Number.isSafeInteger(command.points) || command.points === 0) {
+    return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a non-zero integer', { field: 'points', points: command.points });
   }
+  const maxPoints = limitsOf(rules).maxPoints;
+  if (Math.abs(command.points) > maxPoints) return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} either way (the rules' limit)`, { field: 'points', points: command.points, max: maxPoints });
   const occurredAt = formatInstant(atMs);
   const base = {
     type: 'PointsAdjusted' as const,
@@ -458,14 +491,23 @@ function businessTimesOf(command: LedgerCommand): [field: string, value: string]
   }
 }
 
-/** A business time later than the clock allows: facts are recorded when they happen, not ahead. */
-function laterThanAllowed(command: LedgerCommand, context: DecisionContext): LedgerRejection | null {
+/**
+ * A business time outside the program's time: before its first rules version (no rules to
+ * compute it), or later than the clock allows (facts are recorded when they happen, not ahead).
+ */
+function outsideTheProgramsTime(command: LedgerCommand, context: DecisionContext): LedgerRejection | null {
   const latestMs = context.nowMs + (context.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS);
+  const startMs = context.ruleBook.programStartMs();
   for (const [field, value] of businessTimesOf(command)) {
     const ms = Date.parse(value);
+    if (Number.isNaN(ms)) return { code: LedgerRejectionCode.InvalidTime, message: `${field} is not an ISO-8601 instant: ${value}`, details: { field, value } };
     if (ms > latestMs) {
       const latestAccepted = formatInstant(latestMs);
       return { code: LedgerRejectionCode.FutureTime, message: `${field} ${value} is later than the latest accepted business time ${latestAccepted} (now plus the configured tolerance)`, details: { field, value, latestAccepted } };
+    }
+    if (ms < startMs) {
+      const programStart = formatInstant(startMs);
+      return { code: LedgerRejectionCode.BeforeProgramStart, message: `${field} ${value} is before the program began (${programStart}, its first rules version)`, details: { field, value, programStart } };
     }
   }
   return null;
@@ -484,6 +526,14 @@ function businessTimeOf(command: LedgerCommand): string {
   }
 }
 
+/** An amount that is not a positive integer within the rules' limit (a line's price × quantity may be 0). */
+function amountOutOfBounds(amount: number, rules: ProgramRules, field: string, zeroAllowed = false): { rejection: LedgerRejection } | null {
+  if (!Number.isSafeInteger(amount) || amount < (zeroAllowed ? 0 : 1)) return rejection(LedgerRejectionCode.InvalidAmount, `${field} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer in minor units`, { field, amount });
+  const max = limitsOf(rules).maxAmountMinor;
+  if (amount > max) return rejection(LedgerRejectionCode.InvalidAmount, `${field} ${amount} is more than the rules' limit of ${max} minor units`, { field, amount, max });
+  return null;
+}
+
 function isPositiveInteger(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0;
 }
@@ -492,6 +542,6 @@ function rejection(code: LedgerRejection['code'], message: string, details?: Rec
   return { rejection: { code, message, ...(details ? { details } : {}) } };
 }
 
-function reject(code: LedgerRejection['code'], message: string): Decision {
-  return { outcome: 'rejected', rejection: { code, message } };
+function reject(code: LedgerRejection['code'], message: string, details?: Record<string, unknown>): Decision {
+  return { outcome: 'rejected', rejection: { code, message, ...(details ? { details } : {}) } };
 }

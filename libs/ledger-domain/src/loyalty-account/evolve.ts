@@ -1,5 +1,6 @@
 import { parseInstant, utcDayNumber } from '@loyalty/program-rules';
 import { lotEffectsOf } from '../lots/lot-model';
+import { encodeMeaning, meaningOfEvent } from './source-meaning';
 import type { LedgerEvent } from './ledger-events';
 import { initialLoyaltyAccountState, type Lot, type LoyaltyAccountState } from './loyalty-account.state';
 import { assertNever } from './source-keys';
@@ -7,17 +8,17 @@ import { assertNever } from './source-keys';
 /** Applies one event to the account (in place, see LoyaltyAccountState) and returns it. */
 export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyAccountState {
   applyLotEffects(state, event);
+  const source = meaningOfEvent(event);
+  if (source) state.sources.set(source.sourceKey, encodeMeaning(source.meaning));
   switch (event.type) {
     case 'AccountOpened':
       state.customerId = event.customerId;
       state.openedAtMs = parseInstant(event.openedAt);
       return state;
     case 'CustomerEnrolled':
-      state.sources.add(`enrolment:${event.customerId}`);
       if (event.birthDate) state.birthMonth = Number(event.birthDate.slice(5, 7));
       return state;
     case 'PurchaseRecorded': {
-      state.sources.add(`purchase:${event.orderId}`);
       const atMs = parseInstant(event.occurredAt);
       state.purchases.set(event.orderId, {
         orderId: event.orderId,
@@ -48,7 +49,6 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       if (event.source.kind === 'survey-bonus') state.surveysWithBonus.add(event.source.surveyId);
       return state;
     case 'PointsReversed': {
-      state.sources.add(`refund:${event.refundId}`);
       const purchase = state.purchases.get(event.orderId);
       if (purchase) {
         purchase.refundedAmount += event.refundAmount;
@@ -58,7 +58,6 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       return state;
     }
     case 'PointsRedeemed':
-      state.sources.add(`redemption:${event.redemptionId}`);
       state.redemptions.set(event.redemptionId, {
         redemptionId: event.redemptionId,
         points: event.points,
@@ -68,7 +67,6 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       });
       return state;
     case 'RedemptionCancelled': {
-      state.sources.add(`redemption-cancellation:${event.redemptionId}`);
       const redemption = state.redemptions.get(event.redemptionId);
       if (redemption) redemption.cancelled = true;
       return state;
@@ -76,13 +74,10 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
     case 'PointsExpired':
       return state;
     case 'PointsAdjusted':
-      state.sources.add(`adjustment:${event.adjustmentId}`);
       return state;
     case 'SurveyAnswered':
-      state.sources.add(`survey-response:${event.responseId}`);
       return state;
     case 'SupportContactRecorded':
-      state.sources.add(`support-contact:${event.contactId}`);
       return state;
     default:
       return assertNever(event);

@@ -9,6 +9,12 @@ export const LedgerRejectionCode = {
   InvalidTime: 'LEDGER.INVALID_TIME',
   /** A business time later than now plus the configured tolerance. */
   FutureTime: 'LEDGER.FUTURE_TIME',
+  /** A business time before the program's first rules version. */
+  BeforeProgramStart: 'LEDGER.BEFORE_PROGRAM_START',
+  /** A source id seen before with another meaning (another amount, ...): the repeat names what differs. */
+  SourceConflict: 'LEDGER.SOURCE_CONFLICT',
+  /** The ledger failed on this command unexpectedly (a defect, logged): refused alone, so that the commands around it go on. */
+  Unprocessable: 'LEDGER.UNPROCESSABLE',
   InvalidValue: 'LEDGER.INVALID_VALUE',
   UnknownRedemption: 'LEDGER.UNKNOWN_REDEMPTION',
 } as const;

@@ -46,8 +46,8 @@ export interface LoyaltyAccountState {
   deficit: number;
   /** The deficit's changes at their business times. */
   deficitMoves: DeficitMove[];
-  /** Source keys already applied, e.g. "purchase:ORDER-1". */
-  sources: Set<string>;
+  /** Source keys already applied, e.g. "purchase:ORDER-1", with what each said (see source-meaning). */
+  sources: Map<string, string>;
   purchases: Map<string, PurchaseRecord>;
   /** Purchases in time order, for the tier at purchase time. */
   qualifying: QualifyingActivityLog;
@@ -66,7 +66,7 @@ export function initialLoyaltyAccountState(): LoyaltyAccountState {
     lotsById: new Map(),
     deficit: 0,
     deficitMoves: [],
-    sources: new Set(),
+    sources: new Map(),
     purchases: new Map(),
     qualifying: new QualifyingActivityLog(),
     redemptions: new Map(),

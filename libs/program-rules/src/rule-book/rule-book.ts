@@ -1,4 +1,4 @@
-import type { ProgramRules, RulesReference } from '../program-rules.types';
+import type { LimitRules, ProgramRules, RulesReference } from '../program-rules.types';
 import { parseInstant } from '../time/utc-calendar';
 import { rulesReference } from './rules-hash';
 
@@ -48,4 +48,16 @@ export class RuleBook {
   latest(): RulesVersion {
     return this.versions[this.versions.length - 1];
   }
+
+  /** When the program began: the first version's effectiveFrom. No business time may precede it. */
+  programStartMs(): number {
+    return this.versions[0].effectiveFromMs;
+  }
+}
+
+/** The limits of rules files that do not state them: ¥1,000,000,000,000 (in minor units) and 1,000,000,000 points. */
+export const DEFAULT_LIMITS: LimitRules = { maxAmountMinor: 1_000_000_000_000, maxPoints: 1_000_000_000 };
+
+export function limitsOf(rules: ProgramRules): LimitRules {
+  return rules.limits ?? DEFAULT_LIMITS;
 }

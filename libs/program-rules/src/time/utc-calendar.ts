@@ -42,7 +42,8 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function daysInMonth(year: number, month: number): number {
+/** The number of days of a month of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
@@ -76,4 +77,12 @@ export function utcDayNumber(ms: number): number {
 /** 1..12 */
 export function utcMonthOfYear(ms: number): number {
   return civilFromDays(Math.floor(ms / MS_PER_DAY)).month;
+}
+
+/** A YYYY-MM-DD that names a day that exists (never normalised: 2026-02-30 is not 2 March). */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }

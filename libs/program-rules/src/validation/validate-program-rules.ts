@@ -1,4 +1,5 @@
 import type { ProgramRules } from '../program-rules.types';
+import { isCalendarDate } from '../time/utc-calendar';
 
 /** One problem in a rules document, naming the bad field by its path. */
 export interface RuleValidationError {
@@ -93,13 +94,13 @@ export function validateProgramRules(input: unknown): RulesValidationResult {
 
   c.noUnknownKeys(root, '', [
     '$schema', 'id', 'version', 'effectiveFrom', 'currency', 'pointValue', 'earning', 'pending',
-    'expiry', 'refunds', 'tiers', 'rfm', 'nps', 'loyalty', 'description',
+    'expiry', 'refunds', 'tiers', 'rfm', 'nps', 'loyalty', 'limits', 'description',
   ]);
   c.string(root, 'id', '', /^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
   c.integer(root, 'version', '', 1);
   c.string(root, 'effectiveFrom', '', ISO_UTC, 'an ISO-8601 UTC instant such as 2026-01-01T00:00:00Z');
-  if (typeof root.effectiveFrom === 'string' && ISO_UTC.test(root.effectiveFrom) && Number.isNaN(Date.parse(root.effectiveFrom))) {
-    c.fail('effectiveFrom', 'is not a real date');
+  if (typeof root.effectiveFrom === 'string' && ISO_UTC.test(root.effectiveFrom) && !isCalendarDate(root.effectiveFrom.slice(0, 10))) {
+    c.fail('effectiveFrom', 'is not a day that exists');
   }
   c.string(root, 'currency', '', /^[A-Z]{3}$/, 'an ISO-4217 code such as JPY');
 
@@ -145,6 +146,16 @@ export function validateProgramRules(input: unknown): RulesValidationResult {
     c.integer(nps, 'passiveMax', 'nps', 0, 10);
     if (typeof nps.detractorMax === 'number' && typeof nps.passiveMax === 'number' && nps.passiveMax < nps.detractorMax) {
       c.fail('nps.passiveMax', 'must not be below nps.detractorMax');
+    }
+  }
+
+  if (root.limits !== undefined) {
+    const limits = c.object(root.limits, 'limits');
+    if (limits) {
+      c.noUnknownKeys(limits, 'limits', ['maxAmountMinor', 'maxPoints']);
+      // At most 2^45: a sum of 256 of them stays exact.
+      c.integer(limits, 'maxAmountMinor', 'limits', 1, 2 ** 45);
+      c.integer(limits, 'maxPoints', 'limits', 1, 2 ** 40);
     }
   }
 

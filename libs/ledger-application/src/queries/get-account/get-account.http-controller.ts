@@ -1,7 +1,7 @@
+import { OptionalField } from '@loyalty/kafka-contracts';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
 import { ProblemError, RequireRoles } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
 import { IsInstant, IsPosition } from '../../http/request-validators';
@@ -9,9 +9,9 @@ import { AccountView } from './account.view';
 import { GetAccount } from './get-account.query';
 
 export class AsOfQuery {
-  @IsOptional() @IsInstant('Evaluate as of this instant (business time): the entries dated at or before it; defaults to now') asOf?: string;
-  @IsOptional() @IsPosition('Only the entries recorded at or before this global ledger position (the ledger as it stood then)') atPosition?: string;
-  @IsOptional() @IsInstant('Only the entries recorded at or before this instant (what the ledger knew then)') knownAt?: string;
+  @OptionalField() @IsInstant('Evaluate as of this instant (business time): the entries dated at or before it; defaults to now') asOf?: string;
+  @OptionalField() @IsPosition('Only the entries recorded at or before this global ledger position (the ledger as it stood then)') atPosition?: string;
+  @OptionalField() @IsInstant('Only the entries recorded at or before this instant (what the ledger knew then)') knownAt?: string;
 }
 
 @ApiTags('accounts')

@@ -1,11 +1,11 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CustomerEnrolledV1 } from '@loyalty/kafka-contracts';
 import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { EnrolCustomer } from './enrol-customer.command';
-import { EnrolCustomerRequest } from './enrol-customer.request';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
@@ -15,10 +15,11 @@ export class EnrolCustomerHttpController {
 
   @Post()
   @RequireRoles('ingest')
+  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/CustomerEnrolledV1' } })
   @ApiOperation({ summary: 'Enrol a customer with the facts rules need (birth date)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async enrolCustomer(@Body() body: EnrolCustomerRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async enrolCustomer(@Body() body: CustomerEnrolledV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
     const result = await this.commands.execute(new EnrolCustomer({ type: 'EnrolCustomer', ...body }, httpProvenance(request)));
     return toWriteResponse(result, response);
   }

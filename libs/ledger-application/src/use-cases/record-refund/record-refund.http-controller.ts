@@ -1,11 +1,11 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RefundRecordedV1 } from '@loyalty/kafka-contracts';
 import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { RecordRefund } from './record-refund.command';
-import { RecordRefundRequest } from './record-refund.request';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
@@ -15,10 +15,11 @@ export class RecordRefundHttpController {
 
   @Post()
   @RequireRoles('ingest')
+  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/RefundRecordedV1' } })
   @ApiOperation({ summary: "Record a full or partial refund: takes back the order's points pro rata" })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordRefund(@Body() body: RecordRefundRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async recordRefund(@Body() body: RefundRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
     const result = await this.commands.execute(new RecordRefund({ type: 'RecordRefund', ...body }, httpProvenance(request)));
     return toWriteResponse(result, response);
   }

@@ -1,11 +1,11 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { SupportContactRecordedV1 } from '@loyalty/kafka-contracts';
 import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { RecordSupportContact } from './record-support-contact.command';
-import { RecordSupportContactRequest } from './record-support-contact.request';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
@@ -15,10 +15,11 @@ export class RecordSupportContactHttpController {
 
   @Post()
   @RequireRoles('ingest')
+  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/SupportContactRecordedV1' } })
   @ApiOperation({ summary: 'Record a support contact' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordSupportContact(@Body() body: RecordSupportContactRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async recordSupportContact(@Body() body: SupportContactRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
     const result = await this.commands.execute(new RecordSupportContact({ type: 'RecordSupportContact', ...body }, httpProvenance(request)));
     return toWriteResponse(result, response);
   }
