@@ -10,7 +10,7 @@ import { LOYALTY_TOPICS, LoyaltyProducer } from '@loyalty/kafka-contracts';
 import { LedgerIngestionConsumer, loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
-import { retrying } from '../support/kafka-test-kit';
+import { retrying } from '@loyalty/kafka-test-kit';
 import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
 
 // Compiled to dist/test/bench: the workspace root is three levels up.

@@ -8,7 +8,7 @@ import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload, SeededRandom } from '@loyalty/workload-generator';
 import { spawnCompiled, type ChildHandle } from '../support/child-process';
-import { committedTotal, createTopics, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp, workloadMessages } from '../support/kafka-test-kit';
+import { committedTotal, createTopics, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp, workloadMessages } from '@loyalty/kafka-test-kit';
 import { accountContents, readEverything } from '../support/ledger-compare';
 
 // CI size by default; KAFKA_CRASH_MESSAGES=200000 runs the large version.

@@ -8,7 +8,7 @@ import { DeadLetterBrowser, LedgerIngestionConsumer } from '@loyalty/kafka-inges
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload, SeededRandom } from '@loyalty/workload-generator';
-import { commandMessage, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp } from '../support/kafka-test-kit';
+import { commandMessage, isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp } from '@loyalty/kafka-test-kit';
 import { accountContents, readEverything } from '../support/ledger-compare';
 
 const MESSAGES = Number(process.env.KAFKA_MIXED_MESSAGES ?? 10_000);
@@ -92,7 +92,9 @@ describe('Kafka ingestion against a real broker', () => {
     expect(kafkaEntry.metadata.provenance).toMatchObject({ channel: 'kafka', topic: config.topic(LOYALTY_TOPICS.purchases), partition: expect.any(Number), offset: expect.any(String), messageId: expect.any(String) });
 
     // The dead-letter topic: every malformed message with its reason, and the one rejection.
-    const letters = await new DeadLetterBrowser(kafka, config).list(10_000);
+    const browser = new DeadLetterBrowser(kafka, config);
+    const letters = await browser.list();
+    await browser.close();
     const byMarker = new Map(letters.map((l) => [l.messageId ?? /"messageId":"([^"]+)"/.exec(l.value ?? '')?.[1], l]));
     expect(letters).toHaveLength(bad.size + 1);
     for (const [marker, reason] of bad) {

@@ -6,7 +6,7 @@ import { DeadLetterBrowser, LedgerIngestionConsumer } from '@loyalty/kafka-inges
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
-import { commandMessage, createTopics, isolatedKafkaConfig, produceAll, retrying, testKafka, waitForGroupToCatchUp } from '../support/kafka-test-kit';
+import { commandMessage, createTopics, isolatedKafkaConfig, produceAll, retrying, testKafka, waitForGroupToCatchUp } from '@loyalty/kafka-test-kit';
 
 const root = join(__dirname, '..', '..');
 const ruleBook = new RuleBook([defaultProgramRules()]);
@@ -64,7 +64,9 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
     try {
       await produceAll(kafka, [poison, ...after, ...purchases]);
       await waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
-      const letters = await new DeadLetterBrowser(kafka, config).list();
+      const browser = new DeadLetterBrowser(kafka, config);
+      const letters = await browser.list();
+      await browser.close();
       expect(letters.map((l) => [l.messageId, l.reason])).toEqual([['poison', 'LEDGER.INVALID_VALUE']]);
       expect(letters[0].detail).toBe('resolvedAt is required when resolved is true');
       const stream = await store.readStream('loyaltyAccount-CUST-P');
@@ -150,6 +152,27 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
       expect((await store.readAll(0n, 1_000)).filter((e) => e.type === 'loyalty.purchase-recorded')).toHaveLength(80);
       console.info(`[kafka partitioner] kcat default partitioner: ${countedByDefault} of 40 misrouted; murmur2_random: 0 of 40`);
     } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+
+  it('dead-letters the same order id with another amount as LEDGER.SOURCE_CONFLICT naming the field, and takes the identical repeat as a duplicate', async () => {
+    const config = isolatedKafkaConfig();
+    const store = new InMemoryEventStore();
+    const outcomes: Record<string, number> = {};
+    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, { messages: (_t, outcome, count) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + count) });
+    await consumer.start();
+    const browser = new DeadLetterBrowser(kafka, config);
+    try {
+      const original = purchase('CUST-SC', 1);
+      await produceAll(kafka, [commandMessage(original, 'sc-1', config), commandMessage(original, 'sc-1-again', config), commandMessage({ ...original, amount: 9_999 } as LedgerCommand, 'sc-1-other', config)]);
+      await waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
+      const letters = await browser.list();
+      expect(letters.map((l) => [l.messageId, l.reason, l.field])).toEqual([['sc-1-other', 'LEDGER.SOURCE_CONFLICT', 'payload.amount']]);
+      expect(outcomes).toMatchObject({ applied: 1, duplicate: 1, 'dead-lettered': 1 });
+      expect((await store.readStream('loyaltyAccount-CUST-SC')).filter((e) => e.type === 'loyalty.purchase-recorded').map((e) => e.data.amount)).toEqual([1_001]);
+    } finally {
+      await browser.close();
       await consumer.stop();
     }
   }, 120_000);

@@ -1,7 +1,7 @@
 import { MiddlewareConsumer, Module, type DynamicModule, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LedgerApplicationModule, LedgerWriterModule } from '@loyalty/ledger-application';
-import { KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
+import { DeadLettersModule, KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDetailsFilter, RequestContextMiddleware } from '@loyalty/http-platform';
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
@@ -31,6 +31,7 @@ export class AppModule implements NestModule {
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
         ...(withIngestion && kafka ? [KafkaIngestionModule.forConfig(kafka)] : []),
+        ...(withHttpApi && kafka ? [DeadLettersModule.forConfig(kafka)] : []),
         // Read models: local with the projector, or a shared PostgreSQL store an API instance reads.
         ...(withReadModels ? [ProjectionsModule.forConfig(config, { runProjector: withProjector })] : []),
         ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),

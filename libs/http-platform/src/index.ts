@@ -9,3 +9,4 @@ export * from './observability/json-logger';
 export * from './observability/metrics';
 export * from './observability/request-context.middleware';
 export * from './validation/json-body';
+export * from './openapi/api-contract';

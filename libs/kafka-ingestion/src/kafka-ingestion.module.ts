@@ -18,29 +18,33 @@ class IngestionLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
-/** Kafka ingestion for the app: the consumer group member, its metrics and the dead-letter endpoints. */
+/** The kafkajs client of the app, its log lines JSON like the rest. */
+function kafkaClient(config: KafkaIngestionConfig): Kafka {
+  const logger = new Logger('kafka');
+  return new Kafka({
+    ...config.clientConfig(),
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      const fields = { msg: message, namespace, ...extra };
+      if (level <= logLevel.ERROR) logger.error(fields);
+      else logger.warn(fields);
+    },
+  });
+}
+
+/** Kafka ingestion for the app: the consumer group member and its metrics. */
 @Module({})
 export class KafkaIngestionModule {
   static forConfig(config: KafkaIngestionConfig): DynamicModule {
     const logger = new Logger('kafka');
-    const kafka = new Kafka({
-      ...config.clientConfig(),
-      logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, level, log }) => {
-        const { message, ...extra } = log;
-        const fields = { msg: message, namespace, ...extra };
-        if (level <= logLevel.ERROR) logger.error(fields);
-        else logger.warn(fields);
-      },
-    });
+    const kafka = kafkaClient(config);
     return {
       module: KafkaIngestionModule,
       imports: [LedgerWriterModule],
-      controllers: [DeadLettersHttpController],
       providers: [
         { provide: KafkaIngestionConfig, useValue: config },
         { provide: Kafka, useValue: kafka },
-        { provide: DeadLetterBrowser, useValue: new DeadLetterBrowser(kafka, config) },
         {
           provide: LedgerIngestionConsumer,
           inject: [LedgerWriter, CLOCK, LoyaltyMetrics],
@@ -57,6 +61,33 @@ export class KafkaIngestionModule {
         { provide: IngestionLifecycle, inject: [LedgerIngestionConsumer], useFactory: (consumer: LedgerIngestionConsumer) => new IngestionLifecycle(consumer) },
       ],
       exports: [LedgerIngestionConsumer],
+    };
+  }
+}
+
+/** Starts the dead-letter index with the application (in the background) and closes it with it. */
+class DeadLetterIndexLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly browser: DeadLetterBrowser) {}
+  onApplicationBootstrap(): void {
+    this.browser.startFollowing();
+  }
+  beforeApplicationShutdown(): Promise<void> {
+    return this.browser.close();
+  }
+}
+
+/** The dead-letter endpoints, in every process that serves the HTTP API and knows the brokers (not only where the consumer runs). */
+@Module({})
+export class DeadLettersModule {
+  static forConfig(config: KafkaIngestionConfig): DynamicModule {
+    const browser = new DeadLetterBrowser(kafkaClient(config), config);
+    return {
+      module: DeadLettersModule,
+      controllers: [DeadLettersHttpController],
+      providers: [
+        { provide: DeadLetterBrowser, useValue: browser },
+        { provide: DeadLetterIndexLifecycle, useFactory: () => new DeadLetterIndexLifecycle(browser) },
+      ],
     };
   }
 }

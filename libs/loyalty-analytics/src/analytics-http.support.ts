@@ -3,7 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { IsCalendarInstant } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { READ_VIEW, type ReadView } from './read-view';
@@ -15,7 +15,7 @@ import { ProfileReader } from './profiles/profile-reader';
 export class ReadModelQuery {
   @ApiPropertyOptional({ description: 'Evaluate as of this instant (ISO-8601); defaults to now' })
   @IsOptional()
-  @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE })
+  @IsCalendarInstant()
   asOf?: string;
 
   @ApiPropertyOptional({ description: 'A ledger position returned by a write: wait until the read models have applied it' })

@@ -6,3 +6,7 @@ export * from './nps-analytics/nps-over-time';
 export * from './support-analytics/support-report';
 export * from './loyalty-analytics.module';
 export * from './read-view';
+export type { SegmentMembersResponse, SegmentsResponse } from './segments/segments.http-controller';
+export type { OneStepFromLoyalResponse } from './one-step-from-loyal/one-step-from-loyal.http-controller';
+export type { NpsResponse } from './nps-analytics/nps-analytics.http-controller';
+export type { SupportResponse } from './support-analytics/support-analytics.http-controller';

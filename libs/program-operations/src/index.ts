@@ -9,3 +9,4 @@ export * from './replays/replay-service';
 export * from './re-rating/re-rating.service';
 export * from './program-operations.module';
 export * from './expiry/expiry-job';
+export type { AuditTrail, ReplayList, RulesDiffResponse, RulesVersionList } from './http/operations.http-controllers';

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRoles } from '@loyalty/http-platform';
-import { LedgerAuditService } from '../tamper-evidence/ledger-audit.service';
+import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { LedgerAuditService, type DigestsResponse, type SealResponse } from '../tamper-evidence/ledger-audit.service';
+import type { VerificationReport } from '../tamper-evidence/ledger-verifier';
 import { VerifyRequest } from './finance-queries.dto';
 
 @ApiTags('audit')
@@ -14,7 +15,8 @@ export class AuditHttpController {
   @HttpCode(200)
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Recompute every hash chain and sealed digest, cross-check the balances read model; reports the first broken link or any drift' })
-  verify(@Body() body: VerifyRequest): Promise<unknown> {
+  @ApiJsonResponse('VerificationReport')
+  verify(@Body() body: VerifyRequest): Promise<VerificationReport> {
     return this.audit.verify(body.anchor);
   }
 
@@ -22,14 +24,16 @@ export class AuditHttpController {
   @HttpCode(200)
   @RequireRoles('finance', 'ops')
   @ApiOperation({ summary: 'Seal the ledger up to now and return the digest to sign off (keep it outside the ledger)' })
-  seal(): Promise<unknown> {
+  @ApiJsonResponse('SealResponse')
+  seal(): Promise<SealResponse> {
     return this.audit.seal();
   }
 
   @Get('digests')
   @RequireRoles('finance')
   @ApiOperation({ summary: 'The sealed digests, each with the value to sign off' })
-  digests(): Promise<unknown> {
+  @ApiJsonResponse('DigestsResponse')
+  digests(): Promise<DigestsResponse> {
     return this.audit.digests();
   }
 }

@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { IsCalendarInstant, OptionalField } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
 
 const MOVEMENTS = ['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'deficit', 'written-off'] as const;
@@ -19,12 +19,12 @@ export class RecordedCutQuery extends ExportFormatQuery {
   atPosition?: string;
   @ApiPropertyOptional({ description: 'Only the entries recorded at or before this instant: what the ledger knew then (ISO-8601 UTC)' })
   @IsOptional()
-  @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE })
+  @IsCalendarInstant()
   knownAt?: string;
 }
 
 export class LiabilityQuery extends RecordedCutQuery {
-  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC): the entries dated (business time) at or before it; default now' }) @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) asOf?: string;
+  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC): the entries dated (business time) at or before it; default now' }) @OptionalField() @IsCalendarInstant() asOf?: string;
   @ApiPropertyOptional({ description: "One customer's liability (the same definitions as GET /v1/accounts/{id})" })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' })
@@ -36,8 +36,8 @@ export class LiabilityQuery extends RecordedCutQuery {
 }
 
 export class PeriodQuery extends RecordedCutQuery {
-  @ApiProperty({ description: 'Start, inclusive (ISO-8601 UTC)' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) from!: string;
-  @ApiProperty({ description: 'End, exclusive (ISO-8601 UTC)' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) to!: string;
+  @ApiProperty({ description: 'Start, inclusive (ISO-8601 UTC)' }) @IsCalendarInstant() from!: string;
+  @ApiProperty({ description: 'End, exclusive (ISO-8601 UTC)' }) @IsCalendarInstant() to!: string;
 }
 
 export class PeriodsQuery extends PeriodQuery {
@@ -45,8 +45,8 @@ export class PeriodsQuery extends PeriodQuery {
 }
 
 export class EntriesQuery extends ExportFormatQuery {
-  @ApiPropertyOptional() @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) from?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) to?: string;
+  @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() from?: string;
+  @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() to?: string;
   @ApiPropertyOptional({ enum: MOVEMENTS }) @IsOptional() @IsIn(MOVEMENTS) movement?: (typeof MOVEMENTS)[number];
   @ApiPropertyOptional({ example: 'liability:customer-points' }) @IsOptional() @Matches(/^[a-z-]+:[a-z-]+$/, { message: '$property must be a chart-of-accounts account, e.g. liability:customer-points' }) account?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' }) customerId?: string;
@@ -55,7 +55,7 @@ export class EntriesQuery extends ExportFormatQuery {
   @IsIn(['tier', 'lotAge', 'expiryMonth'])
   split?: 'tier' | 'lotAge' | 'expiryMonth';
   @ApiPropertyOptional() @IsOptional() @Matches(/^[\w .+-]{1,64}$/, { message: '$property must be a row key of the liability split' }) splitKey?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) splitAsOf?: string;
+  @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() splitAsOf?: string;
   @ApiPropertyOptional({ description: 'Paging: the nextAfter of the previous page' }) @IsOptional() @Matches(/^\d{1,40}$/, { message: '$property must be a ledger position (digits)' }) after?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -1,13 +1,40 @@
 import { Controller, Get, HttpStatus, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ProblemError, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, ProblemError, RequireRoles } from '@loyalty/http-platform';
+import type { BreakageReport, LiabilityReport, LiabilitySplitRow, RollForwardRow, TrialBalanceRow } from '@loyalty/finance';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
-import { FinanceReportService } from '../finance-reports/finance-report.service';
+import { FinanceReportService, type AuditedEntry, type LedgerCut } from '../finance-reports/finance-report.service';
 import { toCsv } from './csv';
 import { checkedPeriod, EntriesQuery, LiabilityQuery, PeriodQuery, PeriodsQuery, recordedCutOf } from './finance-queries.dto';
 
 const ENTRIES = '/v1/finance/entries';
+
+/** A split row with the link to the entries behind it. */
+export type LinkedSplitRow = LiabilitySplitRow & { drillDown: string };
+export type LiabilityResponse = Omit<LiabilityReport, 'byTier' | 'byLotAge' | 'byExpiryMonth'> &
+  LedgerCut & { customerId?: string; knownAt?: string; drillDown: string; byTier: LinkedSplitRow[]; byLotAge: LinkedSplitRow[]; byExpiryMonth: LinkedSplitRow[] };
+export interface RollForwardResponse extends LedgerCut {
+  from: string;
+  to: string;
+  by: string;
+  knownAt?: string;
+  /** Each row, with links to the entries of each movement. */
+  rows: (RollForwardRow & { drillDown: Record<string, string> })[];
+}
+export interface TrialBalanceResponse extends LedgerCut {
+  from: string;
+  to: string;
+  knownAt?: string;
+  rows: (TrialBalanceRow & { drillDown: string })[];
+  totalDebit: number;
+  totalCredit: number;
+}
+export type BreakageResponse = Omit<BreakageReport, 'periods'> & LedgerCut & { knownAt?: string; periods: (BreakageReport['periods'][number] & { drillDown: string })[] };
+export interface EntriesResponse extends LedgerCut {
+  entries: AuditedEntry[];
+  nextAfter: string | null;
+}
 
 /** Finance's reports, computed from the ledger itself; every figure links to the entries behind it. JSON or CSV. */
 @ApiTags('finance')
@@ -27,11 +54,12 @@ export class FinanceReportsHttpController {
       'asOf counts the entries dated (business time) at or before it; atPosition/knownAt restrict them to what the ledger had recorded. Points past their expiry are not owed, with or without their expiry entry yet (awaitingExpiry); postedLiabilityPoints is the liability account as posted, which ties to the trial balance.',
   })
   @ApiProduces('application/json', 'text/csv')
-  async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('LiabilityResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
+  async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: Response): Promise<LiabilityResponse | string> {
     const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
     const report = await this.reports.liability(asOf, { ...recordedCutOf(q), ...(q.customerId !== undefined ? { customerId: q.customerId } : {}) });
     const until = new Date(Date.parse(asOf) + 1).toISOString();
-    const row = (split: string) => (r: { key: string }) => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
+    const row = (split: string) => (r: LiabilitySplitRow): LinkedSplitRow => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
     const withLinks = {
       ...report,
       drillDown: `${ENTRIES}?account=liability:customer-points&to=${until}`,
@@ -49,7 +77,8 @@ export class FinanceReportsHttpController {
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month' })
   @ApiProduces('application/json', 'text/csv')
-  async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('RollForwardResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
+  async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<RollForwardResponse | string> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
     const report = await this.reports.rollForward(from, to, by, recordedCutOf(q));
@@ -67,7 +96,8 @@ export class FinanceReportsHttpController {
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Debits and credits per account for a period (they always sum equal)' })
   @ApiProduces('application/json', 'text/csv')
-  async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('TrialBalanceResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
+  async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: Response): Promise<TrialBalanceResponse | string> {
     const { from, to } = checkedPeriod(q.from, q.to, null);
     const report = await this.reports.trialBalance(from, to, recordedCutOf(q));
     if (q.format === 'csv') return csv(res, `trial-balance-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
@@ -78,7 +108,8 @@ export class FinanceReportsHttpController {
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Expired points per period, and the breakage rate estimated from matured lots (method in the response)' })
   @ApiProduces('application/json', 'text/csv')
-  async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('BreakageResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
+  async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<BreakageResponse | string> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
     const report = await this.reports.breakage(from, to, by, recordedCutOf(q));
@@ -90,7 +121,8 @@ export class FinanceReportsHttpController {
   @RequireRoles('finance')
   @ApiOperation({ summary: 'The ledger entries behind a figure: source (topic/partition/offset or HTTP request, order id), rule version and computation breakdown' })
   @ApiProduces('application/json', 'text/csv')
-  async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('EntriesResponse', 200, 'A page of entries (text/csv with format=csv)', { csv: true })
+  async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: Response): Promise<EntriesResponse | string> {
     const page = await this.reports.entries({
       from: q.from && new Date(q.from).toISOString(),
       to: q.to && new Date(q.to).toISOString(),

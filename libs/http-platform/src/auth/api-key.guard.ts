@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
+import { ApiRoles } from '../openapi/api-contract';
+import { applyDecorators, CanActivate, ExecutionContext, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ProblemError } from '../problem/problem-details';
@@ -8,7 +9,8 @@ const ROLES_KEY = 'loyalty:roles';
 const PUBLIC_KEY = 'loyalty:public';
 
 /** The roles that may call a route (admin always may). */
-export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** The roles a route needs (admin may call every route): enforced by ApiKeyGuard, and stated in the OpenAPI contract. */
+export const RequireRoles = (...roles: Role[]) => applyDecorators(SetMetadata(ROLES_KEY, roles), ApiRoles(roles));
 /** A route anyone may call: health, metrics, docs. */
 export const PublicRoute = () => SetMetadata(PUBLIC_KEY, true);
 

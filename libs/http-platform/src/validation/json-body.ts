@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { jsonDepthExceeds, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '@loyalty/kafka-contracts';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, pathDeeperThan } from '@loyalty/kafka-contracts';
 import { ProblemError } from '../problem/problem-details';
 
 function send(problem: ProblemError, request: Request, response: Response): void {
@@ -36,8 +36,15 @@ export function jsonBody(): RequestHandler[] {
     );
   };
   const shallow: RequestHandler = (request, response, next) => {
-    if (!jsonDepthExceeds(request.body)) return next();
-    send(new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.TOO_DEEP', 'The body nests too deep', `at most ${MAX_JSON_DEPTH} levels of objects and arrays`), request, response);
+    const field = pathDeeperThan(request.body);
+    if (field === null) return next();
+    send(
+      new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.TOO_DEEP', 'The body nests too deep', `${field || 'the body'} nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`, {
+        errors: [{ field, messages: [`nests deeper than ${MAX_JSON_DEPTH} levels`] }],
+      }),
+      request,
+      response,
+    );
   };
   return [requireJson, parse, unparsable as unknown as RequestHandler, shallow];
 }

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { decodeMessage } from './decode-message';
 import { LOYALTY_TOPICS } from './message-catalog';
 import { LoyaltyProducer } from '../producer/loyalty-producer';
-import { ASYNCAPI_PATH, renderAsyncApi } from '../schema/write-asyncapi';
+import { renderAsyncApi } from '../schema/message-schemas';
+import { join } from 'node:path';
+
+const ASYNCAPI_PATH = join(__dirname, '..', '..', '..', '..', 'docs', 'kafka', 'asyncapi.json');
 
 const purchase = {
   type: 'purchase.recorded',
@@ -36,7 +39,7 @@ describe('decodeMessage', () => {
 
   it('names the bad payload field by path', () => {
     const bad = { ...purchase, payload: { ...purchase.payload, lines: [{ sku: 'A', category: 'food', quantity: 0, unitPrice: 1 }] } };
-    expect(decode(bad)).toEqual({ ok: false, reason: 'SCHEMA_VIOLATION', detail: 'payload.lines[0].quantity: quantity must not be less than 1', messageId: 'msg-1' });
+    expect(decode(bad)).toEqual({ ok: false, reason: 'SCHEMA_VIOLATION', detail: 'payload.lines[0].quantity: quantity must not be less than 1', messageId: 'msg-1', field: 'payload.lines[0].quantity' });
   });
 
   it('refuses a message on another type\'s topic, or keyed by someone else', () => {

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { ID_PATTERN, isCalendarInstant, jsonDepthExceeds, MAX_BODY_BYTES, MAX_JSON_DEPTH } from './field-formats';
+import { ID_PATTERN, isCalendarInstant, MAX_BODY_BYTES, MAX_JSON_DEPTH, pathDeeperThan } from './field-formats';
 import { MESSAGE_CATALOG, type MessageEnvelope, type MessageType } from './message-catalog';
 
 /** Why a message could not be read: stable codes, carried in the dead letter's headers. */
@@ -11,7 +11,8 @@ export const DECODE_FAILURE_REASONS: readonly DecodeFailureReason[] = ['INVALID_
 
 export type DecodeResult =
   | { ok: true; envelope: MessageEnvelope }
-  | { ok: false; reason: DecodeFailureReason; detail: string; messageId?: string };
+  /** `field`: the path of the first bad field, where one is to blame (e.g. payload.lines[0].quantity). */
+  | { ok: false; reason: DecodeFailureReason; detail: string; messageId?: string; field?: string };
 
 /**
  * Reads a message value into a validated envelope, or says exactly why not. Checks the
@@ -29,20 +30,25 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
     return { ok: false, reason: 'INVALID_JSON', detail: (error as Error).message };
   }
   // Before any validation: a validator walks nested values recursively.
-  if (jsonDepthExceeds(parsed)) return { ok: false, reason: 'TOO_DEEP', detail: `the value nests deeper than ${MAX_JSON_DEPTH} levels` };
+  const tooDeep = pathDeeperThan(parsed);
+  if (tooDeep !== null) {
+    const id = (parsed as { messageId?: unknown }).messageId;
+    return { ok: false, reason: 'TOO_DEEP', detail: `${tooDeep || 'the value'} nests deeper than ${MAX_JSON_DEPTH} levels`, field: tooDeep, ...(typeof id === 'string' ? { messageId: id } : {}) };
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'INVALID_ENVELOPE', detail: 'the value must be a JSON object' };
   const e = parsed as Record<string, unknown>;
   const messageId = typeof e.messageId === 'string' ? e.messageId : undefined;
-  const problems: string[] = [];
-  if (typeof e.type !== 'string') problems.push('type must be a string');
-  if (!Number.isInteger(e.schemaVersion) || (e.schemaVersion as number) < 1) problems.push('schemaVersion must be a positive integer');
-  if (typeof e.messageId !== 'string' || !ID_PATTERN.test(e.messageId)) problems.push('messageId must be an id of 1-128 letters, digits or . _ : @ -');
-  if (!isCalendarInstant(e.occurredAt)) problems.push('occurredAt must be an ISO-8601 instant with an offset, on a day that exists');
-  if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128) problems.push('producer must be a non-empty string');
-  if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) problems.push('payload must be an object');
+  const problems: { field: string; message: string }[] = [];
+  const problem = (field: string, message: string) => problems.push({ field, message: `${field} ${message}` });
+  if (typeof e.type !== 'string') problem('type', 'must be a string');
+  if (!Number.isInteger(e.schemaVersion) || (e.schemaVersion as number) < 1) problem('schemaVersion', 'must be a positive integer');
+  if (typeof e.messageId !== 'string' || !ID_PATTERN.test(e.messageId)) problem('messageId', 'must be an id of 1-128 letters, digits or . _ : @ -');
+  if (!isCalendarInstant(e.occurredAt)) problem('occurredAt', 'must be an ISO-8601 instant with an offset, on a day that exists');
+  if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128) problem('producer', 'must be a non-empty string of at most 128 characters');
+  if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) problem('payload', 'must be an object');
   const unknown = Object.keys(e).filter((k) => !['type', 'schemaVersion', 'messageId', 'occurredAt', 'producer', 'payload'].includes(k));
-  if (unknown.length > 0) problems.push(`unknown envelope fields: ${unknown.join(', ')}`);
-  if (problems.length > 0) return { ok: false, reason: 'INVALID_ENVELOPE', detail: problems.join('; '), messageId };
+  if (unknown.length > 0) problem(unknown[0], `is not an envelope field (unknown: ${unknown.join(', ')})`);
+  if (problems.length > 0) return { ok: false, reason: 'INVALID_ENVELOPE', detail: problems.map((p) => p.message).join('; '), messageId, field: problems[0].field };
 
   const type = e.type as string;
   if (!(type in MESSAGE_CATALOG)) return { ok: false, reason: 'UNKNOWN_TYPE', detail: `unknown message type ${JSON.stringify(type)}`, messageId };
@@ -53,15 +59,22 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
   }
   const payload = plainToInstance(payloadClass, e.payload);
   const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
-  if (errors.length > 0) return { ok: false, reason: 'SCHEMA_VIOLATION', detail: describe(errors), messageId };
+  if (errors.length > 0) return { ok: false, reason: 'SCHEMA_VIOLATION', detail: describe(errors), messageId, field: `payload.${firstField(errors)}` };
   if (context.topic !== undefined && context.topic !== entry.topic) {
     return { ok: false, reason: 'WRONG_TOPIC', detail: `${type} belongs on ${entry.topic}, not ${context.topic}`, messageId };
   }
   const customerId = (payload as { customerId: string }).customerId;
   if (context.key !== undefined && context.key !== customerId) {
-    return { ok: false, reason: 'KEY_MISMATCH', detail: `the key must be the customer id ${JSON.stringify(customerId)}, got ${JSON.stringify(context.key)}`, messageId };
+    return { ok: false, reason: 'KEY_MISMATCH', detail: `the key must be the customer id ${JSON.stringify(customerId)}, got ${JSON.stringify(context.key)}`, messageId, field: 'payload.customerId' };
   }
   return { ok: true, envelope: { ...(e as unknown as MessageEnvelope), type: type as MessageType, payload: payload as never } };
+}
+
+/** The path of the first invalid field (class-validator's tree, as describe names them). */
+function firstField(errors: ValidationError[], parent = ''): string {
+  const error = errors[0];
+  const field = parent === '' ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+  return error.constraints || !error.children?.length ? field : firstField(error.children, field);
 }
 
 function describe(errors: ValidationError[], parent = ''): string {

@@ -65,23 +65,36 @@ export function OptionalField(): PropertyDecorator {
   };
 }
 
-/** The depth of a parsed JSON value, measured without recursion (so a hostile depth cannot blow the stack). */
-export function jsonDepthExceeds(value: unknown, limit = MAX_JSON_DEPTH): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
+/**
+ * Where a parsed JSON value nests deeper than `limit` (the path of the field that does, e.g.
+ * `payload.lines[0].sku`), or null: measured without recursion, so a hostile depth cannot
+ * blow the stack.
+ */
+export function pathDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): string | null {
+  const stack: [unknown, number, string][] = [[value, 1, '']];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
+    const [node, depth, path] = stack.pop() as [unknown, number, string];
     if (node === null || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth > limit) return path;
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((child, i) => [`[${i}]`, child]) : Object.entries(node).map(([key, child]) => [path === '' ? key : `.${key}`, child]);
+    // The first field under the root names the place; deeper levels keep it.
+    for (const [step, child] of entries) if (child !== null && typeof child === 'object') stack.push([child, depth + 1, depth <= 5 ? `${path}${step}` : path]);
   }
-  return false;
+  return null;
+}
+
+/** True when the value nests deeper than `limit` (see pathDeeperThan). */
+export function jsonDepthExceeds(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  return pathDeeperThan(value, limit) !== null;
 }
 
 // Control characters (Unicode Cc: U+0000-U+001F, U+007F-U+009F), written out so that the JSON
 // Schema patterns generated from these (AsyncAPI, OpenAPI) mean the same in every regex dialect.
 /** Labels (a SKU, a channel, a reward): no control characters at all. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const LABEL = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 /** Free text (a comment, a note): line breaks and tabs, no other control characters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const TEXT = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$/;
 
 /** A string of `min` to `max` characters without control characters (`multiline`: tabs and line breaks allowed). */

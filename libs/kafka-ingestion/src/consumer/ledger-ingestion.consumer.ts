@@ -289,7 +289,7 @@ export class LedgerIngestionConsumer {
     messages.forEach((message, i) => {
       const decoded = decodedMessages[i];
       if (!decoded.ok) {
-        deadLetters.push(deadLetterOf(topic, partition, message, decoded.reason, decoded.detail, decoded.messageId));
+        deadLetters.push(deadLetterOf(topic, partition, message, decoded.reason, decoded.detail, decoded.messageId, decoded.field));
         return;
       }
       envelopes.push({
@@ -307,7 +307,8 @@ export class LedgerIngestionConsumer {
       else if (result.status === 'duplicate' || result.status === 'no-op') duplicates++;
       else {
         const messageId = envelopes[i].correlationId;
-        deadLetters.push(deadLetterOf(topic, partition, sources[i], result.rejection.code, result.rejection.message, messageId));
+        const field = result.rejection.details?.field;
+        deadLetters.push(deadLetterOf(topic, partition, sources[i], result.rejection.code, result.rejection.message, messageId, typeof field === 'string' ? `payload.${field}` : undefined));
       }
     });
     if (deadLetters.length > 0) {

@@ -9,6 +9,8 @@ export const DLQ_HEADERS = {
   sourceOffset: 'dlq-source-offset',
   failedAt: 'dlq-failed-at',
   messageId: 'dlq-message-id',
+  /** The field to blame, when one is (payload.amount, occurredAt, key, ...). */
+  field: 'dlq-field',
 } as const;
 
 /** A message the ledger could not apply, and why. */
@@ -23,10 +25,11 @@ export interface DeadLetter {
   reason: string;
   detail: string;
   messageId?: string;
+  field?: string;
 }
 
-export function deadLetterOf(topic: string, partition: number, message: KafkaMessage, reason: string, detail: string, messageId?: string): DeadLetter {
-  return { sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset, key: message.key, value: message.value, headers: message.headers, reason, detail, ...(messageId ? { messageId } : {}) };
+export function deadLetterOf(topic: string, partition: number, message: KafkaMessage, reason: string, detail: string, messageId?: string, field?: string): DeadLetter {
+  return { sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset, key: message.key, value: message.value, headers: message.headers, reason, detail, ...(messageId ? { messageId } : {}), ...(field ? { field } : {}) };
 }
 
 /** The Kafka record of a dead letter: original bytes, original headers, and the why. */
@@ -43,6 +46,7 @@ export function deadLetterRecord(letter: DeadLetter, failedAt: string): { key: B
       [DLQ_HEADERS.sourceOffset]: letter.sourceOffset,
       [DLQ_HEADERS.failedAt]: failedAt,
       ...(letter.messageId ? { [DLQ_HEADERS.messageId]: letter.messageId } : {}),
+      ...(letter.field ? { [DLQ_HEADERS.field]: letter.field } : {}),
     },
   };
 }

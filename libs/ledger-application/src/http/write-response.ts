@@ -16,7 +16,7 @@ export class LedgerWriteResponse {
   status!: 'accepted' | 'duplicate' | 'no-op';
   @ApiProperty() customerId!: string;
   @ApiProperty({ example: 'purchase:ORD-1', description: 'The source this write is deduplicated by' }) sourceKey!: string;
-  @ApiPropertyOptional({ example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!: string | null;
+  @ApiPropertyOptional({ type: 'string', example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!: string | null;
   @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
 }
 

@@ -3,12 +3,20 @@ import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import type { CustomerEvaluation } from '../profiles/customer-evaluation';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { oneStepFromLoyal } from './one-step-from-loyal';
 
 class OneStepQuery extends ReadModelQuery {
   @ApiPropertyOptional({ default: 100, maximum: 10_000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit?: number;
+}
+
+/** Customers one step from loyal, closest first, with what each lacks. */
+export interface OneStepFromLoyalResponse {
+  asOf: string;
+  closenessPercent: number;
+  customers: CustomerEvaluation[];
 }
 
 @ApiTags('segments')
@@ -20,7 +28,8 @@ export class OneStepFromLoyalHttpController {
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Customers one step from loyal (the best targets for special treatment), closest first, with what they lack' })
-  async list(@Query() query: OneStepQuery, @Res({ passthrough: true }) response: Response) {
+  @ApiJsonResponse('OneStepFromLoyalResponse')
+  async list(@Query() query: OneStepQuery, @Res({ passthrough: true }) response: Response): Promise<OneStepFromLoyalResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
     return { asOf, closenessPercent: rules.loyalty.oneStepClosenessPercent, customers: await oneStepFromLoyal(this.readSide.profiles.all(), rules, asOf, query.limit ?? 100) };
   }

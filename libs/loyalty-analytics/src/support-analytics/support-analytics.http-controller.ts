@@ -1,10 +1,14 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import type { SupportMetrics } from '@loyalty/read-models';
 import { ReadSide } from '../analytics-http.support';
 import { PeriodQuery } from '../nps-analytics/nps-analytics.http-controller';
 import { supportReport } from './support-report';
+
+/** Support contacts over a period: counts by channel, time to resolution, satisfaction. */
+export type SupportResponse = { from: string; to: string } & SupportMetrics;
 
 @ApiTags('analytics')
 @ApiBearerAuth()
@@ -15,7 +19,8 @@ export class SupportAnalyticsHttpController {
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Support contacts by channel, time to resolution (median, p90), unresolved, satisfaction' })
-  async support(@Query() query: PeriodQuery, @Res({ passthrough: true }) response: Response) {
+  @ApiJsonResponse('SupportResponse')
+  async support(@Query() query: PeriodQuery, @Res({ passthrough: true }) response: Response): Promise<SupportResponse> {
     const { from, to } = await this.readSide.overPeriod(query, response);
     return { from, to, ...(await supportReport(this.readSide.profiles.all(), from, to)) };
   }

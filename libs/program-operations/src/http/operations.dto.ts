@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { UTC_INSTANT, UTC_INSTANT_MESSAGE } from '@loyalty/kafka-contracts';
+import { IsCalendarInstant } from '@loyalty/kafka-contracts';
 
 export class VersionParam {
   @ApiProperty() @Type(() => Number) @IsInt() @Min(1) version!: number;
@@ -12,7 +12,7 @@ export class DiffQuery {
 }
 
 export class ScheduleRequest {
-  @ApiProperty({ description: 'When the ledger starts applying this version (ISO-8601 UTC, not in the past)' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) effectiveFrom!: string;
+  @ApiProperty({ description: 'When the ledger starts applying this version (ISO-8601 UTC, not in the past)' }) @IsCalendarInstant() effectiveFrom!: string;
 }
 
 export class StartReplayRequest {
@@ -37,7 +37,7 @@ export class ImpactQuery {
 
 export class PreviewReRatingRequest {
   @ApiProperty() @IsInt() @Min(1) candidateVersion!: number;
-  @ApiProperty({ description: 'Re-rate what was earned from this instant on' }) @Matches(UTC_INSTANT, { message: UTC_INSTANT_MESSAGE }) from!: string;
+  @ApiProperty({ description: 'Re-rate what was earned from this instant on' }) @IsCalendarInstant() from!: string;
 }
 
 export class ReRatingIdParam {

@@ -1,16 +1,30 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Optional, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ProblemError, RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import type { ProgramRules } from '@loyalty/program-rules';
 import { toCsv } from '@loyalty/finance-audit';
-import { OPERATIONS_STORE, type OperationsStore } from '../operations-store/operations-store.port';
-import { RulesCatalog } from '../rules-lifecycle/rules-catalog';
+import { OPERATIONS_STORE, type AuditTrailEntry, type ExpiryRunRecord, type OperationsStore, type ReplayRecord, type ReRatingRecord } from '../operations-store/operations-store.port';
+import { RulesCatalog, type RulesVersionSummary } from '../rules-lifecycle/rules-catalog';
+import type { RulesChange } from '../rules-lifecycle/rules-diff';
 import { ReplayService } from '../replays/replay-service';
-import { impactRows } from '../replays/impact-report';
+import { impactRows, type ImpactReport } from '../replays/impact-report';
 import { ReRatingService } from '../re-rating/re-rating.service';
 import { EXPIRY_JOB, type ExpiryJob } from '../expiry/expiry-job';
 import { actorOf, asProblem } from './operations-http.support';
 import { AuditTrailQuery, DiffQuery, ImpactQuery, PostReRatingRequest, PreviewReRatingRequest, ReplayIdParam, ReRatingIdParam, ScheduleRequest, StartReplayRequest, VersionParam } from './operations.dto';
+
+/** Every rules version of the program. */
+export type RulesVersionList = RulesVersionSummary[];
+/** What changed from one version to another, leaf by leaf, and in words. */
+export interface RulesDiffResponse {
+  version: number;
+  against: number;
+  changes: RulesChange[];
+  lines: string[];
+}
+export type ReplayList = ReplayRecord[];
+export type AuditTrail = AuditTrailEntry[];
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -21,7 +35,8 @@ export class RulesHttpController {
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Every rules version: base (file/defaults), proposed, scheduled' })
-  list(): Promise<unknown> {
+  @ApiJsonResponse('RulesVersionList')
+  list(): Promise<RulesVersionList> {
     return this.catalog.list();
   }
 
@@ -29,7 +44,8 @@ export class RulesHttpController {
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Submit a new rules version (validated; every bad field named). It is proposed: replays can use it, the ledger cannot until scheduled' })
   @ApiBody({ description: 'A rules document (see rules/ and the README)', schema: { type: 'object' } })
-  submit(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('RulesVersionSummary', 201, 'Submitted (proposed)')
+  submit(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_BODY', 'the body must be one rules document (a JSON object)');
     return asProblem(() => this.catalog.submit(body, actorOf(request)));
   }
@@ -37,14 +53,16 @@ export class RulesHttpController {
   @Get(':version')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'One rules document' })
-  get(@Param() { version }: VersionParam): Promise<unknown> {
+  @ApiJsonResponse('ProgramRules')
+  get(@Param() { version }: VersionParam): Promise<ProgramRules> {
     return asProblem(() => this.catalog.rules(version));
   }
 
   @Get(':version/diff')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'What changed from `against` to this version, leaf by leaf' })
-  diff(@Param() { version }: VersionParam, @Query() { against }: DiffQuery): Promise<unknown> {
+  @ApiJsonResponse('RulesDiffResponse')
+  diff(@Param() { version }: VersionParam, @Query() { against }: DiffQuery): Promise<RulesDiffResponse> {
     return asProblem(() => this.catalog.diff(version, against));
   }
 
@@ -52,7 +70,8 @@ export class RulesHttpController {
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)' })
-  schedule(@Param() { version }: VersionParam, @Body() body: ScheduleRequest, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('RulesVersionSummary')
+  schedule(@Param() { version }: VersionParam, @Body() body: ScheduleRequest, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
     return asProblem(() => this.catalog.schedule(version, body.effectiveFrom, actorOf(request)));
   }
 }
@@ -67,27 +86,32 @@ export class ReplaysHttpController {
   @HttpCode(202)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on)' })
-  start(@Body() body: StartReplayRequest, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('ReplayRecord', 202, 'Started')
+  start(@Body() body: StartReplayRequest, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
     return asProblem(() => this.replays.start({ candidateVersion: body.candidateVersion, projections: body.projections, throttleEventsPerSecond: body.throttleEventsPerSecond, actor: actorOf(request) }));
   }
 
   @Get()
   @RequireRoles('ops', 'finance')
-  list(): Promise<unknown> {
+  @ApiOperation({ summary: 'Every replay, with its status and progress' })
+  @ApiJsonResponse('ReplayList')
+  list(): Promise<ReplayList> {
     return this.replays.list();
   }
 
   @Get(':id')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Progress (events done, rate, ETA) and, once caught up, the impact report' })
-  get(@Param() { id }: ReplayIdParam): Promise<unknown> {
+  @ApiJsonResponse('ReplayRecord')
+  get(@Param() { id }: ReplayIdParam): Promise<ReplayRecord> {
     return asProblem(() => this.replays.get(id));
   }
 
   @Get(':id/impact')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'The impact report (tier, segment and classification matrices, liability delta, sample), JSON or CSV' })
-  async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiJsonResponse('ImpactReport', 200, 'The impact report (text/csv with format=csv)', { csv: true })
+  async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: Response): Promise<ImpactReport | string> {
     const record = await asProblem(() => this.replays.get(id));
     if (!record.impact) throw new ProblemError(HttpStatus.CONFLICT, 'REPLAY.NOT_READY', 'the replay has not caught up yet', `replay ${id} is ${record.status}`);
     if (q.format !== 'csv') return record.impact;
@@ -100,7 +124,8 @@ export class ReplaysHttpController {
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Switch reads to the replay’s tables and rules (atomic; recorded in the audit trail)' })
-  promote(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('ReplayRecord')
+  promote(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
     return asProblem(() => this.replays.promote(id, actorOf(request)));
   }
 
@@ -108,7 +133,8 @@ export class ReplaysHttpController {
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Switch reads back to what they were before this replay was promoted' })
-  rollback(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('ReplayRecord')
+  rollback(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
     return asProblem(() => this.replays.rollback(id, actorOf(request)));
   }
 }
@@ -122,13 +148,16 @@ export class ReRatingsHttpController {
   @Post()
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Preview a re-rating: per-customer point deltas had the candidate version been in force from `from`' })
-  preview(@Body() body: PreviewReRatingRequest, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('ReRatingRecord', 201, 'Previewed')
+  preview(@Body() body: PreviewReRatingRequest, @Req() request: AuthenticatedRequest): Promise<ReRatingRecord> {
     return asProblem(() => this.reRatings.preview(body.candidateVersion, body.from, actorOf(request)));
   }
 
   @Get(':id')
   @RequireRoles('ops', 'finance')
-  get(@Param() { id }: ReRatingIdParam): Promise<unknown> {
+  @ApiOperation({ summary: 'A re-rating: its per-customer deltas, and whether and by whom it was posted' })
+  @ApiJsonResponse('ReRatingRecord')
+  get(@Param() { id }: ReRatingIdParam): Promise<ReRatingRecord> {
     return asProblem(() => this.reRatings.get(id));
   }
 
@@ -136,7 +165,8 @@ export class ReRatingsHttpController {
   @HttpCode(200)
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Approve and post the previewed deltas as one batch of RE-RATING adjustments (finance approves)' })
-  post(@Param() { id }: ReRatingIdParam, @Body() body: PostReRatingRequest, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  @ApiJsonResponse('ReRatingRecord')
+  post(@Param() { id }: ReRatingIdParam, @Body() body: PostReRatingRequest, @Req() request: AuthenticatedRequest): Promise<ReRatingRecord> {
     return asProblem(() => this.reRatings.post(id, actorOf(request), body.reason));
   }
 }
@@ -150,7 +180,8 @@ export class OperationsAuditTrailHttpController {
   @Get()
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Who did what, when: submissions, schedules, replays, promotions, rollbacks, re-ratings' })
-  trail(@Query() q: AuditTrailQuery): Promise<unknown> {
+  @ApiJsonResponse('AuditTrail')
+  trail(@Query() q: AuditTrailQuery): Promise<AuditTrail> {
     return this.operations.auditTrail({ afterSeq: q.afterSeq, limit: q.limit ?? 100 });
   }
 }
@@ -170,7 +201,8 @@ export class ExpiryRunsHttpController {
   @ApiOperation({
     summary: 'Run the expiry job now (it also runs every LOYALTY_EXPIRY_INTERVAL_SECONDS): resumes an unfinished run or starts one at now; follow it with GET /v1/expiry-runs/latest',
   })
-  async start(): Promise<unknown> {
+  @ApiJsonResponse('ExpiryRunRecord', 202, 'Started (or joined: the run under way)')
+  async start(): Promise<ExpiryRunRecord> {
     if (!this.job) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.NOT_IN_THIS_PROCESS', 'the expiry job runs beside the projector', 'this instance runs no expiry job: call the instance with LOYALTY_ROLE=all or projector');
     const started = await this.job.start();
     if (!started) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.RUN_ELSEWHERE', 'another instance started an expiry run first', 'follow it with GET /v1/expiry-runs/latest');
@@ -180,7 +212,8 @@ export class ExpiryRunsHttpController {
   @Get('latest')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'The latest expiry run: its cut-off (every lot due before it has its expiry entry once completed), status and counts' })
-  async latest(): Promise<unknown> {
+  @ApiJsonResponse('ExpiryRunRecord')
+  async latest(): Promise<ExpiryRunRecord> {
     const run = await this.operations.latestExpiryRun();
     if (!run) throw new ProblemError(HttpStatus.NOT_FOUND, 'EXPIRY.NO_RUN_YET', 'no expiry run has started yet');
     return run;

@@ -14,7 +14,10 @@ export interface NpsSummary {
   promoters: number;
   passives: number;
   detractors: number;
-  /** % promoters − % detractors, from −100 to +100, to one decimal; null without responses. */
+  /**
+   * % promoters − % detractors, from −100 to +100, to one decimal; null without responses.
+   * @format double
+   */
   nps: number | null;
 }
 

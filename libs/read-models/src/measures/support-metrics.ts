@@ -9,7 +9,10 @@ export interface SupportMetrics {
   /** Time from opening to resolution, in whole minutes, nearest-rank percentiles. */
   medianResolutionMinutes: number | null;
   p90ResolutionMinutes: number | null;
-  /** Mean satisfaction (1-5) to one decimal, of the contacts that have one. */
+  /**
+   * Mean satisfaction (1-5) to one decimal, of the contacts that have one.
+   * @format double
+   */
   averageSatisfaction: number | null;
 }
 

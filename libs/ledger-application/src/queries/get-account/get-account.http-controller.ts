@@ -1,4 +1,3 @@
-import { OptionalField } from '@loyalty/kafka-contracts';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -9,9 +8,9 @@ import { AccountView } from './account.view';
 import { GetAccount } from './get-account.query';
 
 export class AsOfQuery {
-  @OptionalField() @IsInstant('Evaluate as of this instant (business time): the entries dated at or before it; defaults to now') asOf?: string;
-  @OptionalField() @IsPosition('Only the entries recorded at or before this global ledger position (the ledger as it stood then)') atPosition?: string;
-  @OptionalField() @IsInstant('Only the entries recorded at or before this instant (what the ledger knew then)') knownAt?: string;
+  @IsInstant('Evaluate as of this instant (business time): the entries dated at or before it; defaults to now', { optional: true }) asOf?: string;
+  @IsPosition('Only the entries recorded at or before this global ledger position (the ledger as it stood then)', { optional: true }) atPosition?: string;
+  @IsInstant('Only the entries recorded at or before this instant (what the ledger knew then)', { optional: true }) knownAt?: string;
 }
 
 @ApiTags('accounts')

@@ -10,5 +10,5 @@ export class AdjustPointsRequest {
   @ApiProperty({ example: 'GOODWILL', description: 'UPPER_SNAKE reason code' }) @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,63}$/, { message: '$property must be an UPPER_SNAKE code such as GOODWILL' }) reasonCode!: string;
   @ApiProperty({ example: 'late delivery of order ORD-1' }) @IsText(1, 2000, { multiline: true }) note!: string;
   @ApiPropertyOptional({ example: 'agent.tanaka', description: 'The person who asked for it; recorded with the API key' }) @OptionalField() @IsText(1, 128) actor?: string;
-  @OptionalField() @IsInstant('When it takes effect; defaults to now') occurredAt?: string;
+  @IsInstant('When it takes effect; defaults to now', { optional: true }) occurredAt?: string;
 }

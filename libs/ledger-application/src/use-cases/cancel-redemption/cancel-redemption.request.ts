@@ -4,5 +4,5 @@ import { IsInstant } from '../../http/request-validators';
 
 export class CancelRedemptionRequest {
   @ApiPropertyOptional({ example: 'reward out of stock' }) @OptionalField() @IsText(1, 500) reason?: string;
-  @OptionalField() @IsInstant('When it happened; defaults to now') occurredAt?: string;
+  @IsInstant('When it happened; defaults to now', { optional: true }) occurredAt?: string;
 }

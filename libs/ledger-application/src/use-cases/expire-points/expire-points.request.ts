@@ -1,7 +1,6 @@
-import { OptionalField } from '@loyalty/kafka-contracts';
 import { IsIdentifier, IsInstant } from '../../http/request-validators';
 
 export class ExpirePointsRequest {
   @IsIdentifier('The expiry run id', 'EXP-2026-11-22') expiryRunId!: string;
-  @OptionalField() @IsInstant('Expire lots due at or before this instant; defaults to now') asOf?: string;
+  @IsInstant('Expire lots due at or before this instant; defaults to now', { optional: true }) asOf?: string;
 }

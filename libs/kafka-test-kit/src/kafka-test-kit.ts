@@ -1,3 +1,4 @@
+// Test support (type:test-support): only tests may import it (lint refuses it in production code).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message } from 'kafkajs';
 import { LoyaltyProducer, type MessageType, type PayloadOf } from '@loyalty/kafka-contracts';
