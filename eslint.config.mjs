@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
 /** Layering is enforced here: the domain stays free of frameworks and I/O. */
-const FRAMEWORK_AND_IO = ['@nestjs/*', 'kafkajs', '@eventstore/db-client', 'better-sqlite3', 'pg', 'class-validator', 'class-transformer', 'express', 'prom-client', 'node:fs', 'fs', 'node:net', 'node:http'];
+const FRAMEWORK_AND_IO = ['@nestjs/*', 'kafkajs', '@eventstore/db-client', 'better-sqlite3', 'pg', 'class-validator', 'class-transformer', 'express', 'fastify', 'prom-client', 'node:fs', 'fs', 'node:net', 'node:http'];
 
 /**
  * Who may import whom, by project tag. Test support (a Kafka test kit) is for tests only: the test
@@ -34,7 +34,13 @@ export default [
       '@nx/enforce-module-boundaries': moduleBoundaries({ inSpecFiles: false }),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+      // Every write route honours Idempotency-Key: POST routes are declared with IdempotentPost.
+      'no-restricted-imports': ['error', { paths: [{ name: '@nestjs/common', importNames: ['Post'], message: 'declare a POST route with IdempotentPost (@loyalty/http-platform): it honours Idempotency-Key' }] }],
     },
+  },
+  {
+    files: ['libs/http-platform/src/idempotency/idempotency-key.interceptor.ts', 'test/bench/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

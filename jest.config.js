@@ -18,7 +18,8 @@ module.exports = {
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/'],
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@loyalty/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  // content-disposition (of @fastify/static) is ES modules only: see test/support/content-disposition.cjs.
+  moduleNameMapper: { '^@loyalty/(.*)$': '<rootDir>/libs/$1/src/index.ts', '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs' },
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,

@@ -4,6 +4,7 @@ import { benchLedgerIngestion } from './ledger-ingestion.bench';
 import { benchProjectionRebuild } from './projection-rebuild.bench';
 import { benchShadowRebuild } from './shadow-rebuild.bench';
 import { benchExpiryJob } from './expiry-job.bench';
+import { benchAccountReads } from './account-reads.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     ['projection-rebuild', benchProjectionRebuild],
     ['shadow-rebuild', benchShadowRebuild],
     ['expiry-job', benchExpiryJob],
+    ['account-reads', benchAccountReads],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const root = join(__dirname, '..', '..');
+// The workspace root, from test/support (jest) or dist/test/support (compiled benches).
+const root = join(__dirname, ...(basename(join(__dirname, '..', '..')) === 'dist' ? ['..', '..', '..'] : ['..', '..']));
 
 export interface ChildHandle {
   child: ChildProcess;

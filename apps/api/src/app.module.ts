@@ -1,8 +1,8 @@
-import { MiddlewareConsumer, Module, type DynamicModule, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LedgerApplicationModule, LedgerWriterModule } from '@loyalty/ledger-application';
 import { DeadLettersModule, KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
-import { ApiKeyGuard, createValidationPipe, IdempotencyKeyInterceptor, ProblemDetailsFilter, RequestContextMiddleware } from '@loyalty/http-platform';
+import { ApiKeyGuard, createValidationPipe, ProblemDetailsFilter, RateLimitGuard, RateLimitsModule } from '@loyalty/http-platform';
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
 import { ProjectionsModule } from './composition/projections.module';
@@ -11,12 +11,12 @@ import { OperabilityHttpController } from './operability/operability.http-contro
 import { HealthHttpController } from './operability/health.http-controller';
 import { TerminusModule } from '@nestjs/terminus';
 import { FinanceAuditModule } from '@loyalty/finance-audit';
-import { LedgerSealingModule } from './composition/ledger-sealing.module';
+import { LedgerSealingModule, sealsTheLedger } from './composition/ledger-sealing.module';
 import { ExpiryJobModule } from './composition/expiry-job.module';
 import { ProgramOperationsModule } from '@loyalty/program-operations';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forConfig(config: AppConfig, kafka: KafkaIngestionConfig | null): DynamicModule {
     if (config.LOYALTY_ROLE === 'ingestion-worker' && !kafka) throw new Error('LOYALTY_ROLE=ingestion-worker needs KAFKA_BROKERS');
     const withHttpApi = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'api';
@@ -27,6 +27,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         TerminusModule.forRoot({ logger: false }),
+        RateLimitsModule.forConfig({ perKeyPerSecond: config.LOYALTY_RATE_LIMIT_PER_KEY, perAddressPerSecond: config.LOYALTY_RATE_LIMIT_PER_ADDRESS, failedAuthenticationsPerMinute: config.LOYALTY_FAILED_AUTH_LIMIT }),
         LedgerInfrastructureModule.forConfig(config),
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
@@ -37,23 +38,20 @@ export class AppModule implements NestModule {
         ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
         ...(withHttpApi ? [FinanceAuditModule] : []),
         // Operations (rules lifecycle, replays, re-ratings) work on the read store.
-        ...(withReadModels && withHttpApi ? [ProgramOperationsModule] : []),
+        ...(withReadModels && withHttpApi ? [ProgramOperationsModule.forConfig({ maxConcurrent: config.LOYALTY_MAX_CONCURRENT_REPLAYS, defaultThrottleEventsPerSecond: config.LOYALTY_REPLAY_THROTTLE_EVENTS_PER_SECOND })] : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
-        ...(withProjector && config.LOYALTY_SEAL_INTERVAL_SECONDS > 0 ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
+        ...(sealsTheLedger(config) ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).
         ...(withProjector ? [ExpiryJobModule.every(config.LOYALTY_EXPIRY_INTERVAL_SECONDS)] : []),
       ],
       controllers: [OperabilityHttpController, HealthHttpController],
       providers: [
+        // In this order: the request limits, then the key (whose failures have their own limit).
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('*path');
   }
 }

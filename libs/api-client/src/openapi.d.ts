@@ -622,8 +622,8 @@ export interface paths {
         get: operations["ReplaysHttpController_list"];
         put?: never;
         /**
-         * Start a shadow rebuild under a candidate rules version (live reads and ingestion go on)
-         * @description Start a shadow rebuild under a candidate rules version (live reads and ingestion go on)
+         * Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up
+         * @description Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up
          */
         post: operations["ReplaysHttpController_start"];
         delete?: never;
@@ -646,7 +646,11 @@ export interface paths {
         get: operations["ReplaysHttpController_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * The same as POST /v1/replays/{id}/cancel
+         * @description The same as POST /v1/replays/{id}/cancel
+         */
+        delete: operations["ReplaysHttpController_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -686,6 +690,26 @@ export interface paths {
          * @description Switch reads to the replay’s tables and rules (atomic; recorded in the audit trail)
          */
         post: operations["ReplaysHttpController_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/replays/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the replay and drop its tables (the record stays, cancelled; a promoted replay must be rolled back first)
+         * @description Stop the replay and drop its tables (the record stays, cancelled; a promoted replay must be rolled back first)
+         */
+        post: operations["ReplaysHttpController_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -852,9 +876,11 @@ export interface components {
             recordedUpTo?: Record<string, never> | null;
             points: components["schemas"]["PointsView"];
             tier: components["schemas"]["TierView"];
-            /** @description Lots with points left as of asOf */
+            /** @description Lots with points left as of asOf, in the order earned: the first `lotsLimit` of them */
             lots: components["schemas"]["LotView"][];
-            /** @description From the read models (where the projector runs): RFM segment, loyalty classification, latest NPS, CLV */
+            /** @description How many lots have points left as of asOf (lots shows at most lotsLimit of them) */
+            lotsTotal: number;
+            /** @description With include=insights, from the read models (where they are): RFM segment, loyalty classification, latest NPS, CLV */
             insights?: Record<string, never>;
         };
         AdjustPointsRequest: {
@@ -1545,7 +1571,7 @@ export interface components {
             error: string | null;
         };
         /** @enum {string} */
-        ReplayStatus: "running" | "ready" | "promoted" | "rolled-back" | "failed";
+        ReplayStatus: "running" | "ready" | "promoted" | "rolled-back" | "failed" | "cancelled";
         /** @description A re-rating: per-customer deltas computed under a candidate version, previewed, then posted once as adjustments. */
         ReRatingRecord: {
             id: string;
@@ -2908,6 +2934,10 @@ export interface operations {
     GetAccountHttpController_getAccount: {
         parameters: {
             query?: {
+                /** @description insights: add the read side's view of the customer (RFM segment, loyalty class, latest NPS, CLV), from the read models; left out, the answer comes from the ledger alone (the fast, frequent question) */
+                include?: "insights";
+                /** @description How many lots to list (default 100, at most 10000); lotsTotal says how many there are */
+                lotsLimit?: number;
                 /** @description Evaluate as of this instant (business time): the entries dated at or before it; defaults to now (ISO-8601 with Z or an offset, on a day that exists) */
                 asOf?: string;
                 /** @description Only the entries recorded at or before this global ledger position (the ledger as it stood then); a whole number */
@@ -4726,6 +4756,73 @@ export interface operations {
             };
         };
     };
+    ReplaysHttpController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRecord"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ReplaysHttpController_impact: {
         parameters: {
             query?: {
@@ -4797,6 +4894,94 @@ export interface operations {
         };
     };
     ReplaysHttpController_promote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRecord"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReplaysHttpController_cancel: {
         parameters: {
             query?: never;
             header?: {

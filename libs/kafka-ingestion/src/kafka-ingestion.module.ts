@@ -7,16 +7,46 @@ import { LedgerIngestionConsumer } from './consumer/ledger-ingestion.consumer';
 import { DeadLetterBrowser } from './dead-letters/dead-letter-browser';
 import { DeadLettersHttpController } from './dead-letters/dead-letters.http-controller';
 
-/** Starts the consumer with the application and stops it (batch finished, offsets committed) with it. */
+/**
+ * Starts the consumer with the application, in the background: joining the group can take a
+ * session timeout (a killed member's place is given up only then), and HTTP must not wait for
+ * it. Readiness says 'joining' meanwhile. A start that fails is retried until shutdown; stop
+ * finishes the batch in hand, commits it and leaves the group.
+ */
 class IngestionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('kafka');
+  private stopping = false;
+  private retry: NodeJS.Timeout | null = null;
+
   constructor(private readonly consumer: LedgerIngestionConsumer) {}
-  onApplicationBootstrap(): Promise<void> {
-    return this.consumer.start();
+
+  onApplicationBootstrap(): void {
+    this.startInBackground();
   }
-  beforeApplicationShutdown(): Promise<void> {
-    return this.consumer.stop();
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.consumer.stop();
+  }
+
+  private startInBackground(): void {
+    const started = Date.now();
+    this.consumer.start().then(
+      () => this.logger.log({ msg: 'kafka consumer joined its group', ms: Date.now() - started }),
+      async (error: unknown) => {
+        if (this.stopping) return;
+        this.logger.error({ msg: `kafka ingestion could not start; retried in ${START_RETRY_MS / 1000} s`, error: (error as Error).message });
+        await this.consumer.stop().catch(() => undefined);
+        if (this.stopping) return;
+        this.retry = setTimeout(() => this.startInBackground(), START_RETRY_MS);
+        this.retry.unref();
+      },
+    );
   }
 }
+
+const START_RETRY_MS = 5_000;
 
 /** The kafkajs client of the app, its log lines JSON like the rest. */
 function kafkaClient(config: KafkaIngestionConfig): Kafka {

@@ -9,3 +9,4 @@ export * from './ledger-application.tokens';
 export * from './ledger-application.module';
 export * from './ledger-writer/keyed-mutex';
 export * from './queries/get-account/account.view';
+export * from './ledger-writer/account-states.keeper';

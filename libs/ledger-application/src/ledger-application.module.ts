@@ -5,6 +5,7 @@ import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE } from './ledger-application.tokens';
 import type { Clock } from './ledger-writer/clock';
 import { LedgerWriter, type RuleBookSource } from './ledger-writer/ledger-writer';
+import { ACCOUNT_STATES_OPTIONS, AccountStatesKeeper, type AccountStatesOptions } from './ledger-writer/account-states.keeper';
 import { AdjustPointsHandler } from './use-cases/adjust-points/adjust-points.handler';
 import { AdjustPointsHttpController } from './use-cases/adjust-points/adjust-points.http-controller';
 import { CancelRedemptionHandler } from './use-cases/cancel-redemption/cancel-redemption.handler';
@@ -32,6 +33,8 @@ import { GetAccountLedgerHttpController } from './queries/get-account-ledger/get
 export const LEDGER_WRITER_OPTIONS = Symbol('LEDGER_WRITER_OPTIONS');
 export interface LedgerWriterSettings {
   cacheCapacity: number;
+  /** Warm the account cache from the ledger after start (roles that serve reads or decide); default true. */
+  warmUp?: boolean;
   /** How far ahead of the clock a business time may be; default DEFAULT_FUTURE_TOLERANCE_MS. */
   futureToleranceMs?: number;
 }
@@ -58,8 +61,10 @@ export interface LedgerWriterSettings {
           },
         }),
     },
+    { provide: ACCOUNT_STATES_OPTIONS, inject: [LEDGER_WRITER_OPTIONS], useFactory: (settings: LedgerWriterSettings): AccountStatesOptions => ({ warmUp: settings.warmUp ?? true }) },
+    AccountStatesKeeper,
   ],
-  exports: [LedgerWriter],
+  exports: [LedgerWriter, AccountStatesKeeper],
 })
 export class LedgerWriterModule {}
 

@@ -2,9 +2,8 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import type { Response } from 'express';
 import { IsCalendarInstant } from '@loyalty/kafka-contracts';
-import { ProblemError } from '@loyalty/http-platform';
+import { ProblemError, type HttpReply } from '@loyalty/http-platform';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { READ_VIEW, type ReadView } from './read-view';
 import type { ProgramRules } from '@loyalty/program-rules';
@@ -33,12 +32,12 @@ export class ReadModelQuery {
 }
 
 /** Waits as asked, then tells the client how fresh the answer is (X-Read-Model-Position, X-Read-Model-Stale). */
-export async function awaitReadModels(progress: ProjectionProgress, query: ReadModelQuery, response: Response): Promise<void> {
+export async function awaitReadModels(progress: ProjectionProgress, query: ReadModelQuery, response: HttpReply): Promise<void> {
   if (query.waitForPosition !== undefined) {
     const reached = await progress.waitFor(BigInt(query.waitForPosition), query.waitMs ?? 2000);
-    if (!reached) response.setHeader('X-Read-Model-Stale', 'true');
+    if (!reached) response.header('X-Read-Model-Stale', 'true');
   }
-  response.setHeader('X-Read-Model-Position', progress.position().toString());
+  response.header('X-Read-Model-Position', progress.position().toString());
 }
 
 export function periodOf(from: string | undefined, to: string | undefined, now: Date): { from: string; to: string } {
@@ -59,14 +58,14 @@ export class ReadSide {
   ) {}
 
   /** Waits for the read models as asked, then resolves as-of (default now) and the rules in force then. */
-  async atInstant(query: ReadModelQuery, response: Response): Promise<{ asOf: string; rules: ProgramRules }> {
+  async atInstant(query: ReadModelQuery, response: HttpReply): Promise<{ asOf: string; rules: ProgramRules }> {
     await awaitReadModels(this.progress, query, response);
     const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
     return { asOf, rules: this.view.current().ruleBook.inForceAt(Date.parse(asOf)).rules };
   }
 
   /** Waits for the read models as asked, then resolves the period [from, to) and the rules in force at its end. */
-  async overPeriod(query: ReadModelQuery & { from?: string; to?: string }, response: Response): Promise<{ from: string; to: string; rules: ProgramRules }> {
+  async overPeriod(query: ReadModelQuery & { from?: string; to?: string }, response: HttpReply): Promise<{ from: string; to: string; rules: ProgramRules }> {
     await awaitReadModels(this.progress, query, response);
     const { from, to } = periodOf(query.from, query.to, this.clock.now());
     return { from, to, rules: this.view.current().ruleBook.inForceAt(Date.parse(to)).rules };

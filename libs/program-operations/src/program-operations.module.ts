@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Global, Inject, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LedgerWriter, LedgerWriterModule, type Clock } from '@loyalty/ledger-application';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
@@ -6,8 +6,13 @@ import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runn
 import { ExpiryRunsHttpController, OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
 import { OPERATIONS_STORE, type OperationsStore } from './operations-store/operations-store.port';
 import { ReRatingService } from './re-rating/re-rating.service';
-import { OperationsReadView, ReplayService } from './replays/replay-service';
+import { OperationsReadView, ReplayService, type ReplayServiceOptions } from './replays/replay-service';
 import { RulesCatalog } from './rules-lifecycle/rules-catalog';
+
+const REPLAY_ADMISSION = Symbol('REPLAY_ADMISSION');
+
+/** How many replays may catch up at once, and the throttle of one started without its own. */
+export type ReplayAdmission = Pick<ReplayServiceOptions, 'maxConcurrent' | 'defaultThrottleEventsPerSecond'>;
 
 /** Resumes replays after a restart (those no other instance runs), takes over orphaned ones, and stops and releases them on shutdown. */
 class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,9 +41,9 @@ class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
   providers: [
     {
       provide: ReplayService,
-      inject: [EVENT_STORE, PROJECTION_STORE, OPERATIONS_STORE, RulesCatalog, READ_VIEW, CLOCK],
-      useFactory: (ledger: EventStore, projections: ProjectionStore, operations: OperationsStore, catalog: RulesCatalog, view: OperationsReadView, clock: Clock) =>
-        new ReplayService(ledger, projections, operations, catalog, view, () => clock.now()),
+      inject: [EVENT_STORE, PROJECTION_STORE, OPERATIONS_STORE, RulesCatalog, READ_VIEW, CLOCK, REPLAY_ADMISSION],
+      useFactory: (ledger: EventStore, projections: ProjectionStore, operations: OperationsStore, catalog: RulesCatalog, view: OperationsReadView, clock: Clock, admission: ReplayAdmission) =>
+        new ReplayService(ledger, projections, operations, catalog, view, () => clock.now(), admission),
     },
     {
       provide: ReRatingService,
@@ -50,4 +55,8 @@ class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
   ],
   exports: [ReplayService, ReRatingService],
 })
-export class ProgramOperationsModule {}
+export class ProgramOperationsModule {
+  static forConfig(admission: ReplayAdmission): DynamicModule {
+    return { module: ProgramOperationsModule, providers: [{ provide: REPLAY_ADMISSION, useValue: admission }] };
+  }
+}

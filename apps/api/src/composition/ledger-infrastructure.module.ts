@@ -3,16 +3,20 @@ import { OPERATIONS_STORE, OperationsReadView, RulesCatalog, type OperationsStor
 import { openIdempotencyStore, openOperationsStore } from './shared-stores';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { Inject } from '@nestjs/common';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { FolderWriterLock, preparePrivateDir, PRIVATE_FILE_MODE } from '@loyalty/sqlite-support';
 import { join, resolve } from 'node:path';
 import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
 import { ApiKeyRegistry, IdempotencyStore, LoyaltyMetrics } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
 import { AUDIT_KEY, auditKey, type AuditKey } from '@loyalty/finance-audit';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
+import { LEDGER_SEALING, LedgerSealing, sealsTheLedger } from './ledger-sealing.module';
+
+const FOLDER_WRITER_LOCK = Symbol('FOLDER_WRITER_LOCK');
 
 /** Builds the stores, rules, keys and clock from the configuration: the composition root. */
 @Global()
@@ -26,6 +30,8 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     private readonly catalog: RulesCatalog,
     @Inject(READ_VIEW) private readonly readView: OperationsReadView,
     @Inject(OPERATIONS_STORE) private readonly operations: OperationsStore,
+    @Inject(FOLDER_WRITER_LOCK) private readonly writerLock: FolderWriterLock | null,
+    @Inject(LEDGER_SEALING) private readonly sealing: LedgerSealing | null,
   ) {}
 
   /** Before anything decides: the scheduled rules versions and the promoted read view; then kept fresh (another process may change them). */
@@ -39,23 +45,33 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
   static forConfig(config: AppConfig): DynamicModule {
     const logger = new Logger('startup');
     const dataDir = resolve(config.LOYALTY_DATA_DIR);
+    const writerLock = takesEmbeddedWriterLock(config) ? FolderWriterLock.acquire(dataDir, config.LOYALTY_ROLE) : null;
     const store = openLedgerStore(config);
     const idempotency = openIdempotencyStore(config);
+
+    const metrics = new LoyaltyMetrics();
+    const integrityProblems = store.integrityProblems ?? [];
+    metrics.ledgerIntegrity.set(integrityProblems.length === 0 ? 1 : 0);
+    if (integrityProblems.length > 0) logger.error({ msg: 'the ledger refuses writes: its safeguards were changed since it was created; verify it before restoring them', problems: integrityProblems });
 
     const ruleBook = loadRuleBook(config);
     const rules = ruleBook.all().map((v) => v.rules);
     const latest = ruleBook.latest().reference;
     logger.log({ msg: 'rules loaded', program: latest.id, versions: rules.map((r) => r.version), latestHash: latest.hash, source: config.LOYALTY_RULES_FILE ?? 'shipped defaults' });
 
+    const audit = auditKeyFrom(config, dataDir, logger);
+    // Key ids (logs, provenance) are HMACs under a secret derived from the audit key: the ledger alone does not let anyone test key guesses.
+    const keyIdSecret = createHmac('sha256', audit.secret).update('loyalty api key ids').digest('hex');
     let registry: ApiKeyRegistry;
-    if (config.LOYALTY_API_KEYS) registry = ApiKeyRegistry.parse(config.LOYALTY_API_KEYS);
+    if (config.LOYALTY_API_KEYS) registry = ApiKeyRegistry.parse(config.LOYALTY_API_KEYS, keyIdSecret);
     else {
-      mkdirSync(dataDir, { recursive: true });
+      preparePrivateDir(dataDir);
       const keyFile = join(dataDir, 'dev-admin-key');
       const kept = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
-      const dev = ApiKeyRegistry.development(kept);
+      const dev = ApiKeyRegistry.development(keyIdSecret, kept);
       registry = dev.registry;
-      if (dev.adminKey !== kept) writeFileSync(keyFile, dev.adminKey, { mode: 0o600 });
+      if (dev.adminKey !== kept) writeFileSync(keyFile, dev.adminKey, { mode: PRIVATE_FILE_MODE });
+      chmodSync(keyFile, PRIVATE_FILE_MODE);
       logger.warn({ msg: `LOYALTY_API_KEYS is not set: development mode with ${dev.adminKey === kept ? 'the admin key kept in' : 'a new admin key written to'} the data folder`, adminKey: dev.adminKey, keyFile });
     }
 
@@ -64,7 +80,6 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     const catalog = new RulesCatalog(operations, rules, () => systemClock.now());
     const readView = new OperationsReadView(operations, catalog);
     const ruleBookSource: RuleBookSource = { current: () => catalog.ruleBook() };
-    const audit = auditKeyFrom(config, dataDir, logger);
     logger.log({
       msg: 'ledger store opened',
       store: config.LEDGER_STORE,
@@ -76,14 +91,16 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
       { provide: EVENT_STORE, useValue: store },
       { provide: RULE_BOOK_SOURCE, useValue: ruleBookSource },
       { provide: CLOCK, useValue: systemClock },
-      { provide: LEDGER_WRITER_OPTIONS, useValue: { cacheCapacity: config.ACCOUNT_CACHE_SIZE, futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000 } },
+      { provide: LEDGER_WRITER_OPTIONS, useValue: { cacheCapacity: config.ACCOUNT_CACHE_SIZE, futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000, warmUp: config.LOYALTY_ROLE !== 'projector' && config.LEDGER_STORE !== 'memory' } },
       { provide: ApiKeyRegistry, useValue: registry },
       { provide: IdempotencyStore, useValue: idempotency },
-      { provide: LoyaltyMetrics, useValue: new LoyaltyMetrics() },
+      { provide: LoyaltyMetrics, useValue: metrics },
       { provide: AUDIT_KEY, useValue: audit },
       { provide: OPERATIONS_STORE, useValue: operations },
       { provide: RulesCatalog, useValue: catalog },
       { provide: READ_VIEW, useValue: readView },
+      { provide: FOLDER_WRITER_LOCK, useValue: writerLock },
+      { provide: LEDGER_SEALING, useValue: sealsTheLedger(config) ? new LedgerSealing(store, audit, () => systemClock.now(), metrics) : null },
     ];
     return { module: LedgerInfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -92,8 +109,20 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     if (this.refresher) clearInterval(this.refresher);
     await this.operations.close();
     await this.idempotency.close();
+    // The last write: everything the process wrote is under a seal (and its sign-off logged) when it stops.
+    await this.sealing?.sealNow('shutdown');
     await this.store.close();
+    this.writerLock?.release();
   }
+}
+
+/**
+ * The roles that take commands (HTTP, Kafka) decide from a cached account state, so one such
+ * process per embedded ledger: a second one refuses to start. The projector role may share
+ * the folder with it (its own writes, seals and expiry entries, go through expected revisions).
+ */
+function takesEmbeddedWriterLock(config: AppConfig): boolean {
+  return config.LEDGER_STORE === 'sqlite' && config.LOYALTY_ROLE !== 'projector';
 }
 
 /** How often every process re-reads the scheduled rules versions and the read view (a schedule must be further ahead than this). */
@@ -119,8 +148,9 @@ export function auditKeyFrom(config: AppConfig, dataDir: string, logger: Logger)
   if (config.LOYALTY_AUDIT_KEY) return auditKey(config.LOYALTY_AUDIT_KEY);
   if (config.LEDGER_STORE === 'memory') return auditKey(randomBytes(32).toString('hex'));
   const keyFile = join(dataDir, 'dev-audit-key');
-  mkdirSync(dataDir, { recursive: true });
-  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  preparePrivateDir(dataDir);
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: PRIVATE_FILE_MODE });
+  chmodSync(keyFile, PRIVATE_FILE_MODE);
   const key = auditKey(readFileSync(keyFile, 'utf8').trim());
   logger.warn({ msg: 'LOYALTY_AUDIT_KEY is not set: development audit key from the data folder', keyFile, keyId: key.keyId });
   return key;

@@ -1,25 +1,79 @@
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EventStore } from '@loyalty/event-store';
-import { AUDIT_KEY, LedgerSealer, type AuditKey } from '@loyalty/finance-audit';
-import { CLOCK, EVENT_STORE, type Clock } from '@loyalty/ledger-application';
+import { LedgerSealer, signOff, type AuditKey } from '@loyalty/finance-audit';
+import type { LoyaltyMetrics } from '@loyalty/http-platform';
+import type { AppConfig } from '../config/app-config';
 import { PeriodicTask } from './periodic-task';
+
+/** The process that seals: the projector's (one per deployment, like the projector), when an interval is set. */
+export function sealsTheLedger(config: AppConfig): boolean {
+  return (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'projector') && config.LOYALTY_SEAL_INTERVAL_SECONDS > 0;
+}
+
+/** Injection token of the process's LedgerSealing (null where this process does not seal). */
+export const LEDGER_SEALING = Symbol('LEDGER_SEALING');
+
+/**
+ * Seals the ledger (a signed digest of the entries since the last seal), one seal at a time,
+ * and publishes each seal's sign-off as a log line for an external collector: an auditor has
+ * an anchor outside the ledger without asking for one. Sealed on the interval and, by the
+ * composition root, once more just before the ledger closes.
+ */
+export class LedgerSealing {
+  private readonly logger = new Logger('ledger-sealer');
+  private readonly sealer: LedgerSealer;
+  private sealing: Promise<void> = Promise.resolve();
+
+  constructor(
+    ledger: EventStore,
+    private readonly key: AuditKey,
+    clock: () => Date,
+    private readonly metrics: LoyaltyMetrics,
+  ) {
+    this.sealer = new LedgerSealer(ledger, key, clock);
+  }
+
+  /** Seals what is new; failures are logged, and retried at the next seal. */
+  sealNow(reason: 'interval' | 'shutdown'): Promise<void> {
+    this.sealing = this.sealing.then(() => this.sealOnce(reason));
+    return this.sealing;
+  }
+
+  private async sealOnce(reason: 'interval' | 'shutdown'): Promise<void> {
+    const started = Date.now();
+    try {
+      const sealed = await this.sealer.seal();
+      if (sealed.length === 0) return;
+      const newest = await this.sealer.lastDigest();
+      this.metrics.ledgerSeals.inc(sealed.length);
+      for (const d of sealed) {
+        this.logger.log({
+          msg: 'ledger sealed',
+          anchor: 'ledger-seal-sign-off', // what an external collector keeps: verify --anchor-position/--anchor-hash
+          reason,
+          fromPosition: d.fromPosition,
+          toPosition: d.toPosition,
+          events: d.events,
+          digest: d.digest,
+          keyId: this.key.keyId,
+          ...(newest && newest.digest.toPosition === d.toPosition ? { signOff: signOff(newest) } : {}),
+          ms: Date.now() - started,
+        });
+      }
+    } catch (error) {
+      this.logger.error({ msg: 'sealing failed; retried at the next seal', reason, error: (error as Error).message });
+    }
+  }
+}
 
 const SEAL_INTERVAL_MS = Symbol('SEAL_INTERVAL_MS');
 
-/** Seals the ledger every interval (a signed digest of the new entries), one seal at a time. */
+/** Seals every interval. */
 class LedgerSealSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('ledger-sealer');
-  private readonly sealer: LedgerSealer;
   private readonly schedule: PeriodicTask;
 
-  constructor(
-    @Inject(EVENT_STORE) ledger: EventStore,
-    @Inject(AUDIT_KEY) key: AuditKey,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(SEAL_INTERVAL_MS) intervalMs: number,
-  ) {
-    this.sealer = new LedgerSealer(ledger, key, () => clock.now());
-    this.schedule = new PeriodicTask(intervalMs, () => this.sealOnce());
+  constructor(@Inject(LEDGER_SEALING) sealing: LedgerSealing, @Inject(SEAL_INTERVAL_MS) intervalMs: number) {
+    this.schedule = new PeriodicTask(intervalMs, () => sealing.sealNow('interval'));
   }
 
   onApplicationBootstrap(): void {
@@ -28,14 +82,6 @@ class LedgerSealSchedule implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.schedule.stop();
-  }
-
-  private async sealOnce(): Promise<void> {
-    try {
-      for (const d of await this.sealer.seal()) this.logger.log({ msg: 'ledger sealed', fromPosition: d.fromPosition, toPosition: d.toPosition, events: d.events, keyId: d.keyId });
-    } catch (error) {
-      this.logger.error({ msg: 'sealing failed; retried at the next interval', error: (error as Error).message });
-    }
   }
 }
 

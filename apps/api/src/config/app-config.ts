@@ -37,12 +37,21 @@ export class AppConfig {
    */
   /** The HMAC secret that signs the ledger digests (tamper evidence); required in production. */
   @IsOptional() @IsString() @MinLength(16, { message: 'LOYALTY_AUDIT_KEY must be at least 16 characters' }) LOYALTY_AUDIT_KEY?: string;
-  /** How often the projector seals the ledger (signed digest of new entries); 0 = never (seal by POST /v1/audit/seal). */
-  @Transform(toInt) @IsInt() @Min(0) LOYALTY_SEAL_INTERVAL_SECONDS = 300;
+  /** How often the projector seals the ledger (signed digest of new entries), and once more at a graceful stop; 0 = never (seal by POST /v1/audit/seal). */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_SEAL_INTERVAL_SECONDS = 10;
   /** How often the projector role runs the expiry job (0 = only when asked: POST /v1/expiry-runs). */
   @Transform(toInt) @IsInt() @Min(0) LOYALTY_EXPIRY_INTERVAL_SECONDS = 300;
   /** How far ahead of this process's clock a command's business time may be (clock skew); later ones are refused with LEDGER.FUTURE_TIME. */
   @Transform(toInt) @IsInt() @Min(0) @Max(86_400) LOYALTY_FUTURE_TOLERANCE_SECONDS = 300;
+  /** HTTP requests a second per API key, and per source address (429 with Retry-After beyond); 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_RATE_LIMIT_PER_KEY = 10_000;
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_RATE_LIMIT_PER_ADDRESS = 10_000;
+  /** Failed authentications (wrong keys) a minute per source address; past it the address is refused for a minute; 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_FAILED_AUTH_LIMIT = 100;
+  /** Replays catching up at once (a start beyond is refused, 409 REPLAY.TOO_MANY_RUNNING). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) LOYALTY_MAX_CONCURRENT_REPLAYS = 2;
+  /** The throttle of a replay started without its own (events per second). */
+  @Transform(toInt) @IsInt() @Min(100) LOYALTY_REPLAY_THROTTLE_EVENTS_PER_SECOND = 20_000;
   @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 
@@ -83,7 +92,7 @@ export function checkConfig(env: NodeJS.ProcessEnv): { config: AppConfig; proble
   if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory') problems.push('LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)');
   if (config.LOYALTY_API_KEYS) {
     try {
-      ApiKeyRegistry.parse(config.LOYALTY_API_KEYS);
+      ApiKeyRegistry.parse(config.LOYALTY_API_KEYS, 'configuration-check-only');
     } catch (error) {
       problems.push((error as Error).message);
     }

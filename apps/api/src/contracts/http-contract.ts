@@ -1,7 +1,7 @@
 import { payloadSchemas } from '@loyalty/kafka-contracts';
 import { PROBLEM_SCHEMA, problemContent } from '@loyalty/http-platform';
 import responseSchemas from './response-schemas.json';
-import { openApiSchema } from './response-schemas';
+import { openApiSchema } from './openapi-schema';
 
 type Schema = Record<string, unknown>;
 interface Operation {
@@ -68,7 +68,10 @@ export function completeContract<T>(generated: T, answers: Record<string, unknow
       bearer: {
         type: 'http',
         scheme: 'bearer',
-        description: 'An opaque API key (LOYALTY_API_KEYS, `key:role[+role]`), sent as `Authorization: Bearer <key>`: not a JWT. Each operation names the roles it needs in x-roles.',
+        description:
+          'An opaque API key (LOYALTY_API_KEYS, `key:role[+role]`; roles ingest, redeem, finance, ops, admin), sent as `Authorization: Bearer <key>` and never in a query string: not a JWT. ' +
+          'Each operation names the roles it needs in x-roles. The server keeps no key in its records: entries and the audit trail name a key by its id, an HMAC of the key under a server secret (16 hex digits), which nobody can recompute from the key alone. ' +
+          'Limits: requests a second per key and per source address (429 RATE_LIMIT.EXCEEDED with Retry-After), and failed authentications a minute per address (past it, 429 AUTH.TOO_MANY_FAILURES for a minute, whatever the key).',
       },
     },
   };

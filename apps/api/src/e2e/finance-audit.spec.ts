@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { JsonLogger } from '@loyalty/http-platform';
 import { loadConfig, type AppConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 import { runCli } from '../cli/loyalty-cli';
 
 const FIN = 'finance-key-123';
@@ -23,7 +23,7 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     const dataDir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? '/tmp', 'finance-e2e-'));
     config = loadConfig({ LOYALTY_DATA_DIR: dataDir, LOYALTY_API_KEYS: `${FIN}:finance,${INGEST}:ingest,${REDEEM}:redeem`, LOYALTY_AUDIT_KEY: 'an-audit-key-for-tests' });
     app = await createApp(config, new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
     for (const [i, customerId] of CUSTOMERS.entries()) {
       for (let n = 0; n < 3; n++) {
         await http()

@@ -7,7 +7,7 @@ import { decodeMessage, MESSAGE_CATALOG, payloadSchemas, type MessageType } from
 import { EVENT_STORE, LedgerWriter, systemClock } from '@loyalty/ledger-application';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { loadConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 import { isolatedKafkaConfig, produceAll, testKafka, waitForGroupToCatchUp } from '@loyalty/kafka-test-kit';
 
 // Hostile inputs generated from the message schemas (the ones both doors validate with): for
@@ -148,7 +148,7 @@ describe('hostile inputs, generated from the message schemas, over HTTP and the 
 
   beforeAll(async () => {
     app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${INGEST}:ingest`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }), new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
   });
   afterAll(() => app.close());
 
@@ -243,7 +243,7 @@ describe('dates that do not exist, and amounts at the limits, over HTTP', () => 
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }), new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
   });
   afterAll(() => app.close());
   const http = () => request(app.getHttpServer());

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadStartupConfiguration } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 import { JsonLogger } from '@loyalty/http-platform';
 
 const ADMIN = 'admin-key-123';
@@ -19,7 +19,7 @@ describe('HTTP API (embedded, in-memory store)', () => {
   beforeAll(async () => {
     const config = loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin,${INGEST}:ingest,${REDEEM}:redeem,${OPS}:ops`, LOG_LEVEL: 'info' });
     app = await createApp(config, new JsonLogger('info', (line) => void logLines.push(line)));
-    await app.init();
+    await initApp(app);
   });
   afterAll(async () => app.close());
 
@@ -93,7 +93,7 @@ describe('HTTP API (embedded, in-memory store)', () => {
     await http().post('/v1/accounts/C-1/adjustments').set(auth(OPS)).send(body).expect(201);
     const ledger = await http().get('/v1/accounts/C-1/ledger?fromRevision=0&limit=1000').set(auth(OPS)).expect(200);
     const adjusted = ledger.body.entries.find((e: { type: string }) => e.type === 'PointsAdjusted');
-    expect(adjusted.event).toMatchObject({ points: 100, reasonCode: 'GOODWILL', note: 'late delivery', actor: expect.stringMatching(/^agent\.tanaka \(api-key:[0-9a-f]{12}\)$/) });
+    expect(adjusted.event).toMatchObject({ points: 100, reasonCode: 'GOODWILL', note: 'late delivery', actor: expect.stringMatching(/^agent\.tanaka \(api-key:[0-9a-f]{16}\)$/) });
   });
 
   it('records refunds, survey answers, support contacts and enrolments', async () => {

@@ -3,8 +3,9 @@ import request from 'supertest';
 import { JsonLogger } from '@loyalty/http-platform';
 import { defaultProgramRules } from '@loyalty/program-rules';
 import { loadConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 import { runCli } from '../cli/loyalty-cli';
+import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
 
 const OPS = 'ops-key-123456';
 const FIN = 'finance-key-123';
@@ -26,14 +27,14 @@ function candidateRules() {
 describe('operations: a tier threshold changed, shadow-rebuilt, its impact read, promoted, rolled back; then re-rated', () => {
   let app: INestApplication;
   const http = () => request(app.getHttpServer());
-  const tierOf = async (customerId: string) => (await http().get(`/v1/accounts/${customerId}`).set(auth(OPS)).expect(200)).body.insights?.tier;
+  const tierOf = async (customerId: string) => (await http().get(`/v1/accounts/${customerId}?include=insights`).set(auth(OPS)).expect(200)).body.insights?.tier;
   const buy = async (customerId: string, orderId: string, amount: number, occurredAt: string) =>
     (await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId, customerId, occurredAt, currency: 'JPY', amount }).expect(201)).body.position as string;
   let last = '0';
 
   beforeAll(async () => {
     app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${FIN}:finance,${INGEST}:ingest` }), new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
     for (let i = 0; i < 3; i++) await buy('SILVER-1', `S-${i}`, 50_000, `2026-10-0${i + 1}T10:00:00Z`); // ¥150,000: silver (gold from ¥140,000 under v2)
     await buy('GOLD-1', 'G-1', 350_000, '2026-10-05T10:00:00Z'); // gold either way
     last = await buy('REGULAR-1', 'R-1', 50_000, '2026-10-06T10:00:00Z'); // regular (silver from ¥40,000 under v2)
@@ -150,5 +151,81 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
     expect(await runCli(['replay', 'promote', 'not-an-id', '--url', url, '--api-key', OPS], config, io)).toBe(2);
     expect(await runCli(['replay', 'start', '--candidate', '9', '--url', url, '--api-key', OPS], config, io)).toBe(2);
     expect(err.join('')).toContain('RULES.VERSION_NOT_FOUND');
+  });
+});
+
+describe('operations: replays are admitted, not just started', () => {
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${INGEST}:ingest`, LOYALTY_MAX_CONCURRENT_REPLAYS: '5' }), new JsonLogger('error', () => undefined));
+    await initApp(app);
+    for (let i = 0; i < 150; i++) {
+      await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId: `A-${i}`, customerId: `C-${i % 30}`, occurredAt: '2026-10-01T10:00:00Z', currency: 'JPY', amount: 10_000 }).expect(201);
+    }
+    await http().post('/v1/rules').set(auth(OPS)).send(candidateRules()).expect(201);
+  });
+  afterAll(async () => app.close());
+
+  it('refuses the sixth concurrent replay; a cancelled one stops, keeps its record, leaves no state behind and frees its place', async () => {
+    // Given five replays catching up slowly (100 events a second over a few hundred entries)
+    const start = () => http().post('/v1/replays').set(auth(OPS)).send({ candidateVersion: 2, throttleEventsPerSecond: 100 });
+    const running: string[] = [];
+    for (let i = 0; i < 5; i++) running.push((await start().expect(202)).body.id as string);
+
+    // When a sixth is asked for, then it is refused, saying why and which run
+    const sixth = await start().expect(409);
+    expect(sixth.body).toMatchObject({ code: 'REPLAY.TOO_MANY_RUNNING', detail: expect.stringContaining(running[0]) });
+
+    // When one is cancelled (DELETE, or POST .../cancel)
+    const [first, second] = running;
+    const cancelled = await http().delete(`/v1/replays/${first}`).set(auth(OPS)).expect(200);
+    expect(cancelled.body).toMatchObject({ id: first, status: 'cancelled' });
+    await http().post(`/v1/replays/${second}/cancel`).set(auth(OPS)).expect(200);
+
+    // Then nothing of them is left in the read store, their records say cancelled, and the audit trail says who
+    const store = app.get<ProjectionStore>(PROJECTION_STORE);
+    for (const key of [...Object.values(cancelled.body.keys as Record<string, string>)]) {
+      expect(await store.checkpoint(key)).toBe(0n);
+      const left: unknown[] = [];
+      for await (const entry of store.entries(key)) left.push(entry);
+      expect(left).toEqual([]);
+    }
+    expect((await http().get(`/v1/replays/${first}`).set(auth(OPS)).expect(200)).body.status).toBe('cancelled');
+    const trail = (await http().get('/v1/operations/audit-trail').set(auth(OPS)).expect(200)).body as { action: string; subject: string; actor: string }[];
+    expect(trail.filter((e) => e.action === 'replay.cancelled').map((e) => e.subject)).toEqual(expect.arrayContaining([first, second]));
+    // ... and a new replay is admitted in their place
+    running.push((await start().expect(202)).body.id as string);
+    for (const id of running.slice(2)) await http().delete(`/v1/replays/${id}`).set(auth(OPS)).expect(200);
+  });
+
+  it('starts a replay without a throttle at the configured default one; cancelling it once caught up drops the states it wrote', async () => {
+    // Given a replay started without a throttle, caught up (its states written, following the ledger)
+    const started = await http().post('/v1/replays').set(auth(OPS)).send({ candidateVersion: 2 }).expect(202);
+    expect(started.body.throttleEventsPerSecond).toBe(20_000);
+    const id = started.body.id as string;
+    let replay = started.body;
+    for (let tries = 0; replay.status === 'running' && tries < 500; tries++) replay = (await http().get(`/v1/replays/${id}`).set(auth(OPS)).expect(200)).body;
+    expect(replay.status).toBe('ready');
+    const store = app.get<ProjectionStore>(PROJECTION_STORE);
+    const states = async (key: string) => {
+      const found: unknown[] = [];
+      for await (const entry of store.entries(key)) found.push(entry);
+      return found.length;
+    };
+    const keys = Object.values(replay.keys as Record<string, string>);
+    for (const key of keys) expect(await states(key)).toBe(30);
+
+    // When it is cancelled
+    await http().delete(`/v1/replays/${id}`).set(auth(OPS)).expect(200);
+
+    // Then its states and checkpoints are gone; live reads and writes go on
+    for (const key of keys) {
+      expect(await states(key)).toBe(0);
+      expect(await store.checkpoint(key)).toBe(0n);
+    }
+    await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId: 'A-after', customerId: 'C-1', occurredAt: '2026-10-02T10:00:00Z', currency: 'JPY', amount: 10_000 }).expect(201);
+    for (const key of keys) expect(await states(key)).toBe(0); // nothing follows the ledger into them any more
   });
 });

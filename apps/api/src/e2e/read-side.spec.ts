@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { JsonLogger } from '@loyalty/http-platform';
 import { loadConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 
 const OPS = 'ops-key-12345';
 const INGEST = 'ingest-key-123';
@@ -16,7 +16,7 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
 
   beforeAll(async () => {
     app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${INGEST}:ingest` }), new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
     const http = request(app.getHttpServer());
     const buy = async (customerId: string, n: number, spend: number, lastAt: string) => {
       const each = Math.floor(spend / n);
@@ -64,10 +64,10 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
   });
 
   it('tells loyal from good customers, and lists who is one step from loyal', async () => {
-    const loyal = await http().get(`/v1/accounts/LOYAL?asOf=${ASOF}`).set(auth(OPS)).expect(200);
+    const loyal = await http().get(`/v1/accounts/LOYAL?include=insights&asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(loyal.body.insights.tierReason).toMatch(/^platinum: 600000 qualifying spend in the rolling 12 months/);
     expect(loyal.body.insights).toMatchObject({ tier: 'platinum', rfm: { segment: 'loyal', frequency: 15 }, nps: { score: 10, category: 'promoter' }, loyalty: { class: 'loyal' }, value: { purchases: 15, totalSpend: 600_000, clv: 600_000 } });
-    const good = await http().get(`/v1/accounts/GOOD?asOf=${ASOF}`).set(auth(OPS)).expect(200);
+    const good = await http().get(`/v1/accounts/GOOD?include=insights&asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(good.body.insights.loyalty.class).toBe('good-customer');
     const near = await http().get(`/v1/customers/one-step-from-loyal?asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(near.body.customers).toHaveLength(1);

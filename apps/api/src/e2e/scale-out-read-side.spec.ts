@@ -7,7 +7,7 @@ import request from 'supertest';
 import { JsonLogger } from '@loyalty/http-platform';
 import { defaultProgramRules } from '@loyalty/program-rules';
 import { loadConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 
 // The scale-out read side in one process: an API instance (role api) writes the ledger and
 // reads the read models from PostgreSQL; a separate projector (role projector) follows the
@@ -23,6 +23,8 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
   const sharedConfig = () => ({
     LOYALTY_DATA_DIR: dir,
     LOYALTY_API_KEYS: `${KEY}:admin`,
+    // Shared by every instance, as in production: API key ids (Idempotency-Key scopes, provenance) derive from it.
+    LOYALTY_AUDIT_KEY: 'scale-out-audit-key-0123456789',
     READ_MODEL_STORE: 'postgres',
     READ_MODEL_POSTGRES_URL: process.env.LOYALTY_TEST_POSTGRES_URL ?? '',
     READ_MODEL_POSTGRES_SCHEMA: schema,
@@ -34,11 +36,12 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     const shared = sharedConfig();
     const quiet = new JsonLogger('error', () => undefined);
     projector = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'projector' }), quiet);
-    await projector.init();
+    await initApp(projector);
     api = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'api' }), quiet);
-    await api.init();
-    secondApi = await createApp(loadConfig({ ...shared, LOYALTY_ROLE: 'api' }), quiet);
-    await secondApi.init();
+    await initApp(api);
+    // Another API instance has its own embedded ledger folder (one command-taking process per folder); it shares the PostgreSQL stores.
+    secondApi = await createApp(loadConfig({ ...shared, LOYALTY_DATA_DIR: join(dir, 'second-api'), LOYALTY_ROLE: 'api' }), quiet);
+    await initApp(secondApi);
   });
   afterAll(async () => {
     await secondApi.close();
@@ -61,7 +64,7 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     const segments = await http.get(`/v1/segments?asOf=2026-06-30T00:00:00Z&waitForPosition=${position}&waitMs=8000`).set({ Authorization: `Bearer ${KEY}` }).expect(200);
     expect(segments.headers['x-read-model-stale']).toBeUndefined();
     expect(segments.body.segments.find((s: { segment: string }) => s.segment === 'B')).toEqual({ segment: 'B', customers: 1, monetary: 250_000 });
-    const account = await http.get('/v1/accounts/C-SCALE?asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    const account = await http.get('/v1/accounts/C-SCALE?include=insights&asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
     expect(account.body.insights).toMatchObject({ rfm: { segment: 'B', frequency: 5 }, value: { clv: 250_000 } });
     // The projector process serves no business routes.
     await request(projector.getHttpServer()).get('/v1/segments').set({ Authorization: `Bearer ${KEY}` }).expect(404);
@@ -94,8 +97,8 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
     const postgresSockets = () =>
       (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remotePort?: number }).remotePort === Number(new URL(process.env.LOYALTY_TEST_POSTGRES_URL ?? '').port)).length;
     const before = postgresSockets();
-    const third = await createApp(loadConfig({ ...sharedConfig(), LOYALTY_ROLE: 'api' }), new JsonLogger('error', () => undefined));
-    await third.init();
+    const third = await createApp(loadConfig({ ...sharedConfig(), LOYALTY_DATA_DIR: join(dir, 'third-api'), LOYALTY_ROLE: 'api' }), new JsonLogger('error', () => undefined));
+    await initApp(third);
     await request(third.getHttpServer()).get('/v1/segments?asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
     expect(postgresSockets()).toBeGreaterThan(before);
     await third.close();

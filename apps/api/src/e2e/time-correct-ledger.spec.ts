@@ -5,7 +5,7 @@ import request from 'supertest';
 import { defaultProgramRules } from '@loyalty/program-rules';
 import { JsonLogger } from '@loyalty/http-platform';
 import { loadConfig } from '../config/app-config';
-import { createApp } from '../create-app';
+import { createApp, initApp } from '../create-app';
 
 const FIN = 'finance-key-123';
 const INGEST = 'ingest-key-123';
@@ -39,7 +39,7 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
       LOYALTY_EXPIRY_INTERVAL_SECONDS: '0', // run when the test asks
     });
     app = await createApp(config, new JsonLogger('error', () => undefined));
-    await app.init();
+    await initApp(app);
   });
   afterAll(async () => app.close());
 

@@ -1,10 +1,9 @@
 import { Controller, Get, Inject, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { Response } from 'express';
 import type { EventStore } from '@loyalty/event-store';
-import { EVENT_STORE } from '@loyalty/ledger-application';
-import { PublicRoute } from '@loyalty/http-platform';
+import { AccountStatesKeeper, EVENT_STORE } from '@loyalty/ledger-application';
+import { PublicRoute, type HttpReply } from '@loyalty/http-platform';
 import { LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, projectionKey } from '@loyalty/read-models';
@@ -14,8 +13,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 /**
  * Liveness and readiness, for orchestrators and load balancers (public, never behind a key):
  * live says the process answers; ready says it can do its work: the ledger and the read store
- * answer, and the Kafka consumer (where this process runs one) is in its group and its last
- * batch went through. A consumer that cannot progress makes the instance not ready (503), with why.
+ * answer, the Kafka consumer (where this process runs one) is in its group and its last
+ * batch went through, and the account cache has warmed after the start. A consumer that cannot progress makes the instance not ready (503), with why.
  */
 @ApiExcludeController()
 @Controller('health')
@@ -28,6 +27,7 @@ export class HealthHttpController {
     @Inject(EVENT_STORE) private readonly ledger: EventStore,
     @Optional() @Inject(PROJECTION_STORE) private readonly projections?: ProjectionStore,
     @Optional() private readonly consumer?: LedgerIngestionConsumer,
+    @Optional() private readonly accountStates?: AccountStatesKeeper,
   ) {}
 
   @Get('live')
@@ -38,21 +38,26 @@ export class HealthHttpController {
 
   @Get('ready')
   @PublicRoute()
-  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+  ready(@Res({ passthrough: true }) response: HttpReply): Promise<HealthCheckResult> {
     return this.readiness(response);
   }
 
   /** The readiness answer (kept at /health for load balancers configured before /health/ready). */
   @Get()
   @PublicRoute()
-  async summary(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult & { ledgerPosition?: string; startedAt: string }> {
+  async summary(@Res({ passthrough: true }) response: HttpReply): Promise<HealthCheckResult & { ledgerPosition?: string; startedAt: string }> {
     const result = await this.readiness(response);
     const position = result.details.ledger?.position;
     return { ...result, ...(typeof position === 'string' ? { ledgerPosition: position } : {}), startedAt: this.startedAt };
   }
 
-  private async readiness(response: Response): Promise<HealthCheckResult> {
-    const checks = [() => this.ledgerAnswers(), ...(this.projections ? [() => this.readStoreAnswers()] : []), ...(this.consumer ? [() => this.consumerProgresses()] : [])];
+  private async readiness(response: HttpReply): Promise<HealthCheckResult> {
+    const checks = [
+      () => this.ledgerAnswers(),
+      ...(this.projections ? [() => this.readStoreAnswers()] : []),
+      ...(this.consumer ? [() => this.consumerProgresses()] : []),
+      ...(this.accountStates ? [() => this.accountCacheWarm()] : []),
+    ];
     try {
       return await this.health.check(checks);
     } catch (error) {
@@ -64,7 +69,11 @@ export class HealthHttpController {
   }
 
   private ledgerAnswers(): Promise<HealthIndicatorResult> {
-    return this.answers('ledger', async () => ({ position: (await this.ledger.headPosition()).toString() }));
+    return this.answers('ledger', async () => {
+      const problems = this.ledger.integrityProblems ?? [];
+      if (problems.length > 0) throw new Error(`writes refused: the ledger's safeguards were changed (${problems.join('; ')})`);
+      return { position: (await this.ledger.headPosition()).toString() };
+    });
   }
 
   private readStoreAnswers(): Promise<HealthIndicatorResult> {
@@ -84,6 +93,13 @@ export class HealthHttpController {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Not ready while the account cache warms after a start: reads are served, but folded on demand (slower) until it is warm. */
+  private async accountCacheWarm(): Promise<HealthIndicatorResult> {
+    const status = (this.accountStates as AccountStatesKeeper).status();
+    const session = this.indicators.check('accountCache');
+    return status.state === 'warming' ? session.down(status) : session.up(status);
   }
 
   private async consumerProgresses(): Promise<HealthIndicatorResult> {

@@ -1,12 +1,13 @@
-import { jsonEvent, NO_STREAM, ANY, type AllStreamResolvedEvent, type ResolvedEvent, type Position, type ExpectedRevision as EsdbExpectedRevision, type JSONEventData } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, ResolvedEvent, Position, ExpectedRevision as EsdbExpectedRevision, JSONEventData } from '@eventstore/db-client';
+import { esdb } from './eventstoredb-client';
 import { EventStoreUnavailableError, WrongExpectedRevisionError, type EventToAppend, type ExpectedRevision, type StoredEvent } from '../port/event-store.port';
 
 // Pure mapping between the port and the EventStoreDB client: unit-tested without a server.
 
 /** The port's expected revision in the client's terms. */
 export function toEsdbExpectedRevision(expected: ExpectedRevision): EsdbExpectedRevision {
-  if (expected === 'no-stream') return NO_STREAM;
-  if (expected === 'any') return ANY;
+  if (expected === 'no-stream') return esdb().NO_STREAM;
+  if (expected === 'any') return esdb().ANY;
   return expected;
 }
 
@@ -39,7 +40,7 @@ const SCHEMA_VERSION_KEY = 'schemaVersion';
 export function toEsdbEvent(event: EventToAppend): JSONEventData {
   const correlation = event.metadata.correlationId;
   const causation = event.metadata.causationId;
-  return jsonEvent({
+  return esdb().jsonEvent({
     id: event.eventId,
     type: event.type,
     data: event.data,

@@ -1,4 +1,5 @@
-import { EventStoreDBClient, excludeSystemEvents, FORWARDS, START, type AllStreamResolvedEvent, type Position } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, EventStoreDBClient, excludeSystemEvents, Position, START } from '@eventstore/db-client';
+import { esdb } from './eventstoredb-client';
 import { detectRetry } from '../port/retry-detection';
 import {
   WrongExpectedRevisionError,
@@ -27,7 +28,7 @@ export class EventStoreDbEventStore implements EventStore {
   private constructor(private readonly client: EventStoreDBClient) {}
 
   static fromConnectionString(connectionString: string): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
+    return new EventStoreDbEventStore(esdb().EventStoreDBClient.connectionString(connectionString));
   }
 
   async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -61,7 +62,7 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(stream, { direction: FORWARDS, fromRevision: options.fromRevision ?? START, ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}) })) {
+      for await (const resolved of this.client.readStream(stream, { direction: esdb().FORWARDS, fromRevision: options.fromRevision ?? esdb().START, ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}) })) {
         const event = fromResolvedEvent(resolved);
         if (event) out.push(event);
       }
@@ -77,7 +78,7 @@ export class EventStoreDbEventStore implements EventStore {
     const from = decodePosition(afterPosition);
     const out: StoredEvent[] = [];
     // fromPosition is inclusive: read one more and drop the event at the checkpoint itself.
-    const read = this.client.readAll({ direction: FORWARDS, fromPosition: from ?? START, maxCount: limit + 1 });
+    const read = this.client.readAll({ direction: esdb().FORWARDS, fromPosition: from ?? esdb().START, maxCount: limit + 1 });
     for await (const resolved of read) {
       const event = fromResolvedEvent(resolved);
       if (!event || isSystemEventType(event.type) || event.stream.startsWith('$')) continue;
@@ -143,7 +144,7 @@ export class EventStoreDbSubscription implements Subscription {
     let backoffMs = this.initialBackoffMs;
     while (!this.closed) {
       const from = decodePosition(this.current);
-      const subscription = this.client.subscribeToAll({ fromPosition: from ?? START, filter: excludeSystemEvents() });
+      const subscription = this.client.subscribeToAll({ fromPosition: from ?? esdb().START, filter: esdb().excludeSystemEvents() });
       this.active = subscription;
       try {
         for await (const resolved of subscription) {

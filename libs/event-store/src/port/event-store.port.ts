@@ -105,7 +105,7 @@ export function assertStreamOrderedLimits({ maxStreams, maxEvents }: ReadByStrea
   }
 }
 
-export interface ReadStreamOptions {
+export interface ReadStreamOptions extends ReadAllOptions {
   fromRevision?: bigint;
   maxCount?: number;
 }
@@ -154,6 +154,8 @@ export interface EventStore {
   /** Catches up from afterPosition, then follows new events live. */
   subscribeToAll(afterPosition: bigint, handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
   close(): Promise<void>;
+  /** Where the store keeps its own safeguards (the embedded ledger's triggers): what was found changed at open; writes are refused while non-empty. */
+  readonly integrityProblems?: readonly string[];
 }
 
 /** Optimistic concurrency: someone else wrote to the stream first. Reload and decide again. */
@@ -171,6 +173,15 @@ export class EventStoreUnavailableError extends Error {
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'EventStoreUnavailableError';
+  }
+}
+
+/** The store's own safeguards (append-only triggers, schema) are not as this build made them: writes are refused until someone looks. */
+export class LedgerIntegrityError extends Error {
+  readonly code = 'LEDGER.INTEGRITY_FAILED';
+  constructor(readonly problems: readonly string[]) {
+    super(`the ledger refuses writes: its safeguards were changed (${problems.join('; ')}); verify the ledger (loyalty audit verify) and restore them before writing`);
+    this.name = 'LedgerIntegrityError';
   }
 }
 

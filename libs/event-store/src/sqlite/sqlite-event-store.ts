@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   assertStreamOrderedLimits,
+  LedgerIntegrityError,
   nextStreamOrderedCursor,
   type AppendResult,
   type EventStore,
@@ -21,7 +20,7 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
-import type { SqliteProcedureThread } from '@loyalty/sqlite-support';
+import { openPrivateDatabase, type SqliteProcedureThread } from '@loyalty/sqlite-support';
 import { appendError, appendOutcomes, appenderOn, appendThread, flatAppends, type AppendRequest, type FlatOutcome } from './sqlite-append-procedure';
 import { StreamReadAhead } from './stream-read-ahead';
 import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
@@ -126,21 +125,28 @@ export class SqliteEventStore implements EventStore {
   private readonly writeAppends: (request: AppendRequest, events: number) => Promise<FlatOutcome[]>;
   private appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null = null;
   private closed = false;
+  /**
+   * What differs from the schema this build creates (a trigger dropped, a table altered), found
+   * at open: non-empty, every append is refused with LedgerIntegrityError; reads go on, so that
+   * verify can say what was done.
+   */
+  readonly integrityProblems: readonly string[];
   private readonly readAheadFile: string | null;
   private readAhead: StreamReadAhead | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-    this.db = new Database(options.file);
+    this.db = openPrivateDatabase(options.file);
     this.db.pragma('journal_mode = WAL');
     // Per connection: the writer thread's connection gets the same.
     const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, `busy_timeout = ${options.busyTimeoutMs ?? 10_000}`, `cache_size = ${-1024 * (options.cacheMiB ?? 64)}`];
     for (const pragma of pragmas) this.db.pragma(pragma);
     migrate(this.db, options.file);
+    this.integrityProblems = schemaProblems(this.db);
     this.readAheadFile = options.file !== ':memory:' && options.readAheadThread !== false ? options.file : null;
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
       readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
+      readStreamWithoutMetadata: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
       readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       // Without the metadata column: SQLite does not even copy its text out of the page.
       readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
@@ -171,6 +177,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    if (this.integrityProblems.length > 0) throw new LedgerIntegrityError(this.integrityProblems);
     const flat = flatAppends(appends);
     const recordedAt = this.clock().toISOString();
     let outcomes: StreamAppendOutcome[];
@@ -184,7 +191,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    return this.statements.readStream.all(stream, Number(options.fromRevision ?? 0n), options.maxCount ?? -1).map(toStoredEvent);
+    const statement = options.includeMetadata === false ? this.statements.readStreamWithoutMetadata : this.statements.readStream;
+    return statement.all(stream, Number(options.fromRevision ?? 0n), options.maxCount ?? -1).map(toStoredEvent);
   }
 
   async readAll(afterPosition: bigint, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -253,6 +261,24 @@ function migrate(db: Database.Database, file: string): void {
   }
   db.close();
   throw new Error(`${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`);
+}
+
+/** The schema objects (tables, index, append-only triggers) as this build creates them, against those in the file. */
+function schemaProblems(db: Database.Database): string[] {
+  const objects = (d: Database.Database) =>
+    new Map(d.prepare<[], { type: string; name: string; sql: string }>("SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'ledger_%' OR name LIKE 'ux_ledger_%'").all().map((o) => [`${o.type} ${o.name}`, o.sql]));
+  const reference = openPrivateDatabase(':memory:');
+  reference.exec(SCHEMA);
+  const expected = objects(reference);
+  reference.close();
+  const actual = objects(db);
+  const problems: string[] = [];
+  for (const [name, sql] of expected) {
+    if (!actual.has(name)) problems.push(`${name} is missing`);
+    else if (actual.get(name) !== sql) problems.push(`${name} was changed`);
+  }
+  for (const name of actual.keys()) if (!expected.has(name)) problems.push(`${name} was added`);
+  return problems;
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles, IdempotentPost } from '@loyalty/http-platform';
 import { LedgerAuditService, type DigestsResponse, type SealResponse } from '../tamper-evidence/ledger-audit.service';
 import type { VerificationReport } from '../tamper-evidence/ledger-verifier';
 import { VerifyRequest } from './finance-queries.dto';
@@ -11,7 +11,7 @@ import { VerifyRequest } from './finance-queries.dto';
 export class AuditHttpController {
   constructor(private readonly audit: LedgerAuditService) {}
 
-  @Post('verify')
+  @IdempotentPost('verify')
   @HttpCode(200)
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Recompute every hash chain and sealed digest, cross-check the balances read model; reports the first broken link or any drift' })
@@ -20,7 +20,7 @@ export class AuditHttpController {
     return this.audit.verify(body.anchor);
   }
 
-  @Post('seal')
+  @IdempotentPost('seal')
   @HttpCode(200)
   @RequireRoles('finance', 'ops')
   @ApiOperation({ summary: 'Seal the ledger up to now and return the digest to sign off (keep it outside the ledger)' })

@@ -1,7 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { ApiJsonResponse, ProblemError, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, ProblemError, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import type { BreakageReport, LiabilityReport, LiabilitySplitRow, RollForwardRow, TrialBalanceRow } from '@loyalty/finance';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { FinanceReportService, type AuditedEntry, type LedgerCut } from '../finance-reports/finance-report.service';
@@ -55,7 +54,7 @@ export class FinanceReportsHttpController {
   })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('LiabilityResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
-  async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: Response): Promise<LiabilityResponse | string> {
+  async liability(@Query() q: LiabilityQuery, @Res({ passthrough: true }) res: HttpReply): Promise<LiabilityResponse | string> {
     const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
     const report = await this.reports.liability(asOf, { ...recordedCutOf(q), ...(q.customerId !== undefined ? { customerId: q.customerId } : {}) });
     const until = new Date(Date.parse(asOf) + 1).toISOString();
@@ -78,7 +77,7 @@ export class FinanceReportsHttpController {
   @ApiOperation({ summary: 'Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month' })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('RollForwardResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
-  async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<RollForwardResponse | string> {
+  async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: HttpReply): Promise<RollForwardResponse | string> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
     const report = await this.reports.rollForward(from, to, by, recordedCutOf(q));
@@ -97,7 +96,7 @@ export class FinanceReportsHttpController {
   @ApiOperation({ summary: 'Debits and credits per account for a period (they always sum equal)' })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('TrialBalanceResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
-  async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: Response): Promise<TrialBalanceResponse | string> {
+  async trialBalance(@Query() q: PeriodQuery, @Res({ passthrough: true }) res: HttpReply): Promise<TrialBalanceResponse | string> {
     const { from, to } = checkedPeriod(q.from, q.to, null);
     const report = await this.reports.trialBalance(from, to, recordedCutOf(q));
     if (q.format === 'csv') return csv(res, `trial-balance-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, report.rows as unknown as Record<string, unknown>[]);
@@ -109,7 +108,7 @@ export class FinanceReportsHttpController {
   @ApiOperation({ summary: 'Expired points per period, and the breakage rate estimated from matured lots (method in the response)' })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('BreakageResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
-  async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: Response): Promise<BreakageResponse | string> {
+  async breakage(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: HttpReply): Promise<BreakageResponse | string> {
     const by = q.by ?? 'month';
     const { from, to } = checkedPeriod(q.from, q.to, by);
     const report = await this.reports.breakage(from, to, by, recordedCutOf(q));
@@ -122,7 +121,7 @@ export class FinanceReportsHttpController {
   @ApiOperation({ summary: 'The ledger entries behind a figure: source (topic/partition/offset or HTTP request, order id), rule version and computation breakdown' })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('EntriesResponse', 200, 'A page of entries (text/csv with format=csv)', { csv: true })
-  async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: Response): Promise<EntriesResponse | string> {
+  async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: HttpReply): Promise<EntriesResponse | string> {
     const page = await this.reports.entries({
       from: q.from && new Date(q.from).toISOString(),
       to: q.to && new Date(q.to).toISOString(),
@@ -145,8 +144,8 @@ function splitOf(q: EntriesQuery): { asOf: string; split: 'tier' | 'lotAge' | 'e
   return { split: q.split, key: q.splitKey, asOf: new Date(q.splitAsOf).toISOString() };
 }
 
-function csv(res: Response, filename: string, rows: readonly Record<string, unknown>[]): string {
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+function csv(res: HttpReply, filename: string, rows: readonly Record<string, unknown>[]): string {
+  res.header('Content-Type', 'text/csv; charset=utf-8');
+  res.header('Content-Disposition', `attachment; filename="${filename}"`);
   return toCsv(rows);
 }

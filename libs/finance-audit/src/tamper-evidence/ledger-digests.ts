@@ -102,12 +102,22 @@ export class LedgerSealer {
     private readonly maxEventsPerDigest = 1_000_000,
   ) {}
 
+  /** The newest digest, read once and then followed (a seal every few seconds must not reread them all). */
+  private newest: StoredDigest | null = null;
+
+  /** The newest sealed digest (by this sealer or another), null on a ledger never sealed. */
+  async lastDigest(): Promise<StoredDigest | null> {
+    const newer = await this.store.readStream(LEDGER_DIGEST_STREAM, { fromRevision: this.newest ? this.newest.revision + 1n : 0n });
+    const last = newer[newer.length - 1];
+    if (last) this.newest = { digest: last.data as unknown as LedgerDigest, revision: last.revision, position: last.position, entryHash: leafHash(last) };
+    return this.newest;
+  }
+
   /** Seals up to the current head; resolves with the digests written. */
   async seal(): Promise<LedgerDigest[]> {
     const written: LedgerDigest[] = [];
     for (;;) {
-      const digests = await readDigests(this.store);
-      const last = digests[digests.length - 1];
+      const last = await this.lastDigest();
       const from = last ? BigInt(last.digest.toPosition) : 0n;
       const head = await this.store.headPosition();
       const builder = new DigestBuilder(this.key, last ? last.digest.digest : 'genesis');

@@ -1,9 +1,10 @@
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, Post, UseInterceptors } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Response } from 'express';
+import type { HttpReply } from '../http-types';
 import { concatMap, finalize, from, Observable, of, switchMap } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { ProblemError } from '../problem/problem-details';
+import { pathOf } from '../validation/json-body';
 import { IdempotencyStore } from './idempotency-store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -21,13 +22,13 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const response = context.switchToHttp().getResponse<Response>();
+    const response = context.switchToHttp().getResponse<HttpReply>();
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || key === undefined) return next.handle();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'use 1 to 255 printable ASCII characters');
     }
-    const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${request.originalUrl.split('?')[0]} ${key}`;
+    const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${pathOf(request.url)} ${key}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
     return from(this.store.get(scope)).pipe(
       switchMap((stored) => {
@@ -35,7 +36,7 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
           if (stored.fingerprint !== fingerprint) {
             throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'HTTP.IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key reused with a different request', `key ${key} was first used on ${stored.createdAt} with another body`);
           }
-          response.status(stored.status).setHeader('Idempotent-Replayed', 'true');
+          response.status(stored.status).header('Idempotent-Replayed', 'true');
           return of(JSON.parse(stored.body) as unknown);
         }
         if (this.inFlight.has(scope)) {
@@ -61,3 +62,9 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
 function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
+
+/**
+ * How every POST route of the API is declared: a write that honours Idempotency-Key. The
+ * interceptor sits on the write routes only, so the reads (the frequent questions) pay nothing for it.
+ */
+export const IdempotentPost = (path?: string) => applyDecorators(Post(path), UseInterceptors(IdempotencyKeyInterceptor));

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openPrivateDatabase } from '@loyalty/sqlite-support';
 import { Pool } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 
@@ -44,8 +43,7 @@ export class SqliteIdempotencyStore extends IdempotencyStore {
 
   constructor(file: string) {
     super();
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = openPrivateDatabase(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS http_idempotency (

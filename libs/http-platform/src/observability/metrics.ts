@@ -23,6 +23,8 @@ export class LoyaltyMetrics {
   readonly kafkaMessages = new Counter({ name: 'kafka_messages_total', help: 'Kafka messages by topic and outcome (applied, duplicate, dead-lettered)', labelNames: ['topic', 'outcome'] as const, registers: [this.registry] });
   readonly kafkaMisrouted = new Counter({ name: 'kafka_misrouted_messages_total', help: 'Messages whose key does not hash (Java murmur2) to their partition: a producer without the Java-compatible partitioner', labelNames: ['topic'] as const, registers: [this.registry] });
   readonly kafkaBatchFailures = new Counter({ name: 'kafka_batch_failures_total', help: 'Batches the ledger or the broker could not take (retried with backoff)', labelNames: ['topic'] as const, registers: [this.registry] });
+  readonly ledgerIntegrity = new Gauge({ name: 'ledger_integrity_ok', help: '1 when the ledger store\'s safeguards (append-only triggers, schema) were found intact at start; 0: writes are refused', registers: [this.registry] });
+  readonly ledgerSeals = new Counter({ name: 'ledger_seals_total', help: 'Digests sealed (signed sign-offs published in the log)', registers: [this.registry] });
   readonly kafkaConsumerReady = new Gauge({ name: 'kafka_consumer_ready', help: '1 when the consumer is in its group and its last batch went through, else 0', registers: [this.registry] });
   readonly kafkaLag = new Gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the partition end after the last committed chunk', labelNames: ['topic', 'partition'] as const, registers: [this.registry] });
   readonly projectionEvents = new Counter({ name: 'projection_events_applied_total', help: 'Ledger events applied by each projection', labelNames: ['projection'] as const, registers: [this.registry] });

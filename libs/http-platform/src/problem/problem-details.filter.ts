@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { HttpReply, HttpRequest } from '../http-types';
 import { ProblemError, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem-details';
+import { pathOf } from '../validation/json-body';
 
 /** The one place where errors become application/problem+json. */
 @Catch()
@@ -9,13 +10,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const problem = this.toProblem(exception, request.originalUrl ?? request.url);
+    const request = http.getRequest<HttpRequest>();
+    const response = http.getResponse<HttpReply>();
+    const problem = this.toProblem(exception, pathOf(request.url));
     if (problem.status >= 500) {
-      this.logger.error({ msg: 'request failed', requestId: request.headers['x-request-id'], path: request.url, error: describe(exception) });
+      this.logger.error({ msg: 'request failed', requestId: request.headers['x-request-id'], path: pathOf(request.url), error: describe(exception) });
     }
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    if (typeof problem.retryAfterSeconds === 'number') void response.header('Retry-After', String(problem.retryAfterSeconds));
+    void response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
   private toProblem(exception: unknown, instance: string): ProblemDetails {
@@ -52,6 +54,9 @@ function mapKnownError(exception: unknown): ProblemError | null {
   const error = exception as { code?: string; message?: string };
   if (error?.code === 'LEDGER.CONCURRENCY_RETRIES_EXHAUSTED' || error?.code === 'EVENT_STORE.UNAVAILABLE') {
     return new ProblemError(HttpStatus.SERVICE_UNAVAILABLE, error.code, 'The ledger is busy; retry the request', error.message, { retryable: true });
+  }
+  if (error?.code === 'LEDGER.INTEGRITY_FAILED') {
+    return new ProblemError(HttpStatus.SERVICE_UNAVAILABLE, error.code, 'The ledger refuses writes until its safeguards are restored', error.message, { retryable: false });
   }
   if (error?.code === 'FINANCE.SUM_BEYOND_EXACT') {
     return new ProblemError(HttpStatus.INTERNAL_SERVER_ERROR, error.code, 'A figure would no longer be exact', error.message);

@@ -1,50 +1,42 @@
 import { HttpStatus } from '@nestjs/common';
-import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, pathDeeperThan } from '@loyalty/kafka-contracts';
 import { ProblemError } from '../problem/problem-details';
 
-function send(problem: ProblemError, request: Request, response: Response): void {
-  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem(request.originalUrl)));
-}
+/** application/json and application/<anything>+json (problem+json, merge-patch+json, ...). */
+/** The server's overall body limit: above the JSON parser's own, so that a too-large JSON body gets the parser's 413 problem. */
+export const MAX_BODY_BYTES_WITH_HEADROOM = MAX_BODY_BYTES * 2;
 
-/** A request that carries a body (a length, or chunks). */
-function hasBody(request: Request): boolean {
-  const length = request.headers['content-length'];
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-}
+const JSON_TYPES = /^application\/([\w.-]+\+)?json$/i;
 
 /**
  * How every request body is read, before any route sees it: JSON only (415 otherwise), at most
- * MAX_BODY_BYTES (413), parseable (400 HTTP.MALFORMED_JSON) and nesting no deeper than
- * MAX_JSON_DEPTH (400 HTTP.TOO_DEEP: a validator walks nested values recursively). The same
- * limits as a Kafka message's (kafka-contracts).
+ * MAX_BODY_BYTES (413), parseable (400 HTTP.MALFORMED_JSON, prototype keys refused) and nesting no
+ * deeper than MAX_JSON_DEPTH (400 HTTP.TOO_DEEP: a validator walks nested values recursively).
+ * The same limits as a Kafka message's (kafka-contracts). Errors before a route (these, and those
+ * the platform raises) reach the one exception filter through NestJS, like every other.
  */
-export function jsonBody(): RequestHandler[] {
-  const requireJson: RequestHandler = (request, response, next) => {
-    if (!hasBody(request) || request.is(['application/json', 'application/*+json'])) return next();
-    send(new ProblemError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'HTTP.UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON', `Content-Type must be application/json, got ${JSON.stringify(request.headers['content-type'] ?? null)}`), request, response);
-  };
-  const parse = json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] });
-  const unparsable = (error: { type?: string; message?: string } | undefined, request: Request, response: Response, next: NextFunction): void => {
-    if (!error) return next();
-    send(
-      error.type === 'entity.too.large'
-        ? new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'HTTP.PAYLOAD_TOO_LARGE', 'The body is too large', `at most ${MAX_BODY_BYTES} bytes`)
-        : new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.MALFORMED_JSON', 'The body is not valid JSON', error.message),
-      request,
-      response,
-    );
-  };
-  const shallow: RequestHandler = (request, response, next) => {
-    const field = pathDeeperThan(request.body);
-    if (field === null) return next();
-    send(
-      new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.TOO_DEEP', 'The body nests too deep', `${field || 'the body'} nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`, {
-        errors: [{ field, messages: [`nests deeper than ${MAX_JSON_DEPTH} levels`] }],
-      }),
-      request,
-      response,
-    );
-  };
-  return [requireJson, parse, unparsable as unknown as RequestHandler, shallow];
+export function registerJsonBody(fastify: FastifyInstance): void {
+  const secureJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPES, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    secureJson(request, body as string, (error: Error | null, parsed?: unknown) => {
+      if (error) return done(new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.MALFORMED_JSON', 'The body is not valid JSON', error.message), undefined);
+      const field = pathDeeperThan(parsed);
+      if (field === null) return done(null, parsed);
+      done(
+        new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.TOO_DEEP', 'The body nests too deep', `${field || 'the body'} nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`, {
+          errors: [{ field, messages: [`nests deeper than ${MAX_JSON_DEPTH} levels`] }],
+        }),
+        undefined,
+      );
+    });
+  });
+}
+
+/** A request's path without its query string: nothing a caller put in a query (a key, by mistake) is echoed or logged. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }

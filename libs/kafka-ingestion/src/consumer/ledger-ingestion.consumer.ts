@@ -106,6 +106,8 @@ export class LedgerIngestionConsumer {
 
   async start(): Promise<void> {
     this.status.state = 'joining';
+    // Started from here on: a stop (at shutdown, or after a failed start) undoes whatever part of this was done.
+    this.started = true;
     if (this.config.KAFKA_CREATE_TOPICS === 'true') await this.ensureTopics();
     // Lag from the first second: measured from the group's committed offsets and the partitions' ends,
     // for this member's partitions, whether or not a batch has been processed yet.
@@ -126,7 +128,6 @@ export class LedgerIngestionConsumer {
       partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-    this.started = true;
     this.observer.log?.('info', 'kafka ingestion started', { topics: this.topics(), group: this.config.groupId(), decoderThread: this.decoder.threaded });
   }
 

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpStatus, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { OptionalField } from '@loyalty/kafka-contracts';
-import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest, IdempotentPost } from '@loyalty/http-platform';
 import { DeadLetterBrowser, type DeadLetterPage, type RedriveResponse } from './dead-letter-browser';
 
 class DeadLetterRef {
@@ -40,7 +40,7 @@ export class DeadLettersHttpController {
     return this.browser.page({ limit: query.limit ?? 100, after: query.after, reason: query.reason, sourceTopic: query.sourceTopic, status: query.status });
   }
 
-  @Post('redrive')
+  @IdempotentPost('redrive')
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Publish chosen dead letters to their source topic again (once their cause is fixed)' })
   @ApiJsonResponse('RedriveResponse')

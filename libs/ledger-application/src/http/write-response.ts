@@ -1,7 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { ProblemError, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { ProblemError, type AuthenticatedRequest, type HttpReply } from '@loyalty/http-platform';
 import { LedgerRejectionCode } from '@loyalty/ledger-domain';
 import type { LedgerWriteResult } from '../ledger-writer/ledger-writer';
 import type { Provenance } from '../persistence/provenance';
@@ -27,11 +26,11 @@ const REJECTION_STATUS: Partial<Record<LedgerRejectionCode, HttpStatus>> = {
 };
 
 /** accepted 201, duplicate and no-op 200 (nothing written), rejection 422 (409 for a source conflict) problem+json with its code. */
-export function toWriteResponse(result: LedgerWriteResult, response: Response): LedgerWriteResponse {
+export function toWriteResponse(result: LedgerWriteResult, response: HttpReply): LedgerWriteResponse {
   switch (result.status) {
     case 'accepted':
       response.status(HttpStatus.CREATED);
-      if (result.position !== null) response.setHeader('X-Ledger-Position', result.position.toString());
+      if (result.position !== null) response.header('X-Ledger-Position', result.position.toString());
       return {
         status: 'accepted',
         customerId: result.customerId,

@@ -25,6 +25,11 @@ export class KeyedMutex {
     };
   }
 
+  /** True while a holder has the key (or waits for it): its state may hold events not yet stored. */
+  isLocked(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   get heldKeys(): number {
     return this.tails.size;
   }

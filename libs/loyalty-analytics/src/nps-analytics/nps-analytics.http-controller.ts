@@ -1,9 +1,8 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
 import { IsCalendarInstant, OptionalField } from '@loyalty/kafka-contracts';
-import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import type { NpsSummary } from '@loyalty/read-models';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { npsOverTime, type NpsGrouping } from './nps-over-time';
@@ -35,7 +34,7 @@ export class NpsAnalyticsHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'NPS with promoter, passive and detractor counts, by month, segment or tier' })
   @ApiJsonResponse('NpsResponse')
-  async nps(@Query() query: NpsQuery, @Res({ passthrough: true }) response: Response): Promise<NpsResponse> {
+  async nps(@Query() query: NpsQuery, @Res({ passthrough: true }) response: HttpReply): Promise<NpsResponse> {
     const { from, to, rules } = await this.readSide.overPeriod(query, response);
     const groupBy = query.groupBy ?? 'month';
     return { from, to, groupBy, groups: await npsOverTime(this.readSide.profiles.all(), rules, from, to, groupBy) };

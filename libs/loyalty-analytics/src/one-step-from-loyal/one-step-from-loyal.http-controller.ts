@@ -2,8 +2,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { Response } from 'express';
-import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import type { CustomerEvaluation } from '../profiles/customer-evaluation';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { oneStepFromLoyal } from './one-step-from-loyal';
@@ -29,7 +28,7 @@ export class OneStepFromLoyalHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Customers one step from loyal (the best targets for special treatment), closest first, with what they lack' })
   @ApiJsonResponse('OneStepFromLoyalResponse')
-  async list(@Query() query: OneStepQuery, @Res({ passthrough: true }) response: Response): Promise<OneStepFromLoyalResponse> {
+  async list(@Query() query: OneStepQuery, @Res({ passthrough: true }) response: HttpReply): Promise<OneStepFromLoyalResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
     return { asOf, closenessPercent: rules.loyalty.oneStepClosenessPercent, customers: await oneStepFromLoyal(this.readSide.profiles.all(), rules, asOf, query.limit ?? 100) };
   }

@@ -2,8 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import type { Response } from 'express';
-import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
 import { segmentCounts, segmentMembers, type MemberPage, type MemberSort, type SegmentCount } from './segment-report';
 
@@ -35,7 +34,7 @@ export class SegmentsHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'RFM segments with their customer counts, as of an instant' })
   @ApiJsonResponse('SegmentsResponse')
-  async segments(@Query() query: ReadModelQuery, @Res({ passthrough: true }) response: Response): Promise<SegmentsResponse> {
+  async segments(@Query() query: ReadModelQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SegmentsResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
     return { asOf, rules: { id: rules.id, version: rules.version, style: rules.rfm.style }, segments: await segmentCounts(this.readSide.profiles.all(), rules, asOf) };
   }
@@ -44,7 +43,7 @@ export class SegmentsHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: "A segment's members, paged and sorted" })
   @ApiJsonResponse('SegmentMembersResponse')
-  async members(@Param() { segment }: SegmentParam, @Query() query: SegmentMembersQuery, @Res({ passthrough: true }) response: Response): Promise<SegmentMembersResponse> {
+  async members(@Param() { segment }: SegmentParam, @Query() query: SegmentMembersQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SegmentMembersResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
     return { asOf, ...(await segmentMembers(this.readSide.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)) };
   }

@@ -1,7 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { ApiJsonResponse, RequireRoles } from '@loyalty/http-platform';
+import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import type { SupportMetrics } from '@loyalty/read-models';
 import { ReadSide } from '../analytics-http.support';
 import { PeriodQuery } from '../nps-analytics/nps-analytics.http-controller';
@@ -20,7 +19,7 @@ export class SupportAnalyticsHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'Support contacts by channel, time to resolution (median, p90), unresolved, satisfaction' })
   @ApiJsonResponse('SupportResponse')
-  async support(@Query() query: PeriodQuery, @Res({ passthrough: true }) response: Response): Promise<SupportResponse> {
+  async support(@Query() query: PeriodQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SupportResponse> {
     const { from, to } = await this.readSide.overPeriod(query, response);
     return { from, to, ...(await supportReport(this.readSide.profiles.all(), from, to)) };
   }

@@ -1,7 +1,6 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Optional, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Optional, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import type { ProgramRules } from '@loyalty/program-rules';
 import { toCsv } from '@loyalty/finance-audit';
 import { OPERATIONS_STORE, type AuditTrailEntry, type ExpiryRunRecord, type OperationsStore, type ReplayRecord, type ReRatingRecord } from '../operations-store/operations-store.port';
@@ -40,7 +39,7 @@ export class RulesHttpController {
     return this.catalog.list();
   }
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Submit a new rules version (validated; every bad field named). It is proposed: replays can use it, the ledger cannot until scheduled' })
   @ApiBody({ description: 'A rules document (see rules/ and the README)', schema: { type: 'object' } })
@@ -66,7 +65,7 @@ export class RulesHttpController {
     return asProblem(() => this.catalog.diff(version, against));
   }
 
-  @Post(':version/schedule')
+  @IdempotentPost(':version/schedule')
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)' })
@@ -82,10 +81,10 @@ export class RulesHttpController {
 export class ReplaysHttpController {
   constructor(private readonly replays: ReplayService) {}
 
-  @Post()
+  @IdempotentPost()
   @HttpCode(202)
   @RequireRoles('ops')
-  @ApiOperation({ summary: 'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on)' })
+  @ApiOperation({ summary: 'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up' })
   @ApiJsonResponse('ReplayRecord', 202, 'Started')
   start(@Body() body: StartReplayRequest, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
     return asProblem(() => this.replays.start({ candidateVersion: body.candidateVersion, projections: body.projections, throttleEventsPerSecond: body.throttleEventsPerSecond, actor: actorOf(request) }));
@@ -111,16 +110,16 @@ export class ReplaysHttpController {
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: 'The impact report (tier, segment and classification matrices, liability delta, sample), JSON or CSV' })
   @ApiJsonResponse('ImpactReport', 200, 'The impact report (text/csv with format=csv)', { csv: true })
-  async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: Response): Promise<ImpactReport | string> {
+  async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: HttpReply): Promise<ImpactReport | string> {
     const record = await asProblem(() => this.replays.get(id));
     if (!record.impact) throw new ProblemError(HttpStatus.CONFLICT, 'REPLAY.NOT_READY', 'the replay has not caught up yet', `replay ${id} is ${record.status}`);
     if (q.format !== 'csv') return record.impact;
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="impact-${id}.csv"`);
+    res.header('Content-Type', 'text/csv; charset=utf-8');
+    res.header('Content-Disposition', `attachment; filename="impact-${id}.csv"`);
     return toCsv(impactRows(record.impact));
   }
 
-  @Post(':id/promote')
+  @IdempotentPost(':id/promote')
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Switch reads to the replay’s tables and rules (atomic; recorded in the audit trail)' })
@@ -129,7 +128,25 @@ export class ReplaysHttpController {
     return asProblem(() => this.replays.promote(id, actorOf(request)));
   }
 
-  @Post(':id/rollback')
+  @IdempotentPost(':id/cancel')
+  @HttpCode(200)
+  @RequireRoles('ops')
+  @ApiOperation({ summary: 'Stop the replay and drop its tables (the record stays, cancelled; a promoted replay must be rolled back first)' })
+  @ApiJsonResponse('ReplayRecord')
+  cancel(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
+    return asProblem(() => this.replays.cancel(id, actorOf(request)));
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @RequireRoles('ops')
+  @ApiOperation({ summary: 'The same as POST /v1/replays/{id}/cancel' })
+  @ApiJsonResponse('ReplayRecord')
+  remove(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
+    return asProblem(() => this.replays.cancel(id, actorOf(request)));
+  }
+
+  @IdempotentPost(':id/rollback')
   @HttpCode(200)
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Switch reads back to what they were before this replay was promoted' })
@@ -145,7 +162,7 @@ export class ReplaysHttpController {
 export class ReRatingsHttpController {
   constructor(private readonly reRatings: ReRatingService) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Preview a re-rating: per-customer point deltas had the candidate version been in force from `from`' })
   @ApiJsonResponse('ReRatingRecord', 201, 'Previewed')
@@ -161,7 +178,7 @@ export class ReRatingsHttpController {
     return asProblem(() => this.reRatings.get(id));
   }
 
-  @Post(':id/post')
+  @IdempotentPost(':id/post')
   @HttpCode(200)
   @RequireRoles('finance')
   @ApiOperation({ summary: 'Approve and post the previewed deltas as one batch of RE-RATING adjustments (finance approves)' })
@@ -195,7 +212,7 @@ export class ExpiryRunsHttpController {
     @Optional() @Inject(EXPIRY_JOB) private readonly job?: ExpiryJob,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @HttpCode(202)
   @RequireRoles('ops')
   @ApiOperation({

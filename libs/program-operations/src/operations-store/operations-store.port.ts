@@ -36,7 +36,7 @@ export interface ReplayProgress {
   updatedAt: string;
 }
 
-export type ReplayStatus = 'running' | 'ready' | 'promoted' | 'rolled-back' | 'failed';
+export type ReplayStatus = 'running' | 'ready' | 'promoted' | 'rolled-back' | 'failed' | 'cancelled';
 
 export interface ReplayRecord {
   id: string;

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openPrivateDatabase } from '@loyalty/sqlite-support';
 import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
 
 /** Operations' records in one SQLite file (WAL, FULL: promotions and approvals must survive a power cut). */
@@ -8,8 +7,7 @@ export class SqliteOperationsStore implements OperationsStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = openPrivateDatabase(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');

@@ -19,7 +19,7 @@ function projectionNamed(name: string): CustomerProjection<unknown> {
 
 export class ReplayError extends Error {
   constructor(
-    readonly code: 'REPLAY.NOT_FOUND' | 'REPLAY.NOT_READY' | 'REPLAY.NOT_PROMOTED' | 'REPLAY.VIEW_CHANGED' | 'REPLAY.UNKNOWN_PROJECTION',
+    readonly code: 'REPLAY.NOT_FOUND' | 'REPLAY.NOT_READY' | 'REPLAY.NOT_PROMOTED' | 'REPLAY.VIEW_CHANGED' | 'REPLAY.UNKNOWN_PROJECTION' | 'REPLAY.TOO_MANY_RUNNING' | 'REPLAY.IN_USE' | 'REPLAY.CANCELLED',
     message: string,
   ) {
     super(message);
@@ -47,7 +47,14 @@ export interface ReplayServiceOptions {
   owner?: string;
   /** How long a claim lasts unless renewed (renewed every third of it); an instance that dies is replaced after it. */
   leaseMs?: number;
+  /** At most this many replays catching up at once (a start beyond it is refused); default 2. */
+  maxConcurrent?: number;
+  /** The throttle of a replay started without one (events per second, its projections together); default 20,000. */
+  defaultThrottleEventsPerSecond?: number;
 }
+
+/** Admission defaults: on the embedded default's two cores, two throttled replays leave reads and writes their pace. */
+export const REPLAY_ADMISSION_DEFAULTS = { maxConcurrent: 2, defaultThrottleEventsPerSecond: 20_000 };
 
 /**
  * Shadow rebuilds ("replays"): the chosen projections rebuilt from position zero into their
@@ -64,6 +71,8 @@ export class ReplayService {
   private readonly claiming = new Set<string>();
   private readonly renewals = new Map<string, NodeJS.Timeout>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** Starts one at a time in this instance, so that two cannot both take the last place. */
+  private admitting: Promise<unknown> = Promise.resolve();
   private readonly owner: string;
   private readonly leaseMs: number;
 
@@ -80,7 +89,21 @@ export class ReplayService {
     this.leaseMs = options.leaseMs ?? 30_000;
   }
 
-  async start(request: StartReplay): Promise<ReplayRecord> {
+  /** Admits the replay if fewer than the maximum are catching up (REPLAY.TOO_MANY_RUNNING otherwise), and starts it. */
+  start(request: StartReplay): Promise<ReplayRecord> {
+    const admitted = this.admitting.then(async () => {
+      const max = this.options.maxConcurrent ?? REPLAY_ADMISSION_DEFAULTS.maxConcurrent;
+      const catchingUp = (await this.operations.replays()).filter((r) => r.status === 'running');
+      if (catchingUp.length >= max) {
+        throw new ReplayError('REPLAY.TOO_MANY_RUNNING', `${catchingUp.length} replays are catching up (${catchingUp.map((r) => r.id).join(', ')}), the most allowed at once is ${max}: wait for one to be ready, or cancel one`);
+      }
+      return this.admit(request);
+    });
+    this.admitting = admitted.catch(() => undefined);
+    return admitted;
+  }
+
+  private async admit(request: StartReplay): Promise<ReplayRecord> {
     await this.catalog.rules(request.candidateVersion); // must exist
     const names = request.projections ?? REPLAYABLE_PROJECTIONS.map((p) => p.name);
     const unknown = names.filter((n) => !REPLAYABLE_PROJECTIONS.some((p) => p.name === n));
@@ -94,7 +117,7 @@ export class ReplayService {
       candidateVersion: request.candidateVersion,
       keys,
       status: 'running',
-      throttleEventsPerSecond: request.throttleEventsPerSecond ?? null,
+      throttleEventsPerSecond: request.throttleEventsPerSecond ?? this.options.defaultThrottleEventsPerSecond ?? REPLAY_ADMISSION_DEFAULTS.defaultThrottleEventsPerSecond,
       createdBy: request.actor,
       createdAt: now.toISOString(),
       progress: { eventsDone: 0, head: (await this.ledger.headPosition()).toString(), position: '0', ratePerSecond: 0, etaSeconds: null, updatedAt: now.toISOString() },
@@ -176,6 +199,28 @@ export class ReplayService {
     return rolledBack;
   }
 
+  /**
+   * Stops the replay wherever it runs and drops its tables; the record stays, cancelled (the
+   * audit trail says who). The replay reads use must be rolled back first.
+   */
+  async cancel(id: string, actor: string): Promise<ReplayRecord> {
+    const record = await this.get(id);
+    if (record.status === 'cancelled') return record;
+    if ((await this.operations.readView()).replayId === id) throw new ReplayError('REPLAY.IN_USE', `replay ${id} is the one reads use: roll it back before cancelling it`);
+    // Cancelled first: an instance running it sees the status at its next lease renewal and stops.
+    const cancelled = await this.setStatus(id, 'cancelled');
+    await this.abandon(id);
+    await this.operations.releaseReplayRunner(id, this.owner).catch(() => undefined);
+    await this.done.get(id)?.catch(() => undefined);
+    await this.dropTables(cancelled);
+    await this.operations.appendAudit({ at: this.clock().toISOString(), actor, action: 'replay.cancelled', subject: id, details: { previousStatus: record.status, droppedTables: Object.values(record.keys) } });
+    return cancelled;
+  }
+
+  private async dropTables(record: ReplayRecord): Promise<void> {
+    for (const key of Object.values(record.keys)) await this.projections.drop(key);
+  }
+
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
@@ -220,7 +265,15 @@ export class ReplayService {
     if (this.running.has(record.id)) return true;
     const renewal = setInterval(() => {
       this.claim(record.id)
-        .then((held) => (held ? undefined : this.abandon(record.id)))
+        .then(async (held) => {
+          if (!held) return this.abandon(record.id);
+          // Cancelled through another instance: stop, and drop what this one may have written since.
+          if ((await this.operations.replay(record.id))?.status === 'cancelled') {
+            await this.abandon(record.id);
+            await this.dropTables(record);
+            await this.operations.releaseReplayRunner(record.id, this.owner);
+          }
+        })
         .catch(() => undefined); // the store is unreachable: keep running; the lease decides who runs it
     }, Math.max(Math.floor(this.leaseMs / 3), 10));
     renewal.unref();
@@ -269,6 +322,7 @@ export class ReplayService {
           await this.saveProgress(record.id, runners.length, applied, positions, head, started, true);
           const impact = await this.impact(record);
           const latest = await this.get(record.id);
+          if (latest.status === 'cancelled') return;
           await this.operations.saveReplay({ ...latest, status: 'ready', impact });
           await this.operations.appendAudit({ at: this.clock().toISOString(), actor: 'system', action: 'replay.ready', subject: record.id, details: { affectedCustomers: impact.affectedCustomers, liabilityDeltaMinor: impact.liability.deltaValueMinor } });
         }
@@ -283,7 +337,7 @@ export class ReplayService {
           return;
         }
         const latest = await this.operations.replay(record.id);
-        if (latest) await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
+        if (latest && latest.status !== 'cancelled') await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
         await this.abandon(record.id);
         await this.operations.releaseReplayRunner(record.id, this.owner).catch(() => undefined);
       }

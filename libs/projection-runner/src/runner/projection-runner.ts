@@ -57,6 +57,7 @@ export class ProjectionRunner<S> {
   private subscription: Subscription | null = null;
   /** Set by stop(): a catch-up in progress ends before its next page, without committing. */
   private stopped = false;
+  private wakeFromPace: (() => void) | null = null;
   /** The stored checkpoint: what readers of the store can see. */
   private committed = 0n;
   /** Applied in memory, not yet committed. */
@@ -209,7 +210,13 @@ export class ProjectionRunner<S> {
     await new Promise((r) => setImmediate(r));
     if (this.options.maxEventsPerSecond) {
       const ahead = (appliedSinceStart / this.options.maxEventsPerSecond) * 1000 - (Date.now() - startedAt);
-      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+      if (ahead > 0 && !this.stopped) {
+        // A stop wakes the pause: cancelling a throttled replay answers at once.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => ((this.wakeFromPace = null), resolve()), ahead);
+          this.wakeFromPace = () => (clearTimeout(timer), (this.wakeFromPace = null), resolve());
+        });
+      }
     }
   }
 
@@ -235,6 +242,7 @@ export class ProjectionRunner<S> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wakeFromPace?.();
     await this.subscription?.close();
     this.subscription = null;
   }

@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
 import { checkedHeadField, decodeRebuildCursor, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
-import type { SqliteProcedureThread } from '@loyalty/sqlite-support';
+import { openPrivateDatabase, type SqliteProcedureThread } from '@loyalty/sqlite-support';
 import { commitThread, committerOn, flatCommit, type FlatCommit } from './sqlite-commit-procedure';
 
 interface ItemRow {
@@ -49,8 +47,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   private commitHere: ((flat: FlatCommit) => void) | null = null;
 
   constructor(file: string, options: SqliteProjectionStoreOptions = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = openPrivateDatabase(file);
     for (const pragma of PRAGMAS) this.db.pragma(pragma);
     this.writerThreadFile = file !== ':memory:' && options.writerThread !== false ? file : null;
     this.db.exec(`

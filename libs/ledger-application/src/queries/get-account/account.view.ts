@@ -42,20 +42,27 @@ export class AccountView {
   recordedUpTo?: { atPosition?: string; knownAt?: string } | null;
   @ApiProperty({ type: PointsView }) points!: PointsView;
   @ApiProperty({ type: TierView }) tier!: TierView;
-  @ApiProperty({ type: [LotView], description: 'Lots with points left as of asOf' }) lots!: LotView[];
-  @ApiPropertyOptional({ description: 'From the read models (where the projector runs): RFM segment, loyalty classification, latest NPS, CLV' })
+  @ApiProperty({ type: [LotView], description: 'Lots with points left as of asOf, in the order earned: the first `lotsLimit` of them' }) lots!: LotView[];
+  @ApiProperty({ description: 'How many lots have points left as of asOf (lots shows at most lotsLimit of them)' }) lotsTotal!: number;
+  @ApiPropertyOptional({ description: 'With include=insights, from the read models (where they are): RFM segment, loyalty classification, latest NPS, CLV' })
   insights?: Record<string, unknown>;
 }
 
 /** The account's points as of an instant, from the folded stream, through the one lot model. */
-export function toAccountView(customerId: string, state: LoyaltyAccountState, revision: bigint, ruleBook: RuleBook, asOfMs: number): AccountView {
+/** Lots listed in an account view unless asked otherwise: an app screen needs a few, not a frequent buyer's thousands. */
+export const DEFAULT_LOTS_LIMIT = 100;
+export const MAX_LOTS_LIMIT = 10_000;
+
+export function toAccountView(customerId: string, state: LoyaltyAccountState, revision: bigint, ruleBook: RuleBook, asOfMs: number, lotsLimit = DEFAULT_LOTS_LIMIT): AccountView {
   const holdings = accountHoldingsAt(state, asOfMs);
   const rules = ruleBook.inForceAt(asOfMs).rules;
   const tier = evaluateTier(state.qualifying, rules.tiers, asOfMs);
   const lots: LotView[] = [];
+  let lotsTotal = 0;
   for (const lot of state.lots) {
     const at = lotStatusAt(lot, asOfMs);
     if (!at || at.remaining <= 0) continue;
+    if (lotsTotal++ >= lotsLimit) continue;
     lots.push({
       lotId: lot.lotId,
       source: lot.source as unknown as Record<string, string>,
@@ -82,5 +89,6 @@ export function toAccountView(customerId: string, state: LoyaltyAccountState, re
     },
     tier: { name: tier.level.name, earnMultiplierPercent: tier.level.earnMultiplierPercent, reason: describeTierStatus(tier, rules.tiers) },
     lots,
+    lotsTotal,
   };
 }

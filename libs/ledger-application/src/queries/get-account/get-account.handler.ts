@@ -24,11 +24,11 @@ export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView 
     const { atPosition, knownAt } = query.recordedUpTo;
     const view =
       atPosition !== undefined || knownAt !== undefined
-        ? await this.asRecorded(query.customerId, asOfMs, atPosition, knownAt)
+        ? await this.asRecorded(query.customerId, asOfMs, atPosition, knownAt, query.include.lotsLimit)
         : await this.writer.readAccount(query.customerId, ({ state, revision }) =>
-            revision === 'no-stream' ? null : toAccountView(query.customerId, state, revision as bigint, this.rules.current(), asOfMs),
+            revision === 'no-stream' ? null : toAccountView(query.customerId, state, revision as bigint, this.rules.current(), asOfMs, query.include.lotsLimit),
           );
-    if (view && this.insights) {
+    if (view && query.include.insights && this.insights) {
       const insights = await this.insights.insightsFor(query.customerId, view.asOf);
       if (insights) view.insights = insights;
     }
@@ -36,14 +36,14 @@ export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView 
   }
 
   /** The account from the entries recorded up to a position or instant (the ledger as it stood then). */
-  private async asRecorded(customerId: string, asOfMs: number, atPosition: bigint | undefined, knownAt: string | undefined): Promise<AccountView | null> {
+  private async asRecorded(customerId: string, asOfMs: number, atPosition: bigint | undefined, knownAt: string | undefined, lotsLimit: number | undefined): Promise<AccountView | null> {
     const knownAtMs = knownAt === undefined ? Infinity : Date.parse(knownAt);
     const stored = (await this.store.readStream(loyaltyAccountStream(customerId))).filter(
       (e) => (atPosition === undefined || e.position <= atPosition) && Date.parse(e.recordedAt) <= knownAtMs,
     );
     if (stored.length === 0) return null;
     const state = foldLoyaltyAccount(stored.map(decodeLedgerEvent));
-    const view = toAccountView(customerId, state, stored[stored.length - 1].revision, this.rules.current(), asOfMs);
+    const view = toAccountView(customerId, state, stored[stored.length - 1].revision, this.rules.current(), asOfMs, lotsLimit);
     view.recordedUpTo = { ...(atPosition !== undefined ? { atPosition: atPosition.toString() } : {}), ...(knownAt !== undefined ? { knownAt } : {}) };
     return view;
   }

@@ -11,6 +11,8 @@ export class GetAccount extends Query<AccountView | null> {
     readonly customerId: string,
     readonly asOf: string | undefined,
     readonly recordedUpTo: { atPosition?: bigint; knownAt?: string } = {},
+    /** insights: add the read models' view of the customer; lotsLimit: how many lots to list. */
+    readonly include: { insights: boolean; lotsLimit?: number } = { insights: false },
   ) {
     super();
   }

@@ -1,8 +1,7 @@
-import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { CLOCK } from '../../ledger-application.tokens';
@@ -19,12 +18,12 @@ export class AdjustPointsHttpController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('ops')
   @ApiOperation({ summary: 'Adjust points by hand, with a reason code; the actor is recorded' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already applied: nothing written' })
-  async adjustPoints(@Param() { customerId }: CustomerIdParam, @Body() body: AdjustPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async adjustPoints(@Param() { customerId }: CustomerIdParam, @Body() body: AdjustPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const keyActor = `api-key:${request.principal?.keyId ?? 'unknown'}`;
     const command = new AdjustPoints(
       {

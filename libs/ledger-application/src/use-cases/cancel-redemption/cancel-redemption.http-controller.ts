@@ -1,8 +1,7 @@
-import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { RedemptionParams } from '../../http/customer-id.param';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { CLOCK } from '../../ledger-application.tokens';
@@ -19,12 +18,12 @@ export class CancelRedemptionHttpController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('redeem')
   @ApiOperation({ summary: 'Cancel a redemption: its points go back to the lots they came from' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already cancelled: nothing written' })
-  async cancelRedemption(@Param() { customerId, redemptionId }: RedemptionParams, @Body() body: CancelRedemptionRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async cancelRedemption(@Param() { customerId, redemptionId }: RedemptionParams, @Body() body: CancelRedemptionRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const command = new CancelRedemption(
       { type: 'CancelRedemption', customerId, redemptionId, ...(body.reason ? { reason: body.reason } : {}), occurredAt: body.occurredAt ?? this.clock.now().toISOString() },
       httpProvenance(request),

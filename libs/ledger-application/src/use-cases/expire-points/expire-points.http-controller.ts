@@ -1,8 +1,7 @@
-import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { CLOCK } from '../../ledger-application.tokens';
@@ -19,11 +18,11 @@ export class ExpirePointsHttpController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('ops')
   @ApiOperation({ summary: "Expire the account's lots due at or before asOf (idempotent)" })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
-  async expirePoints(@Param() { customerId }: CustomerIdParam, @Body() body: ExpirePointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async expirePoints(@Param() { customerId }: CustomerIdParam, @Body() body: ExpirePointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const command = new ExpirePoints({ type: 'ExpirePoints', customerId, expiryRunId: body.expiryRunId, asOf: body.asOf ?? this.clock.now().toISOString() }, httpProvenance(request));
     return toWriteResponse(await this.commands.execute(command), response);
   }

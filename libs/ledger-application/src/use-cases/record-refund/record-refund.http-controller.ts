@@ -1,9 +1,8 @@
-import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { RefundRecordedV1 } from '@loyalty/kafka-contracts';
-import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { RecordRefund } from './record-refund.command';
 
@@ -13,13 +12,13 @@ import { RecordRefund } from './record-refund.command';
 export class RecordRefundHttpController {
   constructor(private readonly commands: CommandBus) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('ingest')
   @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/RefundRecordedV1' } })
   @ApiOperation({ summary: "Record a full or partial refund: takes back the order's points pro rata" })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordRefund(@Body() body: RefundRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async recordRefund(@Body() body: RefundRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const result = await this.commands.execute(new RecordRefund({ type: 'RecordRefund', ...body }, httpProvenance(request)));
     return toWriteResponse(result, response);
   }

@@ -1,8 +1,7 @@
-import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { RequireRoles, type AuthenticatedRequest } from '@loyalty/http-platform';
+import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
 import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
 import { CLOCK } from '../../ledger-application.tokens';
@@ -19,12 +18,12 @@ export class RedeemPointsHttpController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @Post()
+  @IdempotentPost()
   @RequireRoles('redeem')
   @ApiOperation({ summary: 'Redeem available points, soonest-expiring first (once per redemptionId)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already redeemed: nothing written' })
-  async redeemPoints(@Param() { customerId }: CustomerIdParam, @Body() body: RedeemPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<LedgerWriteResponse> {
+  async redeemPoints(@Param() { customerId }: CustomerIdParam, @Body() body: RedeemPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const command = new RedeemPoints({ type: 'RedeemPoints', customerId, ...body, occurredAt: body.occurredAt ?? this.clock.now().toISOString() }, httpProvenance(request));
     return toWriteResponse(await this.commands.execute(command), response);
   }
