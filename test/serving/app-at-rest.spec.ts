@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -65,6 +65,7 @@ describe('the app at rest and across restarts', () => {
     const previous = process.umask(0o000);
     let app: RunningApp;
     try {
+      mkdirSync(dir, { mode: 0o777 }); // and a folder someone made open to all
       app = await startApp(dir);
     } finally {
       process.umask(previous);
