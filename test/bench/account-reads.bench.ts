@@ -92,7 +92,7 @@ export async function benchAccountReads(): Promise<void> {
       ingested = sealed.produced;
       const sealMs = sealed.seals.reduce((n, s) => n + (s.ms ?? 0), 0);
       const sealEvents = sealed.seals.reduce((n, s) => n + (s.events ?? 0), 0);
-      sealCost = `${sealed.seals.length} seals in ${seconds} s, ${fmt(sealEvents)} entries hashed, ${fmt(sealMs)} ms in all (${((sealMs / (seconds * 1000)) * 100).toFixed(1)}% of the run), longest ${Math.max(0, ...sealed.seals.map((s) => s.ms ?? 0))} ms`;
+      sealCost = sealed.seals.length === 0 ? `no seal finished within the ${seconds} s (the event loop was saturated)` : `${sealed.seals.length} seals in ${seconds} s, ${fmt(sealEvents)} entries hashed, ${fmt(sealMs)} ms in all (${((sealMs / (seconds * 1000)) * 100).toFixed(1)}% of the run), longest ${Math.max(0, ...sealed.seals.map((s) => s.ms ?? 0))} ms`;
       withIngestionUnsealed = (await ingestionPhase(0)).result;
     }
 

@@ -8,7 +8,7 @@ import { balancesProjection, customerProfileProjection, projectionKey, type Cust
 import { AppConfig } from '../config/app-config';
 
 /** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
-class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ProjectionProgress {
+export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ProjectionProgress {
   private readonly logger = new Logger('projector');
   constructor(
     private readonly runners: ProjectionRunner<unknown>[],
@@ -16,13 +16,33 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: LoyaltyMetrics,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** False until every projection has caught up after the start (readiness says so meanwhile). */
+  caughtUp = false;
+  private starting: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  /**
+   * Catches up in the background: HTTP serves meanwhile (the account answers do not come from
+   * the read models; read-side queries answer what is applied, `waitForPosition` waits).
+   */
+  onApplicationBootstrap(): void {
+    this.starting = this.catchUpAndFollow();
+  }
+
+  private async catchUpAndFollow(): Promise<void> {
     for (const runner of this.runners) {
+      if (this.stopping) return;
       const started = Date.now();
-      await runner.start();
+      try {
+        await runner.start();
+      } catch (error) {
+        this.logger.error({ msg: 'projection could not start; it resumes from its checkpoint on restart', projection: runner.key, error: (error as Error).message });
+        continue;
+      }
       this.metrics.projectionPosition.set({ projection: runner.key }, Number(runner.checkpoint));
       this.logger.log({ msg: 'projection caught up, following live', projection: runner.key, position: runner.checkpoint.toString(), ms: Date.now() - started });
     }
+    this.caughtUp = true;
   }
 
   position(): bigint {
@@ -35,7 +55,9 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const runner of this.runners) await runner.stop();
+    await this.starting;
     await this.store.close();
   }
 }
@@ -126,7 +148,7 @@ export class ProjectionsModule {
         },
         { provide: PROJECTION_PROGRESS, useExisting: ProjectorLifecycle },
       ],
-      exports: [PROJECTION_STORE, PROJECTION_PROGRESS],
+      exports: [PROJECTION_STORE, PROJECTION_PROGRESS, ProjectorLifecycle],
     };
   }
 }

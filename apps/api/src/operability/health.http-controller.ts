@@ -5,6 +5,7 @@ import type { EventStore } from '@loyalty/event-store';
 import { AccountStatesKeeper, EVENT_STORE } from '@loyalty/ledger-application';
 import { PublicRoute, type HttpReply } from '@loyalty/http-platform';
 import { LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
+import { ProjectorLifecycle } from '../composition/projections.module';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
 import { balancesProjection, projectionKey } from '@loyalty/read-models';
 
@@ -28,6 +29,7 @@ export class HealthHttpController {
     @Optional() @Inject(PROJECTION_STORE) private readonly projections?: ProjectionStore,
     @Optional() private readonly consumer?: LedgerIngestionConsumer,
     @Optional() private readonly accountStates?: AccountStatesKeeper,
+    @Optional() private readonly projector?: ProjectorLifecycle,
   ) {}
 
   @Get('live')
@@ -55,6 +57,7 @@ export class HealthHttpController {
     const checks = [
       () => this.ledgerAnswers(),
       ...(this.projections ? [() => this.readStoreAnswers()] : []),
+      ...(this.projector ? [() => this.projectionsCaughtUp()] : []),
       ...(this.consumer ? [() => this.consumerProgresses()] : []),
       ...(this.accountStates ? [() => this.accountCacheWarm()] : []),
     ];
@@ -93,6 +96,14 @@ export class HealthHttpController {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Not ready while the projections catch up after a start: read-side queries answer what is applied so far. */
+  private async projectionsCaughtUp(): Promise<HealthIndicatorResult> {
+    const projector = this.projector as ProjectorLifecycle;
+    const session = this.indicators.check('projections');
+    const details = { state: projector.caughtUp ? 'following' : 'catching-up', position: projector.position().toString() };
+    return projector.caughtUp ? session.up(details) : session.down(details);
   }
 
   /** Not ready while the account cache warms after a start: reads are served, but folded on demand (slower) until it is warm. */

@@ -124,7 +124,9 @@ export class LedgerSealer {
       let to = from;
       let accountEntries = 0;
       for (let after = from; after < head && builder.events < this.maxEventsPerDigest; ) {
-        const page = await this.store.readAll(after, Math.min(5000, this.maxEventsPerDigest - builder.events));
+        // Small pages, and a turn of the event loop between them: a seal runs beside live traffic.
+        if (after > from) await new Promise((resolve) => setImmediate(resolve));
+        const page = await this.store.readAll(after, Math.min(SEAL_PAGE_EVENTS, this.maxEventsPerDigest - builder.events));
         if (page.length === 0) break;
         for (const e of page) {
           if (e.position > head) break;
@@ -155,6 +157,9 @@ export class LedgerSealer {
     }
   }
 }
+
+/** Entries read and hashed between two turns of the event loop (about 25 ms of work). */
+const SEAL_PAGE_EVENTS = 500;
 
 /** A UUID derived from the digest: a retried append is recognised as the same digest. */
 function digestEventId(d: LedgerDigest): string {
