@@ -113,13 +113,18 @@ export class LedgerSealer {
     return this.newest;
   }
 
-  /** Seals up to the current head; resolves with the digests written. */
+  /**
+   * Seals up to the head as it is when called (in digests of at most maxEventsPerDigest);
+   * resolves with the digests written. Entries appended meanwhile wait for the next seal: under
+   * continuous ingestion a seal that chased the head would never end.
+   */
   async seal(): Promise<LedgerDigest[]> {
     const written: LedgerDigest[] = [];
+    const head = await this.store.headPosition();
     for (;;) {
       const last = await this.lastDigest();
       const from = last ? BigInt(last.digest.toPosition) : 0n;
-      const head = await this.store.headPosition();
+      if (from >= head) return written;
       const builder = new DigestBuilder(this.key, last ? last.digest.digest : 'genesis');
       let to = from;
       let accountEntries = 0;

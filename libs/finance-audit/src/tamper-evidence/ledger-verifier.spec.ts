@@ -57,6 +57,34 @@ describe('LedgerSealer and LedgerVerifier', () => {
     await ledger.close();
   });
 
+  it('a seal ends under continuous ingestion: it seals up to the head it found, and what came meanwhile waits for the next seal', async () => {
+    // Given a ledger that grows while it is sealed: every page the sealer reads, another entry is appended
+    const { ledger } = await sealedLedger(tmpFile('seal-while-writing'), 60);
+    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
+    const readAll = ledger.readAll.bind(ledger);
+    let appended = 0;
+    ledger.readAll = async (after, limit, options) => {
+      const page = await readAll(after, limit, options);
+      if (appended < 500) {
+        appended++;
+        await writer.execute({ command: { type: 'RecordPurchase', orderId: `LIVE-${appended}`, customerId: 'C-LIVE', occurredAt: '2026-05-31T10:00:00Z', currency: 'JPY', amount: 1_000 }, provenance: { channel: 'batch', batchId: 'live', index: appended } } as CommandEnvelope);
+      }
+      return page;
+    };
+    await writer.execute({ command: { type: 'RecordPurchase', orderId: 'LIVE-0', customerId: 'C-LIVE', occurredAt: '2026-05-31T10:00:00Z', currency: 'JPY', amount: 1_000 }, provenance: { channel: 'batch', batchId: 'live', index: 0 } } as CommandEnvelope);
+    const headAtCall = await ledger.headPosition();
+
+    // When it seals
+    const sealed = await new LedgerSealer(ledger, key, () => new Date('2026-06-01T00:00:00Z'), 60).seal();
+
+    // Then it ended, and its last digest stops at the head it found; the entries appended meanwhile are left to the next seal
+    expect(sealed.length).toBeGreaterThan(0);
+    expect(BigInt(sealed[sealed.length - 1].toPosition)).toBeLessThanOrEqual(headAtCall);
+    expect(appended).toBeLessThan(500);
+    ledger.readAll = readAll;
+    await ledger.close();
+  });
+
   it('a sealer finds nothing to seal when only digests were added, and a digest signed with another key is reported', async () => {
     const { ledger, anchor } = await sealedLedger(tmpFile('verify-key'), 40);
     expect(await new LedgerSealer(ledger, key).seal()).toEqual([]);
