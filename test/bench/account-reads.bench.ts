@@ -234,7 +234,8 @@ async function produceAtRate(brokers: string, topic: string, perSecond: number, 
   const kafka = new Kafka({ clientId: 'bench-reads', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const live = generateWorkload({ seed: 99, customers: 50_000, purchases: 100_000_000, start: '2026-11-01T00:00:00Z', days: 30, customerPrefix: 'LIVE-', refundRate: 0, surveyRate: 0, supportRate: 0, duplicateRate: 0 });
+  // A seed of its own per phase: order ids already in the ledger with other contents would be refused (LEDGER.SOURCE_CONFLICT).
+  const live = generateWorkload({ seed: 1_000 + Math.floor(Math.random() * 1_000_000), customers: 50_000, purchases: 100_000_000, start: '2026-11-01T00:00:00Z', days: 30, customerPrefix: 'LIVE-', refundRate: 0, surveyRate: 0, supportRate: 0, duplicateRate: 0 });
   const started = Date.now();
   let sent = 0;
   while (Date.now() - started < durationMs) {
