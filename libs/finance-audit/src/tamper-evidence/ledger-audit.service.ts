@@ -39,8 +39,8 @@ export class LedgerAuditService {
   /** Seals what is not sealed yet; returns the newest digest to sign off (null on an empty ledger). */
   async seal(): Promise<SealResponse> {
     const sealed = await this.sealer.seal();
-    const all = await readDigests(this.ledger);
-    return { sealed: sealed.length, signOff: all.length ? signOff(all[all.length - 1]) : null, keyId: this.key.keyId };
+    const newest = await this.sealer.lastDigest();
+    return { sealed: sealed.length, signOff: newest ? signOff(newest) : null, keyId: this.key.keyId };
   }
 
   async digests(): Promise<DigestsResponse> {
