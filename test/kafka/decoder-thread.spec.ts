@@ -15,11 +15,15 @@ describe('the Kafka consumer\'s message decoder', () => {
     expect(decodeChunk(packChunk(topic, messages))).toEqual(oneByOne());
   });
 
-  it('decodes in the calling thread where there is no compiled worker script (the TypeScript sources)', async () => {
-    const decoder = MessageDecoder.start();
-    expect(decoder.threaded).toBe(false);
-    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
-    await decoder.close();
+  it('decodes in its own thread from the TypeScript sources too, and in the calling thread when told, to the same results', async () => {
+    const threaded = MessageDecoder.start();
+    const here = MessageDecoder.start({ inThread: false });
+    expect([threaded.threaded, here.threaded]).toEqual([true, false]);
+    const expected = JSON.parse(JSON.stringify(oneByOne())) as unknown;
+    expect(await threaded.decode(topic, messages)).toEqual(expected);
+    expect(await here.decode(topic, messages)).toEqual(oneByOne());
+    await Promise.all([threaded.close(), here.close()]);
+    await expect(threaded.decode(topic, messages)).rejects.toThrow('decoding messages failed in the decoder thread: the consumer stopped');
   });
 
   it('decodes in its own thread in the compiled build, to the same results, and refuses work once closed', async () => {
@@ -40,11 +44,11 @@ describe('the Kafka consumer\'s message decoder', () => {
     const script = join(dir, 'broken-decoder.js');
     writeFileSync(script, "throw new Error('the decoder could not load');\n");
     const failures: string[] = [];
-    const decoder = MessageDecoder.start({ script, onThreadFailure: (error) => failures.push(error.message) });
+    const decoder = MessageDecoder.start({ workerModule: join(dir, 'broken-decoder'), onThreadFailure: (error) => failures.push(error.message) });
     expect(decoder.threaded).toBe(true);
     expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
-    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
     expect(decoder.threaded).toBe(false);
+    expect(await decoder.decode(topic, messages)).toEqual(oneByOne());
     expect(failures).toEqual(['decoding messages failed in the decoder thread: the decoder could not load']);
     await decoder.close();
     rmSync(dir, { recursive: true, force: true });

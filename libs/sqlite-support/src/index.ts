@@ -1,3 +1,3 @@
-export * from './sqlite-procedure-thread';
 export * from './private-files';
 export * from './folder-writer-lock';
+export * from './worker-connection';

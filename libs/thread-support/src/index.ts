@@ -1,1 +1,3 @@
 export * from './request-thread';
+export * from './thread-or-here';
+export * from './worker-module';

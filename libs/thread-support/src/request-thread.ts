@@ -1,11 +1,18 @@
 import { parentPort, type Worker } from 'node:worker_threads';
 
 /**
- * The thread side of RequestThread: answers each `{ id, request }` with `{ id, response }`, or
- * `{ id, error }` where a thrown Error crosses as `{ message, code }` and a plain object (a typed
- * refusal) as is. For worker scripts that can import it (compiled ones); an eval'd source
- * carries the same few lines.
+ * What a thread's work threw, as it crosses to the caller: an Error as `{ name, message, code }`,
+ * a plain object (a typed refusal the caller turns back into its error) as is.
  */
+export function plainError(error: unknown): unknown {
+  if (error instanceof Error || typeof error !== 'object' || error === null) {
+    const { name, message, code } = (error ?? {}) as { name?: string; message?: string; code?: string };
+    return { name, message: String(message ?? error), code };
+  }
+  return error;
+}
+
+/** The thread side of RequestThread: answers each `{ id, request }` with `{ id, response }` or `{ id, error }` (see plainError). */
 export function serveRequests<Request, Response>(handle: (request: Request) => Response): void {
   if (!parentPort) throw new Error('serveRequests runs in a worker thread');
   const port = parentPort;
@@ -18,24 +25,18 @@ export function serveRequests<Request, Response>(handle: (request: Request) => R
   });
 }
 
-export function plainError(error: unknown): unknown {
-  if (error instanceof Error || typeof error !== 'object' || error === null) {
-    return { message: String((error as Error | null)?.message ?? error), code: (error as { code?: string } | null)?.code };
-  }
-  return error;
-}
-
 export interface RequestThreadOptions {
   /** Starts the message of a failure of the thread itself, e.g. "appending to the ledger failed in its writer thread". */
   failurePrefix: string;
-  /** What the thread answered as an error, back into the caller's error. */
+  /** What the work threw, as the caller's error: from the thread as plainError made it, done here as thrown. */
   errorOf: (plain: unknown) => Error;
 }
 
 /**
- * Requests to a worker thread, answered in the order given: the caller goes on while the thread
- * works. The thread is unref'd while nothing is under way, so it never holds the process open.
- * If the thread itself fails, that request and every later one are rejected with the reason.
+ * Requests to a worker thread that serves them (serveRequests), answered in the order given: the
+ * caller goes on while the thread works. The thread is unref'd while nothing is under way, so it
+ * never holds the process open. If the thread itself fails (it cannot start, it throws outside a
+ * request, it exits), that request and every later one are rejected with the reason.
  */
 export class RequestThread<Request, Response> {
   private lastId = 0;
@@ -44,7 +45,10 @@ export class RequestThread<Request, Response> {
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(private readonly worker: Worker, private readonly options: RequestThreadOptions) {
+  constructor(
+    private readonly worker: Worker,
+    private readonly options: RequestThreadOptions,
+  ) {
     this.worker.unref();
     this.worker.on('message', ({ id, response, error }: { id: number; response?: Response; error?: unknown }) => {
       const waiting = this.pending.get(id);
@@ -61,11 +65,16 @@ export class RequestThread<Request, Response> {
   request(request: Request): Promise<Response> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.lastId;
-    if (this.pending.size === 0) this.worker.ref();
     let settle!: { resolve: (response: Response) => void; reject: (error: Error) => void };
     const done = new Promise<Response>((resolve, reject) => (settle = { resolve, reject }));
+    try {
+      this.worker.postMessage({ id, request });
+    } catch (error) {
+      // Not sendable (a function, a symbol): this request fails, the thread is fine.
+      return Promise.reject(new Error(`${this.options.failurePrefix}: the request could not be sent to the thread: ${(error as Error).message}`));
+    }
+    if (this.pending.size === 0) this.worker.ref();
     this.pending.set(id, { ...settle, done });
-    this.worker.postMessage({ id, request });
     return done;
   }
 
@@ -91,7 +100,7 @@ export class RequestThread<Request, Response> {
     this.pending.clear();
   }
 
-  /** Waits for the requests under way, then stops the thread. */
+  /** Waits for the requests under way, then stops the thread; later requests are refused with the reason. */
   async close(reason = 'it was closed'): Promise<void> {
     this.closing = true;
     await this.idle();

@@ -132,7 +132,11 @@ export const RULES_REFRESH_MS = 5_000;
 export function openLedgerStore(config: AppConfig): EventStore {
   if (config.LEDGER_STORE === 'memory') return new InMemoryEventStore();
   if (config.LEDGER_STORE === 'eventstoredb') return EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING ?? '');
-  return new SqliteEventStore({ file: join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'), synchronous: config.LEDGER_SQLITE_SYNCHRONOUS });
+  return new SqliteEventStore({
+    file: join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'),
+    synchronous: config.LEDGER_SQLITE_SYNCHRONOUS,
+    onThreadFailure: (error) => new Logger('ledger').error({ msg: 'a ledger thread failed: its work goes on in the main thread', error: error.message }),
+  });
 }
 
 /** Every rules version: from LOYALTY_RULES_FILE, else the shipped defaults. */

@@ -95,7 +95,9 @@ class StoredCheckpointProgress implements ProjectionProgress, BeforeApplicationS
 /** The read store, as configured (also used by the CLI). */
 export function openProjectionStore(config: AppConfig): ProjectionStore {
   if (config.READ_MODEL_STORE === 'postgres') return new PostgresProjectionStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
-  return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'));
+  return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'), {
+    onThreadFailure: (error) => new Logger('read-models').error({ msg: 'the read store writer thread failed: commits go on in the main thread', error: error.message }),
+  });
 }
 
 @Global()

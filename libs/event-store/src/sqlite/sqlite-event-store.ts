@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import {
   assertStreamOrderedLimits,
   LedgerIntegrityError,
-  nextStreamOrderedCursor,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -20,9 +19,13 @@ import {
   type SubscriptionHandler,
 } from '../port/event-store.port';
 import { appendOneOf, LiveFeed } from '../subscription/live-feed';
-import { openPrivateDatabase, type SqliteProcedureThread } from '@loyalty/sqlite-support';
-import { appendError, appendOutcomes, appenderOn, appendThread, flatAppends, type AppendRequest, type FlatOutcome } from './sqlite-append-procedure';
+import { join } from 'node:path';
+import { openPrivateDatabase, type WorkerConnection } from '@loyalty/sqlite-support';
+import { ThreadOrHere } from '@loyalty/thread-support';
+import { appendError, appendOutcomes, flatAppends } from './flat-appends';
+import { appenderOn, type AppendRequest, type FlatOutcome } from './sqlite-appender';
 import { StreamReadAhead } from './stream-read-ahead';
+import { streamOrderedPagesOn, type PageRequest, type PageText } from './stream-ordered-pages';
 import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
 
 /**
@@ -45,8 +48,8 @@ export interface SqliteEventStoreOptions {
    * Stream-ordered reads (a projection rebuild) read ahead in a second thread, so the next page
    * is read while the caller folds this one: with two cores a rebuild goes at about the pace of
    * its slower half instead of the sum of both. Default: on for a file, off for ':memory:'
-   * (another connection cannot see it). If the thread fails, the reads waiting on it fail with
-   * the reason, and later reads by stream run in the calling thread.
+   * (another connection cannot see it). If the thread fails, the reads it had and every later
+   * one run in the calling thread.
    */
   readAheadThread?: boolean;
   /**
@@ -64,6 +67,8 @@ export interface SqliteEventStoreOptions {
    * latency. Default 256; 0 sends every append to the thread.
    */
   inlineAppendMaxEvents?: number;
+  /** Told once per thread that fails (the work goes on in the calling thread): for the log. */
+  onThreadFailure?: (error: Error) => void;
 }
 
 // The SELECTs' rows come as arrays (better-sqlite3's raw mode): an object per row costs about a microsecond more.
@@ -108,12 +113,6 @@ const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') =>
   `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, ${metadataColumn} AS metadata, e.recorded_at ${EVENTS_WITH_STREAM_NAMES}`;
 const SELECT_EVENT = selectEvent('e.metadata');
 const SELECT_EVENT_WITHOUT_METADATA = selectEvent('NULL');
-// Whole streams in name order up to a position: the planner walks the stream-name index, then
-// each stream's (stream_id, revision) index, so the rows come out in order without a sort.
-const STREAMS_IN_NAME_ORDER = 'WHERE s.name > ? AND s.name <= ? AND e.position <= ? ORDER BY s.name, e.revision LIMIT ?';
-// The rest of one stream that outgrew a page.
-const STREAM_REST = 'WHERE s.name = ? AND e.revision > ? AND e.position <= ? ORDER BY e.revision LIMIT ?';
-const STREAM_NAMES_AFTER = 'SELECT name FROM ledger_streams WHERE name > ? ORDER BY name LIMIT ?';
 
 /** The embedded default ledger: one SQLite file in WAL mode, append-only by trigger. */
 export class SqliteEventStore implements EventStore {
@@ -122,8 +121,7 @@ export class SqliteEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly statements;
   /** By the writer thread, or on this connection (':memory:', without the thread, or a small append while it is idle). */
-  private readonly writeAppends: (request: AppendRequest, events: number) => Promise<FlatOutcome[]>;
-  private appendThread: SqliteProcedureThread<AppendRequest, FlatOutcome[]> | null = null;
+  private readonly appends: ThreadOrHere<AppendRequest, FlatOutcome[]>;
   private closed = false;
   /**
    * What differs from the schema this build creates (a trigger dropped, a table altered), found
@@ -131,8 +129,8 @@ export class SqliteEventStore implements EventStore {
    * verify can say what was done.
    */
   readonly integrityProblems: readonly string[];
-  private readonly readAheadFile: string | null;
-  private readAhead: StreamReadAhead | null = null;
+  private readonly pages: ThreadOrHere<PageRequest, PageText>;
+  private readonly readAhead: StreamReadAhead;
 
   constructor(options: SqliteEventStoreOptions) {
     this.db = openPrivateDatabase(options.file);
@@ -142,7 +140,6 @@ export class SqliteEventStore implements EventStore {
     for (const pragma of pragmas) this.db.pragma(pragma);
     migrate(this.db, options.file);
     this.integrityProblems = schemaProblems(this.db);
-    this.readAheadFile = options.file !== ':memory:' && options.readAheadThread !== false ? options.file : null;
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
       readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
@@ -151,25 +148,28 @@ export class SqliteEventStore implements EventStore {
       // Without the metadata column: SQLite does not even copy its text out of the page.
       readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
-      streamNamesAfter: this.db.prepare<[string, number], string>(STREAM_NAMES_AFTER).pluck(),
-      readStreams: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT} ${STREAMS_IN_NAME_ORDER}`).raw(true),
-      readStreamsWithoutMetadata: this.db.prepare<[string, string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAMS_IN_NAME_ORDER}`).raw(true),
-      readStreamRest: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT} ${STREAM_REST}`).raw(true),
-      readStreamRestWithoutMetadata: this.db.prepare<[string, number, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} ${STREAM_REST}`).raw(true),
     };
-    const threadFile = options.file !== ':memory:' && options.writerThread !== false ? options.file : null;
-    const here = appenderOn(this.db);
+    const onFile = options.file !== ':memory:';
+    const connection: WorkerConnection = { file: options.file, pragmas };
     const inlineMaxEvents = options.inlineAppendMaxEvents ?? 256;
-    this.writeAppends = async (request, events) => {
-      if (this.closed) throw new Error('the ledger store is closed');
-      // Started at the first append that needs it: a store that only reads never starts one.
-      if (threadFile !== null && this.appendThread === null && events > inlineMaxEvents) this.appendThread = appendThread(threadFile, pragmas);
-      const thread = this.appendThread;
-      // Only when nothing is under way in the thread may an append be written here: order is kept.
-      // A broken thread (its failure was the answer to what it had) leaves the writing to this one.
-      const viaThread = thread !== null && !thread.broken && (events > inlineMaxEvents || thread.underWay > 0);
-      return viaThread ? thread.request(request) : here(request);
-    };
+    this.appends = new ThreadOrHere({
+      worker: onFile && options.writerThread !== false ? { module: join(__dirname, 'sqlite-append.worker'), data: { ...connection } } : null,
+      here: appenderOn(this.db),
+      // A small append (a single command) is written here at once while the thread is idle: handing it over would only add latency.
+      worthTheThread: ({ appends }) => appends.reduce((n, a) => n + a.events.length, 0) > inlineMaxEvents,
+      failurePrefix: 'appending to the ledger failed in its writer thread',
+      errorOf: appendError,
+      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+    });
+    this.pages = new ThreadOrHere({
+      worker: onFile && options.readAheadThread !== false ? { module: join(__dirname, 'sqlite-reader.worker'), data: { file: options.file, pragmas: [`cache_size = ${this.db.pragma('cache_size', { simple: true }) as number}`] } } : null,
+      here: streamOrderedPagesOn(this.db),
+      redoHereOnThreadFailure: true,
+      failurePrefix: 'reading the ledger by stream failed in the reader thread',
+      errorOf: (plain) => appendError(plain),
+      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+    });
+    this.readAhead = new StreamReadAhead(this.pages);
   }
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -182,7 +182,8 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.clock().toISOString();
     let outcomes: StreamAppendOutcome[];
     try {
-      outcomes = appendOutcomes(appends, await this.writeAppends({ appends: flat, recordedAt }, flat.reduce((n, a) => n + a.events.length, 0)));
+      if (this.closed) throw new Error('the ledger store is closed');
+      outcomes = appendOutcomes(appends, await this.appends.request({ appends: flat, recordedAt }));
     } catch (error) {
       throw appendError(error);
     }
@@ -202,31 +203,7 @@ export class SqliteEventStore implements EventStore {
 
   async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
     assertStreamOrderedLimits(options);
-    // A broken reader thread (its failure was the answer to the reads it had) leaves the reading to this one.
-    if (this.readAheadFile !== null && !this.readAhead?.broken) {
-      this.readAhead ??= new StreamReadAhead(this.readAheadFile, this.db.pragma('cache_size', { simple: true }) as number, {
-        streamNamesAfter: STREAM_NAMES_AFTER,
-        from: EVENTS_WITH_STREAM_NAMES,
-        streamsInNameOrder: STREAMS_IN_NAME_ORDER,
-        streamRest: STREAM_REST,
-      });
-      return this.readAhead.read(after, options);
-    }
-    const { upTo, maxStreams, maxEvents } = options;
-    const withMetadata = options.includeMetadata !== false;
-    if (after?.afterRevision !== undefined) {
-      const statement = withMetadata ? this.statements.readStreamRest : this.statements.readStreamRestWithoutMetadata;
-      const events = statement.all(after.stream, Number(after.afterRevision), Number(upTo), maxEvents).map(toStoredEvent);
-      return { events, next: nextStreamOrderedCursor(events, maxEvents, after.stream) };
-    }
-    // Stream names are never empty, so '' sorts before every one of them.
-    const afterName = after?.stream ?? '';
-    const names = this.statements.streamNamesAfter.all(afterName, maxStreams);
-    if (names.length === 0) return { events: [], next: null };
-    const lastStream = names[names.length - 1];
-    const statement = withMetadata ? this.statements.readStreams : this.statements.readStreamsWithoutMetadata;
-    const events = statement.all(afterName, lastStream, Number(upTo), maxEvents).map(toStoredEvent);
-    return { events, next: nextStreamOrderedCursor(events, maxEvents, lastStream) };
+    return this.readAhead.read(after, options);
   }
 
   async headPosition(): Promise<bigint> {
@@ -240,9 +217,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     this.feed.close();
-    await this.appendThread?.close('the ledger was closed');
-    await this.readAhead?.close();
-    this.readAhead = null;
+    await this.appends.close('the ledger was closed');
+    await this.pages.close('the ledger was closed');
     if (this.db.open) this.db.close();
   }
 }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { decodeMessage, type DecodeResult } from '@loyalty/kafka-contracts';
-import { RequestThread } from '@loyalty/thread-support';
+import { ThreadOrHere } from '@loyalty/thread-support';
 
 /** A message as the decoder needs it: its value and key as they came. */
 export interface RawMessage {
@@ -46,62 +44,48 @@ export function decodeChunk(chunk: PackedChunk): DecodeResult[] {
 }
 
 /**
- * Decodes and validates chunks of messages, in a thread of its own when it can: the consumer
- * has the next chunk decoded while the ledger takes this one. The thread runs the compiled
- * worker script and answers with JSON text (one string back as well); where there is no
- * script (the TypeScript sources under the test runner) or with `inThread: false`, it decodes
- * in the calling thread. Both give the same results.
+ * Decodes and validates chunks of messages, in a thread of its own (decode-message.worker): the
+ * consumer has the next chunk decoded while the ledger takes this one. The thread answers with
+ * JSON text (one string crosses back). With `inThread: false`, or once the thread has failed,
+ * it decodes in the calling thread, to the same results.
  */
 export interface MessageDecoderOptions {
   /** False: decode in the calling thread. */
   inThread?: boolean;
-  /** The worker script (default: the compiled one beside this module). */
-  script?: string;
+  /** The worker module, without extension (default: decode-message.worker beside this module). */
+  workerModule?: string;
   /** Called once if the thread fails: decoding goes on in the calling thread, nothing is lost. */
   onThreadFailure?: (error: Error) => void;
 }
 
 export class MessageDecoder {
-  private closed = false;
-
-  private constructor(
-    private thread: RequestThread<PackedChunk, string> | null,
-    private readonly onThreadFailure?: (error: Error) => void,
-  ) {}
+  private constructor(private readonly chunks: ThreadOrHere<PackedChunk, string | DecodeResult[]>) {}
 
   static start(options: MessageDecoderOptions = {}): MessageDecoder {
-    const script = options.script ?? join(__dirname, 'decode-message.worker.js');
-    if (options.inThread === false || !existsSync(script)) return new MessageDecoder(null);
     const failurePrefix = 'decoding messages failed in the decoder thread';
-    const errorOf = (plain: unknown) => new Error(`${failurePrefix}: ${(plain as { message?: string }).message ?? String(plain)}`);
-    return new MessageDecoder(new RequestThread(new Worker(script), { failurePrefix, errorOf }), options.onThreadFailure);
+    return new MessageDecoder(
+      new ThreadOrHere<PackedChunk, string | DecodeResult[]>({
+        worker: options.inThread === false ? null : { module: options.workerModule ?? join(__dirname, 'decode-message.worker') },
+        here: decodeChunk,
+        // Decoding has no effects: what a failing thread had is decoded here.
+        redoHereOnThreadFailure: true,
+        ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+        failurePrefix,
+        errorOf: (plain) => (plain instanceof Error ? plain : new Error(`${failurePrefix}: ${(plain as { message?: string }).message ?? String(plain)}`)),
+      }),
+    );
   }
 
   get threaded(): boolean {
-    return this.thread !== null;
+    return this.chunks.threaded;
   }
 
   async decode(topic: string, messages: readonly RawMessage[]): Promise<DecodeResult[]> {
-    if (this.thread) {
-      try {
-        return JSON.parse(await this.thread.request(packChunk(topic, messages))) as DecodeResult[];
-      } catch (error) {
-        if (this.closed) throw error;
-        // A failed thread must not stall ingestion: decode here from now on.
-        const failed = this.thread;
-        this.thread = null;
-        if (failed) {
-          this.onThreadFailure?.(error as Error);
-          void failed.close().catch(() => undefined);
-        }
-      }
-    }
-    // Here, each message as it is: packing only pays for crossing threads.
-    return messages.map((m) => decodeMessage(m.value, { topic, key: m.key === null ? null : m.key.toString('utf8') }));
+    const decoded = await this.chunks.request(packChunk(topic, messages));
+    return typeof decoded === 'string' ? (JSON.parse(decoded) as DecodeResult[]) : decoded;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.thread?.close('the consumer stopped');
+    await this.chunks.close('the consumer stopped');
   }
 }

@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { assembleState, assembleStates, type StateChange } from '@loyalty/read-models';
 import { checkedHeadField, decodeRebuildCursor, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
-import { openPrivateDatabase, type SqliteProcedureThread } from '@loyalty/sqlite-support';
-import { commitThread, committerOn, flatCommit, type FlatCommit } from './sqlite-commit-procedure';
+import { join } from 'node:path';
+import { openPrivateDatabase } from '@loyalty/sqlite-support';
+import { ThreadOrHere } from '@loyalty/thread-support';
+import { commitError, committerOn, flatCommit, type FlatCommit } from './sqlite-committer';
 
 interface ItemRow {
   key: string;
@@ -17,12 +19,14 @@ const PAGE = 1000;
 export interface SqliteProjectionStoreOptions {
   /**
    * Commits run on a writer thread with its own connection, so a projector folds the next
-   * states while SQLite writes the last ones (see commitThread). Default: on for a file,
+   * states while SQLite writes the last ones (sqlite-commit.worker). Default: on for a file,
    * off for ':memory:' (another connection cannot see it). If the thread itself fails, the
    * commits it had are refused with the reason (the runner stops, and resumes from its
    * checkpoint) and later commits are written on this connection.
    */
   writerThread?: boolean;
+  /** Told once if the writer thread fails (the commits go on on this connection): for the log. */
+  onThreadFailure?: (error: Error) => void;
 }
 
 // The connection settings of both connections to the file (the caller's and the writer thread's).
@@ -42,14 +46,11 @@ const PRAGMAS = [
 export class SqliteProjectionStore implements ProjectionStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly writerThreadFile: string | null;
-  private writer: SqliteProcedureThread<FlatCommit, void> | null = null;
-  private commitHere: ((flat: FlatCommit) => void) | null = null;
+  private readonly commits: ThreadOrHere<FlatCommit, void>;
 
   constructor(file: string, options: SqliteProjectionStoreOptions = {}) {
     this.db = openPrivateDatabase(file);
     for (const pragma of PRAGMAS) this.db.pragma(pragma);
-    this.writerThreadFile = file !== ':memory:' && options.writerThread !== false ? file : null;
     this.db.exec(`
       -- Whole-state tables of the first storage format: read models are derived, a rebuild from the ledger replaces them.
       DROP TABLE IF EXISTS projection_states;
@@ -66,6 +67,13 @@ export class SqliteProjectionStore implements ProjectionStore {
     if (!(this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('read_model_checkpoints') as string[]).includes('rebuild_cursor')) {
       this.db.exec('ALTER TABLE read_model_checkpoints ADD COLUMN rebuild_cursor TEXT');
     }
+    this.commits = new ThreadOrHere({
+      worker: file !== ':memory:' && options.writerThread !== false ? { module: join(__dirname, 'sqlite-commit.worker'), data: { file, pragmas: PRAGMAS } } : null,
+      here: committerOn(this.db),
+      failurePrefix: 'writing the read store failed in its writer thread',
+      errorOf: commitError,
+      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+    });
     this.statements = {
       checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>('SELECT position, rebuild_cursor FROM read_model_checkpoints WHERE projection = ?'),
       head: this.db.prepare<[string, string], { head: string }>('SELECT head FROM read_model_heads WHERE projection = ? AND key = ?'),
@@ -87,7 +95,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async claimWriter(projection: string): Promise<number> {
-    await this.writer?.idle();
+    await this.commits.idle();
     return (this.statements.claimWriter.get(projection) as { epoch: number }).epoch;
   }
 
@@ -110,14 +118,7 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   /** With a writer thread, commits are written in the order given, each resolving once written; the caller need not wait for one to give the next. */
   async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
-    const flat = flatCommit(projection, changes, checkpoint, writerEpoch, rebuild);
-    // A broken writer thread (its failure was the answer to the commits it had) leaves the writing to this connection.
-    if (this.writerThreadFile !== null && !this.writer?.broken) {
-      this.writer ??= commitThread(this.writerThreadFile, PRAGMAS);
-      return this.writer.request(flat);
-    }
-    this.commitHere ??= committerOn(this.db);
-    this.commitHere(flat);
+    return this.commits.request(flatCommit(projection, changes, checkpoint, writerEpoch, rebuild));
   }
 
   async keysWithHeadAtMost(projection: string, { field, atMost, afterKey, limit }: HeadFieldQuery): Promise<string[]> {
@@ -142,7 +143,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async drop(projection: string): Promise<void> {
-    await this.writer?.idle();
+    await this.commits.idle();
     this.db.transaction(() => {
       this.statements.dropHeads.run(projection);
       this.statements.dropItems.run(projection);
@@ -151,8 +152,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async close(): Promise<void> {
-    await this.writer?.close('the read store was closed');
-    this.writer = null;
+    await this.commits.close('the read store was closed');
     if (this.db.open) this.db.close();
   }
 }

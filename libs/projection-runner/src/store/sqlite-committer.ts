@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { procedureOn, SqliteProcedureThread, type SqliteProcedure } from '@loyalty/sqlite-support';
 import type { StateChange } from '@loyalty/read-models';
 import { encodeRebuildCursor, StaleProjectionWriterError, type RebuildCursor } from './projection-store.port';
 
@@ -26,7 +25,7 @@ const ITEMS_PER_INSERT = 64;
 const INSERT_ITEMS = 'INSERT INTO read_model_items (projection, key, collection, item_key, seq, value) VALUES';
 const ON_ITEM_CONFLICT = 'ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value';
 
-export const COMMIT_SQL = {
+const COMMIT_SQL = {
   writerEpoch: 'SELECT epoch FROM read_model_writers WHERE projection = ?',
   upsertHead: 'INSERT INTO read_model_heads (projection, key, head) VALUES (?, ?, ?) ON CONFLICT (projection, key) DO UPDATE SET head = excluded.head',
   upsertItem: `${INSERT_ITEMS} (?, ?, ?, ?, ?, ?) ${ON_ITEM_CONFLICT}`,
@@ -36,48 +35,44 @@ export const COMMIT_SQL = {
     'INSERT INTO read_model_checkpoints (projection, position, rebuild_cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, rebuild_cursor = excluded.rebuild_cursor, updated_at = excluded.updated_at',
 };
 
+/** A stale writer, as it crosses threads (the caller makes the error, see commitError). */
+interface StaleWriterRefusal {
+  staleWriter: { projection: string; writerEpoch: number; latestEpoch: number | null };
+}
+
 /**
- * The commit, once, as a SqliteProcedure: `(commit) => void`, in the writer thread for a file,
- * in the calling thread in memory. IMMEDIATE: the epoch check and the writes see one state of
- * the file (another connection may claim the writer meanwhile). A stale writer is thrown as a
- * plain `{ staleWriter }` object (it crosses threads; the caller makes the error).
+ * A commit on one connection: in the writer thread for a file (sqlite-commit.worker), in the
+ * calling thread otherwise. IMMEDIATE: the epoch check and the writes see one state of the file
+ * (another connection may claim the writer meanwhile).
  */
-const COMMIT_PROCEDURE: SqliteProcedure = { sql: COMMIT_SQL, source: `(db, sql) => {
-  const s = {};
-  for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
-  const run = db.transaction((c) => {
+export function committerOn(db: Database.Database): (commit: FlatCommit) => void {
+  const writerEpoch = db.prepare<[string], { epoch: number }>(COMMIT_SQL.writerEpoch);
+  const upsertHead = db.prepare<[string, string, string]>(COMMIT_SQL.upsertHead);
+  const upsertItem = db.prepare<unknown[]>(COMMIT_SQL.upsertItem);
+  const upsertItems = db.prepare<unknown[]>(COMMIT_SQL.upsertItems);
+  const saveCheckpoint = db.prepare<[string, string, string | null, string]>(COMMIT_SQL.saveCheckpoint);
+  const rowFields = ITEM_FIELDS + 1;
+  const run = db.transaction((c: FlatCommit) => {
     if (c.writerEpoch !== null) {
-      const row = s.writerEpoch.get(c.projection);
-      const latest = row === undefined ? null : row.epoch;
-      if (latest !== c.writerEpoch) throw { staleWriter: { projection: c.projection, writerEpoch: c.writerEpoch, latestEpoch: latest } };
+      const latest = writerEpoch.get(c.projection)?.epoch ?? null;
+      if (latest !== c.writerEpoch) {
+        const refusal: StaleWriterRefusal = { staleWriter: { projection: c.projection, writerEpoch: c.writerEpoch, latestEpoch: latest } };
+        throw refusal;
+      }
     }
-    for (let i = 0; i < c.heads.length; i += 2) s.upsertHead.run(c.projection, c.heads[i], c.heads[i + 1]);
-    const batch = [];
-    for (let i = 0; i < c.items.length; i += ${ITEM_FIELDS}) {
+    for (let i = 0; i < c.heads.length; i += 2) upsertHead.run(c.projection, c.heads[i], c.heads[i + 1]);
+    const batch: (string | number)[] = [];
+    for (let i = 0; i < c.items.length; i += ITEM_FIELDS) {
       batch.push(c.projection, c.items[i], c.items[i + 1], c.items[i + 2], c.items[i + 3], c.items[i + 4]);
-      if (batch.length === ${ITEMS_PER_INSERT * (ITEM_FIELDS + 1)}) {
-        s.upsertItems.run(batch);
+      if (batch.length === ITEMS_PER_INSERT * rowFields) {
+        upsertItems.run(batch);
         batch.length = 0;
       }
     }
-    for (let i = 0; i < batch.length; i += ${ITEM_FIELDS + 1}) s.upsertItem.run(batch.slice(i, i + ${ITEM_FIELDS + 1}));
-    s.saveCheckpoint.run(c.projection, c.checkpoint, c.rebuildCursor, c.updatedAt);
+    for (let i = 0; i < batch.length; i += rowFields) upsertItem.run(batch.slice(i, i + rowFields));
+    saveCheckpoint.run(c.projection, c.checkpoint, c.rebuildCursor, c.updatedAt);
   });
   return (c) => run.immediate(c);
-}` };
-
-type Committer = (commit: FlatCommit) => void;
-
-/** The commit procedure on a connection of the calling thread. */
-export function committerOn(db: Database.Database): Committer {
-  const commit = procedureOn<FlatCommit, void>(db, COMMIT_PROCEDURE);
-  return (flat) => {
-    try {
-      commit(flat);
-    } catch (error) {
-      throw asError(error);
-    }
-  };
 }
 
 export function flatCommit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): FlatCommit {
@@ -90,16 +85,11 @@ export function flatCommit(projection: string, changes: ReadonlyMap<string, Stat
   return { projection, heads, items, checkpoint: checkpoint.toString(), writerEpoch: writerEpoch ?? null, rebuildCursor: encodeRebuildCursor(rebuild), updatedAt: new Date().toISOString() };
 }
 
-function asError(thrown: unknown): Error {
-  const stale = (thrown as { staleWriter?: { projection: string; writerEpoch: number; latestEpoch: number | null } } | null)?.staleWriter;
+/** What a commit threw, as the caller's error: a stale writer as StaleProjectionWriterError, an error of the thread as { message, code }. */
+export function commitError(thrown: unknown): Error {
+  const stale = (thrown as Partial<StaleWriterRefusal> | null)?.staleWriter;
   if (stale) return new StaleProjectionWriterError(stale.projection, stale.writerEpoch, stale.latestEpoch);
   if (thrown instanceof Error) return thrown;
-  // An error of the writer thread crosses as { message, code }.
   const plain = thrown as { message?: unknown; code?: string } | null;
   return typeof plain?.message === 'string' ? Object.assign(new Error(plain.message), { code: plain.code }) : new Error(String(thrown));
-}
-
-/** Commits run by a writer thread on its own connection, in the order given (see SqliteProcedureThread). */
-export function commitThread(file: string, pragmas: string[]): SqliteProcedureThread<FlatCommit, void> {
-  return new SqliteProcedureThread(COMMIT_PROCEDURE, { file, pragmas, failurePrefix: 'writing the read store failed in its writer thread', errorOf: asError });
 }
