@@ -1,22 +1,13 @@
-// One jest run over every project; SWC transpiles (tsc type-checks in `npm run build`).
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  },
-];
+// One jest run over every project; SWC transpiles (see infra/node/swc-options.js).
+const swc = ['@swc/jest', require('./infra/node/swc-options')];
+const { unitScope, suitesNeedingMore } = require('./test/support/test-scope');
 
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/'],
+  // `npm run test:unit`: only the suites that need no Kafka, PostgreSQL or build (see test/support/test-scope.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/', ...(unitScope ? suitesNeedingMore(__dirname) : [])],
   transform: { '^.+\\.ts$': swc },
   // content-disposition (of @fastify/static) is ES modules only: see test/support/content-disposition.cjs.
   moduleNameMapper: { '^@loyalty/(.*)$': '<rootDir>/libs/$1/src/index.ts', '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs' },

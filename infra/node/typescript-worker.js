@@ -8,25 +8,12 @@ const { workerData } = require('node:worker_threads');
 const { addHook } = require('pirates');
 const { transformSync } = require('@swc/core');
 const tsconfigPaths = require('tsconfig-paths');
+const swcOptions = require('./swc-options');
 
 const root = path.resolve(__dirname, '..', '..');
 const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
 tsconfigPaths.register({ baseUrl: root, paths: compilerOptions.paths });
 
-addHook(
-  (code, filename) =>
-    transformSync(code, {
-      filename,
-      sourceMaps: 'inline',
-      jsc: {
-        target: 'es2022',
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        keepClassNames: true,
-      },
-      module: { type: 'commonjs' },
-    }).code,
-  { exts: ['.ts'], ignoreNodeModules: true },
-);
+addHook((code, filename) => transformSync(code, { ...swcOptions, filename, sourceMaps: 'inline' }).code, { exts: ['.ts'], ignoreNodeModules: true });
 
 require(workerData.typescriptModule);

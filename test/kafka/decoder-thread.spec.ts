@@ -1,3 +1,4 @@
+// @needs build (left out of npm run test:unit)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// @needs kafka (left out of npm run test:unit)
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { InMemoryEventStore } from '@loyalty/event-store';

@@ -1,3 +1,4 @@
+// @needs kafka, build (left out of npm run test:unit)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

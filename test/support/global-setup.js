@@ -11,6 +11,8 @@ module.exports = async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   process.env.LOYALTY_TEST_TMP = tmp;
+  // The unit scope takes only suites that need neither (see test-scope.js).
+  if (require('./test-scope').unitScope) return;
 
   const kafka = path.join(root, 'infra', 'kafka', 'kafka.sh');
   const wasRunning = spawnSync(kafka, ['status'], { encoding: 'utf8' }).status === 0;

@@ -1,3 +1,4 @@
+// @needs postgres (left out of npm run test:unit)
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from './in-transaction';

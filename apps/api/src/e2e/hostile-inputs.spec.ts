@@ -1,3 +1,4 @@
+// @needs kafka (left out of npm run test:unit)
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { InMemoryEventStore, type EventStore, type StoredEvent } from '@loyalty/event-store';

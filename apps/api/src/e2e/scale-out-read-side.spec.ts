@@ -1,3 +1,4 @@
+// @needs kafka, postgres (left out of npm run test:unit)
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @needs postgres (left out of npm run test:unit)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// @needs postgres (left out of npm run test:unit)
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InMemoryOperationsStore } from './in-memory-operations-store';

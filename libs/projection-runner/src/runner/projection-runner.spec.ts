@@ -1,3 +1,4 @@
+// @needs postgres (left out of npm run test:unit)
 import { createHash, randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '@loyalty/event-store';
 import {

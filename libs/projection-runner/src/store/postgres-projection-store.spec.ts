@@ -1,3 +1,4 @@
+// @needs postgres (left out of npm run test:unit)
 import { randomUUID } from 'node:crypto';
 import { PostgresProjectionStore } from './postgres-projection-store';
 import { describeProjectionStoreContract } from './projection-store.contract';
