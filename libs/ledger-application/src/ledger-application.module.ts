@@ -6,23 +6,14 @@ import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE } from './ledger-application.token
 import type { Clock } from './ledger-writer/clock';
 import { LedgerWriter, type RuleBookSource } from './ledger-writer/ledger-writer';
 import { ACCOUNT_STATES_OPTIONS, AccountStatesKeeper, type AccountStatesOptions } from './ledger-writer/account-states.keeper';
-import { AdjustPointsHandler } from './use-cases/adjust-points/adjust-points.handler';
 import { AdjustPointsHttpController } from './use-cases/adjust-points/adjust-points.http-controller';
-import { CancelRedemptionHandler } from './use-cases/cancel-redemption/cancel-redemption.handler';
 import { CancelRedemptionHttpController } from './use-cases/cancel-redemption/cancel-redemption.http-controller';
-import { EnrolCustomerHandler } from './use-cases/enrol-customer/enrol-customer.handler';
 import { EnrolCustomerHttpController } from './use-cases/enrol-customer/enrol-customer.http-controller';
-import { ExpirePointsHandler } from './use-cases/expire-points/expire-points.handler';
 import { ExpirePointsHttpController } from './use-cases/expire-points/expire-points.http-controller';
-import { RecordPurchaseHandler } from './use-cases/record-purchase/record-purchase.handler';
 import { RecordPurchaseHttpController } from './use-cases/record-purchase/record-purchase.http-controller';
-import { RecordRefundHandler } from './use-cases/record-refund/record-refund.handler';
 import { RecordRefundHttpController } from './use-cases/record-refund/record-refund.http-controller';
-import { RecordSupportContactHandler } from './use-cases/record-support-contact/record-support-contact.handler';
 import { RecordSupportContactHttpController } from './use-cases/record-support-contact/record-support-contact.http-controller';
-import { RecordSurveyAnswerHandler } from './use-cases/record-survey-answer/record-survey-answer.handler';
 import { RecordSurveyAnswerHttpController } from './use-cases/record-survey-answer/record-survey-answer.http-controller';
-import { RedeemPointsHandler } from './use-cases/redeem-points/redeem-points.handler';
 import { RedeemPointsHttpController } from './use-cases/redeem-points/redeem-points.http-controller';
 import { GetAccountHandler } from './queries/get-account/get-account.handler';
 import { GetAccountHttpController } from './queries/get-account/get-account.http-controller';
@@ -88,15 +79,6 @@ export class LedgerWriterModule {}
     GetAccountLedgerHttpController,
   ],
   providers: [
-    RecordPurchaseHandler,
-    RecordRefundHandler,
-    RecordSurveyAnswerHandler,
-    RecordSupportContactHandler,
-    EnrolCustomerHandler,
-    RedeemPointsHandler,
-    CancelRedemptionHandler,
-    AdjustPointsHandler,
-    ExpirePointsHandler,
     GetAccountHandler,
     GetAccountLedgerHandler,
   ],

@@ -2,7 +2,8 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ProblemError, type AuthenticatedRequest, type HttpReply } from '@loyalty/http-platform';
 import { LedgerRejectionCode } from '@loyalty/ledger-domain';
-import type { LedgerWriteResult } from '../ledger-writer/ledger-writer';
+import type { LedgerCommand } from '@loyalty/ledger-domain';
+import type { CommandEnvelope, LedgerWriteResult } from '../ledger-writer/ledger-writer';
 import type { Provenance } from '../persistence/provenance';
 
 class WrittenEvent {
@@ -49,6 +50,11 @@ export function toWriteResponse(result: LedgerWriteResult, response: HttpReply):
         ...(result.rejection.details ? { details: result.rejection.details } : {}),
       });
   }
+}
+
+/** A command taken over HTTP, with its provenance: what the controllers give LedgerWriter.execute, as Kafka gives it executeBatch. */
+export function httpCommand(command: LedgerCommand, request: AuthenticatedRequest): CommandEnvelope {
+  return { command, provenance: httpProvenance(request) };
 }
 
 export function httpProvenance(request: AuthenticatedRequest): Provenance {

@@ -1,12 +1,11 @@
 import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
-import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { httpCommand, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { LedgerWriter } from '../../ledger-writer/ledger-writer';
 import { CLOCK } from '../../ledger-application.tokens';
 import type { Clock } from '../../ledger-writer/clock';
-import { AdjustPoints } from './adjust-points.command';
 import { AdjustPointsRequest } from './adjust-points.request';
 
 @ApiTags('accounts')
@@ -14,7 +13,7 @@ import { AdjustPointsRequest } from './adjust-points.request';
 @Controller('v1/accounts/:customerId/adjustments')
 export class AdjustPointsHttpController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly writer: LedgerWriter,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -25,7 +24,7 @@ export class AdjustPointsHttpController {
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already applied: nothing written' })
   async adjustPoints(@Param() { customerId }: CustomerIdParam, @Body() body: AdjustPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
     const keyActor = `api-key:${request.principal?.keyId ?? 'unknown'}`;
-    const command = new AdjustPoints(
+    const command = httpCommand(
       {
         type: 'AdjustPoints',
         customerId,
@@ -36,8 +35,8 @@ export class AdjustPointsHttpController {
         actor: body.actor ? `${body.actor} (${keyActor})` : keyActor,
         occurredAt: body.occurredAt ?? this.clock.now().toISOString(),
       },
-      httpProvenance(request),
+      request,
     );
-    return toWriteResponse(await this.commands.execute(command), response);
+    return toWriteResponse(await this.writer.execute(command), response);
   }
 }

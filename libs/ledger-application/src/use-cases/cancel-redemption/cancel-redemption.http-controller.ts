@@ -1,12 +1,11 @@
 import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { RedemptionParams } from '../../http/customer-id.param';
-import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { httpCommand, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { LedgerWriter } from '../../ledger-writer/ledger-writer';
 import { CLOCK } from '../../ledger-application.tokens';
 import type { Clock } from '../../ledger-writer/clock';
-import { CancelRedemption } from './cancel-redemption.command';
 import { CancelRedemptionRequest } from './cancel-redemption.request';
 
 @ApiTags('accounts')
@@ -14,7 +13,7 @@ import { CancelRedemptionRequest } from './cancel-redemption.request';
 @Controller('v1/accounts/:customerId/redemptions/:redemptionId/cancellation')
 export class CancelRedemptionHttpController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly writer: LedgerWriter,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -24,10 +23,10 @@ export class CancelRedemptionHttpController {
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already cancelled: nothing written' })
   async cancelRedemption(@Param() { customerId, redemptionId }: RedemptionParams, @Body() body: CancelRedemptionRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
-    const command = new CancelRedemption(
+    const command = httpCommand(
       { type: 'CancelRedemption', customerId, redemptionId, ...(body.reason ? { reason: body.reason } : {}), occurredAt: body.occurredAt ?? this.clock.now().toISOString() },
-      httpProvenance(request),
+      request,
     );
-    return toWriteResponse(await this.commands.execute(command), response);
+    return toWriteResponse(await this.writer.execute(command), response);
   }
 }

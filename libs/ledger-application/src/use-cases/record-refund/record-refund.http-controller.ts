@@ -1,16 +1,15 @@
 import { Body, Controller, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RefundRecordedV1 } from '@loyalty/kafka-contracts';
 import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
-import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
-import { RecordRefund } from './record-refund.command';
+import { httpCommand, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { LedgerWriter } from '../../ledger-writer/ledger-writer';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
 @Controller('v1/refunds')
 export class RecordRefundHttpController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(private readonly writer: LedgerWriter) {}
 
   @IdempotentPost()
   @RequireRoles('ingest')
@@ -19,7 +18,7 @@ export class RecordRefundHttpController {
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
   async recordRefund(@Body() body: RefundRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
-    const result = await this.commands.execute(new RecordRefund({ type: 'RecordRefund', ...body }, httpProvenance(request)));
+    const result = await this.writer.execute(httpCommand({ type: 'RecordRefund', ...body }, request));
     return toWriteResponse(result, response);
   }
 }

@@ -1,16 +1,15 @@
 import { Body, Controller, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SupportContactRecordedV1 } from '@loyalty/kafka-contracts';
 import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
-import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
-import { RecordSupportContact } from './record-support-contact.command';
+import { httpCommand, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { LedgerWriter } from '../../ledger-writer/ledger-writer';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
 @Controller('v1/support-contacts')
 export class RecordSupportContactHttpController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(private readonly writer: LedgerWriter) {}
 
   @IdempotentPost()
   @RequireRoles('ingest')
@@ -19,7 +18,7 @@ export class RecordSupportContactHttpController {
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
   async recordSupportContact(@Body() body: SupportContactRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
-    const result = await this.commands.execute(new RecordSupportContact({ type: 'RecordSupportContact', ...body }, httpProvenance(request)));
+    const result = await this.writer.execute(httpCommand({ type: 'RecordSupportContact', ...body }, request));
     return toWriteResponse(result, response);
   }
 }

@@ -1,12 +1,11 @@
 import { Body, Controller, Inject, Param, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import { CustomerIdParam } from '../../http/customer-id.param';
-import { httpProvenance, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { httpCommand, LedgerWriteResponse, toWriteResponse } from '../../http/write-response';
+import { LedgerWriter } from '../../ledger-writer/ledger-writer';
 import { CLOCK } from '../../ledger-application.tokens';
 import type { Clock } from '../../ledger-writer/clock';
-import { RedeemPoints } from './redeem-points.command';
 import { RedeemPointsRequest } from './redeem-points.request';
 
 @ApiTags('accounts')
@@ -14,7 +13,7 @@ import { RedeemPointsRequest } from './redeem-points.request';
 @Controller('v1/accounts/:customerId/redemptions')
 export class RedeemPointsHttpController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly writer: LedgerWriter,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -24,7 +23,7 @@ export class RedeemPointsHttpController {
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already redeemed: nothing written' })
   async redeemPoints(@Param() { customerId }: CustomerIdParam, @Body() body: RedeemPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
-    const command = new RedeemPoints({ type: 'RedeemPoints', customerId, ...body, occurredAt: body.occurredAt ?? this.clock.now().toISOString() }, httpProvenance(request));
-    return toWriteResponse(await this.commands.execute(command), response);
+    const command = httpCommand({ type: 'RedeemPoints', customerId, ...body, occurredAt: body.occurredAt ?? this.clock.now().toISOString() }, request);
+    return toWriteResponse(await this.writer.execute(command), response);
   }
 }
