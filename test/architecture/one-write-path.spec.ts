@@ -37,6 +37,7 @@ function imports(file: string, name: string): boolean {
 }
 
 const WRITER = 'libs/ledger-application/src/ledger-writer/ledger-writer.ts';
+const WRITERS_APPEND_STEP = 'libs/ledger-application/src/ledger-writer/chunked-appends.ts';
 /** The doors, each with the way it must reach the ledger. */
 const DOORS: { door: string; file: RegExp; call: string }[] = [
   { door: 'HTTP (each ledger use case)', file: /^libs\/ledger-application\/src\/use-cases\/[^/]+\/[^/]+\.http-controller\.ts$/, call: 'execute' },
@@ -61,7 +62,10 @@ describe('one write path', () => {
 
   it('lets only the writer append to the ledger (the sealer appends its digests to a stream of their own)', () => {
     const appenders = calls.filter((c) => (c.method === 'appendMany' || c.method === 'append') && /store$/i.test(c.receiver)).map((c) => c.file);
-    expect([...new Set(appenders)].sort()).toEqual([WRITER, 'libs/finance-audit/src/tamper-evidence/ledger-digests.ts'].sort());
+    expect([...new Set(appenders)].sort()).toEqual([WRITERS_APPEND_STEP, 'libs/finance-audit/src/tamper-evidence/ledger-digests.ts'].sort());
+    // The append step is the writer's own: nothing else makes one.
+    const usersOfTheStep = [...new Set(calls.map((c) => c.file))].filter((f) => f !== WRITERS_APPEND_STEP && /new ChunkedAppends\b/.test(readFileSync(join(root, f), 'utf8')));
+    expect(usersOfTheStep).toEqual([WRITER]);
     const digests = readFileSync(join(root, 'libs/finance-audit/src/tamper-evidence/ledger-digests.ts'), 'utf8');
     expect(digests).toMatch(/this\.store\.append\(LEDGER_DIGEST_STREAM,/);
   });

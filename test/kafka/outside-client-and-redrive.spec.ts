@@ -22,7 +22,7 @@ describe('Kafka: a client this project did not write, and re-driving dead letter
   const admin = kafka.admin();
   const browser = new DeadLetterBrowser(kafka, config);
   const caughtUp = () => waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
-  const available = (customerId: string) => writer.readAccount(customerId, (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
+  const available = (customerId: string) => writer.accounts.read(customerId, (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
 
   beforeAll(async () => {
     await consumer.start();

@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LedgerApplicationModule, LedgerWriterModule } from '@loyalty/ledger-application';
 import { DeadLettersModule, KafkaIngestionModule, type KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
-import { ApiKeyGuard, createValidationPipe, ProblemDetailsFilter, RateLimitGuard, RateLimitsModule } from '@loyalty/http-platform';
+import { ApiKeyGuard, createValidationPipe, ERROR_TABLE, ProblemDetailsFilter, RateLimitGuard, RateLimitsModule } from '@loyalty/http-platform';
+import { ERRORS } from './composition/error-table';
 import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
 import { ProjectionsModule } from './composition/projections.module';
@@ -50,6 +51,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: ERROR_TABLE, useValue: ERRORS },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

@@ -1,5 +1,6 @@
 export * from './problem/problem-details';
 export * from './problem/problem-details.filter';
+export * from './problem/error-table';
 export * from './validation/validation-pipe';
 export * from './auth/api-keys';
 export * from './auth/api-key.guard';

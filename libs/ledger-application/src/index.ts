@@ -10,3 +10,4 @@ export * from './ledger-application.module';
 export * from './ledger-writer/keyed-mutex';
 export * from './queries/get-account/account.view';
 export * from './ledger-writer/account-states.keeper';
+export * from './ledger-writer/account-states';

@@ -5,6 +5,7 @@ import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE } from './ledger-application.tokens';
 import type { Clock } from './ledger-writer/clock';
 import { LedgerWriter, type RuleBookSource } from './ledger-writer/ledger-writer';
+import { AccountStates } from './ledger-writer/account-states';
 import { ACCOUNT_STATES_OPTIONS, AccountStatesKeeper, type AccountStatesOptions } from './ledger-writer/account-states.keeper';
 import { AdjustPointsHttpController } from './use-cases/adjust-points/adjust-points.http-controller';
 import { CancelRedemptionHttpController } from './use-cases/cancel-redemption/cancel-redemption.http-controller';
@@ -33,12 +34,13 @@ export interface LedgerWriterSettings {
 /** The write side alone (no HTTP): what the HTTP module and the Kafka consumer share. */
 @Module({
   providers: [
+    { provide: AccountStates, inject: [EVENT_STORE, LEDGER_WRITER_OPTIONS], useFactory: (store: EventStore, settings: LedgerWriterSettings) => new AccountStates(store, settings.cacheCapacity) },
     {
       provide: LedgerWriter,
-      inject: [EVENT_STORE, RULE_BOOK_SOURCE, CLOCK, LEDGER_WRITER_OPTIONS, LoyaltyMetrics],
-      useFactory: (store: EventStore, rules: RuleBookSource, clock: Clock, settings: LedgerWriterSettings, metrics: LoyaltyMetrics) =>
+      inject: [EVENT_STORE, RULE_BOOK_SOURCE, CLOCK, LEDGER_WRITER_OPTIONS, LoyaltyMetrics, AccountStates],
+      useFactory: (store: EventStore, rules: RuleBookSource, clock: Clock, settings: LedgerWriterSettings, metrics: LoyaltyMetrics, accounts: AccountStates) =>
         new LedgerWriter(store, rules, clock, {
-          cacheCapacity: settings.cacheCapacity,
+          accounts,
           futureToleranceMs: settings.futureToleranceMs,
           observer: {
             commandDecided: (type, status) => metrics.ledgerCommands.inc({ type, outcome: status }),
@@ -55,7 +57,7 @@ export interface LedgerWriterSettings {
     { provide: ACCOUNT_STATES_OPTIONS, inject: [LEDGER_WRITER_OPTIONS], useFactory: (settings: LedgerWriterSettings): AccountStatesOptions => ({ warmUp: settings.warmUp ?? true }) },
     AccountStatesKeeper,
   ],
-  exports: [LedgerWriter, AccountStatesKeeper],
+  exports: [LedgerWriter, AccountStates, AccountStatesKeeper],
 })
 export class LedgerWriterModule {}
 

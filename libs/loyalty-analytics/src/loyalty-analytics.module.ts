@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ACCOUNT_INSIGHTS } from '@loyalty/ledger-application';
 import { READ_VIEW, type ReadView } from './read-view';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
+import { customerProfileProjection } from '@loyalty/read-models';
 import { accountInsights } from './account-insights/account-insights';
 import { ReadSide } from './analytics-http.support';
 import { NpsAnalyticsHttpController } from './nps-analytics/nps-analytics.http-controller';
@@ -18,7 +19,7 @@ import { SupportAnalyticsHttpController } from './support-analytics/support-anal
 @Module({
   controllers: [SegmentsHttpController, OneStepFromLoyalHttpController, NpsAnalyticsHttpController, SupportAnalyticsHttpController],
   providers: [
-    { provide: ProfileReader, inject: [PROJECTION_STORE, READ_VIEW], useFactory: (store: ProjectionStore, view: ReadView) => new ProfileReader(store, () => view.current().profilesKey) },
+    { provide: ProfileReader, inject: [PROJECTION_STORE, READ_VIEW], useFactory: (store: ProjectionStore, view: ReadView) => new ProfileReader(store, () => view.current().keyOf(customerProfileProjection)) },
     ReadSide,
     { provide: ACCOUNT_INSIGHTS, inject: [ProfileReader, READ_VIEW], useFactory: (profiles: ProfileReader, view: ReadView) => accountInsights(profiles, view) },
   ],

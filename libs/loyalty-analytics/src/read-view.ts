@@ -1,6 +1,12 @@
-import type { RuleBookSource } from '@loyalty/ledger-application';
 import type { RuleBook } from '@loyalty/program-rules';
-import { customerProfileProjection, projectionKey } from '@loyalty/read-models';
+
+/** What one query reads: the view's id ('live' or a promoted replay's), its rules, and each projection's tables. */
+export interface ViewedTables {
+  id: string;
+  ruleBook: RuleBook;
+  /** The storage key of a projection's tables in this view: the live ones, or a promoted replay's. */
+  keyOf(projection: { name: string; version: number }): string;
+}
 
 /**
  * Which tables the read side reads and which rules it evaluates them with. Live: the
@@ -9,13 +15,7 @@ import { customerProfileProjection, projectionKey } from '@loyalty/read-models';
  * so a switch is atomic for every query that starts after it.
  */
 export interface ReadView {
-  current(): { id: string; profilesKey: string; ruleBook: RuleBook };
+  current(): ViewedTables;
 }
 
 export const READ_VIEW = Symbol('READ_VIEW');
-
-/** The view without operations: live tables, ledger rules. */
-export function liveReadView(rules: RuleBookSource): ReadView {
-  const profilesKey = projectionKey(customerProfileProjection);
-  return { current: () => ({ id: 'live', profilesKey, ruleBook: rules.current() }) };
-}

@@ -6,6 +6,7 @@ export * from './rules-lifecycle/rules-diff';
 export * from './rules-lifecycle/rules-catalog';
 export * from './replays/impact-report';
 export * from './replays/replay-service';
+export * from './replays/operations-read-view';
 export * from './re-rating/re-rating.service';
 export * from './program-operations.module';
 export * from './expiry/expiry-job';

@@ -6,7 +6,8 @@ import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runn
 import { ExpiryRunsHttpController, OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
 import { OPERATIONS_STORE, type OperationsStore } from './operations-store/operations-store.port';
 import { ReRatingService } from './re-rating/re-rating.service';
-import { OperationsReadView, ReplayService, type ReplayServiceOptions } from './replays/replay-service';
+import { ReplayService, type ReplayServiceOptions } from './replays/replay-service';
+import { OperationsReadView } from './replays/operations-read-view';
 import { RulesCatalog } from './rules-lifecycle/rules-catalog';
 
 const REPLAY_ADMISSION = Symbol('REPLAY_ADMISSION');

@@ -1,4 +1,5 @@
 export * from './projection/projection';
+export * from './projection/projection-registry';
 export * from './projection/stored-state';
 export * from './balances/balances.projection';
 export * from './customer-profile/customer-profile.projection';

@@ -4,7 +4,7 @@ import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { PostgresProjectionStore, PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, StaleProjectionWriterError, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
-import { balancesProjection, customerProfileProjection, projectionKey, type CustomerProjection } from '@loyalty/read-models';
+import { PROJECTION_REGISTRY, projectionKey } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
 /** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
@@ -62,8 +62,6 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplica
   }
 }
 
-const PROJECTIONS: CustomerProjection<unknown>[] = [balancesProjection as CustomerProjection<unknown>, customerProfileProjection as CustomerProjection<unknown>];
-
 /**
  * Progress where this process runs no projector (an API beside a shared read store): the stored
  * checkpoints. It owns the store here, so it closes it (a PostgreSQL pool) at shutdown.
@@ -83,7 +81,7 @@ class StoredCheckpointProgress implements ProjectionProgress, BeforeApplicationS
   async waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const checkpoints = await Promise.all(PROJECTIONS.map((p) => this.store.checkpoint(projectionKey(p))));
+      const checkpoints = await Promise.all(PROJECTION_REGISTRY.map((p) => this.store.checkpoint(projectionKey(p))));
       this.last = checkpoints.reduce((min, c) => (c < min ? c : min));
       if (this.last >= position) return true;
       if (Date.now() >= deadline) return false;
@@ -126,7 +124,7 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, LoyaltyMetrics],
           useFactory: (events: EventStore, metrics: LoyaltyMetrics) => {
             const logger = new Logger('projector');
-            const runners = PROJECTIONS.map(
+            const runners = PROJECTION_REGISTRY.map(
               (projection) =>
                 new ProjectionRunner(events, store, projection, {
                   onBatch: (key, count, position) => {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { LedgerWriter } from '@loyalty/ledger-application';
+import { AccountStates } from '@loyalty/ledger-application';
 import { LoyaltyMetrics, PublicRoute } from '@loyalty/http-platform';
 import { LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 
@@ -10,7 +10,7 @@ import { LedgerIngestionConsumer } from '@loyalty/kafka-ingestion';
 export class OperabilityHttpController {
   constructor(
     private readonly metrics: LoyaltyMetrics,
-    private readonly writer: LedgerWriter,
+    private readonly accounts: AccountStates,
     @Optional() private readonly consumer?: LedgerIngestionConsumer,
   ) {}
 
@@ -18,7 +18,7 @@ export class OperabilityHttpController {
   @PublicRoute()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async metricsText(): Promise<string> {
-    this.metrics.cachedAccounts.set(this.writer.cachedAccounts);
+    this.metrics.cachedAccounts.set(this.accounts.cached);
     if (this.consumer) this.metrics.kafkaConsumerReady.set(this.consumer.health().state === 'consuming' ? 1 : 0);
     return this.metrics.registry.metrics();
   }

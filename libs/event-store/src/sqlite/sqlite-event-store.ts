@@ -129,7 +129,7 @@ export class SqliteEventStore implements EventStore {
    * verify can say what was done.
    */
   readonly integrityProblems: readonly string[];
-  private readonly pages: ThreadOrHere<PageRequest, PageText>;
+  private readonly pages: ThreadOrHere<PageRequest, PageText | null>;
   private readonly readAhead: StreamReadAhead;
 
   constructor(options: SqliteEventStoreOptions) {

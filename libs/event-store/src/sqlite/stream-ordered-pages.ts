@@ -9,9 +9,19 @@ export interface PageLimits {
   includeMetadata: boolean;
 }
 
-export interface PageRequest {
-  after: StreamOrderedCursor | null;
-  limits: PageLimits;
+/**
+ * A page of a session (a caller reading on from a cursor): `start` reads the first page and keeps
+ * the session's cursor, so that each `next` can be asked before the page before it has come back
+ * (the reader reads ahead without waiting for its caller); `end` forgets the session.
+ */
+export type PageRequest =
+  | { kind: 'start'; session: number; after: StreamOrderedCursor | null; limits: PageLimits }
+  | { kind: 'next'; session: number }
+  | { kind: 'end'; session: number };
+
+/** A `next` for a session this reader does not know (ended, or started in a thread that failed). */
+export interface UnknownSession {
+  unknownSession: number;
 }
 
 /** A page as JSON text (see rowAsJson) and the cursor after it (null: no more streams). */
@@ -43,7 +53,28 @@ const STREAM_NAMES_AFTER = 'SELECT name FROM ledger_streams WHERE name > ? ORDER
  * Stream-ordered pages of the ledger on one connection: in the reader thread for a file
  * (sqlite-reader.worker), in the calling thread otherwise.
  */
-export function streamOrderedPagesOn(db: Database.Database): (request: PageRequest) => PageText {
+export function streamOrderedPagesOn(db: Database.Database): (request: PageRequest) => PageText | null {
+  const readPage = pageReaderOn(db);
+  const sessions = new Map<number, { cursor: StreamOrderedCursor | null; limits: PageLimits }>();
+  return (request) => {
+    if (request.kind === 'end') {
+      sessions.delete(request.session);
+      return null;
+    }
+    const session = request.kind === 'start' ? { cursor: request.after, limits: request.limits } : sessions.get(request.session);
+    if (!session) {
+      const refusal: UnknownSession = { unknownSession: request.session };
+      throw refusal;
+    }
+    const page = readPage(session.cursor, session.limits);
+    if (page.next === null) sessions.delete(request.session);
+    else sessions.set(request.session, { cursor: page.next, limits: session.limits });
+    return page;
+  };
+}
+
+/** One page after a cursor. */
+function pageReaderOn(db: Database.Database): (after: StreamOrderedCursor | null, limits: PageLimits) => PageText {
   const names = db.prepare<[string, number], string>(STREAM_NAMES_AFTER).pluck();
   const statementsWith = (metadata: 'e.metadata' | "'null'") => ({
     streams: db.prepare<[string, string, number, number], string>(`SELECT ${rowAsJson(metadata)} ${EVENTS_WITH_STREAM_NAMES} ${STREAMS_IN_NAME_ORDER}`).pluck(),
@@ -52,7 +83,7 @@ export function streamOrderedPagesOn(db: Database.Database): (request: PageReque
   const withMetadata = statementsWith('e.metadata');
   const withoutMetadata = statementsWith("'null'");
 
-  return ({ after, limits }) => {
+  return (after, limits) => {
     const { upTo, maxStreams, maxEvents } = limits;
     const s = limits.includeMetadata ? withMetadata : withoutMetadata;
     let rows: string[];

@@ -1,12 +1,19 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import type { HttpReply, HttpRequest } from '../http-types';
 import { ProblemError, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem-details';
+import { ERROR_TABLE, isCodedError, type ErrorTable } from './error-table';
 import { pathOf } from '../validation/json-body';
 
-/** The one place where errors become application/problem+json. */
+/**
+ * The one place where errors become application/problem+json: a ProblemError (a refusal of the
+ * HTTP layer) as it says; an error with a code of the app's error table as the table says;
+ * any other as 500, logged.
+ */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+
+  constructor(@Inject(ERROR_TABLE) private readonly table: ErrorTable) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -22,8 +29,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, instance: string): ProblemDetails {
     if (exception instanceof ProblemError) return exception.toProblem(instance);
-    const mapped = mapKnownError(exception);
-    if (mapped) return mapped.toProblem(instance);
+    const entry = isCodedError(exception) ? this.table[exception.code] : undefined;
+    if (entry && isCodedError(exception)) {
+      const extensions = { ...(entry.retryable === undefined ? {} : { retryable: entry.retryable }), ...exception.problemExtensions };
+      return new ProblemError(entry.status, exception.code, entry.title, exception.message, extensions).toProblem(instance);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -47,21 +57,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       instance,
     };
   }
-}
-
-/** Errors raised below the HTTP layer that have a well-known meaning for a client. */
-function mapKnownError(exception: unknown): ProblemError | null {
-  const error = exception as { code?: string; message?: string };
-  if (error?.code === 'LEDGER.CONCURRENCY_RETRIES_EXHAUSTED' || error?.code === 'EVENT_STORE.UNAVAILABLE') {
-    return new ProblemError(HttpStatus.SERVICE_UNAVAILABLE, error.code, 'The ledger is busy; retry the request', error.message, { retryable: true });
-  }
-  if (error?.code === 'LEDGER.INTEGRITY_FAILED') {
-    return new ProblemError(HttpStatus.SERVICE_UNAVAILABLE, error.code, 'The ledger refuses writes until its safeguards are restored', error.message, { retryable: false });
-  }
-  if (error?.code === 'FINANCE.SUM_BEYOND_EXACT') {
-    return new ProblemError(HttpStatus.INTERNAL_SERVER_ERROR, error.code, 'A figure would no longer be exact', error.message);
-  }
-  return null;
 }
 
 function describe(exception: unknown): Record<string, unknown> {

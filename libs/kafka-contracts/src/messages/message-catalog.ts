@@ -73,7 +73,3 @@ export interface MessageEnvelope<T extends MessageType = MessageType> {
   producer: string;
   payload: PayloadOf[T];
 }
-
-export function topicsConsumedByTheLedger(): string[] {
-  return [...new Set(MESSAGE_TYPES.map((t) => MESSAGE_CATALOG[t].topic))];
-}

@@ -1,7 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ProblemError, type AuthenticatedRequest, type HttpReply } from '@loyalty/http-platform';
-import { LedgerRejectionCode } from '@loyalty/ledger-domain';
+import type { AuthenticatedRequest, HttpReply } from '@loyalty/http-platform';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
 import type { CommandEnvelope, LedgerWriteResult } from '../ledger-writer/ledger-writer';
 import type { Provenance } from '../persistence/provenance';
@@ -20,13 +19,20 @@ export class LedgerWriteResponse {
   @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
 }
 
-/** The HTTP status of a ledger rejection: 422 (the command is understood and refused), but for these. */
-const REJECTION_STATUS: Partial<Record<LedgerRejectionCode, HttpStatus>> = {
-  // The source id names another fact already recorded: the request conflicts with the ledger's state.
-  [LedgerRejectionCode.SourceConflict]: HttpStatus.CONFLICT,
-};
+/** A rejected command, thrown for the HTTP layer: its code says how it looks (the app's error table). */
+export class LedgerRejectedError extends Error {
+  readonly code: string;
+  readonly problemExtensions: Record<string, unknown>;
 
-/** accepted 201, duplicate and no-op 200 (nothing written), rejection 422 (409 for a source conflict) problem+json with its code. */
+  constructor({ customerId, sourceKey, rejection }: Extract<LedgerWriteResult, { status: 'rejected' }>) {
+    super(rejection.message);
+    this.name = 'LedgerRejectedError';
+    this.code = rejection.code;
+    this.problemExtensions = { customerId, sourceKey, ...(rejection.details ? { details: rejection.details } : {}) };
+  }
+}
+
+/** accepted 201, duplicate and no-op 200 (nothing written); a rejection is thrown with its code (422, or 409 for a source conflict: see the app's error table). */
 export function toWriteResponse(result: LedgerWriteResult, response: HttpReply): LedgerWriteResponse {
   switch (result.status) {
     case 'accepted':
@@ -44,11 +50,7 @@ export function toWriteResponse(result: LedgerWriteResult, response: HttpReply):
       response.status(HttpStatus.OK);
       return { status: result.status, customerId: result.customerId, sourceKey: result.sourceKey, position: null, events: [] };
     case 'rejected':
-      throw new ProblemError(REJECTION_STATUS[result.rejection.code] ?? HttpStatus.UNPROCESSABLE_ENTITY, result.rejection.code, 'The ledger rejected the command', result.rejection.message, {
-        customerId: result.customerId,
-        sourceKey: result.sourceKey,
-        ...(result.rejection.details ? { details: result.rejection.details } : {}),
-      });
+      throw new LedgerRejectedError(result);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EventStore, Subscription } from '@loyalty/event-store';
 import { EVENT_STORE } from '../ledger-application.tokens';
-import { LedgerWriter, type WarmUpProgress } from './ledger-writer';
+import { AccountStates, type WarmUpProgress } from './account-states';
 
 export const ACCOUNT_STATES_OPTIONS = Symbol('ACCOUNT_STATES_OPTIONS');
 export interface AccountStatesOptions {
@@ -12,7 +12,7 @@ export interface AccountStatesOptions {
 export type WarmUpState = 'off' | 'warming' | 'warm' | 'full' | 'stopped' | 'failed';
 
 /**
- * Keeps the writer's folded accounts ready to serve: warms the cache from the ledger after start
+ * Keeps the folded accounts ready to serve: warms the cache from the ledger after start
  * (in the background: the process serves meanwhile, a cold account is folded when asked), and
  * follows the ledger so that appends by other processes never leave a stale account cached.
  */
@@ -26,14 +26,14 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
   private progress: WarmUpProgress = { accounts: 0, events: 0, complete: false };
 
   constructor(
-    private readonly writer: LedgerWriter,
+    private readonly accounts: AccountStates,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ACCOUNT_STATES_OPTIONS) private readonly options: AccountStatesOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const head = await this.store.headPosition();
-    this.subscription = this.store.subscribeToAll(head, (events) => this.writer.ledgerAppended(events), {
+    this.subscription = this.store.subscribeToAll(head, (events) => this.accounts.ledgerAppended(events), {
       includeMetadata: false,
       onError: (error) => this.logger.error({ msg: 'following the ledger failed: accounts written by other processes may be read stale until restart', error: (error as Error).message }),
     });
@@ -41,7 +41,7 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
     this.state = 'warming';
     const started = Date.now();
     let logged = started;
-    this.warming = this.writer
+    this.warming = this.accounts
       .warmUp({
         signal: this.abort.signal,
         onProgress: (progress) => {
@@ -55,7 +55,7 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
         (progress) => {
           this.progress = progress;
           this.state = this.abort.signal.aborted ? 'stopped' : progress.complete ? 'warm' : 'full';
-          this.logger.log({ msg: 'account cache warmed', state: this.state, accounts: progress.accounts, events: progress.events, ms: Date.now() - started, cached: this.writer.cachedAccounts });
+          this.logger.log({ msg: 'account cache warmed', state: this.state, accounts: progress.accounts, events: progress.events, ms: Date.now() - started, cached: this.accounts.cached });
         },
         (error: unknown) => {
           this.state = 'failed';
@@ -66,7 +66,7 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
 
   /** For /health: how warm the cache is. */
   status(): { state: WarmUpState; accounts: number; events: number; cached: number } {
-    return { state: this.state, accounts: this.progress.accounts, events: this.progress.events, cached: this.writer.cachedAccounts };
+    return { state: this.state, accounts: this.progress.accounts, events: this.progress.events, cached: this.accounts.cached };
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -90,7 +90,7 @@ describe('LedgerWriter', () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => w.execute({ command: redeem('C-1', `R-${i}`, 100), provenance: http(`r${i}`) })));
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(20);
     expect(results.filter((r) => r.status === 'rejected').every((r) => r.status === 'rejected' && r.rejection.code === 'LEDGER.INSUFFICIENT_POINTS')).toBe(true);
-    const available = await w.readAccount('C-1', (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
+    const available = await w.accounts.read('C-1', (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
     expect(available).toBe(0);
   });
 
@@ -176,7 +176,7 @@ describe('LedgerWriter', () => {
     const w = writer(store, 0);
     await w.execute({ command: purchase('C-1', 'O-1', 10_000), provenance: http('p') });
     expect((await w.execute({ command: purchase('C-1', 'O-1', 10_000), provenance: http('p') })).status).toBe('duplicate');
-    expect(w.cachedAccounts).toBe(0);
+    expect(w.accounts.cached).toBe(0);
   });
 
   it('refuses alone a command it fails on unexpectedly (LEDGER.UNPROCESSABLE, reported), and writes the rest of the batch', async () => {
@@ -194,7 +194,7 @@ describe('LedgerWriter', () => {
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted', 'accepted']);
     expect(results[1]).toMatchObject({ rejection: { code: 'LEDGER.UNPROCESSABLE', message: 'the ledger could not process this command: Invalid time value' } });
     expect(failures).toEqual(['RecordPurchase']);
-    const c1 = await w.readAccount('C-1', (a) => [...a.state.purchases.keys()]);
+    const c1 = await w.accounts.read('C-1', (a) => [...a.state.purchases.keys()]);
     expect(c1).toEqual(['O-1', 'O-3']);
   });
 });

@@ -10,7 +10,7 @@ import { ReplayService } from '../replays/replay-service';
 import { impactRows, type ImpactReport } from '../replays/impact-report';
 import { ReRatingService } from '../re-rating/re-rating.service';
 import { EXPIRY_JOB, type ExpiryJob } from '../expiry/expiry-job';
-import { actorOf, asProblem } from './operations-http.support';
+import { actorOf } from './operations-http.support';
 import { AuditTrailQuery, DiffQuery, ImpactQuery, PostReRatingRequest, PreviewReRatingRequest, ReplayIdParam, ReRatingIdParam, ScheduleRequest, StartReplayRequest, VersionParam } from './operations.dto';
 
 /** Every rules version of the program. */
@@ -46,7 +46,7 @@ export class RulesHttpController {
   @ApiJsonResponse('RulesVersionSummary', 201, 'Submitted (proposed)')
   submit(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_BODY', 'the body must be one rules document (a JSON object)');
-    return asProblem(() => this.catalog.submit(body, actorOf(request)));
+    return this.catalog.submit(body, actorOf(request));
   }
 
   @Get(':version')
@@ -54,7 +54,7 @@ export class RulesHttpController {
   @ApiOperation({ summary: 'One rules document' })
   @ApiJsonResponse('ProgramRules')
   get(@Param() { version }: VersionParam): Promise<ProgramRules> {
-    return asProblem(() => this.catalog.rules(version));
+    return this.catalog.rules(version);
   }
 
   @Get(':version/diff')
@@ -62,7 +62,7 @@ export class RulesHttpController {
   @ApiOperation({ summary: 'What changed from `against` to this version, leaf by leaf' })
   @ApiJsonResponse('RulesDiffResponse')
   diff(@Param() { version }: VersionParam, @Query() { against }: DiffQuery): Promise<RulesDiffResponse> {
-    return asProblem(() => this.catalog.diff(version, against));
+    return this.catalog.diff(version, against);
   }
 
   @IdempotentPost(':version/schedule')
@@ -71,7 +71,7 @@ export class RulesHttpController {
   @ApiOperation({ summary: 'Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)' })
   @ApiJsonResponse('RulesVersionSummary')
   schedule(@Param() { version }: VersionParam, @Body() body: ScheduleRequest, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
-    return asProblem(() => this.catalog.schedule(version, body.effectiveFrom, actorOf(request)));
+    return this.catalog.schedule(version, body.effectiveFrom, actorOf(request));
   }
 }
 
@@ -87,7 +87,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up' })
   @ApiJsonResponse('ReplayRecord', 202, 'Started')
   start(@Body() body: StartReplayRequest, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.start({ candidateVersion: body.candidateVersion, projections: body.projections, throttleEventsPerSecond: body.throttleEventsPerSecond, actor: actorOf(request) }));
+    return this.replays.start({ candidateVersion: body.candidateVersion, projections: body.projections, throttleEventsPerSecond: body.throttleEventsPerSecond, actor: actorOf(request) });
   }
 
   @Get()
@@ -103,7 +103,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'Progress (events done, rate, ETA) and, once caught up, the impact report' })
   @ApiJsonResponse('ReplayRecord')
   get(@Param() { id }: ReplayIdParam): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.get(id));
+    return this.replays.get(id);
   }
 
   @Get(':id/impact')
@@ -111,7 +111,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'The impact report (tier, segment and classification matrices, liability delta, sample), JSON or CSV' })
   @ApiJsonResponse('ImpactReport', 200, 'The impact report (text/csv with format=csv)', { csv: true })
   async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: HttpReply): Promise<ImpactReport | string> {
-    const record = await asProblem(() => this.replays.get(id));
+    const record = await this.replays.get(id);
     if (!record.impact) throw new ProblemError(HttpStatus.CONFLICT, 'REPLAY.NOT_READY', 'the replay has not caught up yet', `replay ${id} is ${record.status}`);
     if (q.format !== 'csv') return record.impact;
     res.header('Content-Type', 'text/csv; charset=utf-8');
@@ -125,7 +125,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'Switch reads to the replay’s tables and rules (atomic; recorded in the audit trail)' })
   @ApiJsonResponse('ReplayRecord')
   promote(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.promote(id, actorOf(request)));
+    return this.replays.promote(id, actorOf(request));
   }
 
   @IdempotentPost(':id/cancel')
@@ -134,7 +134,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'Stop the replay and drop its tables (the record stays, cancelled; a promoted replay must be rolled back first)' })
   @ApiJsonResponse('ReplayRecord')
   cancel(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.cancel(id, actorOf(request)));
+    return this.replays.cancel(id, actorOf(request));
   }
 
   @Delete(':id')
@@ -143,7 +143,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'The same as POST /v1/replays/{id}/cancel' })
   @ApiJsonResponse('ReplayRecord')
   remove(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.cancel(id, actorOf(request)));
+    return this.replays.cancel(id, actorOf(request));
   }
 
   @IdempotentPost(':id/rollback')
@@ -152,7 +152,7 @@ export class ReplaysHttpController {
   @ApiOperation({ summary: 'Switch reads back to what they were before this replay was promoted' })
   @ApiJsonResponse('ReplayRecord')
   rollback(@Param() { id }: ReplayIdParam, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return asProblem(() => this.replays.rollback(id, actorOf(request)));
+    return this.replays.rollback(id, actorOf(request));
   }
 }
 
@@ -167,7 +167,7 @@ export class ReRatingsHttpController {
   @ApiOperation({ summary: 'Preview a re-rating: per-customer point deltas had the candidate version been in force from `from`' })
   @ApiJsonResponse('ReRatingRecord', 201, 'Previewed')
   preview(@Body() body: PreviewReRatingRequest, @Req() request: AuthenticatedRequest): Promise<ReRatingRecord> {
-    return asProblem(() => this.reRatings.preview(body.candidateVersion, body.from, actorOf(request)));
+    return this.reRatings.preview(body.candidateVersion, body.from, actorOf(request));
   }
 
   @Get(':id')
@@ -175,7 +175,7 @@ export class ReRatingsHttpController {
   @ApiOperation({ summary: 'A re-rating: its per-customer deltas, and whether and by whom it was posted' })
   @ApiJsonResponse('ReRatingRecord')
   get(@Param() { id }: ReRatingIdParam): Promise<ReRatingRecord> {
-    return asProblem(() => this.reRatings.get(id));
+    return this.reRatings.get(id);
   }
 
   @IdempotentPost(':id/post')
@@ -184,7 +184,7 @@ export class ReRatingsHttpController {
   @ApiOperation({ summary: 'Approve and post the previewed deltas as one batch of RE-RATING adjustments (finance approves)' })
   @ApiJsonResponse('ReRatingRecord')
   post(@Param() { id }: ReRatingIdParam, @Body() body: PostReRatingRequest, @Req() request: AuthenticatedRequest): Promise<ReRatingRecord> {
-    return asProblem(() => this.reRatings.post(id, actorOf(request), body.reason));
+    return this.reRatings.post(id, actorOf(request), body.reason);
   }
 }
 

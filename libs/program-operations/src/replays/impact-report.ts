@@ -106,3 +106,23 @@ export function impactRows(report: ImpactReport): Record<string, unknown>[] {
     ...report.classificationChanges.map((t) => ({ matrix: 'classification', ...t })),
   ];
 }
+
+/** Merge-joins async iterables sorted by key: yields each key with each side's value (undefined where missing). */
+export async function* zipByKey(sources: AsyncIterable<[string, unknown]>[]): AsyncIterable<[string, ...unknown[]]> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const heads = await Promise.all(iterators.map((it) => it.next()));
+  for (;;) {
+    let min: string | null = null;
+    for (const h of heads) if (!h.done && (min === null || h.value[0] < min)) min = h.value[0];
+    if (min === null) return;
+    const row: unknown[] = [];
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (!h.done && h.value[0] === min) {
+        row.push(h.value[1]);
+        heads[i] = await iterators[i].next();
+      } else row.push(undefined);
+    }
+    yield [min, ...row];
+  }
+}

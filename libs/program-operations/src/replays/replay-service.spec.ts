@@ -5,7 +5,8 @@ import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
 import { InMemoryOperationsStore } from '../operations-store/in-memory-operations-store';
 import { RulesCatalog } from '../rules-lifecycle/rules-catalog';
-import { OperationsReadView, ReplayService } from './replay-service';
+import { ReplayService } from './replay-service';
+import { OperationsReadView } from './operations-read-view';
 
 // Several API instances share one operations store (PostgreSQL in production): each replay must
 // have exactly one runner, or two writers would fold the same events into its shadow tables.

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventStore } from '@loyalty/event-store';
-import { evaluateCustomer, type ReadView } from '@loyalty/loyalty-analytics';
+import { evaluateCustomer } from '@loyalty/loyalty-analytics';
 import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } from '@loyalty/projection-runner';
-import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
-import { balanceHoldingsAt, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
+import type { ProgramRules } from '@loyalty/program-rules';
+import { balanceHoldingsAt, balancesProjection, customerProfileProjection, PROJECTION_REGISTRY, projectionKey, registeredProjection, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
-import { ImpactAccumulator, type ImpactReport } from './impact-report';
-
-export const REPLAYABLE_PROJECTIONS = [balancesProjection, customerProfileProjection] as CustomerProjection<unknown>[];
+import { ImpactAccumulator, zipByKey, type ImpactReport } from './impact-report';
+import type { OperationsReadView } from './operations-read-view';
 
 function projectionNamed(name: string): CustomerProjection<unknown> {
-  const projection = REPLAYABLE_PROJECTIONS.find((p) => p.name === name);
+  const projection = registeredProjection(name);
   if (!projection) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection ${name}`);
   return projection;
 }
@@ -105,9 +104,9 @@ export class ReplayService {
 
   private async admit(request: StartReplay): Promise<ReplayRecord> {
     await this.catalog.rules(request.candidateVersion); // must exist
-    const names = request.projections ?? REPLAYABLE_PROJECTIONS.map((p) => p.name);
-    const unknown = names.filter((n) => !REPLAYABLE_PROJECTIONS.some((p) => p.name === n));
-    if (unknown.length) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection(s): ${unknown.join(', ')}; replayable: ${REPLAYABLE_PROJECTIONS.map((p) => p.name).join(', ')}`);
+    const names = request.projections ?? PROJECTION_REGISTRY.map((p) => p.name);
+    const unknown = names.filter((n) => !PROJECTION_REGISTRY.some((p) => p.name === n));
+    if (unknown.length) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection(s): ${unknown.join(', ')}; replayable: ${PROJECTION_REGISTRY.map((p) => p.name).join(', ')}`);
     const now = this.clock();
     const id = `r-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const keys = Object.fromEntries(names.map((n) => [n, `${projectionKey(projectionNamed(n))}__${id}`]));
@@ -380,66 +379,5 @@ export class ReplayService {
       acc.add(customerId, { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) }, { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) });
     }
     return acc.report();
-  }
-}
-
-/**
- * The read view from the operations store: the promoted replay's profile tables and
- * candidate rules, or the live ones. Cached; refreshed on promote/rollback here and every
- * few seconds (another process may have switched it).
- */
-export class OperationsReadView implements ReadView {
-  private cached: { id: string; profilesKey: string; ruleBook: RuleBook };
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly operations: OperationsStore,
-    private readonly catalog: RulesCatalog,
-  ) {
-    this.cached = { id: 'live', profilesKey: projectionKey(customerProfileProjection), ruleBook: catalog.ruleBook() };
-  }
-
-  current(): { id: string; profilesKey: string; ruleBook: RuleBook } {
-    return this.cached.id === 'live' ? { ...this.cached, ruleBook: this.catalog.ruleBook() } : this.cached;
-  }
-
-  async refresh(): Promise<void> {
-    const view = await this.operations.readView();
-    const replay = view.replayId ? await this.operations.replay(view.replayId) : null;
-    if (!replay) {
-      this.cached = { id: 'live', profilesKey: projectionKey(customerProfileProjection), ruleBook: this.catalog.ruleBook() };
-      return;
-    }
-    const rules = await this.catalog.rules(replay.candidateVersion);
-    this.cached = { id: replay.id, profilesKey: replay.keys[customerProfileProjection.name] ?? projectionKey(customerProfileProjection), ruleBook: new RuleBook([rules]) };
-  }
-
-  follow(intervalMs: number): void {
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-}
-
-/** Merge-joins async iterables sorted by key: yields each key with each side's value (undefined where missing). */
-export async function* zipByKey(sources: AsyncIterable<[string, unknown]>[]): AsyncIterable<[string, ...unknown[]]> {
-  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
-  const heads = await Promise.all(iterators.map((it) => it.next()));
-  for (;;) {
-    let min: string | null = null;
-    for (const h of heads) if (!h.done && (min === null || h.value[0] < min)) min = h.value[0];
-    if (min === null) return;
-    const row: unknown[] = [];
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i];
-      if (!h.done && h.value[0] === min) {
-        row.push(h.value[1]);
-        heads[i] = await iterators[i].next();
-      } else row.push(undefined);
-    }
-    yield [min, ...row];
   }
 }

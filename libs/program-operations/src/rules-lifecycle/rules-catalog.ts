@@ -15,6 +15,11 @@ export class RulesLifecycleError extends Error {
     super(message);
     this.name = 'RulesLifecycleError';
   }
+
+  /** The invalid fields, as the HTTP layer's validation errors name them. */
+  get problemExtensions(): Record<string, unknown> | undefined {
+    return this.fieldErrors.length ? { errors: this.fieldErrors.map((e) => ({ field: e.path, messages: [e.message] })) } : undefined;
+  }
 }
 
 export interface RulesVersionSummary {

@@ -4,7 +4,8 @@ import { foldLoyaltyAccount, loyaltyAccountStream } from '@loyalty/ledger-domain
 import type { EventStore } from '@loyalty/event-store';
 import { ACCOUNT_INSIGHTS, CLOCK, EVENT_STORE, RULE_BOOK_SOURCE, type AccountInsightsSource } from '../../ledger-application.tokens';
 import type { Clock } from '../../ledger-writer/clock';
-import { LedgerWriter, type RuleBookSource } from '../../ledger-writer/ledger-writer';
+import type { RuleBookSource } from '../../ledger-writer/ledger-writer';
+import { AccountStates } from '../../ledger-writer/account-states';
 import { decodeLedgerEvent } from '../../persistence/ledger-event-codec';
 import { toAccountView, type AccountView } from './account.view';
 import { GetAccount } from './get-account.query';
@@ -12,7 +13,7 @@ import { GetAccount } from './get-account.query';
 @QueryHandler(GetAccount)
 export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView | null> {
   constructor(
-    private readonly writer: LedgerWriter,
+    private readonly accounts: AccountStates,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(RULE_BOOK_SOURCE) private readonly rules: RuleBookSource,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -25,7 +26,7 @@ export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView 
     const view =
       atPosition !== undefined || knownAt !== undefined
         ? await this.asRecorded(query.customerId, asOfMs, atPosition, knownAt, query.include.lotsLimit)
-        : await this.writer.readAccount(query.customerId, ({ state, revision }) =>
+        : await this.accounts.read(query.customerId, ({ state, revision }) =>
             revision === 'no-stream' ? null : toAccountView(query.customerId, state, revision as bigint, this.rules.current(), asOfMs, query.include.lotsLimit),
           );
     if (view && query.include.insights && this.insights) {
