@@ -109,7 +109,7 @@ export class EventStoreDbEventStore implements EventStore {
   private async retryOf(stream: string, events: EventToAppend[], expected: ExpectedRevision, actual: bigint | 'no-stream'): Promise<AppendResult | null> {
     if (actual === 'no-stream') return null;
     const stored = await this.readStream(stream);
-    return detectRetry({ current: actual, at: (r) => stored[Number(r)] && { eventId: stored[Number(r)].eventId.toLowerCase(), position: stored[Number(r)].position } }, events, expected);
+    return detectRetry({ current: actual, at: (r) => stored[Number(r)] && { eventId: stored[Number(r)].eventId.toLowerCase(), position: stored[Number(r)].position } }, events.map((e) => e.eventId.toLowerCase()), expected);
   }
 }
 

@@ -45,7 +45,7 @@ export class InMemoryEventStore implements EventStore {
     const existing = this.streams.get(stream);
     const current = existing && existing.length > 0 ? BigInt(existing.length - 1) : null;
     if (!revisionMatches(expectedRevision, current) || expectedRevision === 'any') {
-      const retry = detectRetry({ current, at: (r) => existing?.[Number(r)] && { eventId: existing[Number(r)].eventId.toLowerCase(), position: existing[Number(r)].position } }, events, expectedRevision);
+      const retry = detectRetry({ current, at: (r) => existing?.[Number(r)] && { eventId: existing[Number(r)].eventId.toLowerCase(), position: existing[Number(r)].position } }, events.map((e) => e.eventId.toLowerCase()), expectedRevision);
       if (retry) return { stream, ok: true, result: retry };
     }
     if (!revisionMatches(expectedRevision, current)) {

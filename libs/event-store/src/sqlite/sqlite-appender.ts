@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { detectRetry } from '../port/retry-detection';
 
 /** An event as plain values (it crosses threads as is): the id as 32 hex digits, data and metadata as JSON text. */
 export interface FlatEvent {
@@ -48,18 +49,17 @@ export function appenderOn(db: Database.Database): Appender {
   );
   const head = db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events');
 
-  /** Where a retry of these events already stands: the position of its last event, or null if it is not a retry. */
+  /** The stored event at a revision, as detectRetry sees it (ids as 32 hex digits, as the appends carry them). */
+  const storedAt = (streamId: number, revision: bigint) => {
+    const stored = eventAt.get(streamId, Number(revision));
+    return stored && { eventId: stored.id, position: BigInt(stored.position) };
+  };
+  /** Where a retry of these events already stands (the port's rule): the position of its last event, or null. */
   const retryPosition = (streamId: number, current: number | null, a: FlatAppend): number | null => {
-    if (a.events.length === 0 || current === null) return null;
-    const start = a.expected === 'no-stream' ? 0 : a.expected === 'any' ? current - a.events.length + 1 : a.expected + 1;
-    if (start < 0 || start + a.events.length - 1 > current) return null;
-    let position = 0;
-    for (let i = 0; i < a.events.length; i++) {
-      const stored = eventAt.get(streamId, start + i);
-      if (stored === undefined || stored.id !== a.events[i].idHex) return null;
-      position = stored.position;
-    }
-    return position;
+    const expected = a.expected === 'any' || a.expected === 'no-stream' ? a.expected : BigInt(a.expected);
+    const probe = { current: current === null ? null : BigInt(current), at: (revision: bigint) => storedAt(streamId, revision) };
+    const retry = detectRetry(probe, a.events.map((e) => e.idHex), expected);
+    return retry === null ? null : Number(retry.position);
   };
 
   const appendOne = (a: FlatAppend, recordedAt: string): FlatOutcome => {
