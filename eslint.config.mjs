@@ -1,7 +1,22 @@
 import nx from '@nx/eslint-plugin';
 
 /** Layering is enforced here: the domain stays free of frameworks and I/O. */
-const FRAMEWORK_AND_IO = ['@nestjs/*', 'kafkajs', '@eventstore/db-client', 'better-sqlite3', 'pg', 'class-validator', 'class-transformer', 'express', 'fastify', 'prom-client', 'node:fs', 'fs', 'node:net', 'node:http'];
+const FRAMEWORK_AND_IO = [
+  '@nestjs/*',
+  'kafkajs',
+  '@eventstore/db-client',
+  'better-sqlite3',
+  'pg',
+  'class-validator',
+  'class-transformer',
+  'express',
+  'fastify',
+  'prom-client',
+  'node:fs',
+  'fs',
+  'node:net',
+  'node:http',
+];
 
 /**
  * Who may import whom, by project tag. Test support (a Kafka test kit) is for tests only: the test
@@ -16,7 +31,10 @@ function depConstraints({ inSpecFiles }) {
     { sourceTag: 'type:infrastructure', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:contracts', ...testSupport] },
     { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:contracts', ...testSupport] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:contracts', ...testSupport] },
-    { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:app', 'type:contracts', 'type:test-support'] },
+    {
+      sourceTag: 'type:test',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:app', 'type:contracts', 'type:test-support'],
+    },
     { sourceTag: 'type:test-support', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:contracts'] },
   ];
 }
@@ -25,7 +43,19 @@ const moduleBoundaries = (options) => ['error', { enforceBuildableLibDependency:
 
 export default [
   // Generated: libs/api-client/src/openapi.d.ts (openapi-typescript, from docs/http/openapi.json).
-  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', 'infra/.cache/**', 'infra/.run/**', '**/*.js', '**/*.mjs', 'libs/api-client/src/openapi.d.ts'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.nx',
+      '**/coverage',
+      'infra/.cache/**',
+      'infra/.run/**',
+      '**/*.js',
+      '**/*.mjs',
+      'libs/api-client/src/openapi.d.ts',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
@@ -35,7 +65,18 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       // Every write route honours Idempotency-Key: POST routes are declared with IdempotentPost.
-      'no-restricted-imports': ['error', { paths: [{ name: '@nestjs/common', importNames: ['Post'], message: 'declare a POST route with IdempotentPost (@loyalty/http-platform): it honours Idempotency-Key' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Post'],
+              message: 'declare a POST route with IdempotentPost (@loyalty/http-platform): it honours Idempotency-Key',
+            },
+          ],
+        },
+      ],
     },
   },
   {

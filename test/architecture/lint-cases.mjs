@@ -5,7 +5,10 @@ import { ESLint } from 'eslint';
 
 const input = await new Promise((resolve) => {
   let text = '';
-  process.stdin.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve(text));
+  process.stdin
+    .setEncoding('utf8')
+    .on('data', (chunk) => (text += chunk))
+    .on('end', () => resolve(text));
 });
 const eslint = new ESLint({ cwd: process.cwd() });
 const answers = [];

@@ -6,9 +6,20 @@ const root = join(__dirname, '..', '..');
 
 const BANNED_IN_DOMAIN = ['@nestjs/common', 'kafkajs', '@eventstore/db-client', 'better-sqlite3', 'pg', 'class-validator'];
 const CASES = {
-  ...Object.fromEntries(BANNED_IN_DOMAIN.map((banned) => [banned, { filePath: 'libs/ledger-domain/src/loyalty-account/forbidden.ts', code: `import * as x from '${banned}';\nexport const y = x;\n` }])),
-  domainImportsInfrastructure: { filePath: 'libs/program-rules/src/forbidden.ts', code: "import { SqliteEventStore } from '@loyalty/event-store';\nexport const s = SqliteEventStore;\n" },
-  applicationImports: { filePath: 'libs/ledger-application/src/allowed.ts', code: "import { Injectable } from '@nestjs/common';\nimport { decide } from '@loyalty/ledger-domain';\nexport const x = [Injectable, decide];\n" },
+  ...Object.fromEntries(
+    BANNED_IN_DOMAIN.map((banned) => [
+      banned,
+      { filePath: 'libs/ledger-domain/src/loyalty-account/forbidden.ts', code: `import * as x from '${banned}';\nexport const y = x;\n` },
+    ]),
+  ),
+  domainImportsInfrastructure: {
+    filePath: 'libs/program-rules/src/forbidden.ts',
+    code: "import { SqliteEventStore } from '@loyalty/event-store';\nexport const s = SqliteEventStore;\n",
+  },
+  applicationImports: {
+    filePath: 'libs/ledger-application/src/allowed.ts',
+    code: "import { Injectable } from '@nestjs/common';\nimport { decide } from '@loyalty/ledger-domain';\nexport const x = [Injectable, decide];\n",
+  },
 };
 
 /** What the module-boundaries rule says of each case, by the real eslint with the project's configuration (one process for all). */

@@ -48,7 +48,14 @@ function commandOf(s: Step, i: number, atMs: number, state: LoyaltyAccountState)
     case 'big-purchase': // crosses tier thresholds, so later purchases earn at another tier
       return { type: 'RecordPurchase', customerId, orderId: `O-${i}`, occurredAt, currency: 'JPY', amount: s.amount * 20 };
     case 'refund':
-      return { type: 'RecordRefund', customerId, refundId: `F-${i}`, orderId: orders[s.pick % Math.max(orders.length, 1)] ?? 'none', occurredAt, amount: 1 + (s.amount % 80_000) };
+      return {
+        type: 'RecordRefund',
+        customerId,
+        refundId: `F-${i}`,
+        orderId: orders[s.pick % Math.max(orders.length, 1)] ?? 'none',
+        occurredAt,
+        amount: 1 + (s.amount % 80_000),
+      };
     case 'redeem':
       return { type: 'RedeemPoints', customerId, redemptionId: `R-${i}`, points: Math.abs(s.points) + 1, reward: 'r', occurredAt };
     case 'cancel':
@@ -136,12 +143,24 @@ function naiveFold(events: LedgerEvent[], customerId: string, t: number): Points
     else if (t >= lot.availableAt) out.availableLots += lot.left;
     else out.pending += lot.left;
   }
-  return { available: out.availableLots - deficit, pending: out.pending, awaitingExpiry: out.awaitingExpiry, deficit, outstanding: out.availableLots + out.pending };
+  return {
+    available: out.availableLots - deficit,
+    pending: out.pending,
+    awaitingExpiry: out.awaitingExpiry,
+    deficit,
+    outstanding: out.availableLots + out.pending,
+  };
 }
 
 function throughTheAccount(state: LoyaltyAccountState, customerId: string, ruleBook: RuleBook, t: number): Points {
   const { points } = toAccountView(customerId, state, 0n, ruleBook, t);
-  return { available: points.available, pending: points.pending, awaitingExpiry: points.awaitingExpiry, deficit: points.deficit, outstanding: points.outstanding };
+  return {
+    available: points.available,
+    pending: points.pending,
+    awaitingExpiry: points.awaitingExpiry,
+    deficit: points.deficit,
+    outstanding: points.outstanding,
+  };
 }
 
 function throughTheReadModel(events: LedgerEvent[], customerId: string, t: number): Points {
@@ -164,24 +183,29 @@ describe('as of t, every door gives the same answer', () => {
   it('the account view, the balances read model and the finance liability per customer equal a naive fold of the entries dated at or before t', () => {
     let compared = 0;
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 70 }), refundPolicy, fc.array(fc.integer({ min: -30 * DAY, max: 900 * DAY }), { minLength: 3, maxLength: 8 }), (steps, refunds, instants) => {
-        const rules: ProgramRules = { ...defaultProgramRules(), refunds };
-        const ruleBook = new RuleBook([rules]);
-        const { events, states } = ledgerOf(steps, rules);
-        for (const customerId of CUSTOMERS) {
-          const state = states.get(customerId);
-          if (!state || state.customerId === null) continue;
-          // Random instants, and each lot's own edges: a millisecond before, at and after earning, availability and expiry.
-          const edges = state.lots.flatMap((l) => [l.earnedAtMs, l.availableAtMs, l.expiresAtMs].flatMap((at) => [at - 1, at, at + 1]));
-          for (const t of [...instants.map((d) => START + d), ...edges.slice(0, 12)]) {
-            const reference = naiveFold(events, customerId, t);
-            expect(throughTheAccount(state, customerId, ruleBook, t)).toEqual(reference);
-            expect(throughTheReadModel(events, customerId, t)).toEqual(reference);
-            expect(throughFinance(events, customerId, t)).toEqual(reference);
-            compared++;
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 70 }),
+        refundPolicy,
+        fc.array(fc.integer({ min: -30 * DAY, max: 900 * DAY }), { minLength: 3, maxLength: 8 }),
+        (steps, refunds, instants) => {
+          const rules: ProgramRules = { ...defaultProgramRules(), refunds };
+          const ruleBook = new RuleBook([rules]);
+          const { events, states } = ledgerOf(steps, rules);
+          for (const customerId of CUSTOMERS) {
+            const state = states.get(customerId);
+            if (!state || state.customerId === null) continue;
+            // Random instants, and each lot's own edges: a millisecond before, at and after earning, availability and expiry.
+            const edges = state.lots.flatMap((l) => [l.earnedAtMs, l.availableAtMs, l.expiresAtMs].flatMap((at) => [at - 1, at, at + 1]));
+            for (const t of [...instants.map((d) => START + d), ...edges.slice(0, 12)]) {
+              const reference = naiveFold(events, customerId, t);
+              expect(throughTheAccount(state, customerId, ruleBook, t)).toEqual(reference);
+              expect(throughTheReadModel(events, customerId, t)).toEqual(reference);
+              expect(throughFinance(events, customerId, t)).toEqual(reference);
+              compared++;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 250 },
     );
     expect(compared).toBeGreaterThan(1000);

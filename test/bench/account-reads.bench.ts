@@ -79,12 +79,24 @@ export async function benchAccountReads(): Promise<void> {
       const ingestionPhase = async (sealSeconds: number, withReads = true) => {
         const prefix = `reads${randomUUID().slice(0, 8)}.`;
         const kafkaStarted = performance.now();
-        ({ app } = await startApp({ ...env, LOG_LEVEL: 'info', LOYALTY_SEAL_INTERVAL_SECONDS: String(sealSeconds), KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `${prefix}ledger` }, port));
+        ({ app } = await startApp(
+          {
+            ...env,
+            LOG_LEVEL: 'info',
+            LOYALTY_SEAL_INTERVAL_SECONDS: String(sealSeconds),
+            KAFKA_BROKERS: brokers,
+            KAFKA_TOPIC_PREFIX: prefix,
+            KAFKA_GROUP_ID: `${prefix}ledger`,
+          },
+          port,
+        ));
         await waitForStatus(port, '/health/ready', kafkaStarted);
         const producing = produceAtRate(brokers, `${prefix}${LOYALTY_TOPICS.purchases}`, ingestRate, seconds * 1000 + 2000);
         const result = withReads ? await load({ mode: 'open', port, paths, rate: ratePerSecond }) : null;
         const produced = await producing;
-        const seals = app.lines.map((l) => JSON.parse(l) as { msg?: string; reason?: string; events?: number; ms?: number }).filter((l) => l.msg === 'ledger sealed' && l.reason === 'interval');
+        const seals = app.lines
+          .map((l) => JSON.parse(l) as { msg?: string; reason?: string; events?: number; ms?: number })
+          .filter((l) => l.msg === 'ledger sealed' && l.reason === 'interval');
         await stopApp(app);
         return { result, produced, seals };
       };
@@ -106,12 +118,18 @@ export async function benchAccountReads(): Promise<void> {
 
     const ratio = accountSaturation.achievedPerSecond / bareSaturation.achievedPerSecond;
     const line = (r: LoadResult | null) =>
-      r ? `${fmt(r.achievedPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors + (r.statuses['5xx'] ?? 0)} (${Object.entries(r.statuses).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})` : 'skipped (BENCH_SKIP_KAFKA=1)';
+      r
+        ? `${fmt(r.achievedPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors + (r.statuses['5xx'] ?? 0)} (${Object.entries(
+            r.statuses,
+          )
+            .map(([k, v]) => `${k} ${fmt(v)}`)
+            .join(', ')})`
+        : 'skipped (BENCH_SKIP_KAFKA=1)';
     report(`account reads: GET /v1/accounts/{id} over ${fmt(seeded.length)} accounts, open loop at ${fmt(ratePerSecond)} req/s for ${seconds} s`, {
       'HTTP answering after start (ms)': liveAfterMs,
       'ready (account cache warm) after (ms)': readyAfterMs,
       'cold (from the first answer, warming)': line(cold),
-      'warm': line(warm),
+      warm: line(warm),
       [`warm + Kafka ingestion ${fmt(ingestRate)}/s, sealing every 10 s`]: line(withIngestion),
       'purchases produced meanwhile': ingested,
       'seal cost during ingestion and reads': sealCost,
@@ -129,7 +147,10 @@ export async function benchAccountReads(): Promise<void> {
   }
 }
 
-async function saturateBare(platform: 'fastify' | 'express', load: (options: Partial<LoadOptions> & Pick<LoadOptions, 'mode' | 'port' | 'paths'>) => Promise<LoadResult>): Promise<LoadResult> {
+async function saturateBare(
+  platform: 'fastify' | 'express',
+  load: (options: Partial<LoadOptions> & Pick<LoadOptions, 'mode' | 'port' | 'paths'>) => Promise<LoadResult>,
+): Promise<LoadResult> {
   const port = 3900 + Math.floor(Math.random() * 50);
   const bare = spawnCompiled('test/bench/bare-nest-app.js', [String(port), platform]);
   await bare.waitForLine(/bare nest listening/);
@@ -163,7 +184,10 @@ async function startApp(env: Record<string, string>, port: number): Promise<{ ap
 /** Polls a health path until it answers 200; the ms since `since`. */
 async function waitForStatus(port: number, path: string, since: number): Promise<number> {
   for (let i = 0; i < 6000; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return Math.round(performance.now() - since);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -208,7 +232,10 @@ async function seedLedger(file: string, customers: number, purchases: number): P
     const customerId = `CUST-${n}`;
     if (ids.has(customerId)) continue;
     ids.add(customerId);
-    batch.push({ command: { type: 'EnrolCustomer', customerId, enrolledAt: '2026-06-01T00:00:00Z' }, provenance: { channel: 'batch', batchId: 'seed', index: index++ } });
+    batch.push({
+      command: { type: 'EnrolCustomer', customerId, enrolledAt: '2026-06-01T00:00:00Z' },
+      provenance: { channel: 'batch', batchId: 'seed', index: index++ },
+    });
     if (batch.length === 5000) await flush();
   }
   await flush();
@@ -235,7 +262,18 @@ async function produceAtRate(brokers: string, topic: string, perSecond: number, 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   // A seed of its own per phase: order ids already in the ledger with other contents would be refused (LEDGER.SOURCE_CONFLICT).
-  const live = generateWorkload({ seed: 1_000 + Math.floor(Math.random() * 1_000_000), customers: 50_000, purchases: 100_000_000, start: '2026-11-01T00:00:00Z', days: 30, customerPrefix: 'LIVE-', refundRate: 0, surveyRate: 0, supportRate: 0, duplicateRate: 0 });
+  const live = generateWorkload({
+    seed: 1_000 + Math.floor(Math.random() * 1_000_000),
+    customers: 50_000,
+    purchases: 100_000_000,
+    start: '2026-11-01T00:00:00Z',
+    days: 30,
+    customerPrefix: 'LIVE-',
+    refundRate: 0,
+    surveyRate: 0,
+    supportRate: 0,
+    duplicateRate: 0,
+  });
   const started = Date.now();
   let sent = 0;
   while (Date.now() - started < durationMs) {
@@ -245,7 +283,10 @@ async function produceAtRate(brokers: string, topic: string, perSecond: number, 
       const { command } = live.next().value as { command: { type: string } & Record<string, unknown> };
       if (command.type !== 'RecordPurchase') continue;
       const { type: _type, ...payload } = command;
-      const built = LoyaltyProducer.buildMessage('purchase.recorded', payload as never, 'bench', { messageId: `live-${sent + i}`, occurredAt: payload.occurredAt as string });
+      const built = LoyaltyProducer.buildMessage('purchase.recorded', payload as never, 'bench', {
+        messageId: `live-${sent + i}`,
+        occurredAt: payload.occurredAt as string,
+      });
       messages.push({ key: built.message.key as string, value: built.message.value as string });
     }
     sent += due;

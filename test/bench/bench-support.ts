@@ -28,7 +28,8 @@ export function numberArg(name: string, fallback: number, { zeroAllowed = false 
   const env = process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   const raw = flag ? flag.split('=')[1] : env;
   const value = raw === undefined ? fallback : Number(raw.replace(/_/g, ''));
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) throw new Error(`--${name} must be a ${zeroAllowed ? 'positive number or 0' : 'positive number'}, got ${raw}`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed))
+    throw new Error(`--${name} must be a ${zeroAllowed ? 'positive number or 0' : 'positive number'}, got ${raw}`);
   return value;
 }
 

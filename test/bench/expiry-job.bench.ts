@@ -43,7 +43,8 @@ export async function benchExpiryJob(): Promise<void> {
     const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => NOW });
     const operations = new InMemoryOperationsStore();
     const job = new ExpiryJob(writer, projections, operations, () => NOW, {
-      onBatch: (run) => process.stderr.write(`\r  expiry: ${run.accounts.toLocaleString('en-US')} accounts, ${run.lotsExpired.toLocaleString('en-US')} lots expired   `),
+      onBatch: (run) =>
+        process.stderr.write(`\r  expiry: ${run.accounts.toLocaleString('en-US')} accounts, ${run.lotsExpired.toLocaleString('en-US')} lots expired   `),
     });
 
     const ingestion = liveIngestion(writer, ingestRate, `LIVE-${startHead}-`, 7 + Number(startHead % 1_000_000n));
@@ -56,19 +57,22 @@ export async function benchExpiryJob(): Promise<void> {
     await projector.stop();
     process.stderr.write('\n');
     if (!run) throw new Error('the expiry job did not run');
-    report(`expiry job over ${Number(startHead).toLocaleString('en-US')} ledger events (${purchases.toLocaleString('en-US')} purchases), cut-off ${NOW.toISOString()}, while ingesting`, {
-      'balances read model built from zero (s)': (rebuildMs / 1000).toFixed(1),
-      'accounts with a lot due (decided)': run.accounts,
-      'lots expired': run.lotsExpired,
-      'points expired': run.pointsExpired,
-      'job wall time (s)': (ms / 1000).toFixed(1),
-      'lots expired per second': rate(run.lotsExpired, ms),
-      'accounts per second': rate(run.accounts, ms),
-      'ingestion target (purchases/s)': ingestRate,
-      'ingestion achieved during the job (purchases/s)': rate(during.purchases, ms),
-      'ingestion batch latency p50 / p99 / max (ms)': latencySummary(during.latencies),
-      'peak RSS (MiB)': peakRssMiB(),
-    });
+    report(
+      `expiry job over ${Number(startHead).toLocaleString('en-US')} ledger events (${purchases.toLocaleString('en-US')} purchases), cut-off ${NOW.toISOString()}, while ingesting`,
+      {
+        'balances read model built from zero (s)': (rebuildMs / 1000).toFixed(1),
+        'accounts with a lot due (decided)': run.accounts,
+        'lots expired': run.lotsExpired,
+        'points expired': run.pointsExpired,
+        'job wall time (s)': (ms / 1000).toFixed(1),
+        'lots expired per second': rate(run.lotsExpired, ms),
+        'accounts per second': rate(run.accounts, ms),
+        'ingestion target (purchases/s)': ingestRate,
+        'ingestion achieved during the job (purchases/s)': rate(during.purchases, ms),
+        'ingestion batch latency p50 / p99 / max (ms)': latencySummary(during.latencies),
+        'peak RSS (MiB)': peakRssMiB(),
+      },
+    );
     await projections.close();
     await ledger.close();
   } finally {

@@ -31,7 +31,14 @@ export async function benchKafkaIngestion(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   // A broker that has just started may not know its new partitions' leaders yet (a retriable error): retry as the tests do.
-  await retrying(() => admin.createTopics({ waitForLeaders: true, topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`].map((t) => ({ topic: t, numPartitions: 4 })) }));
+  await retrying(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`].map(
+        (t) => ({ topic: t, numPartitions: 4 }),
+      ),
+    }),
+  );
 
   // Produce the purchases.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -62,9 +69,18 @@ export async function benchKafkaIngestion(): Promise<void> {
   const ruleBook = new RuleBook([defaultProgramRules()]);
   const clock = { now: () => new Date('2026-06-01T00:00:00Z') };
   const writer = new LedgerWriter(store, { current: () => ruleBook }, clock, { cacheCapacity: customers });
-  const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `${prefix}pipeline`, KAFKA_CREATE_TOPICS: 'false', KAFKA_CHUNK_SIZE: String(chunkSize), ...(partitionsConcurrently ? { KAFKA_PARTITIONS_CONCURRENTLY: String(partitionsConcurrently) } : {}) })!;
+  const config = loadKafkaIngestionConfig({
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_GROUP_ID: `${prefix}pipeline`,
+    KAFKA_CREATE_TOPICS: 'false',
+    KAFKA_CHUNK_SIZE: String(chunkSize),
+    ...(partitionsConcurrently ? { KAFKA_PARTITIONS_CONCURRENTLY: String(partitionsConcurrently) } : {}),
+  })!;
   let applied = 0;
-  const consumer = new LedgerIngestionConsumer(kafka, writer, config, clock, { messages: (_t, outcome, count) => void (outcome === 'applied' && (applied += count)) });
+  const consumer = new LedgerIngestionConsumer(kafka, writer, config, clock, {
+    messages: (_t, outcome, count) => void (outcome === 'applied' && (applied += count)),
+  });
   const pipelineStart = performance.now();
   await consumer.start();
   while (applied < messages) await new Promise((r) => setTimeout(r, 20));
@@ -73,7 +89,11 @@ export async function benchKafkaIngestion(): Promise<void> {
   const events = Number(await store.headPosition());
   await store.close();
   cleanup();
-  await admin.deleteTopics({ topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`] }).catch(() => undefined);
+  await admin
+    .deleteTopics({
+      topics: [topic, `${prefix}${LOYALTY_TOPICS.surveyAnswers}`, `${prefix}${LOYALTY_TOPICS.supportContacts}`, `${prefix}${LOYALTY_TOPICS.deadLetters}`],
+    })
+    .catch(() => undefined);
   await admin.disconnect();
 
   const rawRate = rate(messages, rawMs);

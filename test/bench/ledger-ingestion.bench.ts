@@ -59,12 +59,18 @@ export async function benchLedgerIngestion(): Promise<void> {
     const rawStore = new SqliteEventStore({ file: join(dir, 'raw-sql.sqlite'), synchronous: 'FULL' });
     const raw = rawStore.db;
     const insertStream = raw.prepare('INSERT INTO ledger_streams (stream_id, name) VALUES (?, ?)');
-    const insertEvent = raw.prepare('INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertEvent = raw.prepare(
+      'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const insertBatch = raw.transaction((streams: unknown[][], rows: unknown[][]) => {
       for (const r of streams) insertStream.run(...r);
       for (const r of rows) insertEvent.run(...r);
     });
-    const readRows = store.db.prepare('SELECT stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at FROM ledger_events WHERE position > ? AND position <= ? ORDER BY position').raw();
+    const readRows = store.db
+      .prepare(
+        'SELECT stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at FROM ledger_events WHERE position > ? AND position <= ? ORDER BY position',
+      )
+      .raw();
     const readNewStreams = store.db.prepare('SELECT stream_id, name FROM ledger_streams WHERE stream_id > ? AND stream_id <= ?').raw();
     let rawMs = 0;
     let streamsCopied = 0;

@@ -31,7 +31,18 @@ export async function benchProjectionRebuild(): Promise<void> {
     const kept = stringArg('ledger-file', '');
     const ledgerFile = kept || join(dir, 'ledger.sqlite');
     if (!kept || !existsSync(kept)) {
-      const built = spawnSync(process.execPath, ['--max-old-space-size=16384', '-r', join(root, 'infra', 'node', 'register-paths.js'), __filename, `--build-ledger-into=${ledgerFile}`, `--events=${targetEvents}`], { stdio: 'inherit' });
+      const built = spawnSync(
+        process.execPath,
+        [
+          '--max-old-space-size=16384',
+          '-r',
+          join(root, 'infra', 'node', 'register-paths.js'),
+          __filename,
+          `--build-ledger-into=${ledgerFile}`,
+          `--events=${targetEvents}`,
+        ],
+        { stdio: 'inherit' },
+      );
       if (built.status !== 0) throw new Error(`building the ledger failed (exit ${built.status})`);
     }
     const ledger = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });
@@ -42,7 +53,7 @@ export async function benchProjectionRebuild(): Promise<void> {
     // the whole-event read is printed beside it.
     const rawRead = async (includeMetadata: boolean) => {
       const started = performance.now();
-      for (let after = 0n; ; ) {
+      for (let after = 0n; ;) {
         const page = await ledger.readAll(after, 5000, { includeMetadata });
         if (page.length === 0) break;
         after = page[page.length - 1].position;
@@ -54,7 +65,7 @@ export async function benchProjectionRebuild(): Promise<void> {
     const rawReadByStream = async () => {
       const started = performance.now();
       let read = 0;
-      for (let after: StreamOrderedCursor | null = null; ; ) {
+      for (let after: StreamOrderedCursor | null = null; ;) {
         const page: StreamOrderedPage = await ledger.readByStream(after, { upTo: BigInt(events), maxStreams: 100, maxEvents: 5000, includeMetadata: false }); // the runner's page
         if (page.next === null) break;
         read += page.events.length;
@@ -106,9 +117,16 @@ export async function benchProjectionRebuild(): Promise<void> {
     if (heapCap > 0) {
       const outcomes = chosen.map((projection) => {
         const args = [`--max-old-space-size=${heapCap}`, '--max-semi-space-size=64', '-r', join(root, 'infra', 'node', 'register-paths.js'), __filename];
-        args.push(`--heap-capped-rebuild=${projection.name}`, `--ledger-file=${ledgerFile}`, `--into=${join(dir, `${projection.name}-capped.sqlite`)}`, `--rebuild-order=${rebuildOrder}`);
+        args.push(
+          `--heap-capped-rebuild=${projection.name}`,
+          `--ledger-file=${ledgerFile}`,
+          `--into=${join(dir, `${projection.name}-capped.sqlite`)}`,
+          `--rebuild-order=${rebuildOrder}`,
+        );
         const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
-        return child.status === 0 ? `${projection.name} done, peak RSS ${child.stdout.trim()} MiB` : `${projection.name} FAILED (exit ${child.status ?? child.signal})`;
+        return child.status === 0
+          ? `${projection.name} done, peak RSS ${child.stdout.trim()} MiB`
+          : `${projection.name} FAILED (exit ${child.status ?? child.signal})`;
       });
       figures[`rebuild with the V8 heap capped at ${heapCap} MiB`] = outcomes.join('; ');
     }
@@ -133,7 +151,9 @@ export async function benchProjectionRebuild(): Promise<void> {
       }
     }
     for (const [name, list] of determinism === 'none' ? [] : hashes) {
-      figures[`${name} hashes (sqlite, sqlite again${pgUrl ? ', postgres' : ''})`] = list.every((h) => h === list[0]) ? `identical ${list[0].slice(0, 16)}…` : `DIFFERENT ${list.map((h) => h.slice(0, 8)).join(' ')}`;
+      figures[`${name} hashes (sqlite, sqlite again${pgUrl ? ', postgres' : ''})`] = list.every((h) => h === list[0])
+        ? `identical ${list[0].slice(0, 16)}…`
+        : `DIFFERENT ${list.map((h) => h.slice(0, 8)).join(' ')}`;
     }
     figures.target = '>= 0.60 of the raw read without metadata; 10M cost/event within 15% of 1M (run both sizes)';
     figures.verdict = [

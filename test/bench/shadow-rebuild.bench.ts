@@ -32,10 +32,16 @@ export async function benchShadowRebuild(): Promise<void> {
     const clock = () => new Date();
     const base = defaultProgramRules();
     const catalog = new RulesCatalog(operations, [base], clock);
-    await catalog.submit({ ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'gold' ? { ...l, threshold: 200_000 } : l)) } }, 'bench');
+    await catalog.submit(
+      { ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'gold' ? { ...l, threshold: 200_000 } : l)) } },
+      'bench',
+    );
     const replays = new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, {
       // Events done over all projections (a rebuild by stream reaches no position before its end).
-      onProgress: (r) => process.stderr.write(`\r  replay: ${r.progress.eventsDone.toLocaleString('en-US')} events applied, head ${r.progress.head} (${r.progress.ratePerSecond.toLocaleString('en-US')} events/s, ETA ${r.progress.etaSeconds ?? '?'} s)   `),
+      onProgress: (r) =>
+        process.stderr.write(
+          `\r  replay: ${r.progress.eventsDone.toLocaleString('en-US')} events applied, head ${r.progress.head} (${r.progress.ratePerSecond.toLocaleString('en-US')} events/s, ETA ${r.progress.etaSeconds ?? '?'} s)   `,
+        ),
     });
 
     // Ingestion at a fixed rate: a batch every 100 ms, new purchases by customers old and new.
@@ -54,20 +60,23 @@ export async function benchShadowRebuild(): Promise<void> {
     await replays.stop();
     process.stderr.write('\n');
     const events = settled.progress.eventsDone;
-    report(`shadow rebuild (${Number(startHead).toLocaleString('en-US')} ledger events at start, ${Object.keys(settled.keys).length} projections) while ingesting`, {
-      'replay status': settled.status,
-      'events replayed (all projections)': events,
-      'replay rate (events/s, all projections)': rate(events, ms),
-      'replay rate (ledger events/s per pass)': rate(events / Object.keys(settled.keys).length, ms),
-      'replay wall time (s)': (ms / 1000).toFixed(1),
-      'ingestion target (purchases/s)': ingestRate,
-      'ingestion achieved during replay (purchases/s)': rate(during.purchases, ms),
-      'ingestion batch latency p50 / p99 / max (ms)': latencySummary(during.latencies),
-      'ledger events appended during replay': Number((await ledger.headPosition()) - startHead),
-      'ledger head at the end': Number(await ledger.headPosition()),
-      'impact: customers evaluated': settled.impact?.customers ?? 0,
-      'peak RSS (MiB)': peakRssMiB(),
-    });
+    report(
+      `shadow rebuild (${Number(startHead).toLocaleString('en-US')} ledger events at start, ${Object.keys(settled.keys).length} projections) while ingesting`,
+      {
+        'replay status': settled.status,
+        'events replayed (all projections)': events,
+        'replay rate (events/s, all projections)': rate(events, ms),
+        'replay rate (ledger events/s per pass)': rate(events / Object.keys(settled.keys).length, ms),
+        'replay wall time (s)': (ms / 1000).toFixed(1),
+        'ingestion target (purchases/s)': ingestRate,
+        'ingestion achieved during replay (purchases/s)': rate(during.purchases, ms),
+        'ingestion batch latency p50 / p99 / max (ms)': latencySummary(during.latencies),
+        'ledger events appended during replay': Number((await ledger.headPosition()) - startHead),
+        'ledger head at the end': Number(await ledger.headPosition()),
+        'impact: customers evaluated': settled.impact?.customers ?? 0,
+        'peak RSS (MiB)': peakRssMiB(),
+      },
+    );
     await projections.close();
     await ledger.close();
   } finally {

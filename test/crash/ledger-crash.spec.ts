@@ -26,9 +26,13 @@ interface RunResult {
 /** Runs the writer; with killAfterBatches, SIGKILLs it after that many batches plus a random delay. */
 function runWriter(file: string, killAfterBatches: number | null, random: SeededRandom): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', join(root, 'infra', 'node', 'register-paths.js'), writerScript, file, String(SEED), String(PURCHASES), String(CUSTOMERS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', join(root, 'infra', 'node', 'register-paths.js'), writerScript, file, String(SEED), String(PURCHASES), String(CUSTOMERS)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let batches = 0;
     let completed = false;
     let stderr = '';
@@ -60,7 +64,7 @@ function byStream(events: StoredEvent[]): Map<string, { eventId: string; type: s
 
 async function readEverything(store: { readAll(after: bigint, limit: number): Promise<StoredEvent[]> }): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const page = await store.readAll(after, 5000);
     if (page.length === 0) return all;
     all.push(...page);
@@ -92,7 +96,9 @@ describe('crash safety of the embedded ledger', () => {
     // The same workload, uninterrupted, in memory: the reference ledger.
     const reference = new InMemoryEventStore();
     const ruleBook = new RuleBook([defaultProgramRules()]);
-    await new LedgerWriter(reference, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }).executeBatch(crashWorkload(SEED, PURCHASES, CUSTOMERS));
+    await new LedgerWriter(reference, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }).executeBatch(
+      crashWorkload(SEED, PURCHASES, CUSTOMERS),
+    );
 
     const crashed = new SqliteEventStore({ file });
     const crashedEvents = await readEverything(crashed);

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   const ruleBook = new RuleBook([defaultProgramRules()]);
   await new ProjectionRunner(ledger, projections, balancesProjection).catchUp();
   const writer = new LedgerWriter(ledger, { current: () => ruleBook }, clock);
-  const job = new ExpiryJob(writer, projections, operations, () => clock.now(), { batchSize: 250, onBatch: (run) => process.stdout.write(`batch ${run.accounts}\n`) });
+  const job = new ExpiryJob(writer, projections, operations, () => clock.now(), {
+    batchSize: 250,
+    onBatch: (run) => process.stdout.write(`batch ${run.accounts}\n`),
+  });
   const run = await job.runOnce();
   process.stdout.write(`done ${JSON.stringify(run)}\n`);
   await operations.close();

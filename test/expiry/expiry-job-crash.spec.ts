@@ -24,7 +24,8 @@ describe('the expiry job, killed mid-run', () => {
   const notDue = new Set<string>();
 
   beforeAll(async () => {
-    if (!existsSync(join(__dirname, '..', '..', 'dist', childScript))) throw new Error('dist/ is missing the expiry child: run `npm run build` first (npm test does)');
+    if (!existsSync(join(__dirname, '..', '..', 'dist', childScript)))
+      throw new Error('dist/ is missing the expiry child: run `npm run build` first (npm test does)');
     dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'expiry-crash-'));
     const ledger = new SqliteEventStore({ file: join(dir, 'ledger.sqlite'), synchronous: 'NORMAL' });
     const ruleBook = new RuleBook([defaultProgramRules()]);
@@ -33,18 +34,43 @@ describe('the expiry job, killed mid-run', () => {
     for (let i = 0; i < ACCOUNTS; i++) {
       const customerId = `X-${String(i).padStart(5, '0')}`;
       const earnedAt = new Date(Date.parse('2025-02-01T00:00:00Z') + (i % 110) * DAY).toISOString(); // expires 2026-02-01 .. 2026-05-21
-      commands.push({ type: 'RecordPurchase', customerId, orderId: `${customerId}-A`, occurredAt: earnedAt, currency: 'JPY', amount: 10_000 + (i % 7) * 1_000 });
-      if (i % 7 === 0) commands.push({ type: 'RedeemPoints', customerId, redemptionId: `${customerId}-R`, points: 50, reward: 'r', occurredAt: new Date(Date.parse(earnedAt) + 20 * DAY).toISOString() });
+      commands.push({
+        type: 'RecordPurchase',
+        customerId,
+        orderId: `${customerId}-A`,
+        occurredAt: earnedAt,
+        currency: 'JPY',
+        amount: 10_000 + (i % 7) * 1_000,
+      });
+      if (i % 7 === 0)
+        commands.push({
+          type: 'RedeemPoints',
+          customerId,
+          redemptionId: `${customerId}-R`,
+          points: 50,
+          reward: 'r',
+          occurredAt: new Date(Date.parse(earnedAt) + 20 * DAY).toISOString(),
+        });
       if (i % 10 === 0) {
-        commands.push({ type: 'RecordPurchase', customerId, orderId: `${customerId}-B`, occurredAt: '2025-06-01T00:00:00.001Z', currency: 'JPY', amount: 5_000 }); // expires 1 ms after the cut-off
+        commands.push({
+          type: 'RecordPurchase',
+          customerId,
+          orderId: `${customerId}-B`,
+          occurredAt: '2025-06-01T00:00:00.001Z',
+          currency: 'JPY',
+          amount: 5_000,
+        }); // expires 1 ms after the cut-off
         notDue.add(`${customerId}|purchase:${customerId}-B`);
       }
     }
-    const results = await writer.executeBatch(commands.map((command, index): CommandEnvelope => ({ command, provenance: { channel: 'batch', batchId: 'given', index } })));
+    const results = await writer.executeBatch(
+      commands.map((command, index): CommandEnvelope => ({ command, provenance: { channel: 'batch', batchId: 'given', index } })),
+    );
     expect(results.every((r) => r.status === 'accepted')).toBe(true);
     for (const result of results) {
       if (result.status !== 'accepted') continue;
-      for (const e of result.decided) if (e.type === 'PointsEarned' && e.lotId.endsWith('-A')) dueLot.set(e.customerId, { lotId: e.lotId, points: e.points, expiresAt: e.expiresAt });
+      for (const e of result.decided)
+        if (e.type === 'PointsEarned' && e.lotId.endsWith('-A')) dueLot.set(e.customerId, { lotId: e.lotId, points: e.points, expiresAt: e.expiresAt });
       for (const e of result.decided) if (e.type === 'PointsRedeemed') dueLot.get(e.customerId)!.points -= e.points;
     }
     await ledger.close();
@@ -72,7 +98,7 @@ describe('the expiry job, killed mid-run', () => {
 
     const ledger = new SqliteEventStore({ file: join(dir, 'ledger.sqlite') });
     const expired = new Map<string, { points: number; at: string; runId: string }[]>();
-    for (let after = 0n; ; ) {
+    for (let after = 0n; ;) {
       const page = await ledger.readAll(after, 10_000);
       if (page.length === 0) break;
       for (const stored of page) {
@@ -90,12 +116,15 @@ describe('the expiry job, killed mid-run', () => {
     await ledger.close();
 
     expect(dueLot.size).toBe(ACCOUNTS);
-    for (const [customerId, lot] of dueLot) expect(expired.get(`${customerId}|${lot.lotId}`)).toEqual([{ points: lot.points, at: lot.expiresAt, runId: `expiry-${NOW}` }]);
+    for (const [customerId, lot] of dueLot)
+      expect(expired.get(`${customerId}|${lot.lotId}`)).toEqual([{ points: lot.points, at: lot.expiresAt, runId: `expiry-${NOW}` }]);
     for (const key of notDue) expect(expired.has(key)).toBe(false);
     expect(expired.size).toBe(ACCOUNTS);
     const operations = new SqliteOperationsStore(join(dir, 'operations.sqlite'));
     expect(await operations.latestExpiryRun()).toMatchObject({ runId: `expiry-${NOW}`, status: 'completed' });
     await operations.close();
-    console.info(`[expiry crash] ${ACCOUNTS} accounts, ${kills} SIGKILLs mid-run: ${expired.size} lots expired once each, ${notDue.size} lots due 1 ms after the cut-off untouched`);
+    console.info(
+      `[expiry crash] ${ACCOUNTS} accounts, ${kills} SIGKILLs mid-run: ${expired.size} lots expired once each, ${notDue.size} lots due 1 ms after the cut-off untouched`,
+    );
   }, 300_000);
 });

@@ -51,7 +51,8 @@ async function stopGracefully(worker: ChildHandle): Promise<void> {
 describe('Kafka consumer failures against a real broker', () => {
   let dir: string;
   beforeAll(() => {
-    if (!existsSync(join(__dirname, '..', '..', 'dist', workerScript))) throw new Error('dist/ is missing the worker: run `npm run build` first (npm test does)');
+    if (!existsSync(join(__dirname, '..', '..', 'dist', workerScript)))
+      throw new Error('dist/ is missing the worker: run `npm run build` first (npm test does)');
     dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'kafka-failures-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +94,9 @@ describe('Kafka consumer failures against a real broker', () => {
     const ledger = await readEverything(store);
     await store.close();
     expect(kills).toBe(KILLS);
-    expect(accountContents(ledger)).toEqual(await referenceContents(unique.map((command, index) => ({ command, provenance: { channel: 'batch', batchId: 'ref', index } }))));
+    expect(accountContents(ledger)).toEqual(
+      await referenceContents(unique.map((command, index) => ({ command, provenance: { channel: 'batch', batchId: 'ref', index } }))),
+    );
     console.info(`[kafka crash] ${records.length} messages, ${kills} SIGKILLs, ${ledger.length} ledger events, identical to an uninterrupted run`);
   }, 300_000);
 
@@ -113,7 +116,8 @@ describe('Kafka consumer failures against a real broker', () => {
     await a.waitForLine(/^assigned /);
     const b = spawnCompiled(workerScript, [file], workerEnv(config));
     // Both members hold partitions once the group has rebalanced with two.
-    const partitionsOf = (line: string) => Object.values(JSON.parse(line.slice('assigned '.length)) as Record<string, number[]>).reduce((n, p) => n + p.length, 0);
+    const partitionsOf = (line: string) =>
+      Object.values(JSON.parse(line.slice('assigned '.length)) as Record<string, number[]>).reduce((n, p) => n + p.length, 0);
     const bShare = partitionsOf(await b.waitForLine(/^assigned /));
     expect(bShare).toBeGreaterThan(0);
     expect(bShare).toBeLessThan(topics.length * config.KAFKA_TOPIC_PARTITIONS);
@@ -133,7 +137,9 @@ describe('Kafka consumer failures against a real broker', () => {
     const store = new SqliteEventStore({ file });
     const ledger = await readEverything(store);
     await store.close();
-    expect(accountContents(ledger)).toEqual(await referenceContents(unique.map((command, index) => ({ command, provenance: { channel: 'batch', batchId: 'ref', index } }))));
+    expect(accountContents(ledger)).toEqual(
+      await referenceContents(unique.map((command, index) => ({ command, provenance: { channel: 'batch', batchId: 'ref', index } }))),
+    );
     console.info(`[kafka group] ${records.length} messages over 2 members, one killed mid-run: ${ledger.length} ledger events, no loss, no duplicates`);
   }, 300_000);
 });

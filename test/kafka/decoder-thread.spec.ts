@@ -7,12 +7,20 @@ import { decodeChunk, MessageDecoder, packChunk } from '@loyalty/kafka-ingestion
 import { spawnCompiled } from '../support/child-process';
 import { decoderTestMessages } from '../support/decoder-test-messages';
 
-describe('the Kafka consumer\'s message decoder', () => {
+describe("the Kafka consumer's message decoder", () => {
   const { topic, messages } = decoderTestMessages();
   const oneByOne = () => messages.map((m) => decodeMessage(m.value, { topic, key: m.key === null ? null : m.key.toString('utf8') }));
 
   it('decodes a packed chunk exactly as each message on its own (multi-byte text, no value, no key)', () => {
-    expect(oneByOne().map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'INVALID_JSON', 'INVALID_JSON', 'SCHEMA_VIOLATION', 'KEY_MISMATCH', 'KEY_MISMATCH', 'ok']);
+    expect(oneByOne().map((r) => (r.ok ? 'ok' : r.reason))).toEqual([
+      'ok',
+      'INVALID_JSON',
+      'INVALID_JSON',
+      'SCHEMA_VIOLATION',
+      'KEY_MISMATCH',
+      'KEY_MISMATCH',
+      'ok',
+    ]);
     expect(decodeChunk(packChunk(topic, messages))).toEqual(oneByOne());
   });
 

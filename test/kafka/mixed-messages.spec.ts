@@ -25,11 +25,19 @@ function malformed(kind: number, marker: string, purchaseTopic: string, surveyTo
     case 0:
       return { topic: purchaseTopic, reason: 'INVALID_JSON', message: { key: 'CUST-1', value: `{"messageId":"${marker}", "type": purchase` } };
     case 1:
-      return { topic: purchaseTopic, reason: 'SCHEMA_VIOLATION', message: { key: 'CUST-1', value: envelope('purchase.recorded', { ...purchase, amount: 10.5 }) } };
+      return {
+        topic: purchaseTopic,
+        reason: 'SCHEMA_VIOLATION',
+        message: { key: 'CUST-1', value: envelope('purchase.recorded', { ...purchase, amount: 10.5 }) },
+      };
     case 2:
       return { topic: purchaseTopic, reason: 'UNKNOWN_TYPE', message: { key: 'CUST-1', value: envelope('purchase.teleported', purchase) } };
     case 3:
-      return { topic: purchaseTopic, reason: 'UNSUPPORTED_VERSION', message: { key: 'CUST-1', value: envelope('purchase.recorded', purchase, { schemaVersion: 9 }) } };
+      return {
+        topic: purchaseTopic,
+        reason: 'UNSUPPORTED_VERSION',
+        message: { key: 'CUST-1', value: envelope('purchase.recorded', purchase, { schemaVersion: 9 }) },
+      };
     case 4:
       return { topic: purchaseTopic, reason: 'KEY_MISMATCH', message: { key: 'CUST-2', value: envelope('purchase.recorded', purchase) } };
     default:
@@ -48,7 +56,9 @@ describe('Kafka ingestion against a real broker', () => {
     const random = new SeededRandom(99);
 
     // The workload as messages; a duplicate delivery repeats its original's message id.
-    const items = [...generateWorkload({ seed: 11, customers: 400, purchases: Math.round(MESSAGES * 0.8), enrolCustomers: true, withLines: true, duplicateRate: 0.02 })];
+    const items = [
+      ...generateWorkload({ seed: 11, customers: 400, purchases: Math.round(MESSAGES * 0.8), enrolCustomers: true, withLines: true, duplicateRate: 0.02 }),
+    ];
     const records: { topic: string; message: Message }[] = [];
     const idOf = new Map<unknown, string>();
     const valid: CommandEnvelope[] = [];
@@ -66,7 +76,13 @@ describe('Kafka ingestion against a real broker', () => {
       }
     });
     // One ledger rejection: a refund of an order nobody bought.
-    records.push(commandMessage({ type: 'RecordRefund', customerId: 'CUST-1', refundId: 'REF-ghost', orderId: 'ORD-ghost', occurredAt: '2026-01-01T00:00:00Z', amount: 100 }, 'refund-of-nothing', config));
+    records.push(
+      commandMessage(
+        { type: 'RecordRefund', customerId: 'CUST-1', refundId: 'REF-ghost', orderId: 'ORD-ghost', occurredAt: '2026-01-01T00:00:00Z', amount: 100 },
+        'refund-of-nothing',
+        config,
+      ),
+    );
     const duplicates = items.filter((i) => i.duplicate).length;
     expect(duplicates / items.length).toBeGreaterThan(0.01);
     expect(bad.size / records.length).toBeGreaterThan(0.005);
@@ -90,7 +106,13 @@ describe('Kafka ingestion against a real broker', () => {
     const purchases = ledger.filter((e) => e.type === 'loyalty.purchase-recorded');
     expect(purchases.length).toBe(valid.filter((v) => v.command.type === 'RecordPurchase').length);
     const kafkaEntry = ledger.find((e) => e.type === 'loyalty.points-earned')!;
-    expect(kafkaEntry.metadata.provenance).toMatchObject({ channel: 'kafka', topic: config.topic(LOYALTY_TOPICS.purchases), partition: expect.any(Number), offset: expect.any(String), messageId: expect.any(String) });
+    expect(kafkaEntry.metadata.provenance).toMatchObject({
+      channel: 'kafka',
+      topic: config.topic(LOYALTY_TOPICS.purchases),
+      partition: expect.any(Number),
+      offset: expect.any(String),
+      messageId: expect.any(String),
+    });
 
     // The dead-letter topic: every malformed message with its reason, and the one rejection.
     const browser = new DeadLetterBrowser(kafka, config);

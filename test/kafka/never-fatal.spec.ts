@@ -41,8 +41,23 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   return Date.now() - started;
 }
 
-const purchase = (customerId: string, n: number): LedgerCommand => ({ type: 'RecordPurchase', customerId, orderId: `${customerId}-O-${n}`, occurredAt: '2026-05-01T00:00:00Z', currency: 'JPY', amount: 1_000 + n });
-const contact = (customerId: string, n: number): LedgerCommand => ({ type: 'RecordSupportContact', customerId, contactId: `${customerId}-T-${n}`, channel: 'chat', openedAt: '2026-05-01T00:00:00Z', resolved: true, resolvedAt: '2026-05-01T01:00:00Z' });
+const purchase = (customerId: string, n: number): LedgerCommand => ({
+  type: 'RecordPurchase',
+  customerId,
+  orderId: `${customerId}-O-${n}`,
+  occurredAt: '2026-05-01T00:00:00Z',
+  currency: 'JPY',
+  amount: 1_000 + n,
+});
+const contact = (customerId: string, n: number): LedgerCommand => ({
+  type: 'RecordSupportContact',
+  customerId,
+  contactId: `${customerId}-T-${n}`,
+  channel: 'chat',
+  openedAt: '2026-05-01T00:00:00Z',
+  resolved: true,
+  resolvedAt: '2026-05-01T01:00:00Z',
+});
 
 describe('Kafka: no message can stop ingestion, and health tells the truth', () => {
   const kafka = testKafka();
@@ -56,7 +71,17 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
     const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock);
     const poison = {
       topic: config.topic(LOYALTY_TOPICS.supportContacts),
-      message: { key: 'CUST-P', value: JSON.stringify({ type: 'support-contact.recorded', schemaVersion: 1, messageId: 'poison', occurredAt: '2026-05-01T00:00:00Z', producer: 'crm', payload: { contactId: 'T-POISON', customerId: 'CUST-P', channel: 'phone', openedAt: '2026-05-01T00:00:00Z', resolved: true, resolvedAt: null } }) },
+      message: {
+        key: 'CUST-P',
+        value: JSON.stringify({
+          type: 'support-contact.recorded',
+          schemaVersion: 1,
+          messageId: 'poison',
+          occurredAt: '2026-05-01T00:00:00Z',
+          producer: 'crm',
+          payload: { contactId: 'T-POISON', customerId: 'CUST-P', channel: 'phone', openedAt: '2026-05-01T00:00:00Z', resolved: true, resolvedAt: null },
+        }),
+      },
     };
     // The same key: the same partition, behind the poison message.
     const after = Array.from({ length: 1_000 }, (_, n) => commandMessage(contact('CUST-P', n), `after-${n}`, config));
@@ -83,7 +108,9 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
     const config = isolatedKafkaConfig();
     const store = new TroubledStore();
     const failures: string[] = [];
-    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, { failure: (topic) => failures.push(topic) });
+    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, {
+      failure: (topic) => failures.push(topic),
+    });
     await consumer.start();
     try {
       await produceAll(kafka, [commandMessage(purchase('CUST-H', 0), 'h-0', config)]);
@@ -91,7 +118,10 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
       expect(consumer.health().state).toBe('consuming');
 
       store.failing = true;
-      await produceAll(kafka, Array.from({ length: 20 }, (_, n) => commandMessage(purchase('CUST-H', n + 1), `h-${n + 1}`, config)));
+      await produceAll(
+        kafka,
+        Array.from({ length: 20 }, (_, n) => commandMessage(purchase('CUST-H', n + 1), `h-${n + 1}`, config)),
+      );
       const notReadyAfter = await until(() => consumer.health().state === 'failing', 10_000, 'not ready');
       expect(consumer.health()).toMatchObject({ consecutiveFailures: expect.any(Number), lastFailure: { error: 'the ledger store is unavailable (test)' } });
       expect(failures.length).toBeGreaterThan(0);
@@ -100,7 +130,9 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
       const readyAfter = await until(() => consumer.health().state === 'consuming', 60_000, 'ready again');
       await waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
       expect((await store.readStream('loyaltyAccount-CUST-H')).filter((e) => e.type === 'loyalty.purchase-recorded')).toHaveLength(21);
-      console.info(`[kafka health] not ready ${notReadyAfter} ms after the ledger failed, ready again ${readyAfter} ms after it came back; ${failures.length} failed attempts, nothing lost`);
+      console.info(
+        `[kafka health] not ready ${notReadyAfter} ms after the ledger failed, ready again ${readyAfter} ms after it came back; ${failures.length} failed attempts, nothing lost`,
+      );
     } finally {
       await consumer.stop();
     }
@@ -109,7 +141,10 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
   it('shows 10,000 messages published before it started in its lag before the first chunk is processed', async () => {
     const config = isolatedKafkaConfig({ KAFKA_LAG_INTERVAL_MS: '500' });
     await createTopics(admin, config, [LOYALTY_TOPICS.purchases, LOYALTY_TOPICS.surveyAnswers, LOYALTY_TOPICS.supportContacts]);
-    await produceAll(kafka, Array.from({ length: 10_000 }, (_, n) => commandMessage(purchase(`CUST-L-${n % 97}`, n), `l-${n}`, config)));
+    await produceAll(
+      kafka,
+      Array.from({ length: 10_000 }, (_, n) => commandMessage(purchase(`CUST-L-${n % 97}`, n), `l-${n}`, config)),
+    );
     const store = new TroubledStore();
     store.hold(); // the first chunk's append waits: nothing is committed
     const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock);
@@ -132,12 +167,19 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
     const config = isolatedKafkaConfig();
     const misrouted: number[] = [];
     const store = new InMemoryEventStore();
-    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, { misrouted: (_topic, count) => misrouted.push(count) });
+    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, {
+      misrouted: (_topic, count) => misrouted.push(count),
+    });
     await consumer.start();
     const topic = config.topic(LOYALTY_TOPICS.purchases);
     // key|value lines, one message each, for kcat -K '|'.
-    const lines = (prefix: string) => Array.from({ length: 40 }, (_, n) => `${prefix}-${n}|${String(commandMessage(purchase(`${prefix}-${n}`, n), `${prefix}-${n}`, config).message.value)}`).join('\n');
-    const kcat = (args: string[], input: string) => spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['kcat', '-P', '-t', topic, '-K', '|', ...args], { input: `${input}\n`, encoding: 'utf8' });
+    const lines = (prefix: string) =>
+      Array.from(
+        { length: 40 },
+        (_, n) => `${prefix}-${n}|${String(commandMessage(purchase(`${prefix}-${n}`, n), `${prefix}-${n}`, config).message.value)}`,
+      ).join('\n');
+    const kcat = (args: string[], input: string) =>
+      spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['kcat', '-P', '-t', topic, '-K', '|', ...args], { input: `${input}\n`, encoding: 'utf8' });
     try {
       const byDefault = kcat([], lines('KCAT-DEFAULT'));
       expect(byDefault.status).toBe(0);
@@ -161,17 +203,25 @@ describe('Kafka: no message can stop ingestion, and health tells the truth', () 
     const config = isolatedKafkaConfig();
     const store = new InMemoryEventStore();
     const outcomes: Record<string, number> = {};
-    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, { messages: (_t, outcome, count) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + count) });
+    const consumer = new LedgerIngestionConsumer(kafka, new LedgerWriter(store, { current: () => ruleBook }, clock), config, clock, {
+      messages: (_t, outcome, count) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + count),
+    });
     await consumer.start();
     const browser = new DeadLetterBrowser(kafka, config);
     try {
       const original = purchase('CUST-SC', 1);
-      await produceAll(kafka, [commandMessage(original, 'sc-1', config), commandMessage(original, 'sc-1-again', config), commandMessage({ ...original, amount: 9_999 } as LedgerCommand, 'sc-1-other', config)]);
+      await produceAll(kafka, [
+        commandMessage(original, 'sc-1', config),
+        commandMessage(original, 'sc-1-again', config),
+        commandMessage({ ...original, amount: 9_999 } as LedgerCommand, 'sc-1-other', config),
+      ]);
       await waitForGroupToCatchUp(admin, config.groupId(), consumer.topics());
       const letters = await browser.list();
       expect(letters.map((l) => [l.messageId, l.reason, l.field])).toEqual([['sc-1-other', 'LEDGER.SOURCE_CONFLICT', 'payload.amount']]);
       expect(outcomes).toMatchObject({ applied: 1, duplicate: 1, 'dead-lettered': 1 });
-      expect((await store.readStream('loyaltyAccount-CUST-SC')).filter((e) => e.type === 'loyalty.purchase-recorded').map((e) => e.data.amount)).toEqual([1_001]);
+      expect((await store.readStream('loyaltyAccount-CUST-SC')).filter((e) => e.type === 'loyalty.purchase-recorded').map((e) => e.data.amount)).toEqual([
+        1_001,
+      ]);
     } finally {
       await browser.close();
       await consumer.stop();

@@ -11,7 +11,13 @@ async function main(): Promise<void> {
   const projection = (name === 'balances' ? balancesProjection : customerProfileProjection) as CustomerProjection<unknown>;
   const events = new SqliteEventStore({ file: ledgerFile });
   const store = new SqliteProjectionStore(storeFile);
-  const runner = new ProjectionRunner(events, store, projection, { batchSize: 100, streamsPerPage: 5, commitEveryEvents: 300, rebuildOrder: order, onBatch: (_k, _n, position) => process.stdout.write(`batch ${position}\n`) });
+  const runner = new ProjectionRunner(events, store, projection, {
+    batchSize: 100,
+    streamsPerPage: 5,
+    commitEveryEvents: 300,
+    rebuildOrder: order,
+    onBatch: (_k, _n, position) => process.stdout.write(`batch ${position}\n`),
+  });
   await runner.catchUp();
   await store.close();
   await events.close();

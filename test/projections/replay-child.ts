@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   let id: string;
   if (mode === 'start') {
     const base = defaultProgramRules();
-    await catalog.submit({ ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'silver' ? { ...l, threshold: 40_000 } : l)) } }, 'test');
+    await catalog.submit(
+      { ...base, version: 2, tiers: { ...base.tiers, levels: base.tiers.levels.map((l) => (l.name === 'silver' ? { ...l, threshold: 40_000 } : l)) } },
+      'test',
+    );
     id = (await replays.start({ candidateVersion: 2, throttleEventsPerSecond: 8_000, actor: 'test' })).id;
   } else {
     id = (await replays.list())[0].id;

@@ -15,12 +15,12 @@ import { projectionHash } from '../support/projection-hash';
 const KILLS = 3;
 const childScript = join('test', 'projections', 'replay-child.js');
 
-
 describe('replay (shadow rebuild) crash safety', () => {
   let dir: string;
   let ledgerFile: string;
   beforeAll(async () => {
-    if (!existsSync(join(__dirname, '..', '..', 'dist', childScript))) throw new Error('dist/ is missing the replay child: run `npm run build` first (npm test does)');
+    if (!existsSync(join(__dirname, '..', '..', 'dist', childScript)))
+      throw new Error('dist/ is missing the replay child: run `npm run build` first (npm test does)');
     dir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? tmpdir(), 'replay-crash-'));
     ledgerFile = join(dir, 'ledger.sqlite');
     const events = new SqliteEventStore({ file: ledgerFile, synchronous: 'NORMAL' });

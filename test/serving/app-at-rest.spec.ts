@@ -26,7 +26,16 @@ interface RunningApp {
 }
 
 function appEnv(dir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
-  return { PORT: String(port), LOYALTY_DATA_DIR: dir, LOYALTY_API_KEYS: `${KEY}:admin`, LOYALTY_AUDIT_KEY: AUDIT_KEY, LOG_LEVEL: 'info', NODE_ENV: 'test', KAFKA_BROKERS: '', ...extra };
+  return {
+    PORT: String(port),
+    LOYALTY_DATA_DIR: dir,
+    LOYALTY_API_KEYS: `${KEY}:admin`,
+    LOYALTY_AUDIT_KEY: AUDIT_KEY,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    KAFKA_BROKERS: '',
+    ...extra,
+  };
 }
 
 async function startApp(dir: string, extra: Record<string, string> = {}): Promise<RunningApp> {
@@ -154,7 +163,9 @@ describe('the app at rest and across restarts', () => {
     const ready = await fetch(restarted.url('/health/ready'));
     const readiness = (await ready.json()) as { details: { kafka: { status: string; state: string } } };
     const startedIn = (await restarted.handle.waitForLine(/loyalty ledger listening/)).match(/"startedInMs":(\d+)/)?.[1];
-    console.info(`[restart] HTTP answered ${Math.round(answeredAfterMs)} ms after the restart (listening ${startedIn} ms after the process started); readiness ${ready.status}, kafka ${readiness.details.kafka.state}`);
+    console.info(
+      `[restart] HTTP answered ${Math.round(answeredAfterMs)} ms after the restart (listening ${startedIn} ms after the process started); readiness ${ready.status}, kafka ${readiness.details.kafka.state}`,
+    );
     expect(answeredAfterMs).toBeLessThan(20_000);
     expect(ready.status).toBe(503);
     expect(readiness.details.kafka).toMatchObject({ status: 'down', state: 'joining' });
@@ -178,7 +189,10 @@ describe('the app at rest and across restarts', () => {
       // Then writes are refused with the reason; reads and readiness say so too
       const refused = await post(app, '/v1/purchases', purchase('O-TRIGGER-2'));
       expect(refused.status).toBe(503);
-      expect(refused.body).toMatchObject({ code: 'LEDGER.INTEGRITY_FAILED', detail: expect.stringContaining('trigger ledger_events_append_only_update is missing') });
+      expect(refused.body).toMatchObject({
+        code: 'LEDGER.INTEGRITY_FAILED',
+        detail: expect.stringContaining('trigger ledger_events_append_only_update is missing'),
+      });
       const ready = await fetch(app.url('/health/ready'));
       expect(ready.status).toBe(503);
       expect(JSON.stringify(await ready.json())).toContain('ledger_events_append_only_update is missing');
@@ -195,7 +209,9 @@ describe('the app at rest and across restarts', () => {
     const first = await startApp(dir, { LOYALTY_SEAL_INTERVAL_SECONDS: '3600' });
     for (let i = 0; i < 3; i++) expect((await post(first, '/v1/purchases', purchase(`O-SEAL-${i}`))).status).toBe(201);
     await stopGracefully(first);
-    const signOff = first.handle.lines.map((l) => JSON.parse(l) as { msg?: string; anchor?: string; signOff?: { toPosition: string; entryHash: string } }).find((l) => l.anchor === 'ledger-seal-sign-off' && l.signOff);
+    const signOff = first.handle.lines
+      .map((l) => JSON.parse(l) as { msg?: string; anchor?: string; signOff?: { toPosition: string; entryHash: string } })
+      .find((l) => l.anchor === 'ledger-seal-sign-off' && l.signOff);
     expect(signOff).toMatchObject({ msg: 'ledger sealed', signOff: { toPosition: expect.any(String), entryHash: expect.any(String) } });
 
     // When the newest account entry is rewritten with its chain recomputed, the triggers put back as they were, and the read models deleted
@@ -212,9 +228,21 @@ describe('the app at rest and across restarts', () => {
     expect(forged).not.toEqual(data);
     const metadata = JSON.parse(row.metadata) as Record<string, unknown> & { chain: { previous: string; hash: string } };
     const eventId = `${row.id.slice(0, 8)}-${row.id.slice(8, 12)}-${row.id.slice(12, 16)}-${row.id.slice(16, 20)}-${row.id.slice(20)}`;
-    const hash = entryHash(metadata.chain.previous, { stream: row.name, revision: BigInt(row.revision), eventId, type: row.type, schemaVersion: row.schema_version, data: forged, metadata: metadataWithoutChain(metadata) });
+    const hash = entryHash(metadata.chain.previous, {
+      stream: row.name,
+      revision: BigInt(row.revision),
+      eventId,
+      type: row.type,
+      schemaVersion: row.schema_version,
+      data: forged,
+      metadata: metadataWithoutChain(metadata),
+    });
     expect(hash).not.toBe(metadata.chain.hash);
-    db.prepare('UPDATE ledger_events SET data = ?, metadata = ? WHERE position = ?').run(canonicalJson(forged), JSON.stringify({ ...metadataWithoutChain(metadata), chain: { previous: metadata.chain.previous, hash } }), row.position);
+    db.prepare('UPDATE ledger_events SET data = ?, metadata = ? WHERE position = ?').run(
+      canonicalJson(forged),
+      JSON.stringify({ ...metadataWithoutChain(metadata), chain: { previous: metadata.chain.previous, hash } }),
+      row.position,
+    );
     for (const t of triggers) db.exec(t.sql);
     db.close();
     for (const f of readdirSync(dir).filter((f) => f.startsWith('read-models.sqlite'))) rmSync(join(dir, f));

@@ -32,7 +32,9 @@ export function spawnCompiled(script: string, args: string[], env: Record<string
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return {
     child,
     lines,
@@ -43,7 +45,9 @@ export function spawnCompiled(script: string, args: string[], env: Record<string
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
         waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-        void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before a line matching ${pattern}; stderr: ${stderr.slice(-2000)}`)));
+        void exited.then(({ code, signal }) =>
+          reject(new Error(`child exited (${code ?? signal}) before a line matching ${pattern}; stderr: ${stderr.slice(-2000)}`)),
+        );
       });
     },
   };

@@ -9,7 +9,15 @@ export function decoderTestMessages(): { topic: string; messages: RawMessage[] }
     messageId: `msg-${n}`,
     occurredAt: '2026-11-22T10:00:00+09:00',
     producer: 'pos-東京',
-    payload: { orderId: `ORD-${n}`, customerId: `CUST-${n}`, occurredAt: '2026-11-22T10:00:00+09:00', currency: 'JPY', amount: 12800 + n, lines: [{ sku: 'お茶-1', category: 'food', quantity: 1, unitPrice: 12800 + n }], ...extra },
+    payload: {
+      orderId: `ORD-${n}`,
+      customerId: `CUST-${n}`,
+      occurredAt: '2026-11-22T10:00:00+09:00',
+      currency: 'JPY',
+      amount: 12800 + n,
+      lines: [{ sku: 'お茶-1', category: 'food', quantity: 1, unitPrice: 12800 + n }],
+      ...extra,
+    },
   });
   const text = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
   const key = (n: number) => Buffer.from(`CUST-${n}`, 'utf8');

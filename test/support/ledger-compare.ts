@@ -4,7 +4,7 @@ import { canonicalJson } from '@loyalty/program-rules';
 /** Every event of a store, in global order. */
 export async function readEverything(store: { readAll(after: bigint, limit: number): Promise<StoredEvent[]> }): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const page = await store.readAll(after, 10_000);
     if (page.length === 0) return all;
     all.push(...page);

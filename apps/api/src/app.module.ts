@@ -28,7 +28,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         TerminusModule.forRoot({ logger: false }),
-        RateLimitsModule.forConfig({ perKeyPerSecond: config.LOYALTY_RATE_LIMIT_PER_KEY, perAddressPerSecond: config.LOYALTY_RATE_LIMIT_PER_ADDRESS, failedAuthenticationsPerMinute: config.LOYALTY_FAILED_AUTH_LIMIT }),
+        RateLimitsModule.forConfig({
+          perKeyPerSecond: config.LOYALTY_RATE_LIMIT_PER_KEY,
+          perAddressPerSecond: config.LOYALTY_RATE_LIMIT_PER_ADDRESS,
+          failedAuthenticationsPerMinute: config.LOYALTY_FAILED_AUTH_LIMIT,
+        }),
         LedgerInfrastructureModule.forConfig(config),
         LedgerWriterModule,
         ...(withHttpApi ? [LedgerApplicationModule] : []),
@@ -39,7 +43,14 @@ export class AppModule {
         ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
         ...(withHttpApi ? [FinanceAuditModule] : []),
         // Operations (rules lifecycle, replays, re-ratings) work on the read store.
-        ...(withReadModels && withHttpApi ? [ProgramOperationsModule.forConfig({ maxConcurrent: config.LOYALTY_MAX_CONCURRENT_REPLAYS, defaultThrottleEventsPerSecond: config.LOYALTY_REPLAY_THROTTLE_EVENTS_PER_SECOND })] : []),
+        ...(withReadModels && withHttpApi
+          ? [
+              ProgramOperationsModule.forConfig({
+                maxConcurrent: config.LOYALTY_MAX_CONCURRENT_REPLAYS,
+                defaultThrottleEventsPerSecond: config.LOYALTY_REPLAY_THROTTLE_EVENTS_PER_SECOND,
+              }),
+            ]
+          : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
         ...(sealsTheLedger(config) ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).

@@ -10,7 +10,11 @@ import type { AppConfig } from './config/app-config';
 import { completeContract } from './contracts/http-contract';
 
 /** The HTTP application, configured but not listening (tests use it through supertest). */
-export async function createApp(config: AppConfig, logger = new JsonLogger(config.LOG_LEVEL), kafka: KafkaIngestionConfig | null = null): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger = new JsonLogger(config.LOG_LEVEL),
+  kafka: KafkaIngestionConfig | null = null,
+): Promise<NestFastifyApplication> {
   Logger.overrideLogger(logger); // before the modules are built, so startup lines are JSON too
   // Fastify: for the same NestJS code it serves several times the requests Express does on this hardware (test/bench/account-reads).
   const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES_WITH_HEADROOM, logger: false });
@@ -40,7 +44,9 @@ export function openApiDocument(app: INestApplication, answers?: Record<string, 
     app,
     new DocumentBuilder()
       .setTitle('Loyalty ledger')
-      .setDescription('Event-sourced loyalty points ledger. Amounts are integers in minor units; times are ISO-8601 instants with an offset. Errors are RFC 7807 problem+json with a stable `code`.')
+      .setDescription(
+        'Event-sourced loyalty points ledger. Amounts are integers in minor units; times are ISO-8601 instants with an offset. Errors are RFC 7807 problem+json with a stable `code`.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

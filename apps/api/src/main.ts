@@ -8,7 +8,18 @@ async function main(): Promise<void> {
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await createApp(config, logger, kafka);
   await app.listen(config.PORT, '0.0.0.0');
-  logger.log({ msg: 'loyalty ledger listening', startedInMs: Math.round(process.uptime() * 1000), role: config.LOYALTY_ROLE, kafkaIngestion: kafka !== null && (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'ingestion-worker'), port: config.PORT, docs: `http://localhost:${config.PORT}/docs`, health: `http://localhost:${config.PORT}/health` }, 'startup');
+  logger.log(
+    {
+      msg: 'loyalty ledger listening',
+      startedInMs: Math.round(process.uptime() * 1000),
+      role: config.LOYALTY_ROLE,
+      kafkaIngestion: kafka !== null && (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'ingestion-worker'),
+      port: config.PORT,
+      docs: `http://localhost:${config.PORT}/docs`,
+      health: `http://localhost:${config.PORT}/health`,
+    },
+    'startup',
+  );
 }
 
 main().catch((error: unknown) => {

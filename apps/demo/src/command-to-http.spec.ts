@@ -8,9 +8,13 @@ describe('commandToHttp', () => {
     });
   });
   it('puts a redemption under its account, escaping the id', () => {
-    expect(commandToHttp({ type: 'RedeemPoints', customerId: 'C/1', redemptionId: 'R', points: 5, reward: 'x', occurredAt: '2026-01-01T00:00:00Z' }).path).toBe('/v1/accounts/C%2F1/redemptions');
+    expect(commandToHttp({ type: 'RedeemPoints', customerId: 'C/1', redemptionId: 'R', points: 5, reward: 'x', occurredAt: '2026-01-01T00:00:00Z' }).path).toBe(
+      '/v1/accounts/C%2F1/redemptions',
+    );
   });
   it('refuses a command the demo does not send', () => {
-    expect(() => commandToHttp({ type: 'ExpirePoints', customerId: 'C', expiryRunId: 'x', asOf: '2026-01-01T00:00:00Z' })).toThrow('the demo does not send ExpirePoints');
+    expect(() => commandToHttp({ type: 'ExpirePoints', customerId: 'C', expiryRunId: 'x', asOf: '2026-01-01T00:00:00Z' })).toThrow(
+      'the demo does not send ExpirePoints',
+    );
   });
 });

@@ -21,7 +21,10 @@ export function commandToHttp(command: LedgerCommand): HttpCall {
       return { path: '/v1/customers', body: fields };
     case 'RedeemPoints': {
       const { customerId, ...rest } = command;
-      return { path: `/v1/accounts/${encodeURIComponent(customerId)}/redemptions`, body: { redemptionId: rest.redemptionId, points: rest.points, reward: rest.reward, occurredAt: rest.occurredAt } };
+      return {
+        path: `/v1/accounts/${encodeURIComponent(customerId)}/redemptions`,
+        body: { redemptionId: rest.redemptionId, points: rest.points, reward: rest.reward, occurredAt: rest.occurredAt },
+      };
     }
     default:
       throw new Error(`the demo does not send ${command.type}`);

@@ -16,9 +16,19 @@ async function main(): Promise<void> {
   const health = await fetch(`${baseUrl}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`the API is not answering at ${baseUrl}/health: start it with \`npm start\` first`);
 
-  const commands: LedgerCommand[] = [...generateWorkload({ seed: 1, customers: 200, purchases, start: demoStart(), days: 365, enrolCustomers: true, withLines: true })].map((i) => i.command);
+  const commands: LedgerCommand[] = [
+    ...generateWorkload({ seed: 1, customers: 200, purchases, start: demoStart(), days: 365, enrolCustomers: true, withLines: true }),
+  ].map((i) => i.command);
   // A few redemptions by the most active customers, now.
-  for (let c = 0; c < 10; c++) commands.push({ type: 'RedeemPoints', customerId: `CUST-${c}`, redemptionId: `DEMO-RDM-${c}`, points: 100, reward: 'coupon-100', occurredAt: new Date().toISOString() });
+  for (let c = 0; c < 10; c++)
+    commands.push({
+      type: 'RedeemPoints',
+      customerId: `CUST-${c}`,
+      redemptionId: `DEMO-RDM-${c}`,
+      points: 100,
+      reward: 'coupon-100',
+      occurredAt: new Date().toISOString(),
+    });
 
   const outcomes = new Map<string, number>();
   let done = 0;

@@ -13,11 +13,16 @@ import type { AuditKey } from './tamper-evidence/ledger-digests';
 @Module({
   controllers: [FinanceReportsHttpController, AuditHttpController],
   providers: [
-    { provide: FinanceReportService, inject: [EVENT_STORE, RULE_BOOK_SOURCE], useFactory: (ledger: EventStore, rules: RuleBookSource) => new FinanceReportService(ledger, rules) },
+    {
+      provide: FinanceReportService,
+      inject: [EVENT_STORE, RULE_BOOK_SOURCE],
+      useFactory: (ledger: EventStore, rules: RuleBookSource) => new FinanceReportService(ledger, rules),
+    },
     {
       provide: LedgerAuditService,
       inject: [EVENT_STORE, AUDIT_KEY, CLOCK, { token: PROJECTION_STORE, optional: true }],
-      useFactory: (ledger: EventStore, key: AuditKey, clock: Clock, projections?: ProjectionStore) => new LedgerAuditService(ledger, key, projections ?? null, () => clock.now()),
+      useFactory: (ledger: EventStore, key: AuditKey, clock: Clock, projections?: ProjectionStore) =>
+        new LedgerAuditService(ledger, key, projections ?? null, () => clock.now()),
     },
   ],
   exports: [FinanceReportService, LedgerAuditService],

@@ -5,4 +5,11 @@ export * from './tamper-evidence/ledger-verifier';
 export * from './tamper-evidence/ledger-audit.service';
 export * from './http/csv';
 export * from './finance-audit.module';
-export type { BreakageResponse, EntriesResponse, LiabilityResponse, LinkedSplitRow, RollForwardResponse, TrialBalanceResponse } from './http/finance-reports.http-controller';
+export type {
+  BreakageResponse,
+  EntriesResponse,
+  LiabilityResponse,
+  LinkedSplitRow,
+  RollForwardResponse,
+  TrialBalanceResponse,
+} from './http/finance-reports.http-controller';

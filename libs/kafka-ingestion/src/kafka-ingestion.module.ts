@@ -54,12 +54,14 @@ function kafkaClient(config: KafkaIngestionConfig): Kafka {
   return new Kafka({
     ...config.clientConfig(),
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...extra } = log;
-      const fields = { msg: message, namespace, ...extra };
-      if (level <= logLevel.ERROR) logger.error(fields);
-      else logger.warn(fields);
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log }) => {
+        const { message, ...extra } = log;
+        const fields = { msg: message, namespace, ...extra };
+        if (level <= logLevel.ERROR) logger.error(fields);
+        else logger.warn(fields);
+      },
   });
 }
 
@@ -85,7 +87,8 @@ export class KafkaIngestionModule {
               lagCleared: (topic, partition) => metrics.kafkaLag.remove({ topic, partition: String(partition) }),
               misrouted: (topic, count) => metrics.kafkaMisrouted.inc({ topic }, count),
               failure: (topic) => metrics.kafkaBatchFailures.inc({ topic }),
-              log: (level, msg, fields) => (level === 'info' ? logger.log({ msg, ...fields }) : level === 'warn' ? logger.warn({ msg, ...fields }) : logger.error({ msg, ...fields })),
+              log: (level, msg, fields) =>
+                level === 'info' ? logger.log({ msg, ...fields }) : level === 'warn' ? logger.warn({ msg, ...fields }) : logger.error({ msg, ...fields }),
             }),
         },
         { provide: IngestionLifecycle, inject: [LedgerIngestionConsumer], useFactory: (consumer: LedgerIngestionConsumer) => new IngestionLifecycle(consumer) },

@@ -17,7 +17,13 @@ export function testKafka(clientId = 'loyalty-test'): Kafka {
 /** A configuration on topics and a group of its own, so that test files never share state. */
 export function isolatedKafkaConfig(overrides: Record<string, string> = {}): KafkaIngestionConfig {
   const id = randomUUID().slice(0, 8);
-  const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: testBrokers(), KAFKA_TOPIC_PREFIX: `t${id}.`, KAFKA_GROUP_ID: `g${id}`, KAFKA_TOPIC_PARTITIONS: '4', ...overrides });
+  const config = loadKafkaIngestionConfig({
+    KAFKA_BROKERS: testBrokers(),
+    KAFKA_TOPIC_PREFIX: `t${id}.`,
+    KAFKA_GROUP_ID: `g${id}`,
+    KAFKA_TOPIC_PARTITIONS: '4',
+    ...overrides,
+  });
   if (!config) throw new Error('unreachable');
   return config;
 }
@@ -95,7 +101,10 @@ export function uniqueId(prefix: string): string {
 }
 
 /** A workload as Kafka messages: duplicate deliveries repeat their original's message id. */
-export function workloadMessages(items: { command: LedgerCommand; duplicate: boolean }[], config: KafkaIngestionConfig): { records: { topic: string; message: Message }[]; unique: LedgerCommand[] } {
+export function workloadMessages(
+  items: { command: LedgerCommand; duplicate: boolean }[],
+  config: KafkaIngestionConfig,
+): { records: { topic: string; message: Message }[]; unique: LedgerCommand[] } {
   const ids = new Map<LedgerCommand, string>();
   const records: { topic: string; message: Message }[] = [];
   const unique: LedgerCommand[] = [];
@@ -110,7 +119,9 @@ export function workloadMessages(items: { command: LedgerCommand; duplicate: boo
 
 /** Creates the catalog's topics for a configuration (what the consumer would do at start). */
 export async function createTopics(admin: Admin, config: KafkaIngestionConfig, topics: string[]): Promise<void> {
-  await retrying(() => admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: config.topic(t), numPartitions: config.KAFKA_TOPIC_PARTITIONS })) }));
+  await retrying(() =>
+    admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: config.topic(t), numPartitions: config.KAFKA_TOPIC_PARTITIONS })) }),
+  );
 }
 
 /** Sum over partitions of the group's committed offsets (progress, for choosing kill points). */

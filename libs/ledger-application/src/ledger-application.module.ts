@@ -34,7 +34,11 @@ export interface LedgerWriterSettings {
 /** The write side alone (no HTTP): what the HTTP module and the Kafka consumer share. */
 @Module({
   providers: [
-    { provide: AccountStates, inject: [EVENT_STORE, LEDGER_WRITER_OPTIONS], useFactory: (store: EventStore, settings: LedgerWriterSettings) => new AccountStates(store, settings.cacheCapacity) },
+    {
+      provide: AccountStates,
+      inject: [EVENT_STORE, LEDGER_WRITER_OPTIONS],
+      useFactory: (store: EventStore, settings: LedgerWriterSettings) => new AccountStates(store, settings.cacheCapacity),
+    },
     {
       provide: LedgerWriter,
       inject: [EVENT_STORE, RULE_BOOK_SOURCE, CLOCK, LEDGER_WRITER_OPTIONS, LoyaltyMetrics, AccountStates],
@@ -46,7 +50,11 @@ export interface LedgerWriterSettings {
             commandDecided: (type, status) => metrics.ledgerCommands.inc({ type, outcome: status }),
             concurrencyRetry: () => metrics.concurrencyRetries.inc(),
             commandFailed: (type, error) =>
-              new Logger('ledger-writer').error({ msg: 'a command failed unexpectedly and was refused alone (a defect: please report it)', commandType: type, error: (error as Error)?.stack ?? String(error) }),
+              new Logger('ledger-writer').error({
+                msg: 'a command failed unexpectedly and was refused alone (a defect: please report it)',
+                commandType: type,
+                error: (error as Error)?.stack ?? String(error),
+              }),
             appended: (_streams, events, ms) => {
               metrics.ledgerEventsAppended.inc(events);
               metrics.ledgerAppends.observe(ms / 1000);
@@ -54,7 +62,11 @@ export interface LedgerWriterSettings {
           },
         }),
     },
-    { provide: ACCOUNT_STATES_OPTIONS, inject: [LEDGER_WRITER_OPTIONS], useFactory: (settings: LedgerWriterSettings): AccountStatesOptions => ({ warmUp: settings.warmUp ?? true }) },
+    {
+      provide: ACCOUNT_STATES_OPTIONS,
+      inject: [LEDGER_WRITER_OPTIONS],
+      useFactory: (settings: LedgerWriterSettings): AccountStatesOptions => ({ warmUp: settings.warmUp ?? true }),
+    },
     AccountStatesKeeper,
   ],
   exports: [LedgerWriter, AccountStates, AccountStatesKeeper],
@@ -80,9 +92,6 @@ export class LedgerWriterModule {}
     GetAccountHttpController,
     GetAccountLedgerHttpController,
   ],
-  providers: [
-    GetAccountHandler,
-    GetAccountLedgerHandler,
-  ],
+  providers: [GetAccountHandler, GetAccountLedgerHandler],
 })
 export class LedgerApplicationModule {}

@@ -19,7 +19,11 @@ import { SupportAnalyticsHttpController } from './support-analytics/support-anal
 @Module({
   controllers: [SegmentsHttpController, OneStepFromLoyalHttpController, NpsAnalyticsHttpController, SupportAnalyticsHttpController],
   providers: [
-    { provide: ProfileReader, inject: [PROJECTION_STORE, READ_VIEW], useFactory: (store: ProjectionStore, view: ReadView) => new ProfileReader(store, () => view.current().keyOf(customerProfileProjection)) },
+    {
+      provide: ProfileReader,
+      inject: [PROJECTION_STORE, READ_VIEW],
+      useFactory: (store: ProjectionStore, view: ReadView) => new ProfileReader(store, () => view.current().keyOf(customerProfileProjection)),
+    },
     ReadSide,
     { provide: ACCOUNT_INSIGHTS, inject: [ProfileReader, READ_VIEW], useFactory: (profiles: ProfileReader, view: ReadView) => accountInsights(profiles, view) },
   ],

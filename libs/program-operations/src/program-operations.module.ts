@@ -3,7 +3,13 @@ import type { EventStore } from '@loyalty/event-store';
 import { CLOCK, EVENT_STORE, LedgerWriter, LedgerWriterModule, type Clock } from '@loyalty/ledger-application';
 import { READ_VIEW } from '@loyalty/loyalty-analytics';
 import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
-import { ExpiryRunsHttpController, OperationsAuditTrailHttpController, ReplaysHttpController, ReRatingsHttpController, RulesHttpController } from './http/operations.http-controllers';
+import {
+  ExpiryRunsHttpController,
+  OperationsAuditTrailHttpController,
+  ReplaysHttpController,
+  ReRatingsHttpController,
+  RulesHttpController,
+} from './http/operations.http-controllers';
 import { OPERATIONS_STORE, type OperationsStore } from './operations-store/operations-store.port';
 import { ReRatingService } from './re-rating/re-rating.service';
 import { ReplayService, type ReplayServiceOptions } from './replays/replay-service';
@@ -43,8 +49,15 @@ class ReplayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     {
       provide: ReplayService,
       inject: [EVENT_STORE, PROJECTION_STORE, OPERATIONS_STORE, RulesCatalog, READ_VIEW, CLOCK, REPLAY_ADMISSION],
-      useFactory: (ledger: EventStore, projections: ProjectionStore, operations: OperationsStore, catalog: RulesCatalog, view: OperationsReadView, clock: Clock, admission: ReplayAdmission) =>
-        new ReplayService(ledger, projections, operations, catalog, view, () => clock.now(), admission),
+      useFactory: (
+        ledger: EventStore,
+        projections: ProjectionStore,
+        operations: OperationsStore,
+        catalog: RulesCatalog,
+        view: OperationsReadView,
+        clock: Clock,
+        admission: ReplayAdmission,
+      ) => new ReplayService(ledger, projections, operations, catalog, view, () => clock.now(), admission),
     },
     {
       provide: ReRatingService,

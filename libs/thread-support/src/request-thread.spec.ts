@@ -87,7 +87,11 @@ describe('ThreadOrHere: the thread when it pays, the calling thread otherwise', 
     const here = notes({ worker: null });
     for (const n of [-1, 0]) {
       const fromThread = await threaded.request(n).catch((error: { plain: unknown }) => error.plain);
-      const fromHere = await here.request(n).catch((error: Error & { code?: string }) => (n < 0 ? (error as unknown as { plain: unknown }).plain : { name: error.name, message: error.message, code: error.code }));
+      const fromHere = await here
+        .request(n)
+        .catch((error: Error & { code?: string }) =>
+          n < 0 ? (error as unknown as { plain: unknown }).plain : { name: error.name, message: error.message, code: error.code },
+        );
       expect(fromThread).toEqual(fromHere);
     }
     await Promise.all([threaded.close(), here.close()]);

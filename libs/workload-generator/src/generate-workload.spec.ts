@@ -1,7 +1,6 @@
 import { generateWorkload } from './generate-workload';
 
-const businessTime = (c: { type: string } & Record<string, unknown>) =>
-  Date.parse(String(c.occurredAt ?? c.openedAt ?? c.enrolledAt));
+const businessTime = (c: { type: string } & Record<string, unknown>) => Date.parse(String(c.occurredAt ?? c.openedAt ?? c.enrolledAt));
 
 describe('generateWorkload', () => {
   const options = { seed: 42, customers: 500, purchases: 20_000, enrolCustomers: true, withLines: true };

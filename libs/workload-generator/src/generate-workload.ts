@@ -79,17 +79,38 @@ export function* generateWorkload(options: WorkloadOptions): Generator<WorkloadI
     const orderId = `ORD-${options.seed}-${n}`;
     const occurredAt = new Date(at).toISOString();
     const lines = options.withLines ? linesFor(amount, random) : undefined;
-    yield* emit({ type: 'RecordPurchase', customerId, orderId, occurredAt, currency: 'JPY', amount, channel: random.pick(CHANNELS), ...(lines ? { lines } : {}) });
+    yield* emit({
+      type: 'RecordPurchase',
+      customerId,
+      orderId,
+      occurredAt,
+      currency: 'JPY',
+      amount,
+      channel: random.pick(CHANNELS),
+      ...(lines ? { lines } : {}),
+    });
 
     if (random.chance(refundRate)) {
       const partial = random.chance(0.5);
       const refundAmount = partial ? Math.max(1, Math.floor((amount * random.int(10, 90)) / 100)) : amount;
-      followUps.add(at + random.int(1, 20) * DAY, { type: 'RecordRefund', customerId, refundId: `REF-${orderId}`, orderId, amount: refundAmount, occurredAt: '' });
+      followUps.add(at + random.int(1, 20) * DAY, {
+        type: 'RecordRefund',
+        customerId,
+        refundId: `REF-${orderId}`,
+        orderId,
+        amount: refundAmount,
+        occurredAt: '',
+      });
     }
     if (random.chance(surveyRate)) {
       followUps.add(at + random.int(1, 7) * DAY, {
-        type: 'RecordSurveyAnswer', customerId, responseId: `NPS-${orderId}`, surveyId: `nps-${new Date(at).getUTCFullYear()}-q${Math.floor(new Date(at).getUTCMonth() / 3) + 1}`,
-        occurredAt: '', score: npsScore(random), touchpoint: 'post-purchase',
+        type: 'RecordSurveyAnswer',
+        customerId,
+        responseId: `NPS-${orderId}`,
+        surveyId: `nps-${new Date(at).getUTCFullYear()}-q${Math.floor(new Date(at).getUTCMonth() / 3) + 1}`,
+        occurredAt: '',
+        score: npsScore(random),
+        touchpoint: 'post-purchase',
       });
     }
     if (random.chance(supportRate)) {
@@ -97,8 +118,12 @@ export function* generateWorkload(options: WorkloadOptions): Generator<WorkloadI
       const resolved = random.chance(0.85);
       const hours = Math.max(1, Math.round(Math.exp(1.5 + random.normal())));
       followUps.add(opened, {
-        type: 'RecordSupportContact', customerId, contactId: `SUP-${orderId}`, channel: random.pick(SUPPORT_CHANNELS),
-        openedAt: new Date(opened).toISOString(), resolved,
+        type: 'RecordSupportContact',
+        customerId,
+        contactId: `SUP-${orderId}`,
+        channel: random.pick(SUPPORT_CHANNELS),
+        openedAt: new Date(opened).toISOString(),
+        resolved,
         ...(resolved ? { resolvedAt: new Date(opened + hours * 3_600_000).toISOString(), satisfaction: random.int(1, 5) } : {}),
       });
     }

@@ -47,7 +47,8 @@ function instant(args: string[], name: string, required: boolean): string | unde
     if (required) throw new UsageError(`--${name} <ISO-8601 instant> is required`);
     return undefined;
   }
-  if (!UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value))) throw new UsageError(`--${name} must be an ISO-8601 date or instant, got ${JSON.stringify(value)}`);
+  if (!UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value)))
+    throw new UsageError(`--${name} must be an ISO-8601 date or instant, got ${JSON.stringify(value)}`);
   return new Date(value).toISOString();
 }
 
@@ -80,7 +81,9 @@ function progressBar(io: CliIo, tty: boolean): (p: ScanProgress) => void {
     const done = Number(p.position) / Number(p.head);
     const rate = p.events / Math.max((Date.now() - started) / 1000, 0.001);
     const width = 30;
-    io.err(`\r[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] ${(done * 100).toFixed(1)}% ${p.events.toLocaleString('en-US')} entries, ${Math.round(rate).toLocaleString('en-US')}/s `);
+    io.err(
+      `\r[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] ${(done * 100).toFixed(1)}% ${p.events.toLocaleString('en-US')} entries, ${Math.round(rate).toLocaleString('en-US')}/s `,
+    );
   };
 }
 
@@ -90,7 +93,8 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
   const ledger = openLedgerStore(config);
   try {
     const progress = progressBar(io, tty);
-    const print = (value: unknown, rows?: readonly Record<string, unknown>[]) => io.out(format() === 'csv' && rows ? toCsv(rows) : `${JSON.stringify(value, null, 2)}\n`);
+    const print = (value: unknown, rows?: readonly Record<string, unknown>[]) =>
+      io.out(format() === 'csv' && rows ? toCsv(rows) : `${JSON.stringify(value, null, 2)}\n`);
     if (area === 'finance') {
       const reports = new FinanceReportService(ledger, { current: () => loadRuleBook(config) });
       if (command === 'liability') {
@@ -140,7 +144,10 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
         if (hash !== undefined && !/^[0-9a-f]{64}$/.test(hash)) throw new UsageError('--anchor-hash must be a sha256 hex digest');
         const projections = config.LEDGER_STORE === 'memory' ? null : openProjectionStore(config);
         try {
-          const report = await new LedgerAuditService(ledger, key, projections).verify(position && hash ? { toPosition: position, entryHash: hash } : undefined, (done, head) => progress({ position: done, head, events: Number(done) }));
+          const report = await new LedgerAuditService(ledger, key, projections).verify(
+            position && hash ? { toPosition: position, entryHash: hash } : undefined,
+            (done, head) => progress({ position: done, head, events: Number(done) }),
+          );
           if (tty) io.err('\n');
           io.out(`${JSON.stringify(report, null, 2)}\n`);
           return report.ok ? 0 : 1;
@@ -152,7 +159,9 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
     }
     if (area === 'rules') return await rulesCommand(command, args, config, io);
     if (area === 'replay') return await replayCommand(command, args, config, io, tty);
-    throw new UsageError(`unknown area: ${area ?? '(none)'}; usage: finance <liability|roll-forward|trial-balance|breakage> ... | audit <seal|verify> ... | rules ... | replay ...`);
+    throw new UsageError(
+      `unknown area: ${area ?? '(none)'}; usage: finance <liability|roll-forward|trial-balance|breakage> ... | audit <seal|verify> ... | rules ... | replay ...`,
+    );
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n`);
@@ -166,7 +175,13 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo, tty =
 
 async function rulesCommand(command: string | undefined, args: string[], config: AppConfig, io: CliIo): Promise<number> {
   const operations = openOperationsStore(config);
-  const catalog = new RulesCatalog(operations, loadRuleBook(config).all().map((v) => v.rules), () => new Date());
+  const catalog = new RulesCatalog(
+    operations,
+    loadRuleBook(config)
+      .all()
+      .map((v) => v.rules),
+    () => new Date(),
+  );
   const actor = `cli:${process.env.USER ?? 'unknown'}`;
   const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
   try {
@@ -203,7 +218,11 @@ async function replayCommand(command: string | undefined, args: string[], config
   const key = option(args, 'api-key') ?? process.env.LOYALTY_API_KEY;
   if (!key) throw new UsageError('replay commands need an ops API key: --api-key <key> or LOYALTY_API_KEY');
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const payload = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new UsageError(`${method} ${path}: ${res.status} ${String(payload.code ?? '')} ${String(payload.detail ?? payload.title ?? '')}`);
     return payload;
@@ -216,7 +235,9 @@ async function replayCommand(command: string | undefined, args: string[], config
         // A rebuild by stream reaches no position before its end: its share of events done shows instead.
         const passes = Math.max(Object.keys((replay.keys as Record<string, string> | undefined) ?? {}).length, 1);
         const done = Number(p.head) > 0 ? Math.min(Math.max(Number(p.position) / Number(p.head), p.eventsDone / (Number(p.head) * passes)), 1) : 1;
-        io.err(`\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(1)}% ${p.eventsDone.toLocaleString('en-US')} events, ${p.ratePerSecond.toLocaleString('en-US')}/s, ETA ${p.etaSeconds ?? '?'} s `);
+        io.err(
+          `\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(1)}% ${p.eventsDone.toLocaleString('en-US')} events, ${p.ratePerSecond.toLocaleString('en-US')}/s, ETA ${p.etaSeconds ?? '?'} s `,
+        );
       }
       if (replay.status !== 'running') {
         if (tty) io.err('\n');
@@ -231,7 +252,11 @@ async function replayCommand(command: string | undefined, args: string[], config
     if (!Number.isInteger(candidate) || candidate < 1) throw new UsageError('--candidate <version> is required');
     const throttle = option(args, 'throttle');
     const projections = option(args, 'projections');
-    const started = await call('POST', '/v1/replays', { candidateVersion: candidate, ...(throttle ? { throttleEventsPerSecond: Number(throttle) } : {}), ...(projections ? { projections: projections.split(',') } : {}) });
+    const started = await call('POST', '/v1/replays', {
+      candidateVersion: candidate,
+      ...(throttle ? { throttleEventsPerSecond: Number(throttle) } : {}),
+      ...(projections ? { projections: projections.split(',') } : {}),
+    });
     io.err(`replay ${String(started.id)} started\n`);
     return watch(String(started.id));
   }

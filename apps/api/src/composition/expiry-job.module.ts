@@ -49,12 +49,27 @@ function expiryJob(writer: LedgerWriter, projections: ProjectionStore, operation
       metrics.expiryAccounts.inc(batch.accounts);
       metrics.expiryLots.inc(batch.lotsExpired);
       metrics.expiryPoints.inc(batch.pointsExpired);
-      logger.log({ msg: 'expiry run progress', runId: run.runId, cutoff: run.cutoff, accounts: run.accounts, lotsExpired: run.lotsExpired, pointsExpired: run.pointsExpired, afterCustomer: run.afterCustomer });
+      logger.log({
+        msg: 'expiry run progress',
+        runId: run.runId,
+        cutoff: run.cutoff,
+        accounts: run.accounts,
+        lotsExpired: run.lotsExpired,
+        pointsExpired: run.pointsExpired,
+        afterCustomer: run.afterCustomer,
+      });
     },
     onRunCompleted: (run) => {
       metrics.expiryRuns.inc({ outcome: 'completed' });
       metrics.expiryLastCompleted.set(Date.parse(run.cutoff) / 1000);
-      logger.log({ msg: 'expiry run completed', runId: run.runId, cutoff: run.cutoff, accounts: run.accounts, lotsExpired: run.lotsExpired, pointsExpired: run.pointsExpired });
+      logger.log({
+        msg: 'expiry run completed',
+        runId: run.runId,
+        cutoff: run.cutoff,
+        accounts: run.accounts,
+        lotsExpired: run.lotsExpired,
+        pointsExpired: run.pointsExpired,
+      });
     },
   });
 }

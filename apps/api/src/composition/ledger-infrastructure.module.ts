@@ -52,12 +52,22 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     const metrics = new LoyaltyMetrics();
     const integrityProblems = store.integrityProblems ?? [];
     metrics.ledgerIntegrity.set(integrityProblems.length === 0 ? 1 : 0);
-    if (integrityProblems.length > 0) logger.error({ msg: 'the ledger refuses writes: its safeguards were changed since it was created; verify it before restoring them', problems: integrityProblems });
+    if (integrityProblems.length > 0)
+      logger.error({
+        msg: 'the ledger refuses writes: its safeguards were changed since it was created; verify it before restoring them',
+        problems: integrityProblems,
+      });
 
     const ruleBook = loadRuleBook(config);
     const rules = ruleBook.all().map((v) => v.rules);
     const latest = ruleBook.latest().reference;
-    logger.log({ msg: 'rules loaded', program: latest.id, versions: rules.map((r) => r.version), latestHash: latest.hash, source: config.LOYALTY_RULES_FILE ?? 'shipped defaults' });
+    logger.log({
+      msg: 'rules loaded',
+      program: latest.id,
+      versions: rules.map((r) => r.version),
+      latestHash: latest.hash,
+      source: config.LOYALTY_RULES_FILE ?? 'shipped defaults',
+    });
 
     const audit = auditKeyFrom(config, dataDir, logger);
     // Key ids (logs, provenance) are HMACs under a secret derived from the audit key: the ledger alone does not let anyone test key guesses.
@@ -72,7 +82,11 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
       registry = dev.registry;
       if (dev.adminKey !== kept) writeFileSync(keyFile, dev.adminKey, { mode: PRIVATE_FILE_MODE });
       chmodSync(keyFile, PRIVATE_FILE_MODE);
-      logger.warn({ msg: `LOYALTY_API_KEYS is not set: development mode with ${dev.adminKey === kept ? 'the admin key kept in' : 'a new admin key written to'} the data folder`, adminKey: dev.adminKey, keyFile });
+      logger.warn({
+        msg: `LOYALTY_API_KEYS is not set: development mode with ${dev.adminKey === kept ? 'the admin key kept in' : 'a new admin key written to'} the data folder`,
+        adminKey: dev.adminKey,
+        keyFile,
+      });
     }
 
     // Operations' records (rules versions, replays, audit trail); the ledger decides with the base rules plus every scheduled version.
@@ -91,7 +105,14 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
       { provide: EVENT_STORE, useValue: store },
       { provide: RULE_BOOK_SOURCE, useValue: ruleBookSource },
       { provide: CLOCK, useValue: systemClock },
-      { provide: LEDGER_WRITER_OPTIONS, useValue: { cacheCapacity: config.ACCOUNT_CACHE_SIZE, futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000, warmUp: config.LOYALTY_ROLE !== 'projector' && config.LEDGER_STORE !== 'memory' } },
+      {
+        provide: LEDGER_WRITER_OPTIONS,
+        useValue: {
+          cacheCapacity: config.ACCOUNT_CACHE_SIZE,
+          futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000,
+          warmUp: config.LOYALTY_ROLE !== 'projector' && config.LEDGER_STORE !== 'memory',
+        },
+      },
       { provide: ApiKeyRegistry, useValue: registry },
       { provide: IdempotencyStore, useValue: idempotency },
       { provide: LoyaltyMetrics, useValue: metrics },
@@ -141,7 +162,9 @@ export function openLedgerStore(config: AppConfig): EventStore {
 
 /** Every rules version: from LOYALTY_RULES_FILE, else the shipped defaults. */
 export function loadRuleBook(config: AppConfig): RuleBook {
-  return new RuleBook(config.LOYALTY_RULES_FILE ? parseProgramRulesFile(readFileSync(config.LOYALTY_RULES_FILE, 'utf8'), config.LOYALTY_RULES_FILE) : [defaultProgramRules()]);
+  return new RuleBook(
+    config.LOYALTY_RULES_FILE ? parseProgramRulesFile(readFileSync(config.LOYALTY_RULES_FILE, 'utf8'), config.LOYALTY_RULES_FILE) : [defaultProgramRules()],
+  );
 }
 
 /**

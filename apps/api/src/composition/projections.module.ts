@@ -3,7 +3,16 @@ import { join, resolve } from 'node:path';
 import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
-import { PostgresProjectionStore, PROJECTION_PROGRESS, PROJECTION_STORE, ProjectionRunner, SqliteProjectionStore, StaleProjectionWriterError, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
+import {
+  PostgresProjectionStore,
+  PROJECTION_PROGRESS,
+  PROJECTION_STORE,
+  ProjectionRunner,
+  SqliteProjectionStore,
+  StaleProjectionWriterError,
+  type ProjectionProgress,
+  type ProjectionStore,
+} from '@loyalty/projection-runner';
 import { PROJECTION_REGISTRY, projectionKey } from '@loyalty/read-models';
 import { AppConfig } from '../config/app-config';
 
@@ -36,11 +45,20 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplica
       try {
         await runner.start();
       } catch (error) {
-        this.logger.error({ msg: 'projection could not start; it resumes from its checkpoint on restart', projection: runner.key, error: (error as Error).message });
+        this.logger.error({
+          msg: 'projection could not start; it resumes from its checkpoint on restart',
+          projection: runner.key,
+          error: (error as Error).message,
+        });
         continue;
       }
       this.metrics.projectionPosition.set({ projection: runner.key }, Number(runner.checkpoint));
-      this.logger.log({ msg: 'projection caught up, following live', projection: runner.key, position: runner.checkpoint.toString(), ms: Date.now() - started });
+      this.logger.log({
+        msg: 'projection caught up, following live',
+        projection: runner.key,
+        position: runner.checkpoint.toString(),
+        ms: Date.now() - started,
+      });
     }
     this.caughtUp = true;
   }
@@ -94,7 +112,8 @@ class StoredCheckpointProgress implements ProjectionProgress, BeforeApplicationS
 export function openProjectionStore(config: AppConfig): ProjectionStore {
   if (config.READ_MODEL_STORE === 'postgres') return new PostgresProjectionStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
   return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'), {
-    onThreadFailure: (error) => new Logger('read-models').error({ msg: 'the read store writer thread failed: commits go on in the main thread', error: error.message }),
+    onThreadFailure: (error) =>
+      new Logger('read-models').error({ msg: 'the read store writer thread failed: commits go on in the main thread', error: error.message }),
   });
 }
 

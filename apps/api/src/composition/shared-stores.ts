@@ -8,7 +8,10 @@ import type { AppConfig } from '../config/app-config';
  * in PostgreSQL beside the read models when those are there (several API instances); otherwise
  * a SQLite file in the data folder.
  */
-function sharedStore<T>(config: AppConfig, stores: { memory: () => T; postgres: (url: string, schema: string) => T; sqlite: (file: (name: string) => string) => T }): T {
+function sharedStore<T>(
+  config: AppConfig,
+  stores: { memory: () => T; postgres: (url: string, schema: string) => T; sqlite: (file: (name: string) => string) => T },
+): T {
   if (config.LEDGER_STORE === 'memory') return stores.memory();
   if (config.READ_MODEL_STORE === 'postgres') return stores.postgres(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
   return stores.sqlite((name) => join(resolve(config.LOYALTY_DATA_DIR), name));

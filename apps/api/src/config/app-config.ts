@@ -16,7 +16,9 @@ export class AppConfig {
   /** sqlite: the embedded default; eventstoredb: scale-out (needs EVENTSTORE_CONNECTION_STRING); memory: tests. */
   @IsIn(['sqlite', 'memory', 'eventstoredb']) LEDGER_STORE: 'sqlite' | 'memory' | 'eventstoredb' = 'sqlite';
   @ValidateIf((c: AppConfig) => c.LEDGER_STORE === 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined)
-  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string (required with LEDGER_STORE=eventstoredb)' })
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, {
+    message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// connection string (required with LEDGER_STORE=eventstoredb)',
+  })
   EVENTSTORE_CONNECTION_STRING?: string;
   @IsIn(['FULL', 'NORMAL', 'EXTRA']) LEDGER_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
   /** A JSON file of one rules version or an array of versions; unset = the shipped defaults. */
@@ -81,15 +83,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 export function checkConfig(env: NodeJS.ProcessEnv): { config: AppConfig; problems: string[] } {
   const known = Object.keys(new AppConfig());
   const relevant: Record<string, string> = {};
-  for (const key of [...known, 'LOYALTY_API_KEYS', 'LOYALTY_AUDIT_KEY', 'LOYALTY_RULES_FILE', 'NODE_ENV', 'LOYALTY_ROLE', 'EVENTSTORE_CONNECTION_STRING', 'READ_MODEL_POSTGRES_URL']) {
+  for (const key of [
+    ...known,
+    'LOYALTY_API_KEYS',
+    'LOYALTY_AUDIT_KEY',
+    'LOYALTY_RULES_FILE',
+    'NODE_ENV',
+    'LOYALTY_ROLE',
+    'EVENTSTORE_CONNECTION_STRING',
+    'READ_MODEL_POSTGRES_URL',
+  ]) {
     const value = env[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }
   const config = plainToInstance(AppConfig, relevant);
   const shown = (name: string) => (SECRET.test(name) ? '' : `=${JSON.stringify(relevant[name] ?? null)}`);
   const problems = validateSync(config, { whitelist: true }).map((e) => `${e.property}${shown(e.property)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
-  if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS) problems.push('LOYALTY_API_KEYS must be set in production (no development key is generated)');
-  if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory') problems.push('LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)');
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_API_KEYS)
+    problems.push('LOYALTY_API_KEYS must be set in production (no development key is generated)');
+  if (config.NODE_ENV === 'production' && !config.LOYALTY_AUDIT_KEY && config.LEDGER_STORE !== 'memory')
+    problems.push('LOYALTY_AUDIT_KEY must be set in production (it signs the ledger digests)');
   if (config.LOYALTY_API_KEYS) {
     try {
       ApiKeyRegistry.parse(config.LOYALTY_API_KEYS, 'configuration-check-only');

@@ -20,7 +20,13 @@ import { CONTRACT_PATHS, json, renderClientTypes, renderOpenApi } from './write-
 // is what the code says: regenerate with `npm run contracts:generate`.
 
 const read = (path: string) => readFileSync(path, 'utf8');
-type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; in: string }[]; 'x-roles'?: string[] }>>; components: { schemas: Record<string, unknown> } };
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; in: string }[]; 'x-roles'?: string[] }>
+  >;
+  components: { schemas: Record<string, unknown> };
+};
 
 async function lintOpenApi(text: string): Promise<ISpectralDiagnostic[]> {
   const spectral = new Spectral();
@@ -49,7 +55,9 @@ describe('the HTTP contract (docs/http/openapi.json)', () => {
         const where = `${method.toUpperCase()} ${path}`;
         const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
         if (!success.some(([, r]) => r.content && Object.keys(r.content).length > 0)) missing.push(`${where}: no success body`);
-        for (const status of ['400', '401', '403', '503']) if (!op.responses[status]?.content?.['application/problem+json'] && !(status === '400' && !op.parameters?.length)) missing.push(`${where}: no ${status} problem`);
+        for (const status of ['400', '401', '403', '503'])
+          if (!op.responses[status]?.content?.['application/problem+json'] && !(status === '400' && !op.parameters?.length))
+            missing.push(`${where}: no ${status} problem`);
         if (!op['x-roles']?.length) missing.push(`${where}: no x-roles`);
         if (method === 'post' && !op.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header')) missing.push(`${where}: no Idempotency-Key`);
       }
@@ -65,7 +73,9 @@ describe('the HTTP contract (docs/http/openapi.json)', () => {
     };
     walk(doc, '');
     expect(fractions).toEqual([]);
-    expect((doc.paths['/v1/finance/liability'].get as unknown as { parameters: { name: string }[] }).parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['asOf', 'atPosition', 'knownAt', 'customerId']));
+    expect((doc.paths['/v1/finance/liability'].get as unknown as { parameters: { name: string }[] }).parameters.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['asOf', 'atPosition', 'knownAt', 'customerId']),
+    );
   });
 
   it('types the client exactly as openapi-typescript generates them from the document', () => {
@@ -83,7 +93,10 @@ describe('the typed client drives the main flows against the running app', () =>
   let baseUrl: string;
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin,${FINANCE}:finance,${INGEST}:ingest`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }), new JsonLogger('error', () => undefined));
+    app = await createApp(
+      loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin,${FINANCE}:finance,${INGEST}:ingest`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }),
+      new JsonLogger('error', () => undefined),
+    );
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
@@ -102,7 +115,10 @@ describe('the typed client drives the main flows against the running app', () =>
     expect(conflict.error).toMatchObject({ code: 'LEDGER.SOURCE_CONFLICT', details: { field: 'amount' } });
 
     const admin = loyaltyClient(baseUrl, ADMIN);
-    const redeemed = await admin.POST('/v1/accounts/{customerId}/redemptions', { params: { path: { customerId: 'CUST-C' } }, body: { redemptionId: 'RDM-C-1', points: 100, reward: 'coupon' } });
+    const redeemed = await admin.POST('/v1/accounts/{customerId}/redemptions', {
+      params: { path: { customerId: 'CUST-C' } },
+      body: { redemptionId: 'RDM-C-1', points: 100, reward: 'coupon' },
+    });
     expect(redeemed.response.status).toBe(201);
     const account = await admin.GET('/v1/accounts/{customerId}', { params: { path: { customerId: 'CUST-C' }, query: {} } });
     expect(account.data?.points).toMatchObject({ available: 128 + 100 - 100, pending: 0 }); // 128 base, +100 first purchase; 100 redeemed
@@ -123,12 +139,18 @@ describe('the Kafka contract (docs/kafka/asyncapi.json)', () => {
     const { document, diagnostics } = await new Parser().parse(text);
     expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
-    const messages = (JSON.parse(text) as { components: { messages: Record<string, { examples: { payload: { type: keyof typeof MESSAGE_CATALOG; payload: { customerId: string } } }[] }> } }).components.messages;
+    const messages = (
+      JSON.parse(text) as {
+        components: { messages: Record<string, { examples: { payload: { type: keyof typeof MESSAGE_CATALOG; payload: { customerId: string } } }[] }> };
+      }
+    ).components.messages;
     expect(Object.keys(messages)).toHaveLength(Object.keys(MESSAGE_CATALOG).length);
     for (const message of Object.values(messages)) {
       expect(message.examples).toHaveLength(1);
       const { payload } = message.examples[0];
-      expect(decodeMessage(JSON.stringify(payload), { topic: MESSAGE_CATALOG[payload.type].topic, key: payload.payload.customerId })).toMatchObject({ ok: true });
+      expect(decodeMessage(JSON.stringify(payload), { topic: MESSAGE_CATALOG[payload.type].topic, key: payload.payload.customerId })).toMatchObject({
+        ok: true,
+      });
     }
     const broken = text.replace('"#/components/schemas/PurchaseRecordedV1"', '"#/components/schemas/NoSuchSchema"');
     expect((await new Parser().parse(broken)).diagnostics.filter((d) => d.severity === 0).length).toBeGreaterThan(0);

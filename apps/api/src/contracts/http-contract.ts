@@ -28,7 +28,14 @@ const PROBLEM: Schema = {
     code: { type: 'string', example: 'LEDGER.INSUFFICIENT_POINTS' },
     detail: { type: 'string' },
     instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', required: ['field', 'messages'], properties: { field: { type: 'string', example: 'lines[0].quantity' }, messages: { type: 'array', items: { type: 'string' } } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'messages'],
+        properties: { field: { type: 'string', example: 'lines[0].quantity' }, messages: { type: 'array', items: { type: 'string' } } },
+      },
+    },
     details: { type: 'object', additionalProperties: true, description: 'For a ledger rejection: its facts, the field it concerns among them' },
   },
   additionalProperties: true,
@@ -98,7 +105,8 @@ function completeOperation(path: string, method: string, operation: Operation): 
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        description: '1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409',
+        description:
+          '1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409',
         schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
       },
     ];

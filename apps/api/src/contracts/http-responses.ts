@@ -2,10 +2,29 @@
 // `npm run contracts:generate` turns these TypeScript types into the document's JSON Schemas
 // (ts-json-schema-generator), so that the contract says what the code returns. A type renamed
 // or changed here without regenerating fails the contract test.
-import type { BreakageResponse, DigestsResponse, EntriesResponse, LiabilityResponse, RollForwardResponse, SealResponse, TrialBalanceResponse, VerificationReport } from '@loyalty/finance-audit';
+import type {
+  BreakageResponse,
+  DigestsResponse,
+  EntriesResponse,
+  LiabilityResponse,
+  RollForwardResponse,
+  SealResponse,
+  TrialBalanceResponse,
+  VerificationReport,
+} from '@loyalty/finance-audit';
 import type { DeadLetterPage, RedriveResponse } from '@loyalty/kafka-ingestion';
 import type { NpsResponse, OneStepFromLoyalResponse, SegmentMembersResponse, SegmentsResponse, SupportResponse } from '@loyalty/loyalty-analytics';
-import type { AuditTrail, ExpiryRunRecord, ImpactReport, ReplayList, ReplayRecord, ReRatingRecord, RulesDiffResponse, RulesVersionList, RulesVersionSummary } from '@loyalty/program-operations';
+import type {
+  AuditTrail,
+  ExpiryRunRecord,
+  ImpactReport,
+  ReplayList,
+  ReplayRecord,
+  ReRatingRecord,
+  RulesDiffResponse,
+  RulesVersionList,
+  RulesVersionSummary,
+} from '@loyalty/program-operations';
 import type { ProgramRules } from '@loyalty/program-rules';
 
 /** Each answer under its name in the contract. */

@@ -11,7 +11,8 @@ export function openApiSchema(schema: unknown): unknown {
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
-    if (key === '$ref' && typeof value === 'string' && value.startsWith('#/definitions/')) out.$ref = `#/components/schemas/${openApiName(decodeURIComponent(value.slice('#/definitions/'.length)))}`;
+    if (key === '$ref' && typeof value === 'string' && value.startsWith('#/definitions/'))
+      out.$ref = `#/components/schemas/${openApiName(decodeURIComponent(value.slice('#/definitions/'.length)))}`;
     else out[key] = openApiSchema(value);
   }
   if (out.type === 'number' && out.format !== 'double') out.type = 'integer';

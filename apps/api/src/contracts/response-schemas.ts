@@ -5,7 +5,6 @@ import { openApiName, openApiSchema } from './openapi-schema';
 
 type JsonSchema = Record<string, unknown>;
 
-
 /**
  * JSON Schemas of the HTTP answers, from their TypeScript types (http-responses.ts), as OpenAPI
  * components: every `number` the ledger answers is an integer (points, minor units, positions,

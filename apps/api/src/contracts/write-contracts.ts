@@ -30,7 +30,12 @@ export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
  */
 export async function renderOpenApi(answers?: Record<string, unknown>): Promise<string> {
   const app = await createApp(
-    loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: 'contract-generator:admin', LOYALTY_EXPIRY_INTERVAL_SECONDS: '0', LOYALTY_SEAL_INTERVAL_SECONDS: '0' }),
+    loadConfig({
+      LEDGER_STORE: 'memory',
+      LOYALTY_API_KEYS: 'contract-generator:admin',
+      LOYALTY_EXPIRY_INTERVAL_SECONDS: '0',
+      LOYALTY_SEAL_INTERVAL_SECONDS: '0',
+    }),
     new JsonLogger('error', () => undefined),
     loadKafkaIngestionConfig({ KAFKA_BROKERS: 'broker-not-contacted:9092' }),
   );

@@ -13,7 +13,9 @@ type Env = Record<string, string>;
 const asEnv = (values: Record<string, unknown>): Env => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 
 describe('infra/docker-compose.yml', () => {
-  const compose = parse(readFileSync(join(infra, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown>; deploy?: { replicas?: number } }> };
+  const compose = parse(readFileSync(join(infra, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, unknown>; deploy?: { replicas?: number } }>;
+  };
 
   it('has Kafka, EventStoreDB, PostgreSQL, two ingestion workers, one projector and the API', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'eventstoredb', 'ingestion-worker', 'kafka', 'postgres', 'projector']);
@@ -31,18 +33,36 @@ describe('infra/docker-compose.yml', () => {
   });
 
   // `docker compose` (v2 plugin) or `docker-compose` (v1, Debian's package), whichever this machine has.
-  const composeClient = [['docker', ['compose']], ['docker-compose', []]].find(([cmd, pre]) => spawnSync(cmd as string, [...(pre as string[]), 'version'], { encoding: 'utf8' }).status === 0) as [string, string[]] | undefined;
-  if (!composeClient) process.stderr.write('[infra] compose config check SKIPPED: neither `docker compose` nor `docker-compose` on this machine (the YAML is checked by the tests beside it)\n');
+  const composeClient = [
+    ['docker', ['compose']],
+    ['docker-compose', []],
+  ].find(([cmd, pre]) => spawnSync(cmd as string, [...(pre as string[]), 'version'], { encoding: 'utf8' }).status === 0) as [string, string[]] | undefined;
+  if (!composeClient)
+    process.stderr.write(
+      '[infra] compose config check SKIPPED: neither `docker compose` nor `docker-compose` on this machine (the YAML is checked by the tests beside it)\n',
+    );
   (composeClient ? it : it.skip)('passes `docker compose config`', () => {
     const [cmd, pre] = composeClient!;
-    const result = spawnSync(cmd, [...pre, '-f', join(infra, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', env: { ...process.env, LOYALTY_API_KEYS: 'k-12345678:admin' } });
+    const result = spawnSync(cmd, [...pre, '-f', join(infra, 'docker-compose.yml'), 'config', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, LOYALTY_API_KEYS: 'k-12345678:admin' },
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
 });
 
 describe('infra/k8s/loyalty-ledger.yaml', () => {
-  const docs = parseAllDocuments(readFileSync(join(infra, 'k8s', 'loyalty-ledger.yaml'), 'utf8')).map((d) => d.toJSON() as { kind: string; metadata: { name: string }; data?: Env; stringData?: Env; spec?: { template?: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } });
+  const docs = parseAllDocuments(readFileSync(join(infra, 'k8s', 'loyalty-ledger.yaml'), 'utf8')).map(
+    (d) =>
+      d.toJSON() as {
+        kind: string;
+        metadata: { name: string };
+        data?: Env;
+        stringData?: Env;
+        spec?: { template?: { spec: { containers: { env?: { name: string; value: string }[] }[] } } };
+      },
+  );
 
   it('declares the API, the ingestion workers and one projector, with a configuration the app accepts', () => {
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;

@@ -21,7 +21,11 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? '/tmp', 'finance-e2e-'));
-    config = loadConfig({ LOYALTY_DATA_DIR: dataDir, LOYALTY_API_KEYS: `${FIN}:finance,${INGEST}:ingest,${REDEEM}:redeem`, LOYALTY_AUDIT_KEY: 'an-audit-key-for-tests' });
+    config = loadConfig({
+      LOYALTY_DATA_DIR: dataDir,
+      LOYALTY_API_KEYS: `${FIN}:finance,${INGEST}:ingest,${REDEEM}:redeem`,
+      LOYALTY_AUDIT_KEY: 'an-audit-key-for-tests',
+    });
     app = await createApp(config, new JsonLogger('error', () => undefined));
     await initApp(app);
     for (const [i, customerId] of CUSTOMERS.entries()) {
@@ -29,11 +33,21 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
         await http()
           .post('/v1/purchases')
           .set(auth(INGEST))
-          .send({ orderId: `${customerId}-O${n}`, customerId, occurredAt: `2026-0${n + 1}-1${i}T10:00:00Z`, currency: 'JPY', amount: 20_000 * (i + 1) + n * 7_000 })
+          .send({
+            orderId: `${customerId}-O${n}`,
+            customerId,
+            occurredAt: `2026-0${n + 1}-1${i}T10:00:00Z`,
+            currency: 'JPY',
+            amount: 20_000 * (i + 1) + n * 7_000,
+          })
           .expect(201);
       }
     }
-    await http().post('/v1/refunds').set(auth(INGEST)).send({ refundId: 'F-1-R1', orderId: 'F-1-O0', customerId: 'F-1', occurredAt: '2026-03-20T00:00:00Z', amount: 5_000 }).expect(201);
+    await http()
+      .post('/v1/refunds')
+      .set(auth(INGEST))
+      .send({ refundId: 'F-1-R1', orderId: 'F-1-O0', customerId: 'F-1', occurredAt: '2026-03-20T00:00:00Z', amount: 5_000 })
+      .expect(201);
     await http().post('/v1/accounts/F-2/redemptions').set(auth(REDEEM)).send({ redemptionId: 'F-2-X1', points: 300, reward: 'coupon' }).expect(201);
   });
   afterAll(async () => app.close());
@@ -47,7 +61,8 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(res.body.outstandingPoints).toBe(outstanding);
     expect(res.body.valueMinor).toBe(outstanding * res.body.minorUnitsPerPoint);
     expect(res.body.currency).toBe('JPY');
-    for (const split of ['byTier', 'byLotAge', 'byExpiryMonth']) expect(res.body[split].reduce((n: number, r: { points: number }) => n + r.points, 0)).toBe(outstanding);
+    for (const split of ['byTier', 'byLotAge', 'byExpiryMonth'])
+      expect(res.body[split].reduce((n: number, r: { points: number }) => n + r.points, 0)).toBe(outstanding);
     expect(res.body.unattributedPoints).toBe(0);
     // Before the first purchase there was nothing owed.
     expect((await http().get('/v1/finance/liability?asOf=2025-12-31T00:00:00Z').set(auth(FIN)).expect(200)).body.outstandingPoints).toBe(0);
@@ -55,17 +70,29 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     // Drill-down from each split row to the entries behind it: the lots it counts, and what moved them.
     for (const split of ['byTier', 'byLotAge', 'byExpiryMonth']) {
       for (const row of res.body[split].filter((r: { points: number }) => r.points > 0)) {
-        const entries = (await http().get(row.drillDown).set(auth(FIN)).expect(200)).body.entries as { type: string; postings: { movement: string; credit: string; debit: string; points: number }[] }[];
+        const entries = (await http().get(row.drillDown).set(auth(FIN)).expect(200)).body.entries as {
+          type: string;
+          postings: { movement: string; credit: string; debit: string; points: number }[];
+        }[];
         const earned = entries.filter((e) => e.type === 'PointsEarned' || e.type === 'BonusAwarded');
         expect(earned).toHaveLength(row.lots);
         // The row's points are what those entries put into and took out of the liability.
-        const net = entries.reduce((n, e) => n + e.postings.reduce((m, p) => m + (p.credit === 'liability:customer-points' ? p.points : p.debit === 'liability:customer-points' ? -p.points : 0), 0), 0);
+        const net = entries.reduce(
+          (n, e) =>
+            n +
+            e.postings.reduce((m, p) => m + (p.credit === 'liability:customer-points' ? p.points : p.debit === 'liability:customer-points' ? -p.points : 0), 0),
+          0,
+        );
         expect(net).toBe(row.points);
       }
     }
     const tierRow = res.body.byTier[0];
     const behindTier = (await http().get(tierRow.drillDown).set(auth(FIN)).expect(200)).body.entries;
-    expect(behindTier[0]).toMatchObject({ type: 'PointsEarned', source: { provenance: { channel: 'http' } }, rules: { id: expect.any(String), version: expect.any(Number), hash: expect.stringMatching(/^sha256:/) } });
+    expect(behindTier[0]).toMatchObject({
+      type: 'PointsEarned',
+      source: { provenance: { channel: 'http' } },
+      rules: { id: expect.any(String), version: expect.any(Number), hash: expect.stringMatching(/^sha256:/) },
+    });
     await http().get('/v1/finance/entries?split=tier&splitKey=gold').set(auth(FIN)).expect(400);
   });
 
@@ -79,8 +106,13 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(rows[2].reversals).toBeGreaterThan(0); // the partial refund in March
     const issued = await http().get(rows[0].drillDown.issued).set(auth(FIN)).expect(200);
     expect(issued.body.entries).toHaveLength(3); // one purchase per customer in January
-    expect(issued.body.entries.reduce((n: number, e: { postings: { points: number }[] }) => n + e.postings.reduce((m, p) => m + p.points, 0), 0)).toBe(rows[0].issued);
-    expect(issued.body.entries[0]).toMatchObject({ source: { orderId: 'F-1-O0', provenance: { channel: 'http', requestId: expect.any(String) } }, breakdown: { basePoints: expect.any(Number), tier: { name: expect.any(String) } } });
+    expect(issued.body.entries.reduce((n: number, e: { postings: { points: number }[] }) => n + e.postings.reduce((m, p) => m + p.points, 0), 0)).toBe(
+      rows[0].issued,
+    );
+    expect(issued.body.entries[0]).toMatchObject({
+      source: { orderId: 'F-1-O0', provenance: { channel: 'http', requestId: expect.any(String) } },
+      breakdown: { basePoints: expect.any(Number), tier: { name: expect.any(String) } },
+    });
   });
 
   it('gives a zero trial balance, exports CSV, refuses bad periods with problem+json, and keeps finance reports to the finance role', async () => {
@@ -105,10 +137,18 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(sealed.body.signOff).toEqual({ toPosition: expect.stringMatching(/^\d+$/), entryHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const verified = await http().post('/v1/audit/verify').set(auth(FIN)).send({ anchor: sealed.body.signOff }).expect(200);
     expect(verified.body).toMatchObject({ ok: true, chain: { brokenStreams: 0 }, digests: { failed: 0, unsealedEntries: 0 }, streams: CUSTOMERS.length });
-    const forged = await http().post('/v1/audit/verify').set(auth(FIN)).send({ anchor: { ...sealed.body.signOff, entryHash: '0'.repeat(64) } }).expect(200);
+    const forged = await http()
+      .post('/v1/audit/verify')
+      .set(auth(FIN))
+      .send({ anchor: { ...sealed.body.signOff, entryHash: '0'.repeat(64) } })
+      .expect(200);
     expect(forged.body.ok).toBe(false);
     expect(forged.body.digests.firstBrokenLink.kind).toBe('digest-anchor-missing');
-    await http().post('/v1/audit/verify').set(auth(FIN)).send({ anchor: { toPosition: 'x' } }).expect(400);
+    await http()
+      .post('/v1/audit/verify')
+      .set(auth(FIN))
+      .send({ anchor: { toPosition: 'x' } })
+      .expect(400);
 
     // The CLI reads the same embedded store (SQLite allows a second reader/writer process or connection).
     const out: string[] = [];
@@ -122,7 +162,9 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(await runCli(['finance', 'roll-forward', '--from', '2026-01-01', '--to', '2026-04-01', '--by', 'month', '--format', 'csv'], config, io)).toBe(0);
     expect(out.join('').trim().split('\r\n')).toHaveLength(4);
     out.length = 0;
-    expect(await runCli(['audit', 'verify', '--anchor-position', sealed.body.signOff.toPosition, '--anchor-hash', sealed.body.signOff.entryHash], config, io)).toBe(0);
+    expect(
+      await runCli(['audit', 'verify', '--anchor-position', sealed.body.signOff.toPosition, '--anchor-hash', sealed.body.signOff.entryHash], config, io),
+    ).toBe(0);
     expect(JSON.parse(out.join('')).ok).toBe(true);
     expect(await runCli(['finance', 'roll-forward', '--from', 'last week'], config, io)).toBe(2);
     expect(err.join('')).toContain('--from must be an ISO-8601 date or instant');

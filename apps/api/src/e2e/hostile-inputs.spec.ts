@@ -25,7 +25,13 @@ const PATHS: Record<MessageType, string> = {
   'support-contact.recorded': '/v1/support-contacts',
   'customer.enrolled': '/v1/customers',
 };
-const SOURCE_ID: Record<MessageType, string> = { 'purchase.recorded': 'orderId', 'refund.recorded': 'refundId', 'survey.answered': 'responseId', 'support-contact.recorded': 'contactId', 'customer.enrolled': 'customerId' };
+const SOURCE_ID: Record<MessageType, string> = {
+  'purchase.recorded': 'orderId',
+  'refund.recorded': 'refundId',
+  'survey.answered': 'responseId',
+  'support-contact.recorded': 'contactId',
+  'customer.enrolled': 'customerId',
+};
 
 const nest = (value: unknown, depth: number): unknown => (depth === 0 ? value : [nest(value, depth - 1)]);
 const MUTATIONS: [string, (original: unknown) => unknown][] = [
@@ -86,7 +92,11 @@ function hostileInputs(): HostileInput[] {
       for (const [mutation, mutate] of MUTATIONS) {
         const n = inputs.length;
         const customerId = `FZ-${n}`;
-        const example = { ...(MESSAGE_CATALOG[type].example as Record<string, unknown>), customerId, [SOURCE_ID[type]]: type === 'customer.enrolled' ? customerId : `H-${n}` };
+        const example = {
+          ...(MESSAGE_CATALOG[type].example as Record<string, unknown>),
+          customerId,
+          [SOURCE_ID[type]]: type === 'customer.enrolled' ? customerId : `H-${n}`,
+        };
         if (type === 'refund.recorded') example.orderId = `SETUP-${n}`;
         inputs.push({
           n,
@@ -118,7 +128,14 @@ function namesField(named: string[], input: HostileInput): boolean {
 
 /** The shared validator's verdict on the payload alone (the one both doors run). */
 function wellFormed(input: HostileInput): boolean {
-  const value = JSON.stringify({ type: input.type, schemaVersion: 1, messageId: 'oracle', occurredAt: '2026-11-25T10:00:00Z', producer: 'fuzz', payload: input.payload });
+  const value = JSON.stringify({
+    type: input.type,
+    schemaVersion: 1,
+    messageId: 'oracle',
+    occurredAt: '2026-11-25T10:00:00Z',
+    producer: 'fuzz',
+    payload: input.payload,
+  });
   return decodeMessage(value).ok;
 }
 
@@ -148,7 +165,10 @@ describe('hostile inputs, generated from the message schemas, over HTTP and the 
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${INGEST}:ingest`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }), new JsonLogger('error', () => undefined));
+    app = await createApp(
+      loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${INGEST}:ingest`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }),
+      new JsonLogger('error', () => undefined),
+    );
     await initApp(app);
   });
   afterAll(() => app.close());
@@ -162,13 +182,18 @@ describe('hostile inputs, generated from the message schemas, over HTTP and the 
       if (input.setup) await http().post('/v1/purchases').set('Authorization', `Bearer ${INGEST}`).send(input.setup).expect(201);
       const res = await http().post(PATHS[input.type]).set('Authorization', `Bearer ${INGEST}`).set('X-Request-Id', `fuzz-H-${input.n}`).send(input.payload);
       statuses.set(input.n, res.status);
-      named.set(input.n, [...((res.body?.errors as { field: string }[] | undefined) ?? []).map((e) => e.field), ...(typeof res.body?.details?.field === 'string' ? [res.body.details.field as string] : [])]);
+      named.set(input.n, [
+        ...((res.body?.errors as { field: string }[] | undefined) ?? []).map((e) => e.field),
+        ...(typeof res.body?.details?.field === 'string' ? [res.body.details.field as string] : []),
+      ]);
       if (res.status < 300) httpAccepted.add(input.n);
       if ((await http().post('/v1/purchases').set('Authorization', `Bearer ${INGEST}`).send(input.follower)).status === 201) followersApplied++;
     }
     const serverErrors = [...statuses.values()].filter((s) => s >= 500).length;
     const refused = inputs.filter((i) => !httpAccepted.has(i.n));
-    const unnamed = refused.filter((i) => !namesField(named.get(i.n) ?? [], i)).map((i) => `${i.type} ${i.field} (${i.mutation}): ${statuses.get(i.n)} ${JSON.stringify(named.get(i.n))}`);
+    const unnamed = refused
+      .filter((i) => !namesField(named.get(i.n) ?? [], i))
+      .map((i) => `${i.type} ${i.field} (${i.mutation}): ${statuses.get(i.n)} ${JSON.stringify(named.get(i.n))}`);
     const written = writtenBy(await entries(app.get<EventStore>(EVENT_STORE)));
     const writtenWhenRefused = refused.filter((i) => written.has(`fuzz-H-${i.n}`)).length;
 
@@ -214,10 +239,17 @@ describe('hostile inputs, generated from the message schemas, over HTTP and the 
       const deadLettered = inputs.filter((i) => letters.has(`H-${i.n}`));
       const applied = inputs.filter((i) => written.has(`H-${i.n}`));
       const lost = inputs.filter((i) => !letters.has(`H-${i.n}`) && !written.has(`H-${i.n}`)).map((i) => `${i.type} ${i.field} (${i.mutation})`);
-      const unnamed = deadLettered.filter((i) => !namesField([letters.get(`H-${i.n}`)?.field ?? ''], i)).map((i) => `${i.type} ${i.field} (${i.mutation}): ${letters.get(`H-${i.n}`)?.reason} ${letters.get(`H-${i.n}`)?.field}`);
+      const unnamed = deadLettered
+        .filter((i) => !namesField([letters.get(`H-${i.n}`)?.field ?? ''], i))
+        .map((i) => `${i.type} ${i.field} (${i.mutation}): ${letters.get(`H-${i.n}`)?.reason} ${letters.get(`H-${i.n}`)?.field}`);
       const bothWays = deadLettered.filter((i) => written.has(`H-${i.n}`)).length;
       const followers = inputs.filter((i) => written.has(`F-${i.n}`)).length;
-      const disagree = inputs.filter((i) => httpAccepted.has(i.n) !== written.has(`H-${i.n}`)).map((i) => `${i.type} ${i.field} (${i.mutation}): HTTP ${httpAccepted.has(i.n) ? 'accepted' : 'refused'}, Kafka ${written.has(`H-${i.n}`) ? 'applied' : letters.get(`H-${i.n}`)?.reason}`);
+      const disagree = inputs
+        .filter((i) => httpAccepted.has(i.n) !== written.has(`H-${i.n}`))
+        .map(
+          (i) =>
+            `${i.type} ${i.field} (${i.mutation}): HTTP ${httpAccepted.has(i.n) ? 'accepted' : 'refused'}, Kafka ${written.has(`H-${i.n}`) ? 'applied' : letters.get(`H-${i.n}`)?.reason}`,
+        );
 
       console.info(
         `[fuzz kafka] ${inputs.length} hostile messages: consumer restarts ${health.restarts}, state ${health.state}; dead-lettered ${deadLettered.length}, the field named in ${deadLettered.length - unnamed.length} (${percent(deadLettered.length - unnamed.length, deadLettered.length)}); ` +
@@ -243,7 +275,10 @@ describe('dates that do not exist, and amounts at the limits, over HTTP', () => 
   const ADMIN = 'admin-key-limits';
   let app: INestApplication;
   beforeAll(async () => {
-    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }), new JsonLogger('error', () => undefined));
+    app = await createApp(
+      loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${ADMIN}:admin`, LOYALTY_EXPIRY_INTERVAL_SECONDS: '0' }),
+      new JsonLogger('error', () => undefined),
+    );
     await initApp(app);
   });
   afterAll(() => app.close());
@@ -267,7 +302,9 @@ describe('dates that do not exist, and amounts at the limits, over HTTP', () => 
       ['/v1/analytics/support', 'to'],
     ];
     for (const [path, parameter] of queries) {
-      const res = await http().get(`${path}${path.includes('?') ? '&' : '?'}${parameter}=2026-02-30T10:00:00Z`).set('Authorization', `Bearer ${ADMIN}`);
+      const res = await http()
+        .get(`${path}${path.includes('?') ? '&' : '?'}${parameter}=2026-02-30T10:00:00Z`)
+        .set('Authorization', `Bearer ${ADMIN}`);
       expect([path, parameter, res.status]).toEqual([path, parameter, 400]);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(parameter);
     }
@@ -276,11 +313,22 @@ describe('dates that do not exist, and amounts at the limits, over HTTP', () => 
   it('keeps the trial balance exactly balanced at the limits (the largest purchase and adjustments), and refuses 2^53 - 1 points naming the field', async () => {
     const limits = defaultProgramRules().limits ?? { maxAmountMinor: 0, maxPoints: 0 };
     const auth = { Authorization: `Bearer ${ADMIN}` };
-    await http().post('/v1/purchases').set(auth).send({ orderId: 'O-MAX', customerId: 'CUST-MAX', occurredAt: '2026-11-01T00:00:00Z', currency: 'JPY', amount: limits.maxAmountMinor }).expect(201);
+    await http()
+      .post('/v1/purchases')
+      .set(auth)
+      .send({ orderId: 'O-MAX', customerId: 'CUST-MAX', occurredAt: '2026-11-01T00:00:00Z', currency: 'JPY', amount: limits.maxAmountMinor })
+      .expect(201);
     for (let i = 0; i < 3; i++) {
-      await http().post('/v1/accounts/CUST-MAX/adjustments').set(auth).send({ adjustmentId: `A-MAX-${i}`, points: limits.maxPoints, reasonCode: 'GOODWILL', note: 'at the limit', occurredAt: '2026-11-02T00:00:00Z' }).expect(201);
+      await http()
+        .post('/v1/accounts/CUST-MAX/adjustments')
+        .set(auth)
+        .send({ adjustmentId: `A-MAX-${i}`, points: limits.maxPoints, reasonCode: 'GOODWILL', note: 'at the limit', occurredAt: '2026-11-02T00:00:00Z' })
+        .expect(201);
     }
-    const tooMany = await http().post('/v1/accounts/CUST-MAX/adjustments').set(auth).send({ adjustmentId: 'A-TOO-MANY', points: Number.MAX_SAFE_INTEGER, reasonCode: 'GOODWILL', note: 'beyond', occurredAt: '2026-11-02T00:00:00Z' });
+    const tooMany = await http()
+      .post('/v1/accounts/CUST-MAX/adjustments')
+      .set(auth)
+      .send({ adjustmentId: 'A-TOO-MANY', points: Number.MAX_SAFE_INTEGER, reasonCode: 'GOODWILL', note: 'beyond', occurredAt: '2026-11-02T00:00:00Z' });
     expect(tooMany.status).toBe(422);
     expect(tooMany.body).toMatchObject({ code: 'LEDGER.INVALID_POINTS', details: { field: 'points', max: limits.maxPoints } });
     const trial = (await http().get('/v1/finance/trial-balance?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z').set(auth).expect(200)).body;

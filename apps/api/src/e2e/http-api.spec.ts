@@ -24,7 +24,13 @@ describe('HTTP API (embedded, in-memory store)', () => {
   afterAll(async () => app.close());
 
   const http = () => request(app.getHttpServer());
-  const purchase = (orderId: string, customerId = 'C-1', amount = 50_000) => ({ orderId, customerId, occurredAt: '2026-01-10T10:00:00+09:00', currency: 'JPY', amount });
+  const purchase = (orderId: string, customerId = 'C-1', amount = 50_000) => ({
+    orderId,
+    customerId,
+    occurredAt: '2026-01-10T10:00:00+09:00',
+    currency: 'JPY',
+    amount,
+  });
 
   it('answers /health without a key', async () => {
     const res = await http().get('/health').expect(200);
@@ -44,7 +50,14 @@ describe('HTTP API (embedded, in-memory store)', () => {
     const res = await http()
       .post('/v1/purchases')
       .set(auth(INGEST))
-      .send({ ...purchase('O-bad'), amount: 12.5, occurredAt: '2026-01-10 10:00', currency: 'yen', lines: [{ sku: 'A', category: 'x', quantity: 0, unitPrice: 1 }], surprise: true })
+      .send({
+        ...purchase('O-bad'),
+        amount: 12.5,
+        occurredAt: '2026-01-10 10:00',
+        currency: 'yen',
+        lines: [{ sku: 'A', category: 'x', quantity: 0, unitPrice: 1 }],
+        surprise: true,
+      })
       .expect(400);
     expect(res.body.code).toBe('HTTP.VALIDATION_FAILED');
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['amount', 'currency', 'lines[0].quantity', 'occurredAt', 'surprise']);
@@ -57,7 +70,12 @@ describe('HTTP API (embedded, in-memory store)', () => {
 
   it('records a purchase (201 with its ledger position), then reports the repeat as a duplicate (200)', async () => {
     const first = await http().post('/v1/purchases').set(auth(INGEST)).send(purchase('O-1')).expect(201);
-    expect(first.body).toMatchObject({ status: 'accepted', customerId: 'C-1', sourceKey: 'purchase:O-1', events: [{ type: 'AccountOpened' }, { type: 'PurchaseRecorded' }, { type: 'PointsEarned' }] });
+    expect(first.body).toMatchObject({
+      status: 'accepted',
+      customerId: 'C-1',
+      sourceKey: 'purchase:O-1',
+      events: [{ type: 'AccountOpened' }, { type: 'PurchaseRecorded' }, { type: 'PointsEarned' }],
+    });
     expect(first.headers['x-ledger-position']).toBe(first.body.position);
     const again = await http().post('/v1/purchases').set(auth(INGEST)).send(purchase('O-1')).expect(200);
     expect(again.body).toMatchObject({ status: 'duplicate', sourceKey: 'purchase:O-1', events: [] });
@@ -72,18 +90,29 @@ describe('HTTP API (embedded, in-memory store)', () => {
     expect(ledger.body.nextFromRevision).toBe('2');
     const rest = await http().get('/v1/accounts/C-1/ledger?fromRevision=2').set(auth(OPS)).expect(200);
     const earned = rest.body.entries[0];
-    expect(earned).toMatchObject({ type: 'PointsEarned', storedType: 'loyalty.points-earned', sourceKey: 'purchase:O-1', provenance: { channel: 'http', requestId: expect.any(String) }, rules: { id: 'default-program', version: 1 } });
+    expect(earned).toMatchObject({
+      type: 'PointsEarned',
+      storedType: 'loyalty.points-earned',
+      sourceKey: 'purchase:O-1',
+      provenance: { channel: 'http', requestId: expect.any(String) },
+      rules: { id: 'default-program', version: 1 },
+    });
     expect(earned.postings).toEqual([{ debit: 'expense:purchase-points', credit: 'liability:customer-points', points: 850, memo: 'earned on order O-1' }]);
     expect(earned.event.breakdown.basePoints).toBe(500);
     await http().get('/v1/accounts/C-404').set(auth(OPS)).expect(404);
   });
 
   it('redeems, rejects an over-redemption with a stable code (422), and cancels', async () => {
-    const redeem = (redemptionId: string, points: number) => http().post('/v1/accounts/C-1/redemptions').set(auth(REDEEM)).send({ redemptionId, points, reward: 'coupon', occurredAt: '2026-02-01T00:00:00Z' });
+    const redeem = (redemptionId: string, points: number) =>
+      http().post('/v1/accounts/C-1/redemptions').set(auth(REDEEM)).send({ redemptionId, points, reward: 'coupon', occurredAt: '2026-02-01T00:00:00Z' });
     await redeem('R-1', 800).expect(201);
     const over = await redeem('R-2', 51).expect(422);
     expect(over.body).toMatchObject({ code: 'LEDGER.INSUFFICIENT_POINTS', details: { requested: 51, available: 50 } });
-    await http().post('/v1/accounts/C-1/redemptions/R-1/cancellation').set(auth(REDEEM)).send({ reason: 'out of stock', occurredAt: '2026-02-02T00:00:00Z' }).expect(201);
+    await http()
+      .post('/v1/accounts/C-1/redemptions/R-1/cancellation')
+      .set(auth(REDEEM))
+      .send({ reason: 'out of stock', occurredAt: '2026-02-02T00:00:00Z' })
+      .expect(201);
     await http().post('/v1/accounts/C-1/redemptions/R-1/cancellation').set(auth(REDEEM)).send({ occurredAt: '2026-02-02T00:00:00Z' }).expect(200);
   });
 
@@ -93,19 +122,56 @@ describe('HTTP API (embedded, in-memory store)', () => {
     await http().post('/v1/accounts/C-1/adjustments').set(auth(OPS)).send(body).expect(201);
     const ledger = await http().get('/v1/accounts/C-1/ledger?fromRevision=0&limit=1000').set(auth(OPS)).expect(200);
     const adjusted = ledger.body.entries.find((e: { type: string }) => e.type === 'PointsAdjusted');
-    expect(adjusted.event).toMatchObject({ points: 100, reasonCode: 'GOODWILL', note: 'late delivery', actor: expect.stringMatching(/^agent\.tanaka \(api-key:[0-9a-f]{16}\)$/) });
+    expect(adjusted.event).toMatchObject({
+      points: 100,
+      reasonCode: 'GOODWILL',
+      note: 'late delivery',
+      actor: expect.stringMatching(/^agent\.tanaka \(api-key:[0-9a-f]{16}\)$/),
+    });
   });
 
   it('records refunds, survey answers, support contacts and enrolments', async () => {
     await http().post('/v1/customers').set(auth(INGEST)).send({ customerId: 'C-2', enrolledAt: '2025-12-01T00:00:00Z', birthDate: '1990-01-05' }).expect(201);
-    await http().post('/v1/purchases').set(auth(INGEST)).send(purchase('O-2', 'C-2', 10_000)).expect(201);
-    const refund = await http().post('/v1/refunds').set(auth(INGEST)).send({ refundId: 'F-1', orderId: 'O-2', customerId: 'C-2', occurredAt: '2026-01-11T00:00:00Z', amount: 5_000 }).expect(201);
+    await http()
+      .post('/v1/purchases')
+      .set(auth(INGEST))
+      .send(purchase('O-2', 'C-2', 10_000))
+      .expect(201);
+    const refund = await http()
+      .post('/v1/refunds')
+      .set(auth(INGEST))
+      .send({ refundId: 'F-1', orderId: 'O-2', customerId: 'C-2', occurredAt: '2026-01-11T00:00:00Z', amount: 5_000 })
+      .expect(201);
     expect(refund.body.events).toEqual([{ type: 'PointsReversed', revision: expect.any(String) }]);
-    const unknown = await http().post('/v1/refunds').set(auth(INGEST)).send({ refundId: 'F-2', orderId: 'O-404', customerId: 'C-2', occurredAt: '2026-01-11T00:00:00Z', amount: 1 }).expect(422);
+    const unknown = await http()
+      .post('/v1/refunds')
+      .set(auth(INGEST))
+      .send({ refundId: 'F-2', orderId: 'O-404', customerId: 'C-2', occurredAt: '2026-01-11T00:00:00Z', amount: 1 })
+      .expect(422);
     expect(unknown.body.code).toBe('LEDGER.UNKNOWN_ORDER');
-    await http().post('/v1/survey-answers').set(auth(INGEST)).send({ responseId: 'S-1', surveyId: 'nps-q1', customerId: 'C-2', occurredAt: '2026-01-12T00:00:00Z', score: 10 }).expect(201);
-    await http().post('/v1/support-contacts').set(auth(INGEST)).send({ contactId: 'K-1', customerId: 'C-2', channel: 'chatbot', openedAt: '2026-01-12T00:00:00Z', resolvedAt: '2026-01-12T01:00:00Z', resolved: true, satisfaction: 5 }).expect(201);
-    const bad = await http().post('/v1/support-contacts').set(auth(INGEST)).send({ contactId: 'K-2', customerId: 'C-2', channel: 'fax', openedAt: '2026-01-12T00:00:00Z', resolved: true }).expect(400);
+    await http()
+      .post('/v1/survey-answers')
+      .set(auth(INGEST))
+      .send({ responseId: 'S-1', surveyId: 'nps-q1', customerId: 'C-2', occurredAt: '2026-01-12T00:00:00Z', score: 10 })
+      .expect(201);
+    await http()
+      .post('/v1/support-contacts')
+      .set(auth(INGEST))
+      .send({
+        contactId: 'K-1',
+        customerId: 'C-2',
+        channel: 'chatbot',
+        openedAt: '2026-01-12T00:00:00Z',
+        resolvedAt: '2026-01-12T01:00:00Z',
+        resolved: true,
+        satisfaction: 5,
+      })
+      .expect(201);
+    const bad = await http()
+      .post('/v1/support-contacts')
+      .set(auth(INGEST))
+      .send({ contactId: 'K-2', customerId: 'C-2', channel: 'fax', openedAt: '2026-01-12T00:00:00Z', resolved: true })
+      .expect(400);
     expect(bad.body.errors).toEqual([{ field: 'channel', messages: [expect.stringContaining('phone, email, chat, chatbot, faq, sms, ivr')] }]);
   });
 
@@ -121,7 +187,9 @@ describe('HTTP API (embedded, in-memory store)', () => {
 
   it('publishes OpenAPI at /docs and Prometheus metrics at /metrics', async () => {
     const doc = await http().get('/docs/openapi.json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/purchases', '/v1/refunds', '/v1/accounts/{customerId}/redemptions', '/v1/accounts/{customerId}/ledger']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/purchases', '/v1/refunds', '/v1/accounts/{customerId}/redemptions', '/v1/accounts/{customerId}/ledger']),
+    );
     expect(doc.body.components.schemas.PurchaseRecordedV1.required).toEqual(expect.arrayContaining(['orderId', 'customerId', 'amount']));
     expect(doc.body.paths['/v1/purchases'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PurchaseRecordedV1' });
     const metrics = await http().get('/metrics').expect(200);
@@ -132,7 +200,13 @@ describe('HTTP API (embedded, in-memory store)', () => {
   it('logs each request as one JSON line', () => {
     const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     expect(requests.length).toBeGreaterThan(10);
-    expect(requests[0]).toMatchObject({ level: 'info', context: 'http', method: expect.any(String), status: expect.any(Number), requestId: expect.any(String) });
+    expect(requests[0]).toMatchObject({
+      level: 'info',
+      context: 'http',
+      method: expect.any(String),
+      status: expect.any(Number),
+      requestId: expect.any(String),
+    });
   });
 });
 
@@ -143,12 +217,27 @@ describe('configuration', () => {
   it('names five bad variables, of the app and of Kafka, in one start-up message', () => {
     let message = '';
     try {
-      loadStartupConfiguration({ PORT: 'eighty', LEDGER_STORE: 'oracle', LOYALTY_API_KEYS: 'short:admin', LOYALTY_RULES_FILE: '/no/such/rules.json', KAFKA_BROKERS: 'nope', KAFKA_CHUNK_SIZE: '0' });
+      loadStartupConfiguration({
+        PORT: 'eighty',
+        LEDGER_STORE: 'oracle',
+        LOYALTY_API_KEYS: 'short:admin',
+        LOYALTY_RULES_FILE: '/no/such/rules.json',
+        KAFKA_BROKERS: 'nope',
+        KAFKA_CHUNK_SIZE: '0',
+      });
     } catch (error) {
       message = (error as Error).message;
     }
     expect(message.split('\n')[0]).toBe('invalid configuration:');
-    for (const named of ['PORT="eighty"', 'LEDGER_STORE="oracle"', 'LOYALTY_API_KEYS: item 1: a key needs at least 8 characters', 'LOYALTY_RULES_FILE="/no/such/rules.json"', 'KAFKA_BROKERS="nope"', 'KAFKA_CHUNK_SIZE="0"']) expect(message).toContain(named);
+    for (const named of [
+      'PORT="eighty"',
+      'LEDGER_STORE="oracle"',
+      'LOYALTY_API_KEYS: item 1: a key needs at least 8 characters',
+      'LOYALTY_RULES_FILE="/no/such/rules.json"',
+      'KAFKA_BROKERS="nope"',
+      'KAFKA_CHUNK_SIZE="0"',
+    ])
+      expect(message).toContain(named);
     expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(6);
   });
   it('keeps the development admin key in the data folder and uses it again at the next start', async () => {

@@ -20,7 +20,10 @@ function candidateRules() {
     version: 2,
     effectiveFrom: '2030-01-01T00:00:00Z',
     pointValue: { minorUnitsPerPoint: 2 },
-    tiers: { ...rules.tiers, levels: rules.tiers.levels.map((l) => (l.name === 'silver' ? { ...l, threshold: 40_000 } : l.name === 'gold' ? { ...l, threshold: 140_000 } : l)) },
+    tiers: {
+      ...rules.tiers,
+      levels: rules.tiers.levels.map((l) => (l.name === 'silver' ? { ...l, threshold: 40_000 } : l.name === 'gold' ? { ...l, threshold: 140_000 } : l)),
+    },
   };
 }
 
@@ -29,11 +32,15 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
   const http = () => request(app.getHttpServer());
   const tierOf = async (customerId: string) => (await http().get(`/v1/accounts/${customerId}?include=insights`).set(auth(OPS)).expect(200)).body.insights?.tier;
   const buy = async (customerId: string, orderId: string, amount: number, occurredAt: string) =>
-    (await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId, customerId, occurredAt, currency: 'JPY', amount }).expect(201)).body.position as string;
+    (await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId, customerId, occurredAt, currency: 'JPY', amount }).expect(201)).body
+      .position as string;
   let last = '0';
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${FIN}:finance,${INGEST}:ingest` }), new JsonLogger('error', () => undefined));
+    app = await createApp(
+      loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${FIN}:finance,${INGEST}:ingest` }),
+      new JsonLogger('error', () => undefined),
+    );
     await initApp(app);
     for (let i = 0; i < 3; i++) await buy('SILVER-1', `S-${i}`, 50_000, `2026-10-0${i + 1}T10:00:00Z`); // ¥150,000: silver (gold from ¥140,000 under v2)
     await buy('GOLD-1', 'G-1', 350_000, '2026-10-05T10:00:00Z'); // gold either way
@@ -43,7 +50,11 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
   afterAll(async () => app.close());
 
   it('submits a version (validated, never overwritten) and shows a readable diff against the base rules', async () => {
-    const bad = await http().post('/v1/rules').set(auth(OPS)).send({ ...candidateRules(), version: 3, pending: { days: -1 } }).expect(422);
+    const bad = await http()
+      .post('/v1/rules')
+      .set(auth(OPS))
+      .send({ ...candidateRules(), version: 3, pending: { days: -1 } })
+      .expect(422);
     expect(bad.body.code).toBe('RULES.INVALID');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('pending.days');
     await http().post('/v1/rules').set(auth(INGEST)).send(candidateRules()).expect(403);
@@ -56,7 +67,12 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
     ]);
     const diff = await http().get('/v1/rules/2/diff?against=1').set(auth(OPS)).expect(200);
     expect(diff.body.lines).toEqual(
-      expect.arrayContaining(['~ tiers.levels[1].threshold: 100000 -> 40000', '~ tiers.levels[2].threshold: 300000 -> 140000', '~ pointValue.minorUnitsPerPoint: 1 -> 2', '~ version: 1 -> 2']),
+      expect.arrayContaining([
+        '~ tiers.levels[1].threshold: 100000 -> 40000',
+        '~ tiers.levels[2].threshold: 300000 -> 140000',
+        '~ pointValue.minorUnitsPerPoint: 1 -> 2',
+        '~ version: 1 -> 2',
+      ]),
     );
   });
 
@@ -104,8 +120,18 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
     expect((await http().post(`/v1/replays/${id}/rollback`).set(auth(OPS)).expect(409)).body.code).toBe('REPLAY.NOT_PROMOTED');
 
     const trail = (await http().get('/v1/operations/audit-trail').set(auth(OPS)).expect(200)).body;
-    expect(trail.map((e: { action: string }) => e.action)).toEqual(['rules.submitted', 'replay.started', 'replay.ready', 'replay.promoted', 'replay.rolled-back']);
-    expect(trail.find((e: { action: string }) => e.action === 'replay.promoted')).toMatchObject({ actor: expect.stringMatching(/^api-key:/), subject: id, at: expect.any(String) });
+    expect(trail.map((e: { action: string }) => e.action)).toEqual([
+      'rules.submitted',
+      'replay.started',
+      'replay.ready',
+      'replay.promoted',
+      'replay.rolled-back',
+    ]);
+    expect(trail.find((e: { action: string }) => e.action === 'replay.promoted')).toMatchObject({
+      actor: expect.stringMatching(/^api-key:/),
+      subject: id,
+      at: expect.any(String),
+    });
   });
 
   it('schedules version 2 for the ledger only in the future', async () => {
@@ -130,7 +156,9 @@ describe('operations: a tier threshold changed, shadow-rebuilt, its impact read,
     expect(after - before).toBe(delta.deltaPoints);
     const ledger = (await http().get('/v1/accounts/SILVER-1/ledger').set(auth(FIN)).expect(200)).body.entries;
     expect(ledger[ledger.length - 1]).toMatchObject({ type: 'PointsAdjusted', event: { reasonCode: 'RE-RATING', points: delta.deltaPoints } });
-    expect((await http().post(`/v1/re-ratings/${preview.body.id}/post`).set(auth(FIN)).send({ reason: 'again' }).expect(409)).body.code).toBe('RERATING.ALREADY_POSTED');
+    expect((await http().post(`/v1/re-ratings/${preview.body.id}/post`).set(auth(FIN)).send({ reason: 'again' }).expect(409)).body.code).toBe(
+      'RERATING.ALREADY_POSTED',
+    );
     const again = await http().post('/v1/re-ratings').set(auth(OPS)).send({ candidateVersion: 2, from: '2026-09-01T00:00:00Z' }).expect(201);
     expect(again.body.deltas).toEqual([]);
   });
@@ -159,10 +187,17 @@ describe('operations: replays are admitted, not just started', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${INGEST}:ingest`, LOYALTY_MAX_CONCURRENT_REPLAYS: '5' }), new JsonLogger('error', () => undefined));
+    app = await createApp(
+      loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${OPS}:ops,${INGEST}:ingest`, LOYALTY_MAX_CONCURRENT_REPLAYS: '5' }),
+      new JsonLogger('error', () => undefined),
+    );
     await initApp(app);
     for (let i = 0; i < 150; i++) {
-      await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId: `A-${i}`, customerId: `C-${i % 30}`, occurredAt: '2026-10-01T10:00:00Z', currency: 'JPY', amount: 10_000 }).expect(201);
+      await http()
+        .post('/v1/purchases')
+        .set(auth(INGEST))
+        .send({ orderId: `A-${i}`, customerId: `C-${i % 30}`, occurredAt: '2026-10-01T10:00:00Z', currency: 'JPY', amount: 10_000 })
+        .expect(201);
     }
     await http().post('/v1/rules').set(auth(OPS)).send(candidateRules()).expect(201);
   });
@@ -225,7 +260,11 @@ describe('operations: replays are admitted, not just started', () => {
       expect(await states(key)).toBe(0);
       expect(await store.checkpoint(key)).toBe(0n);
     }
-    await http().post('/v1/purchases').set(auth(INGEST)).send({ orderId: 'A-after', customerId: 'C-1', occurredAt: '2026-10-02T10:00:00Z', currency: 'JPY', amount: 10_000 }).expect(201);
+    await http()
+      .post('/v1/purchases')
+      .set(auth(INGEST))
+      .send({ orderId: 'A-after', customerId: 'C-1', occurredAt: '2026-10-02T10:00:00Z', currency: 'JPY', amount: 10_000 })
+      .expect(201);
     for (const key of keys) expect(await states(key)).toBe(0); // nothing follows the ledger into them any more
   });
 });

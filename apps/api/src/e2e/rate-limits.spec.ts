@@ -8,7 +8,10 @@ const KEY = 'rate-limited-key-123';
 const OTHER_KEY = 'another-good-key-456';
 
 async function appWith(env: Record<string, string>): Promise<INestApplication> {
-  const app = await createApp(loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${KEY}:admin,${OTHER_KEY}:admin`, ...env }), new JsonLogger('error', () => undefined));
+  const app = await createApp(
+    loadConfig({ LEDGER_STORE: 'memory', LOYALTY_API_KEYS: `${KEY}:admin,${OTHER_KEY}:admin`, ...env }),
+    new JsonLogger('error', () => undefined),
+  );
   await initApp(app);
   return app;
 }

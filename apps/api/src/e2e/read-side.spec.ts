@@ -23,12 +23,20 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
       for (let i = 0; i < n; i++) {
         const at = new Date(Date.parse(lastAt) - (n - 1 - i) * DAY).toISOString();
         const amount = i === n - 1 ? spend - each * (n - 1) : each;
-        const res = await http.post('/v1/purchases').set(auth(INGEST)).send({ orderId: `${customerId}-O${i}`, customerId, occurredAt: at, currency: 'JPY', amount }).expect(201);
+        const res = await http
+          .post('/v1/purchases')
+          .set(auth(INGEST))
+          .send({ orderId: `${customerId}-O${i}`, customerId, occurredAt: at, currency: 'JPY', amount })
+          .expect(201);
         lastPosition = res.body.position;
       }
     };
     const answer = async (customerId: string, score: number, at: string) => {
-      const res = await http.post('/v1/survey-answers').set(auth(INGEST)).send({ responseId: `${customerId}-S${score}`, surveyId: 'nps-2026', customerId, occurredAt: at, score }).expect(201);
+      const res = await http
+        .post('/v1/survey-answers')
+        .set(auth(INGEST))
+        .send({ responseId: `${customerId}-S${score}`, surveyId: 'nps-2026', customerId, occurredAt: at, score })
+        .expect(201);
       lastPosition = res.body.position;
     };
     await buy('LOYAL', 15, 600_000, '2026-06-25T00:00:00Z');
@@ -41,7 +49,15 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
     const contact = await http
       .post('/v1/support-contacts')
       .set(auth(INGEST))
-      .send({ contactId: 'K-1', customerId: 'RARE', channel: 'phone', openedAt: '2026-06-01T00:00:00Z', resolvedAt: '2026-06-01T02:00:00Z', resolved: true, satisfaction: 4 })
+      .send({
+        contactId: 'K-1',
+        customerId: 'RARE',
+        channel: 'phone',
+        openedAt: '2026-06-01T00:00:00Z',
+        resolvedAt: '2026-06-01T02:00:00Z',
+        resolved: true,
+        satisfaction: 4,
+      })
       .expect(201);
     lastPosition = contact.body.position;
   });
@@ -66,7 +82,13 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
   it('tells loyal from good customers, and lists who is one step from loyal', async () => {
     const loyal = await http().get(`/v1/accounts/LOYAL?include=insights&asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(loyal.body.insights.tierReason).toMatch(/^platinum: 600000 qualifying spend in the rolling 12 months/);
-    expect(loyal.body.insights).toMatchObject({ tier: 'platinum', rfm: { segment: 'loyal', frequency: 15 }, nps: { score: 10, category: 'promoter' }, loyalty: { class: 'loyal' }, value: { purchases: 15, totalSpend: 600_000, clv: 600_000 } });
+    expect(loyal.body.insights).toMatchObject({
+      tier: 'platinum',
+      rfm: { segment: 'loyal', frequency: 15 },
+      nps: { score: 10, category: 'promoter' },
+      loyalty: { class: 'loyal' },
+      value: { purchases: 15, totalSpend: 600_000, clv: 600_000 },
+    });
     const good = await http().get(`/v1/accounts/GOOD?include=insights&asOf=${ASOF}`).set(auth(OPS)).expect(200);
     expect(good.body.insights.loyalty.class).toBe('good-customer');
     const near = await http().get(`/v1/customers/one-step-from-loyal?asOf=${ASOF}`).set(auth(OPS)).expect(200);

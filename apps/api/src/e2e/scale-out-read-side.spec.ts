@@ -62,24 +62,43 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
         .expect(201);
       position = res.body.position;
     }
-    const segments = await http.get(`/v1/segments?asOf=2026-06-30T00:00:00Z&waitForPosition=${position}&waitMs=8000`).set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    const segments = await http
+      .get(`/v1/segments?asOf=2026-06-30T00:00:00Z&waitForPosition=${position}&waitMs=8000`)
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(200);
     expect(segments.headers['x-read-model-stale']).toBeUndefined();
     expect(segments.body.segments.find((s: { segment: string }) => s.segment === 'B')).toEqual({ segment: 'B', customers: 1, monetary: 250_000 });
-    const account = await http.get('/v1/accounts/C-SCALE?include=insights&asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    const account = await http
+      .get('/v1/accounts/C-SCALE?include=insights&asOf=2026-06-30T00:00:00Z')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(200);
     expect(account.body.insights).toMatchObject({ rfm: { segment: 'B', frequency: 5 }, value: { clv: 250_000 } });
     // The projector process serves no business routes.
-    await request(projector.getHttpServer()).get('/v1/segments').set({ Authorization: `Bearer ${KEY}` }).expect(404);
+    await request(projector.getHttpServer())
+      .get('/v1/segments')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(404);
   });
 
-  it('keeps operations\' records in PostgreSQL too: a rules version submitted through one instance is listed by another, and no instance keeps its own catalog file', async () => {
+  it("keeps operations' records in PostgreSQL too: a rules version submitted through one instance is listed by another, and no instance keeps its own catalog file", async () => {
     const candidate = { ...defaultProgramRules(), version: 2, effectiveFrom: '2030-01-01T00:00:00Z' };
-    await request(api.getHttpServer()).post('/v1/rules').set({ Authorization: `Bearer ${KEY}` }).send(candidate).expect(201);
-    const listed = await request(secondApi.getHttpServer()).get('/v1/rules').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    await request(api.getHttpServer())
+      .post('/v1/rules')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .send(candidate)
+      .expect(201);
+    const listed = await request(secondApi.getHttpServer())
+      .get('/v1/rules')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(200);
     expect(listed.body.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
       [1, 'base'],
       [2, 'proposed'],
     ]);
-    const trail = await request(secondApi.getHttpServer()).get('/v1/operations/audit-trail').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    const trail = await request(secondApi.getHttpServer())
+      .get('/v1/operations/audit-trail')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(200);
     expect(JSON.stringify(trail.body)).toContain('rules.submitted');
     expect(existsSync(join(dir, 'operations.sqlite'))).toBe(false);
   });
@@ -96,15 +115,23 @@ describe('scale-out read side: projector and API sharing PostgreSQL', () => {
 
   it('leaves no PostgreSQL connection behind when an API instance shuts down (its read store, operations and Idempotency-Key pools)', async () => {
     const postgresSockets = () =>
-      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => (h as { remotePort?: number }).remotePort === Number(new URL(process.env.LOYALTY_TEST_POSTGRES_URL ?? '').port)).length;
+      (process as unknown as { _getActiveHandles(): unknown[] })
+        ._getActiveHandles()
+        .filter((h) => (h as { remotePort?: number }).remotePort === Number(new URL(process.env.LOYALTY_TEST_POSTGRES_URL ?? '').port)).length;
     const before = postgresSockets();
-    const third = await createApp(loadConfig({ ...sharedConfig(), LOYALTY_DATA_DIR: join(dir, 'third-api'), LOYALTY_ROLE: 'api' }), new JsonLogger('error', () => undefined));
+    const third = await createApp(
+      loadConfig({ ...sharedConfig(), LOYALTY_DATA_DIR: join(dir, 'third-api'), LOYALTY_ROLE: 'api' }),
+      new JsonLogger('error', () => undefined),
+    );
     await initApp(third);
-    await request(third.getHttpServer()).get('/v1/segments?asOf=2026-06-30T00:00:00Z').set({ Authorization: `Bearer ${KEY}` }).expect(200);
+    await request(third.getHttpServer())
+      .get('/v1/segments?asOf=2026-06-30T00:00:00Z')
+      .set({ Authorization: `Bearer ${KEY}` })
+      .expect(200);
     expect(postgresSockets()).toBeGreaterThan(before);
     await third.close();
     // A socket leaves the handle list when it has closed, a moment after its pool has ended.
-    for (const deadline = Date.now() + 3_000; postgresSockets() > before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 3_000; postgresSockets() > before && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     expect(postgresSockets()).toBe(before);
   });
 });

@@ -30,7 +30,10 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
     const dataDir = mkdtempSync(join(process.env.LOYALTY_TEST_TMP ?? '/tmp', 'time-e2e-'));
     // The write-off policy: a refund of spent points takes nothing from other lots and leaves no negative balance.
     const rulesFile = join(dataDir, 'rules.json');
-    writeFileSync(rulesFile, JSON.stringify({ ...defaultProgramRules(), effectiveFrom: '2020-01-01T00:00:00Z', refunds: { deductFromOtherLots: false, allowNegativeBalance: false } }));
+    writeFileSync(
+      rulesFile,
+      JSON.stringify({ ...defaultProgramRules(), effectiveFrom: '2020-01-01T00:00:00Z', refunds: { deductFromOtherLots: false, allowNegativeBalance: false } }),
+    );
     const config = loadConfig({
       LOYALTY_DATA_DIR: dataDir,
       LOYALTY_RULES_FILE: rulesFile,
@@ -43,7 +46,8 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
   });
   afterAll(async () => app.close());
 
-  const buy = (customerId: string, orderId: string, occurredAt: string, amount = 10_000) => http().post('/v1/purchases').set(auth(INGEST)).send({ orderId, customerId, occurredAt, currency: 'JPY', amount });
+  const buy = (customerId: string, orderId: string, occurredAt: string, amount = 10_000) =>
+    http().post('/v1/purchases').set(auth(INGEST)).send({ orderId, customerId, occurredAt, currency: 'JPY', amount });
   const account = async (customerId: string, query: string) => (await http().get(`/v1/accounts/${customerId}?${query}`).set(auth(FIN)).expect(200)).body;
   const liability = async (query: string) => (await http().get(`/v1/finance/liability?${query}`).set(auth(FIN)).expect(200)).body;
   /** Waits until the read models have applied the ledger up to `position`. */
@@ -58,7 +62,11 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
 
   it('answers the account as of an instant from the entries dated at or before it, the same as finance for that customer', async () => {
     await buy('T-A', 'T-A-1', iso(now - 30 * DAY)).expect(201);
-    await http().post('/v1/accounts/T-A/redemptions').set(auth(REDEEM)).send({ redemptionId: 'T-A-X', points: 50, reward: 'coupon', occurredAt: iso(now - 5 * DAY) }).expect(201);
+    await http()
+      .post('/v1/accounts/T-A/redemptions')
+      .set(auth(REDEEM))
+      .send({ redemptionId: 'T-A-X', points: 50, reward: 'coupon', occurredAt: iso(now - 5 * DAY) })
+      .expect(201);
     // Before the first purchase the customer held nothing, not "pending" points.
     const before = await account('T-A', `asOf=${iso(now - 31 * DAY)}`);
     expect(before.points).toMatchObject({ available: 0, pending: 0, outstanding: 0 });
@@ -104,7 +112,11 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
     expect(beforeAccount).toMatchObject({ awaitingExpiry: 200, outstanding: 100 });
 
     // A run for the future is refused; a run for one account with nothing due is a no-op.
-    const future = await http().post('/v1/accounts/T-E/expirations').set(auth(OPS)).send({ expiryRunId: 'EXP-FUTURE', asOf: '2030-01-01T00:00:00Z' }).expect(422);
+    const future = await http()
+      .post('/v1/accounts/T-E/expirations')
+      .set(auth(OPS))
+      .send({ expiryRunId: 'EXP-FUTURE', asOf: '2030-01-01T00:00:00Z' })
+      .expect(422);
     expect(future.body).toMatchObject({ code: 'LEDGER.FUTURE_TIME', details: { field: 'asOf' } });
     const nothing = await http().post('/v1/accounts/T-A/expirations').set(auth(OPS)).send({ expiryRunId: 'EXP-NONE' }).expect(200);
     expect(nothing.body).toMatchObject({ status: 'no-op', events: [] });
@@ -116,10 +128,18 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
     for (let i = 0; i < 100 && run.status !== 'completed'; i++) run = (await http().get('/v1/expiry-runs/latest').set(auth(FIN)).expect(200)).body;
     expect(run).toMatchObject({ status: 'completed', lotsExpired: 1, pointsExpired: 200 });
 
-    const entries = (await http().get('/v1/accounts/T-E/ledger').set(auth(FIN)).expect(200)).body.entries as { type: string; event: { asOf: string; points: number } }[];
+    const entries = (await http().get('/v1/accounts/T-E/ledger').set(auth(FIN)).expect(200)).body.entries as {
+      type: string;
+      event: { asOf: string; points: number };
+    }[];
     expect(entries.filter((e) => e.type === 'PointsExpired').map((e) => e.event)).toMatchObject([{ asOf: expiresAt, points: 200 }]);
     const after = await Promise.all(instants.map((asOf) => liability(`asOf=${asOf}`)));
-    const figures = (r: { outstandingPoints: number; available: number; pending: number; byExpiryMonth: unknown }) => ({ outstanding: r.outstandingPoints, available: r.available, pending: r.pending, byExpiryMonth: r.byExpiryMonth });
+    const figures = (r: { outstandingPoints: number; available: number; pending: number; byExpiryMonth: unknown }) => ({
+      outstanding: r.outstandingPoints,
+      available: r.available,
+      pending: r.pending,
+      byExpiryMonth: r.byExpiryMonth,
+    });
     expect(after.map(figures)).toEqual(before.map(figures));
     // The posted liability now ties to the owed points: the entry exists, dated at the expiry instant.
     expect(after[3].postedLiabilityPoints).toBe(after[3].outstandingPoints);
@@ -130,8 +150,16 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
     const from = iso(now - 20 * DAY);
     const to = iso(now + DAY);
     await buy('T-W', 'T-W-1', iso(now - 19 * DAY)).expect(201); // 200 points (100 base + 100 first purchase)
-    await http().post('/v1/accounts/T-W/redemptions').set(auth(REDEEM)).send({ redemptionId: 'T-W-X', points: 200, reward: 'coupon', occurredAt: iso(now - 3 * DAY) }).expect(201);
-    const refunded = await http().post('/v1/refunds').set(auth(INGEST)).send({ refundId: 'T-W-R', orderId: 'T-W-1', customerId: 'T-W', occurredAt: iso(now - 2 * DAY), amount: 10_000 }).expect(201);
+    await http()
+      .post('/v1/accounts/T-W/redemptions')
+      .set(auth(REDEEM))
+      .send({ redemptionId: 'T-W-X', points: 200, reward: 'coupon', occurredAt: iso(now - 3 * DAY) })
+      .expect(201);
+    const refunded = await http()
+      .post('/v1/refunds')
+      .set(auth(INGEST))
+      .send({ refundId: 'T-W-R', orderId: 'T-W-1', customerId: 'T-W', occurredAt: iso(now - 2 * DAY), amount: 10_000 })
+      .expect(201);
     expect(refunded.body.events.map((e: { type: string }) => e.type)).toEqual(['PointsReversed']);
 
     const trial = (await http().get(`/v1/finance/trial-balance?from=${from}&to=${to}`).set(auth(FIN)).expect(200)).body;
@@ -139,7 +167,9 @@ describe('a time-correct ledger (embedded SQLite, HTTP)', () => {
     expect(trial.rows.find((r: { account: string }) => r.account === 'expense:refund-write-offs')).toMatchObject({ debit: 200, credit: 0 });
     const entries = (await http().get(`/v1/finance/entries?movement=written-off&customerId=T-W`).set(auth(FIN)).expect(200)).body.entries;
     expect(entries).toHaveLength(1);
-    expect(entries[0].postings).toEqual([expect.objectContaining({ debit: 'expense:refund-write-offs', credit: 'expense:purchase-points', points: 200, movement: 'written-off' })]);
+    expect(entries[0].postings).toEqual([
+      expect.objectContaining({ debit: 'expense:refund-write-offs', credit: 'expense:purchase-points', points: 200, movement: 'written-off' }),
+    ]);
     const roll = (await http().get(`/v1/finance/roll-forward?from=${from}&to=${to}&by=month`).set(auth(FIN)).expect(200)).body;
     expect(roll.rows.reduce((n: number, r: { writtenOff: number }) => n + r.writtenOff, 0)).toBeGreaterThanOrEqual(200);
     for (const r of roll.rows) expect(r.closing).toBe(r.opening + r.issued - r.redeemed + r.redemptionsCancelled - r.expired + r.adjustments - r.reversals);

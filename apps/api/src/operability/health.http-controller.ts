@@ -88,7 +88,9 @@ export class HealthHttpController {
   private async answers(key: string, probe: () => Promise<Record<string, unknown>>): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(key);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)),
+    );
     try {
       return session.up(await Promise.race([probe(), timeout]));
     } catch (error) {
@@ -116,7 +118,15 @@ export class HealthHttpController {
   private async consumerProgresses(): Promise<HealthIndicatorResult> {
     const health = (this.consumer as LedgerIngestionConsumer).health();
     const session = this.indicators.check('kafka');
-    const details = { state: health.state, assignment: health.assignment, lag: health.lag, consecutiveFailures: health.consecutiveFailures, lastFailure: health.lastFailure, restarts: health.restarts, lastBatchAt: health.lastBatchAt };
+    const details = {
+      state: health.state,
+      assignment: health.assignment,
+      lag: health.lag,
+      consecutiveFailures: health.consecutiveFailures,
+      lastFailure: health.lastFailure,
+      restarts: health.restarts,
+      lastBatchAt: health.lastBatchAt,
+    };
     return health.state === 'consuming' ? session.up(details) : session.down(details);
   }
 }

@@ -37,7 +37,11 @@ async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<vo
  * Registers the contract for one adapter. With `skipReason` the suite is registered as skipped
  * (so jest reports it as skipped, never as passed) and the reason is printed on one line.
  */
-export function describeEventStoreContract(name: string, createSubject: () => Promise<ContractSubject>, options: { skipReason?: string; readsByStream?: boolean } = {}): void {
+export function describeEventStoreContract(
+  name: string,
+  createSubject: () => Promise<ContractSubject>,
+  options: { skipReason?: string; readsByStream?: boolean } = {},
+): void {
   if (options.skipReason) process.stderr.write(`[contract] EventStore contract: ${name} SKIPPED: ${options.skipReason}\n`);
   const describeOrSkip = options.skipReason ? describe.skip : describe;
   describeOrSkip(`EventStore contract: ${name}`, () => {
@@ -56,7 +60,11 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       const result = await store.append(stream, [event(1), event(2), event(3)], 'no-stream');
       expect(result).toMatchObject({ nextExpectedRevision: 2n, deduplicated: false });
       const read = await store.readStream(stream);
-      expect(read.map((e) => [e.revision, e.data.n])).toEqual([[0n, 1], [1n, 2], [2n, 3]]);
+      expect(read.map((e) => [e.revision, e.data.n])).toEqual([
+        [0n, 1],
+        [1n, 2],
+        [2n, 3],
+      ]);
       expect(read[2].position).toBe(result.position);
       expect(read[0].data).toEqual({ n: 1, text: 'event 1', nested: { yen: 1000 } });
       expect(read[0].metadata).toEqual({ correlationId: 'corr-1', source: { kind: 'test' } });
@@ -180,93 +188,130 @@ export function describeEventStoreContract(name: string, createSubject: () => Pr
       for (const [i, e] of lean.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
       expect(whole[0].metadata.correlationId).toBe('corr-1');
       const seen: StoredEvent[] = [];
-      const subscription = store.subscribeToAll(start, (events) => void seen.push(...events.filter((e) => e.stream === stream)), { includeMetadata: false, pollIntervalMs: 20 });
+      const subscription = store.subscribeToAll(start, (events) => void seen.push(...events.filter((e) => e.stream === stream)), {
+        includeMetadata: false,
+        pollIntervalMs: 20,
+      });
       await waitUntil(() => seen.length === 2);
       await subscription.close();
       expect(seen.map((e) => e.data.n)).toEqual([1, 2]);
       for (const [i, e] of seen.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
     });
 
-    it(options.readsByStream ? 'reads streams in name order up to a cut, in pages bounded by streams and by events' : 'offers no stream-ordered read (rebuilds read in global order)', async () => {
-      if (!options.readsByStream) {
-        expect(store.readByStream).toBeUndefined();
-        return;
-      }
-      const read = store.readByStream?.bind(store);
-      if (!read) throw new Error('readByStream is missing');
-      const [a, b, c, late] = ['a', 'b', 'c', 'd'].map((suffix) => `${stream}-${suffix}`);
-      await store.append(b, [event(1)], 'no-stream');
-      await store.append(a, [event(2), event(3)], 'no-stream');
-      await store.append(c, [event(4)], 'no-stream');
-      await store.append(b, [event(5)], 0n);
-      await store.append(a, [event(8)], 1n);
-      const upTo = await store.headPosition();
-      await store.append(a, [event(6)], 2n); // after the cut
-      await store.append(late, [event(7)], 'no-stream'); // a stream with nothing up to the cut
-      for (const [maxStreams, maxEvents] of [[1, 1000], [3, 1000], [1000, 1000], [1000, 1], [1000, 2], [2, 3]]) {
-        const seen: [string, bigint, unknown][] = [];
-        const cursors: StreamOrderedCursor[] = [];
-        for (let after: StreamOrderedCursor | null = null, pages = 0; ; pages++) {
-          if (pages > 100_000) throw new Error('readByStream never reached the end');
-          const page: StreamOrderedPage = await read(after, { upTo, maxStreams, maxEvents, includeMetadata: false });
-          if (page.next === null) {
-            expect(page.events).toEqual([]);
-            break;
-          }
-          expect(page.events.length).toBeLessThanOrEqual(maxEvents);
-          expect(new Set(page.events.map((e) => e.stream)).size).toBeLessThanOrEqual(maxStreams);
-          for (const e of page.events) {
-            expect(e.position <= upTo).toBe(true);
-            if (after?.afterRevision !== undefined) expect([e.stream, e.revision > after.afterRevision]).toEqual([after.stream, true]);
-            else expect(e.stream > (after?.stream ?? '')).toBe(true);
-            expect(e.stream <= page.next.stream).toBe(true);
-            expect([{}, { correlationId: `corr-${e.data.n}`, source: { kind: 'test' } }]).toContainEqual(e.metadata);
-            if (e.stream.startsWith(stream)) seen.push([e.stream, e.revision, e.data.n]);
-          }
-          cursors.push(page.next);
-          after = page.next;
+    it(
+      options.readsByStream
+        ? 'reads streams in name order up to a cut, in pages bounded by streams and by events'
+        : 'offers no stream-ordered read (rebuilds read in global order)',
+      async () => {
+        if (!options.readsByStream) {
+          expect(store.readByStream).toBeUndefined();
+          return;
         }
-        // Every event once, in order, whatever the page limits.
-        expect(seen).toEqual([[a, 0n, 2], [a, 1n, 3], [a, 2n, 8], [b, 0n, 1], [b, 1n, 5], [c, 0n, 4]]);
-        const order = cursors.map((x) => [x.stream, x.afterRevision ?? Number.MAX_SAFE_INTEGER] as const);
-        for (let i = 1; i < order.length; i++) expect(order[i][0] > order[i - 1][0] || (order[i][0] === order[i - 1][0] && order[i][1] > order[i - 1][1])).toBe(true);
-        // A page ends inside a stream only when it is full.
-        if (maxEvents >= 1000) expect(cursors.every((x) => x.afterRevision === undefined)).toBe(true);
-        if (maxEvents === 1) expect(cursors.filter((x) => x.stream === a).map((x) => x.afterRevision)).toEqual(expect.arrayContaining([0n, 1n]));
-      }
-      const whole = await read(null, { upTo, maxStreams: 1000, maxEvents: 1000 });
-      expect(whole.events.find((e) => e.stream === c)?.metadata).toEqual({ correlationId: 'corr-4', source: { kind: 'test' } });
-      // Field for field the events the global read gives.
-      const byPosition = new Map((await store.readAll(0n, 100_000)).map((e) => [e.position, e]));
-      for (const e of whole.events) expect(e).toEqual(byPosition.get(e.position));
-      // Pages asked out of order (a restart, a second reader of the same store) are the same pages.
-      const first = await read(null, { upTo, maxStreams: 1, maxEvents: 2 });
-      const second = await read(first.next, { upTo, maxStreams: 1, maxEvents: 2 });
-      expect(await read(null, { upTo, maxStreams: 1, maxEvents: 2 })).toEqual(first);
-      expect(await read(first.next, { upTo, maxStreams: 1, maxEvents: 2 })).toEqual(second);
-      expect(await read(first.next, { upTo, maxStreams: 1, maxEvents: 2, includeMetadata: false })).toEqual({ ...second, events: second.events.map((e) => ({ ...e, metadata: {} })) });
-      // Readers at once (projections rebuilt side by side), two of them with the same limits: each gets every event once, in order.
-      const readThrough = async (maxEvents: number) => {
-        const got: [string, bigint][] = [];
-        for (let after: StreamOrderedCursor | null = null; ; ) {
-          const page: StreamOrderedPage = await read(after, { upTo, maxStreams: 1, maxEvents, includeMetadata: false });
-          if (page.next === null) return got;
-          for (const e of page.events) if (e.stream.startsWith(stream)) got.push([e.stream, e.revision]);
-          after = page.next;
+        const read = store.readByStream?.bind(store);
+        if (!read) throw new Error('readByStream is missing');
+        const [a, b, c, late] = ['a', 'b', 'c', 'd'].map((suffix) => `${stream}-${suffix}`);
+        await store.append(b, [event(1)], 'no-stream');
+        await store.append(a, [event(2), event(3)], 'no-stream');
+        await store.append(c, [event(4)], 'no-stream');
+        await store.append(b, [event(5)], 0n);
+        await store.append(a, [event(8)], 1n);
+        const upTo = await store.headPosition();
+        await store.append(a, [event(6)], 2n); // after the cut
+        await store.append(late, [event(7)], 'no-stream'); // a stream with nothing up to the cut
+        for (const [maxStreams, maxEvents] of [
+          [1, 1000],
+          [3, 1000],
+          [1000, 1000],
+          [1000, 1],
+          [1000, 2],
+          [2, 3],
+        ]) {
+          const seen: [string, bigint, unknown][] = [];
+          const cursors: StreamOrderedCursor[] = [];
+          for (let after: StreamOrderedCursor | null = null, pages = 0; ; pages++) {
+            if (pages > 100_000) throw new Error('readByStream never reached the end');
+            const page: StreamOrderedPage = await read(after, { upTo, maxStreams, maxEvents, includeMetadata: false });
+            if (page.next === null) {
+              expect(page.events).toEqual([]);
+              break;
+            }
+            expect(page.events.length).toBeLessThanOrEqual(maxEvents);
+            expect(new Set(page.events.map((e) => e.stream)).size).toBeLessThanOrEqual(maxStreams);
+            for (const e of page.events) {
+              expect(e.position <= upTo).toBe(true);
+              if (after?.afterRevision !== undefined) expect([e.stream, e.revision > after.afterRevision]).toEqual([after.stream, true]);
+              else expect(e.stream > (after?.stream ?? '')).toBe(true);
+              expect(e.stream <= page.next.stream).toBe(true);
+              expect([{}, { correlationId: `corr-${e.data.n}`, source: { kind: 'test' } }]).toContainEqual(e.metadata);
+              if (e.stream.startsWith(stream)) seen.push([e.stream, e.revision, e.data.n]);
+            }
+            cursors.push(page.next);
+            after = page.next;
+          }
+          // Every event once, in order, whatever the page limits.
+          expect(seen).toEqual([
+            [a, 0n, 2],
+            [a, 1n, 3],
+            [a, 2n, 8],
+            [b, 0n, 1],
+            [b, 1n, 5],
+            [c, 0n, 4],
+          ]);
+          const order = cursors.map((x) => [x.stream, x.afterRevision ?? Number.MAX_SAFE_INTEGER] as const);
+          for (let i = 1; i < order.length; i++)
+            expect(order[i][0] > order[i - 1][0] || (order[i][0] === order[i - 1][0] && order[i][1] > order[i - 1][1])).toBe(true);
+          // A page ends inside a stream only when it is full.
+          if (maxEvents >= 1000) expect(cursors.every((x) => x.afterRevision === undefined)).toBe(true);
+          if (maxEvents === 1) expect(cursors.filter((x) => x.stream === a).map((x) => x.afterRevision)).toEqual(expect.arrayContaining([0n, 1n]));
         }
-      };
-      const inOrder = [[a, 0n], [a, 1n], [a, 2n], [b, 0n], [b, 1n], [c, 0n]];
-      expect(await Promise.all([readThrough(1), readThrough(1), readThrough(2)])).toEqual([inOrder, inOrder, inOrder]);
-      await expect(read(null, { upTo, maxStreams: 10, maxEvents: 0 })).rejects.toThrow(RangeError);
-    });
+        const whole = await read(null, { upTo, maxStreams: 1000, maxEvents: 1000 });
+        expect(whole.events.find((e) => e.stream === c)?.metadata).toEqual({ correlationId: 'corr-4', source: { kind: 'test' } });
+        // Field for field the events the global read gives.
+        const byPosition = new Map((await store.readAll(0n, 100_000)).map((e) => [e.position, e]));
+        for (const e of whole.events) expect(e).toEqual(byPosition.get(e.position));
+        // Pages asked out of order (a restart, a second reader of the same store) are the same pages.
+        const first = await read(null, { upTo, maxStreams: 1, maxEvents: 2 });
+        const second = await read(first.next, { upTo, maxStreams: 1, maxEvents: 2 });
+        expect(await read(null, { upTo, maxStreams: 1, maxEvents: 2 })).toEqual(first);
+        expect(await read(first.next, { upTo, maxStreams: 1, maxEvents: 2 })).toEqual(second);
+        expect(await read(first.next, { upTo, maxStreams: 1, maxEvents: 2, includeMetadata: false })).toEqual({
+          ...second,
+          events: second.events.map((e) => ({ ...e, metadata: {} })),
+        });
+        // Readers at once (projections rebuilt side by side), two of them with the same limits: each gets every event once, in order.
+        const readThrough = async (maxEvents: number) => {
+          const got: [string, bigint][] = [];
+          for (let after: StreamOrderedCursor | null = null; ;) {
+            const page: StreamOrderedPage = await read(after, { upTo, maxStreams: 1, maxEvents, includeMetadata: false });
+            if (page.next === null) return got;
+            for (const e of page.events) if (e.stream.startsWith(stream)) got.push([e.stream, e.revision]);
+            after = page.next;
+          }
+        };
+        const inOrder = [
+          [a, 0n],
+          [a, 1n],
+          [a, 2n],
+          [b, 0n],
+          [b, 1n],
+          [c, 0n],
+        ];
+        expect(await Promise.all([readThrough(1), readThrough(1), readThrough(2)])).toEqual([inOrder, inOrder, inOrder]);
+        await expect(read(null, { upTo, maxStreams: 10, maxEvents: 0 })).rejects.toThrow(RangeError);
+      },
+    );
 
     it('subscribes from a position: catches up, then receives live appends in order, exactly once', async () => {
       const start = await store.headPosition();
       await store.append(stream, [event(1), event(2)], 'no-stream');
       const seen: number[] = [];
-      const subscription = store.subscribeToAll(start, (events) => {
-        for (const e of events) if (e.stream === stream) seen.push(e.data.n as number);
-      }, { batchSize: 1, pollIntervalMs: 20 });
+      const subscription = store.subscribeToAll(
+        start,
+        (events) => {
+          for (const e of events) if (e.stream === stream) seen.push(e.data.n as number);
+        },
+        { batchSize: 1, pollIntervalMs: 20 },
+      );
       await waitUntil(() => seen.length === 2);
       await store.append(stream, [event(3)], 1n);
       await store.append(stream, [event(4)], 2n);

@@ -58,7 +58,9 @@ export function fromResolvedEvent(resolved: ResolvedEvent | AllStreamResolvedEve
   const event = resolved.event;
   if (!event) return null;
   const { [SCHEMA_VERSION_KEY]: schemaVersion, $correlationId: _c, $causationId: _k, ...metadata } = (event.metadata ?? {}) as Record<string, unknown>;
-  const position = event.position ?? ('commitPosition' in resolved && resolved.commitPosition !== undefined ? { commit: resolved.commitPosition, prepare: resolved.commitPosition } : undefined);
+  const position =
+    event.position ??
+    ('commitPosition' in resolved && resolved.commitPosition !== undefined ? { commit: resolved.commitPosition, prepare: resolved.commitPosition } : undefined);
   return {
     eventId: event.id,
     type: event.type,
@@ -85,7 +87,13 @@ export function mapEsdbError(error: unknown, stream: string, expected: ExpectedR
   }
   // The client's typed errors, or a raw gRPC status (14 UNAVAILABLE, 4 DEADLINE_EXCEEDED) when no connection was made.
   const grpcCode = (error as { code?: unknown }).code;
-  if (type === 'unavailable' || type === 'deadline-exceeded' || type === 'timeout' || type === 'not-leader' || (type === undefined && (grpcCode === 14 || grpcCode === 4))) {
+  if (
+    type === 'unavailable' ||
+    type === 'deadline-exceeded' ||
+    type === 'timeout' ||
+    type === 'not-leader' ||
+    (type === undefined && (grpcCode === 14 || grpcCode === 4))
+  ) {
     return new EventStoreUnavailableError(`EventStoreDB ${type ?? `gRPC status ${String(grpcCode)}`}: ${(error as Error).message}`, error);
   }
   return error;

@@ -16,7 +16,10 @@ describeEventStoreContract(
   },
   connectionString
     ? {}
-    : { skipReason: 'EVENTSTORE_CONNECTION_STRING is not set (no EventStoreDB server on this machine; e.g. esdb://localhost:2113?tls=false with infra/docker-compose.yml)' },
+    : {
+        skipReason:
+          'EVENTSTORE_CONNECTION_STRING is not set (no EventStoreDB server on this machine; e.g. esdb://localhost:2113?tls=false with infra/docker-compose.yml)',
+      },
 );
 
 describe('EventStoreDbEventStore without a server', () => {

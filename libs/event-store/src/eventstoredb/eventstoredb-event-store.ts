@@ -62,7 +62,11 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(stream, { direction: esdb().FORWARDS, fromRevision: options.fromRevision ?? esdb().START, ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}) })) {
+      for await (const resolved of this.client.readStream(stream, {
+        direction: esdb().FORWARDS,
+        fromRevision: options.fromRevision ?? esdb().START,
+        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+      })) {
         const event = fromResolvedEvent(resolved);
         if (event) out.push(event);
       }
@@ -109,13 +113,20 @@ export class EventStoreDbEventStore implements EventStore {
   private async retryOf(stream: string, events: EventToAppend[], expected: ExpectedRevision, actual: bigint | 'no-stream'): Promise<AppendResult | null> {
     if (actual === 'no-stream') return null;
     const stored = await this.readStream(stream);
-    return detectRetry({ current: actual, at: (r) => stored[Number(r)] && { eventId: stored[Number(r)].eventId.toLowerCase(), position: stored[Number(r)].position } }, events.map((e) => e.eventId.toLowerCase()), expected);
+    return detectRetry(
+      { current: actual, at: (r) => stored[Number(r)] && { eventId: stored[Number(r)].eventId.toLowerCase(), position: stored[Number(r)].position } },
+      events.map((e) => e.eventId.toLowerCase()),
+      expected,
+    );
   }
 }
 
 /** What the subscription needs of the client (a fake one in unit tests). */
 export interface AllSubscriber {
-  subscribeToAll(options: { fromPosition: Position | typeof START; filter: ReturnType<typeof excludeSystemEvents> }): AsyncIterable<AllStreamResolvedEvent> & { unsubscribe(): Promise<void> };
+  subscribeToAll(options: {
+    fromPosition: Position | typeof START;
+    filter: ReturnType<typeof excludeSystemEvents>;
+  }): AsyncIterable<AllStreamResolvedEvent> & { unsubscribe(): Promise<void> };
 }
 
 /** Catch-up subscription to $all: resumes after the last handled event, reconnecting with backoff (250 ms doubling to 30 s). */

@@ -5,7 +5,17 @@ import { EventStoreDbSubscription, type AllSubscriber } from './eventstoredb-eve
 
 const at = (commit: bigint): AllStreamResolvedEvent =>
   ({
-    event: { streamId: 'loyaltyAccount-C', id: `00000000-0000-5000-8000-${String(commit).padStart(12, '0')}`, revision: commit, type: 't', data: { n: Number(commit) }, metadata: { schemaVersion: 1 }, isJson: true, created: new Date(0), position: { commit, prepare: commit } },
+    event: {
+      streamId: 'loyaltyAccount-C',
+      id: `00000000-0000-5000-8000-${String(commit).padStart(12, '0')}`,
+      revision: commit,
+      type: 't',
+      data: { n: Number(commit) },
+      metadata: { schemaVersion: 1 },
+      isJson: true,
+      created: new Date(0),
+      position: { commit, prepare: commit },
+    },
   }) as unknown as AllStreamResolvedEvent;
 
 /** A fake server: each subscribeToAll replays the log from the requested (inclusive) position, then fails. */
@@ -52,7 +62,13 @@ describe('EventStoreDbSubscription (no server: a fake one that drops connections
   it('starts from a stored checkpoint', async () => {
     const server = flakyServer([1n, 2n, 3n].map(at), []);
     const seen: number[] = [];
-    const subscription = new EventStoreDbSubscription(server, encodePosition({ commit: 2n, prepare: 2n }), (events) => void seen.push(...events.map((e) => e.data.n as number)), {}, 1);
+    const subscription = new EventStoreDbSubscription(
+      server,
+      encodePosition({ commit: 2n, prepare: 2n }),
+      (events) => void seen.push(...events.map((e) => e.data.n as number)),
+      {},
+      1,
+    );
     while (seen.length < 1) await new Promise((r) => setTimeout(r, 5));
     await subscription.close();
     expect(seen).toEqual([3]);

@@ -28,8 +28,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly feed = new LiveFeed((after, limit, options) => this.readAll(after, limit, options));
 
-  constructor(private readonly clock: () => Date = () => new Date()) {
-  }
+  constructor(private readonly clock: () => Date = () => new Date()) {}
 
   append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     return appendOneOf((appends) => this.appendMany(appends), stream, events, expectedRevision);
@@ -45,7 +44,11 @@ export class InMemoryEventStore implements EventStore {
     const existing = this.streams.get(stream);
     const current = existing && existing.length > 0 ? BigInt(existing.length - 1) : null;
     if (!revisionMatches(expectedRevision, current) || expectedRevision === 'any') {
-      const retry = detectRetry({ current, at: (r) => existing?.[Number(r)] && { eventId: existing[Number(r)].eventId.toLowerCase(), position: existing[Number(r)].position } }, events.map((e) => e.eventId.toLowerCase()), expectedRevision);
+      const retry = detectRetry(
+        { current, at: (r) => existing?.[Number(r)] && { eventId: existing[Number(r)].eventId.toLowerCase(), position: existing[Number(r)].position } },
+        events.map((e) => e.eventId.toLowerCase()),
+        expectedRevision,
+      );
       if (retry) return { stream, ok: true, result: retry };
     }
     if (!revisionMatches(expectedRevision, current)) {
@@ -82,7 +85,9 @@ export class InMemoryEventStore implements EventStore {
   async readAll(afterPosition: bigint, limit: number, options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const from = Number(afterPosition);
     const page = this.all.slice(from, from + limit);
-    return options.includeMetadata === false ? page.map(({ metadata: _m, ...e }) => ({ ...structuredClone(e), metadata: {} })) : page.map((e) => structuredClone(e));
+    return options.includeMetadata === false
+      ? page.map(({ metadata: _m, ...e }) => ({ ...structuredClone(e), metadata: {} }))
+      : page.map((e) => structuredClone(e));
   }
 
   async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
@@ -92,10 +97,15 @@ export class InMemoryEventStore implements EventStore {
     const copy = (e: StoredEvent) => (options.includeMetadata === false ? { ...structuredClone(e), metadata: {} } : structuredClone(e));
     if (after?.afterRevision !== undefined) {
       const from = after.afterRevision;
-      const rest = upToCut(after.stream).filter((e) => e.revision > from).slice(0, maxEvents);
+      const rest = upToCut(after.stream)
+        .filter((e) => e.revision > from)
+        .slice(0, maxEvents);
       return { events: rest.map(copy), next: nextStreamOrderedCursor(rest, maxEvents, after.stream) };
     }
-    const names = [...this.streams.keys()].filter((name) => after === null || name > after.stream).sort().slice(0, maxStreams);
+    const names = [...this.streams.keys()]
+      .filter((name) => after === null || name > after.stream)
+      .sort()
+      .slice(0, maxStreams);
     if (names.length === 0) return { events: [], next: null };
     const events = names.flatMap(upToCut).slice(0, maxEvents);
     return { events: events.map(copy), next: nextStreamOrderedCursor(events, maxEvents, names[names.length - 1]) };

@@ -50,9 +50,7 @@ export interface StreamAppend {
   events: EventToAppend[];
 }
 
-export type StreamAppendOutcome =
-  | { stream: string; ok: true; result: AppendResult }
-  | { stream: string; ok: false; error: WrongExpectedRevisionError };
+export type StreamAppendOutcome = { stream: string; ok: true; result: AppendResult } | { stream: string; ok: false; error: WrongExpectedRevisionError };
 
 /**
  * Readers that only fold events (projections) need no metadata: reading and parsing it costs
@@ -161,7 +159,11 @@ export interface EventStore {
 /** Optimistic concurrency: someone else wrote to the stream first. Reload and decide again. */
 export class WrongExpectedRevisionError extends Error {
   readonly code = 'EVENT_STORE.WRONG_EXPECTED_REVISION';
-  constructor(readonly stream: string, readonly expected: ExpectedRevision, readonly actual: bigint | 'no-stream') {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no-stream',
+  ) {
     super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
     this.name = 'WrongExpectedRevisionError';
   }
@@ -170,7 +172,10 @@ export class WrongExpectedRevisionError extends Error {
 /** The store could not be reached or is busy: the operation may be retried as it is. */
 export class EventStoreUnavailableError extends Error {
   readonly code = 'EVENT_STORE.UNAVAILABLE';
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'EventStoreUnavailableError';
   }
@@ -180,7 +185,9 @@ export class EventStoreUnavailableError extends Error {
 export class LedgerIntegrityError extends Error {
   readonly code = 'LEDGER.INTEGRITY_FAILED';
   constructor(readonly problems: readonly string[]) {
-    super(`the ledger refuses writes: its safeguards were changed (${problems.join('; ')}); verify the ledger (loyalty audit verify) and restore them before writing`);
+    super(
+      `the ledger refuses writes: its safeguards were changed (${problems.join('; ')}); verify the ledger (loyalty audit verify) and restore them before writing`,
+    );
     this.name = 'LedgerIntegrityError';
   }
 }

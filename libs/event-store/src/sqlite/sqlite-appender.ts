@@ -43,7 +43,9 @@ export function appenderOn(db: Database.Database): Appender {
     'SELECT s.stream_id, (SELECT MAX(revision) FROM ledger_events e WHERE e.stream_id = s.stream_id) AS r FROM ledger_streams s WHERE s.name = ?',
   );
   const insertStream = db.prepare<[string]>('INSERT INTO ledger_streams (name) VALUES (?)');
-  const eventAt = db.prepare<[number, number], { id: string; position: number }>('SELECT lower(hex(event_id)) AS id, position FROM ledger_events WHERE stream_id = ? AND revision = ?');
+  const eventAt = db.prepare<[number, number], { id: string; position: number }>(
+    'SELECT lower(hex(event_id)) AS id, position FROM ledger_events WHERE stream_id = ? AND revision = ?',
+  );
   const insert = db.prepare<[number, number, Buffer, string, number, string, string, string]>(
     'INSERT INTO ledger_events (stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -58,7 +60,11 @@ export function appenderOn(db: Database.Database): Appender {
   const retryPosition = (streamId: number, current: number | null, a: FlatAppend): number | null => {
     const expected = a.expected === 'any' || a.expected === 'no-stream' ? a.expected : BigInt(a.expected);
     const probe = { current: current === null ? null : BigInt(current), at: (revision: bigint) => storedAt(streamId, revision) };
-    const retry = detectRetry(probe, a.events.map((e) => e.idHex), expected);
+    const retry = detectRetry(
+      probe,
+      a.events.map((e) => e.idHex),
+      expected,
+    );
     return retry === null ? null : Number(retry.position);
   };
 

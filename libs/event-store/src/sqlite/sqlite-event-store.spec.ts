@@ -21,19 +21,23 @@ const variants: [string, Partial<SqliteEventStoreOptions>][] = [
   ['sqlite, reads and appends in the calling thread', { readAheadThread: false, writerThread: false }],
 ];
 for (const [name, variant] of variants) {
-  describeEventStoreContract(name, async () => {
-    const { dir, file } = tempFile();
-    const options = { file, ...variant };
-    const store = new SqliteEventStore(options);
-    return {
-      store,
-      secondConnection: async () => new SqliteEventStore(options),
-      cleanup: async () => {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }, { readsByStream: true });
+  describeEventStoreContract(
+    name,
+    async () => {
+      const { dir, file } = tempFile();
+      const options = { file, ...variant };
+      const store = new SqliteEventStore(options);
+      return {
+        store,
+        secondConnection: async () => new SqliteEventStore(options),
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+    { readsByStream: true },
+  );
 }
 
 describe('SqliteEventStore specifics', () => {
@@ -106,7 +110,7 @@ describe('SqliteEventStore specifics', () => {
     for (let maxEvents = 1; maxEvents <= 12; maxEvents++) firsts.push(await store.readByStream(null, limits(maxEvents)));
     // The first of them reads on: its session was ended, a new one starts from its cursor.
     const rest = [];
-    for (let after = firsts[0].next; after !== null; ) {
+    for (let after = firsts[0].next; after !== null;) {
       const page = await store.readByStream(after, limits(1));
       rest.push(...page.events.map((e) => `${e.stream}@${e.revision}`));
       after = page.next;
@@ -125,7 +129,9 @@ describe('SqliteEventStore specifics', () => {
     rmSync(dir, { recursive: true, force: true });
     const limits = { upTo: 1n, maxStreams: 10, maxEvents: 10 };
     expect((await store.readByStream(null, limits)).events.map((e) => e.data)).toEqual([{ n: 1 }]);
-    expect(failures).toEqual([expect.stringMatching(/^reading the ledger by stream failed in the reader thread: Cannot open database because the directory does not exist/)]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^reading the ledger by stream failed in the reader thread: Cannot open database because the directory does not exist/),
+    ]);
     expect((await store.readByStream(null, limits)).events.map((e) => e.data)).toEqual([{ n: 1 }]);
     expect(failures).toHaveLength(1);
     expect((await store.readStream('s'))[0].data).toEqual({ n: 1 });
@@ -136,8 +142,15 @@ describe('SqliteEventStore specifics', () => {
     const { dir, file } = tempFile();
     const store = new SqliteEventStore({ file, inlineAppendMaxEvents: 0 });
     await store.append('s', [event(1)], 'no-stream');
-    store.db.exec("CREATE TRIGGER refuse_n2 BEFORE INSERT ON ledger_events WHEN json_extract(NEW.data, '$.n') = 2 BEGIN SELECT RAISE(ABORT, 'no n = 2 today'); END");
-    await expect(store.appendMany([{ stream: 't', expectedRevision: 'no-stream', events: [event(3)] }, { stream: 's', expectedRevision: 0n, events: [event(2)] }])).rejects.toThrow('no n = 2 today');
+    store.db.exec(
+      "CREATE TRIGGER refuse_n2 BEFORE INSERT ON ledger_events WHEN json_extract(NEW.data, '$.n') = 2 BEGIN SELECT RAISE(ABORT, 'no n = 2 today'); END",
+    );
+    await expect(
+      store.appendMany([
+        { stream: 't', expectedRevision: 'no-stream', events: [event(3)] },
+        { stream: 's', expectedRevision: 0n, events: [event(2)] },
+      ]),
+    ).rejects.toThrow('no n = 2 today');
     expect(await store.headPosition()).toBe(1n);
     store.db.exec('DROP TRIGGER refuse_n2');
     await expect(store.append('s', [event(2)], 0n)).resolves.toMatchObject({ nextExpectedRevision: 1n, position: 2n });

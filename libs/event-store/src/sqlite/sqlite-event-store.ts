@@ -136,17 +136,27 @@ export class SqliteEventStore implements EventStore {
     this.db = openPrivateDatabase(options.file);
     this.db.pragma('journal_mode = WAL');
     // Per connection: the writer thread's connection gets the same.
-    const pragmas = [`synchronous = ${options.synchronous ?? 'FULL'}`, `busy_timeout = ${options.busyTimeoutMs ?? 10_000}`, `cache_size = ${-1024 * (options.cacheMiB ?? 64)}`];
+    const pragmas = [
+      `synchronous = ${options.synchronous ?? 'FULL'}`,
+      `busy_timeout = ${options.busyTimeoutMs ?? 10_000}`,
+      `cache_size = ${-1024 * (options.cacheMiB ?? 64)}`,
+    ];
     for (const pragma of pragmas) this.db.pragma(pragma);
     migrate(this.db, options.file);
     this.integrityProblems = schemaProblems(this.db);
     this.clock = options.clock ?? (() => new Date());
     this.statements = {
-      readStream: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
-      readStreamWithoutMetadata: this.db.prepare<[string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`).raw(true),
+      readStream: this.db
+        .prepare<[string, number, number], EventRow>(`${SELECT_EVENT} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`)
+        .raw(true),
+      readStreamWithoutMetadata: this.db
+        .prepare<[string, number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`)
+        .raw(true),
       readAll: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
       // Without the metadata column: SQLite does not even copy its text out of the page.
-      readAllWithoutMetadata: this.db.prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`).raw(true),
+      readAllWithoutMetadata: this.db
+        .prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`)
+        .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
     };
     const onFile = options.file !== ':memory:';
@@ -162,7 +172,13 @@ export class SqliteEventStore implements EventStore {
       ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
     });
     this.pages = new ThreadOrHere({
-      worker: onFile && options.readAheadThread !== false ? { module: join(__dirname, 'sqlite-reader.worker'), data: { file: options.file, pragmas: [`cache_size = ${this.db.pragma('cache_size', { simple: true }) as number}`] } } : null,
+      worker:
+        onFile && options.readAheadThread !== false
+          ? {
+              module: join(__dirname, 'sqlite-reader.worker'),
+              data: { file: options.file, pragmas: [`cache_size = ${this.db.pragma('cache_size', { simple: true }) as number}`] },
+            }
+          : null,
       here: streamOrderedPagesOn(this.db),
       redoHereOnThreadFailure: true,
       failurePrefix: 'reading the ledger by stream failed in the reader thread',
@@ -236,13 +252,22 @@ function migrate(db: Database.Database, file: string): void {
     return;
   }
   db.close();
-  throw new Error(`${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`);
+  throw new Error(
+    `${file}: ledger schema version ${version}${hasTables && version === 0 ? ' (a pre-release layout)' : ''} is not ${LEDGER_SQLITE_SCHEMA_VERSION}, the version this build reads; use a build that matches, or a fresh data folder`,
+  );
 }
 
 /** The schema objects (tables, index, append-only triggers) as this build creates them, against those in the file. */
 function schemaProblems(db: Database.Database): string[] {
   const objects = (d: Database.Database) =>
-    new Map(d.prepare<[], { type: string; name: string; sql: string }>("SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'ledger_%' OR name LIKE 'ux_ledger_%'").all().map((o) => [`${o.type} ${o.name}`, o.sql]));
+    new Map(
+      d
+        .prepare<[], { type: string; name: string; sql: string }>(
+          "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'ledger_%' OR name LIKE 'ux_ledger_%'",
+        )
+        .all()
+        .map((o) => [`${o.type} ${o.name}`, o.sql]),
+    );
   const reference = openPrivateDatabase(':memory:');
   reference.exec(SCHEMA);
   const expected = objects(reference);

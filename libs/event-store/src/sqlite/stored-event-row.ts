@@ -6,7 +6,17 @@ import { uuidFromHex } from './uuid-bytes';
  * hex digits, the data and metadata as JSON text (`string`), or already parsed when a page came
  * as one JSON document (`object`). The metadata is null when read without it.
  */
-export type StoredEventRow<Json> = [position: number, stream: string, revision: number, eventIdHex: string, type: string, schemaVersion: number, data: Json, metadata: Json | null, recordedAt: string];
+export type StoredEventRow<Json> = [
+  position: number,
+  stream: string,
+  revision: number,
+  eventIdHex: string,
+  type: string,
+  schemaVersion: number,
+  data: Json,
+  metadata: Json | null,
+  recordedAt: string,
+];
 
 export function storedEventOfRow<Json>(row: StoredEventRow<Json>, parse: (json: Json) => Record<string, unknown>): StoredEvent {
   const metadata = row[7];

@@ -31,7 +31,12 @@ export class StreamReadAhead {
   ) {}
 
   async read(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
-    const limits: PageLimits = { upTo: options.upTo, maxStreams: options.maxStreams, maxEvents: options.maxEvents, includeMetadata: options.includeMetadata !== false };
+    const limits: PageLimits = {
+      upTo: options.upTo,
+      maxStreams: options.maxStreams,
+      maxEvents: options.maxEvents,
+      includeMetadata: options.includeMetadata !== false,
+    };
     const asked = requestKey(after, limits);
     let session = [...this.sessions.values()].find((s) => s.expected === asked);
     let page: PageText | null;
@@ -90,5 +95,12 @@ export class StreamReadAhead {
 }
 
 function requestKey(after: StreamOrderedCursor | null, limits: PageLimits): string {
-  return JSON.stringify([after?.stream ?? null, after?.afterRevision?.toString() ?? null, limits.upTo.toString(), limits.maxStreams, limits.maxEvents, limits.includeMetadata]);
+  return JSON.stringify([
+    after?.stream ?? null,
+    after?.afterRevision?.toString() ?? null,
+    limits.upTo.toString(),
+    limits.maxStreams,
+    limits.maxEvents,
+    limits.includeMetadata,
+  ]);
 }

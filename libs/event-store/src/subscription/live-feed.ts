@@ -1,5 +1,16 @@
 import { EventEmitter } from 'node:events';
-import type { ReadAllOptions, EventToAppend, ExpectedRevision, AppendResult, StoredEvent, StreamAppend, StreamAppendOutcome, SubscribeOptions, Subscription, SubscriptionHandler } from '../port/event-store.port';
+import type {
+  ReadAllOptions,
+  EventToAppend,
+  ExpectedRevision,
+  AppendResult,
+  StoredEvent,
+  StreamAppend,
+  StreamAppendOutcome,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandler,
+} from '../port/event-store.port';
 import { PollingSubscription } from './polling-subscription';
 
 /** What an adapter shares with its subscriptions: a wake-up on every in-process append. */

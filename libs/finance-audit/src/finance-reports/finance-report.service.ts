@@ -1,4 +1,16 @@
-import { BreakageAccumulator, datedPostings, effectiveAtOf, LiabilityAccumulator, lotKey, periods as periodsOf, RollForwardAccumulator, TrialBalanceAccumulator, type BreakageReport, type LiabilityReport, type Movement } from '@loyalty/finance';
+import {
+  BreakageAccumulator,
+  datedPostings,
+  effectiveAtOf,
+  LiabilityAccumulator,
+  lotKey,
+  periods as periodsOf,
+  RollForwardAccumulator,
+  TrialBalanceAccumulator,
+  type BreakageReport,
+  type LiabilityReport,
+  type Movement,
+} from '@loyalty/finance';
 import type { EventStore } from '@loyalty/event-store';
 import { lotIdsTouchedBy, type LedgerEvent } from '@loyalty/ledger-domain';
 import type { RuleBook } from '@loyalty/program-rules';
@@ -72,13 +84,22 @@ export class FinanceReportService {
     return { ...(cut.customerId !== undefined ? { customerId: cut.customerId } : {}), ...acc.report(), ...scanned };
   }
 
-  async rollForward(from: string, to: string, by: 'day' | 'month', cut: RecordedCut = {}): Promise<{ from: string; to: string; by: string; rows: RollForwardRow[] } & LedgerCut> {
+  async rollForward(
+    from: string,
+    to: string,
+    by: 'day' | 'month',
+    cut: RecordedCut = {},
+  ): Promise<{ from: string; to: string; by: string; rows: RollForwardRow[] } & LedgerCut> {
     const acc = new RollForwardAccumulator(periodsOf(from, to, by));
     const scanned = await this.scan((e) => acc.add(e), cut);
     return { from, to, by, rows: acc.report(), ...scanned };
   }
 
-  async trialBalance(from: string, to: string, cut: RecordedCut = {}): Promise<{ from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } & LedgerCut> {
+  async trialBalance(
+    from: string,
+    to: string,
+    cut: RecordedCut = {},
+  ): Promise<{ from: string; to: string; rows: TrialBalanceRow[]; totalDebit: number; totalCredit: number } & LedgerCut> {
     const acc = new TrialBalanceAccumulator({ from, to });
     const scanned = await this.scan((e) => acc.add(e), cut);
     return { ...acc.report(), ...scanned };
@@ -95,7 +116,10 @@ export class FinanceReportService {
     const head = await this.ledger.headPosition();
     const upTo = cut.atPosition !== undefined && cut.atPosition < head ? cut.atPosition : head;
     const knownAt = cut.knownAt;
-    const scanned = await scanLedger(this.ledger, (stored, event) => event && (knownAt === undefined || stored.recordedAt <= knownAt) && visit(event), { upTo, onProgress: cut.onProgress });
+    const scanned = await scanLedger(this.ledger, (stored, event) => event && (knownAt === undefined || stored.recordedAt <= knownAt) && visit(event), {
+      upTo,
+      onProgress: cut.onProgress,
+    });
     return { ledgerPosition: scanned.upTo.toString(), eventsScanned: scanned.events, ...(knownAt !== undefined ? { knownAt } : {}) };
   }
 
@@ -114,12 +138,18 @@ export class FinanceReportService {
     let more = false;
     const cut = await scanLedger(this.ledger, (stored, event) => {
       if (!event || more) return;
-      if (splitLots && (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !lotIdsTouchedBy(event).some((lotId) => splitLots?.has(lotKey(event.customerId, lotId))))) return;
+      if (
+        splitLots &&
+        (effectiveAtOf(event) > (filter.liabilitySplit?.asOf ?? '') || !lotIdsTouchedBy(event).some((lotId) => splitLots?.has(lotKey(event.customerId, lotId))))
+      )
+        return;
       if (filter.after !== undefined && stored.position <= filter.after) return;
       if (filter.customerId && event.customerId !== filter.customerId) return;
       const effectiveAt = effectiveAtOf(event);
       if ((filter.from && effectiveAt < filter.from) || (filter.to && effectiveAt >= filter.to)) return;
-      const postings = datedPostings(event).filter((p) => (!filter.movement || p.movement === filter.movement) && (!filter.account || p.debit === filter.account || p.credit === filter.account));
+      const postings = datedPostings(event).filter(
+        (p) => (!filter.movement || p.movement === filter.movement) && (!filter.account || p.debit === filter.account || p.credit === filter.account),
+      );
       if ((filter.movement || filter.account) && postings.length === 0) return;
       if (entries.length === filter.limit) {
         more = true;

@@ -24,7 +24,10 @@ export class RecordedCutQuery extends ExportFormatQuery {
 }
 
 export class LiabilityQuery extends RecordedCutQuery {
-  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC): the entries dated (business time) at or before it; default now' }) @OptionalField() @IsCalendarInstant() asOf?: string;
+  @ApiPropertyOptional({ description: 'The instant (ISO-8601 UTC): the entries dated (business time) at or before it; default now' })
+  @OptionalField()
+  @IsCalendarInstant()
+  asOf?: string;
   @ApiPropertyOptional({ description: "One customer's liability (the same definitions as GET /v1/accounts/{id})" })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' })
@@ -48,15 +51,24 @@ export class EntriesQuery extends ExportFormatQuery {
   @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() from?: string;
   @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() to?: string;
   @ApiPropertyOptional({ enum: MOVEMENTS }) @IsOptional() @IsIn(MOVEMENTS) movement?: (typeof MOVEMENTS)[number];
-  @ApiPropertyOptional({ example: 'liability:customer-points' }) @IsOptional() @Matches(/^[a-z-]+:[a-z-]+$/, { message: '$property must be a chart-of-accounts account, e.g. liability:customer-points' }) account?: string;
+  @ApiPropertyOptional({ example: 'liability:customer-points' })
+  @IsOptional()
+  @Matches(/^[a-z-]+:[a-z-]+$/, { message: '$property must be a chart-of-accounts account, e.g. liability:customer-points' })
+  account?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: '$property must be a customer id' }) customerId?: string;
-  @ApiPropertyOptional({ enum: ['tier', 'lotAge', 'expiryMonth'], description: 'With splitKey and splitAsOf: the entries behind one row of the liability split' })
+  @ApiPropertyOptional({
+    enum: ['tier', 'lotAge', 'expiryMonth'],
+    description: 'With splitKey and splitAsOf: the entries behind one row of the liability split',
+  })
   @IsOptional()
   @IsIn(['tier', 'lotAge', 'expiryMonth'])
   split?: 'tier' | 'lotAge' | 'expiryMonth';
   @ApiPropertyOptional() @IsOptional() @Matches(/^[\w .+-]{1,64}$/, { message: '$property must be a row key of the liability split' }) splitKey?: string;
   @ApiPropertyOptional() @OptionalField() @IsCalendarInstant() splitAsOf?: string;
-  @ApiPropertyOptional({ description: 'Paging: the nextAfter of the previous page' }) @IsOptional() @Matches(/^\d{1,40}$/, { message: '$property must be a ledger position (digits)' }) after?: string;
+  @ApiPropertyOptional({ description: 'Paging: the nextAfter of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,40}$/, { message: '$property must be a ledger position (digits)' })
+  after?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
@@ -78,11 +90,15 @@ export function checkedPeriod(from: string, to: string, by: 'day' | 'month' | nu
   const f = new Date(from).toISOString();
   const t = new Date(to).toISOString();
   if (f >= t) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_PERIOD', 'from must be before to', `from ${f}, to ${t}`);
-  if (by === 'day' && Date.parse(t) - Date.parse(f) > 3_660 * 86_400_000) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.PERIOD_TOO_LONG', 'too many days', 'by=day covers at most 3,660 days; use by=month');
+  if (by === 'day' && Date.parse(t) - Date.parse(f) > 3_660 * 86_400_000)
+    throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.PERIOD_TOO_LONG', 'too many days', 'by=day covers at most 3,660 days; use by=month');
   return { from: f, to: t };
 }
 
 /** The cut a query names, ready for the report service. */
 export function recordedCutOf(q: RecordedCutQuery): { atPosition?: bigint; knownAt?: string } {
-  return { ...(q.atPosition !== undefined ? { atPosition: BigInt(q.atPosition) } : {}), ...(q.knownAt !== undefined ? { knownAt: new Date(q.knownAt).toISOString() } : {}) };
+  return {
+    ...(q.atPosition !== undefined ? { atPosition: BigInt(q.atPosition) } : {}),
+    ...(q.knownAt !== undefined ? { knownAt: new Date(q.knownAt).toISOString() } : {}),
+  };
 }

@@ -12,7 +12,14 @@ const ENTRIES = '/v1/finance/entries';
 /** A split row with the link to the entries behind it. */
 export type LinkedSplitRow = LiabilitySplitRow & { drillDown: string };
 export type LiabilityResponse = Omit<LiabilityReport, 'byTier' | 'byLotAge' | 'byExpiryMonth'> &
-  LedgerCut & { customerId?: string; knownAt?: string; drillDown: string; byTier: LinkedSplitRow[]; byLotAge: LinkedSplitRow[]; byExpiryMonth: LinkedSplitRow[] };
+  LedgerCut & {
+    customerId?: string;
+    knownAt?: string;
+    drillDown: string;
+    byTier: LinkedSplitRow[];
+    byLotAge: LinkedSplitRow[];
+    byExpiryMonth: LinkedSplitRow[];
+  };
 export interface RollForwardResponse extends LedgerCut {
   from: string;
   to: string;
@@ -29,7 +36,8 @@ export interface TrialBalanceResponse extends LedgerCut {
   totalDebit: number;
   totalCredit: number;
 }
-export type BreakageResponse = Omit<BreakageReport, 'periods'> & LedgerCut & { knownAt?: string; periods: (BreakageReport['periods'][number] & { drillDown: string })[] };
+export type BreakageResponse = Omit<BreakageReport, 'periods'> &
+  LedgerCut & { knownAt?: string; periods: (BreakageReport['periods'][number] & { drillDown: string })[] };
 export interface EntriesResponse extends LedgerCut {
   entries: AuditedEntry[];
   nextAfter: string | null;
@@ -58,7 +66,9 @@ export class FinanceReportsHttpController {
     const asOf = q.asOf ? new Date(q.asOf).toISOString() : this.clock.now().toISOString();
     const report = await this.reports.liability(asOf, { ...recordedCutOf(q), ...(q.customerId !== undefined ? { customerId: q.customerId } : {}) });
     const until = new Date(Date.parse(asOf) + 1).toISOString();
-    const row = (split: string) => (r: LiabilitySplitRow): LinkedSplitRow => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
+    const row =
+      (split: string) =>
+      (r: LiabilitySplitRow): LinkedSplitRow => ({ ...r, drillDown: `${ENTRIES}?split=${split}&splitKey=${encodeURIComponent(r.key)}&splitAsOf=${asOf}` });
     const withLinks = {
       ...report,
       drillDown: `${ENTRIES}?account=liability:customer-points&to=${until}`,
@@ -86,7 +96,12 @@ export class FinanceReportsHttpController {
       ...report,
       rows: report.rows.map((r) => ({
         ...r,
-        drillDown: Object.fromEntries((['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'written-off'] as const).map((m) => [m, `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`])),
+        drillDown: Object.fromEntries(
+          (['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'written-off'] as const).map((m) => [
+            m,
+            `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`,
+          ]),
+        ),
       })),
     };
   }
@@ -118,7 +133,9 @@ export class FinanceReportsHttpController {
 
   @Get('entries')
   @RequireRoles('finance')
-  @ApiOperation({ summary: 'The ledger entries behind a figure: source (topic/partition/offset or HTTP request, order id), rule version and computation breakdown' })
+  @ApiOperation({
+    summary: 'The ledger entries behind a figure: source (topic/partition/offset or HTTP request, order id), rule version and computation breakdown',
+  })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('EntriesResponse', 200, 'A page of entries (text/csv with format=csv)', { csv: true })
   async entries(@Query() q: EntriesQuery, @Res({ passthrough: true }) res: HttpReply): Promise<EntriesResponse | string> {
@@ -140,7 +157,8 @@ export class FinanceReportsHttpController {
 function splitOf(q: EntriesQuery): { asOf: string; split: 'tier' | 'lotAge' | 'expiryMonth'; key: string } | undefined {
   const given = [q.split, q.splitKey, q.splitAsOf].filter((v) => v !== undefined).length;
   if (given === 0) return undefined;
-  if (given !== 3 || !q.split || !q.splitKey || !q.splitAsOf) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INCOMPLETE_SPLIT', 'split, splitKey and splitAsOf go together');
+  if (given !== 3 || !q.split || !q.splitKey || !q.splitAsOf)
+    throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INCOMPLETE_SPLIT', 'split, splitKey and splitAsOf go together');
   return { split: q.split, key: q.splitKey, asOf: new Date(q.splitAsOf).toISOString() };
 }
 

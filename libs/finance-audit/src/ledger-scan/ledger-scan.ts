@@ -19,7 +19,11 @@ export interface ScanOptions {
  * fixed position. `visit` sees every stored entry; `decoded` is the loyalty event for account
  * streams and null for anything else (e.g. the sealed digests).
  */
-export async function scanLedger(store: EventStore, visit: (stored: StoredEvent, decoded: LedgerEvent | null) => void, options: ScanOptions = {}): Promise<{ upTo: bigint; events: number }> {
+export async function scanLedger(
+  store: EventStore,
+  visit: (stored: StoredEvent, decoded: LedgerEvent | null) => void,
+  options: ScanOptions = {},
+): Promise<{ upTo: bigint; events: number }> {
   const upTo = options.upTo ?? (await store.headPosition());
   const pageSize = options.pageSize ?? 5000;
   let after = 0n;

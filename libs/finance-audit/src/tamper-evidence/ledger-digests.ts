@@ -81,7 +81,12 @@ export interface SignedOffDigest {
 }
 
 export async function readDigests(store: EventStore): Promise<StoredDigest[]> {
-  return (await store.readStream(LEDGER_DIGEST_STREAM)).map((s) => ({ digest: s.data as unknown as LedgerDigest, revision: s.revision, position: s.position, entryHash: leafHash(s) }));
+  return (await store.readStream(LEDGER_DIGEST_STREAM)).map((s) => ({
+    digest: s.data as unknown as LedgerDigest,
+    revision: s.revision,
+    position: s.position,
+    entryHash: leafHash(s),
+  }));
 }
 
 export function signOff(digest: StoredDigest): SignedOffDigest {
@@ -128,7 +133,7 @@ export class LedgerSealer {
       const builder = new DigestBuilder(this.key, last ? last.digest.digest : 'genesis');
       let to = from;
       let accountEntries = 0;
-      for (let after = from; after < head && builder.events < this.maxEventsPerDigest; ) {
+      for (let after = from; after < head && builder.events < this.maxEventsPerDigest;) {
         // Small pages, and a turn of the event loop between them: a seal runs beside live traffic.
         if (after > from) await new Promise((resolve) => setImmediate(resolve));
         const page = await this.store.readAll(after, Math.min(SEAL_PAGE_EVENTS, this.maxEventsPerDigest - builder.events));
@@ -153,7 +158,19 @@ export class LedgerSealer {
         sealedAt: this.clock().toISOString(),
       };
       try {
-        await this.store.append(LEDGER_DIGEST_STREAM, [{ eventId: digestEventId(digest), type: LEDGER_DIGEST_TYPE, schemaVersion: 1, data: digest as unknown as Record<string, unknown>, metadata: { sealer: 'ledger-sealer' } }], last ? last.revision : 'no-stream');
+        await this.store.append(
+          LEDGER_DIGEST_STREAM,
+          [
+            {
+              eventId: digestEventId(digest),
+              type: LEDGER_DIGEST_TYPE,
+              schemaVersion: 1,
+              data: digest as unknown as Record<string, unknown>,
+              metadata: { sealer: 'ledger-sealer' },
+            },
+          ],
+          last ? last.revision : 'no-stream',
+        );
       } catch (error) {
         if (error instanceof WrongExpectedRevisionError) return written; // another sealer sealed it first
         throw error;

@@ -16,7 +16,8 @@ async function sealedLedger(file: string, purchases: number): Promise<{ ledger: 
   const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
   const batch: CommandEnvelope[] = [];
   let index = 0;
-  for (const item of generateWorkload({ seed: 12, customers: 25, purchases, enrolCustomers: true, withLines: false })) batch.push({ command: item.command, provenance: { channel: 'batch', batchId: 'tamper', index: index++ } });
+  for (const item of generateWorkload({ seed: 12, customers: 25, purchases, enrolCustomers: true, withLines: false }))
+    batch.push({ command: item.command, provenance: { channel: 'batch', batchId: 'tamper', index: index++ } });
   // Several writes, each sealed in small digests: the digest chain has many links.
   for (let i = 0; i < batch.length; i += 40) {
     await writer.executeBatch(batch.slice(i, i + 40));
@@ -36,7 +37,12 @@ describe('LedgerSealer and LedgerVerifier', () => {
     const projections = new SqliteProjectionStore(':memory:');
     await new ProjectionRunner(ledger, projections, balancesProjection).catchUp();
     const report = await new LedgerVerifier(ledger, key, projections).verify({ anchor });
-    expect(report).toMatchObject({ ok: true, chain: { brokenStreams: 0, firstBrokenLink: null }, digests: { failed: 0, firstBrokenLink: null, unsealedEntries: 0 }, projections: { driftCount: 0 } });
+    expect(report).toMatchObject({
+      ok: true,
+      chain: { brokenStreams: 0, firstBrokenLink: null },
+      digests: { failed: 0, firstBrokenLink: null, unsealedEntries: 0 },
+      projections: { driftCount: 0 },
+    });
     expect(report.digests.checked).toBeGreaterThan(5);
     expect(report.projections.customers).toBe(report.streams);
     expect(report.streams).toBeGreaterThan(20);
@@ -50,7 +56,11 @@ describe('LedgerSealer and LedgerVerifier', () => {
     const [customerId, stored] = first!;
     const state = stored as { lifetime: { earned: number } };
     state.lifetime.earned += 7;
-    await projections.commit('balances_v2', new Map([[customerId, stateChange(balancesProjection.storage, state, [])]]), await projections.checkpoint('balances_v2'));
+    await projections.commit(
+      'balances_v2',
+      new Map([[customerId, stateChange(balancesProjection.storage, state, [])]]),
+      await projections.checkpoint('balances_v2'),
+    );
     const drifted = await new LedgerVerifier(ledger, key, projections).verify({ anchor });
     expect(drifted.ok).toBe(false);
     expect(drifted.projections.drift).toEqual([{ customerId, field: 'earned', ledger: state.lifetime.earned - 7, projection: state.lifetime.earned }]);
@@ -67,11 +77,24 @@ describe('LedgerSealer and LedgerVerifier', () => {
       const page = await readAll(after, limit, options);
       if (appended < 500) {
         appended++;
-        await writer.execute({ command: { type: 'RecordPurchase', orderId: `LIVE-${appended}`, customerId: 'C-LIVE', occurredAt: '2026-05-31T10:00:00Z', currency: 'JPY', amount: 1_000 }, provenance: { channel: 'batch', batchId: 'live', index: appended } } as CommandEnvelope);
+        await writer.execute({
+          command: {
+            type: 'RecordPurchase',
+            orderId: `LIVE-${appended}`,
+            customerId: 'C-LIVE',
+            occurredAt: '2026-05-31T10:00:00Z',
+            currency: 'JPY',
+            amount: 1_000,
+          },
+          provenance: { channel: 'batch', batchId: 'live', index: appended },
+        } as CommandEnvelope);
       }
       return page;
     };
-    await writer.execute({ command: { type: 'RecordPurchase', orderId: 'LIVE-0', customerId: 'C-LIVE', occurredAt: '2026-05-31T10:00:00Z', currency: 'JPY', amount: 1_000 }, provenance: { channel: 'batch', batchId: 'live', index: 0 } } as CommandEnvelope);
+    await writer.execute({
+      command: { type: 'RecordPurchase', orderId: 'LIVE-0', customerId: 'C-LIVE', occurredAt: '2026-05-31T10:00:00Z', currency: 'JPY', amount: 1_000 },
+      provenance: { channel: 'batch', batchId: 'live', index: 0 },
+    } as CommandEnvelope);
     const headAtCall = await ledger.headPosition();
 
     // When it seals

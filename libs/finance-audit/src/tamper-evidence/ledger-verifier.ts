@@ -7,7 +7,16 @@ import { balancesProjection, projectionKey, type CustomerBalance } from '@loyalt
 import { DigestBuilder, LEDGER_DIGEST_STREAM, readDigests, type AuditKey, type LedgerDigest, type SignedOffDigest } from './ledger-digests';
 
 export interface BrokenLink {
-  kind: 'digest-anchor-missing' | 'revision-gap' | 'unchained-entry' | 'previous-hash-mismatch' | 'entry-hash-mismatch' | 'digest-mismatch' | 'digest-chain-broken' | 'digest-range-gap' | 'digest-key-unknown';
+  kind:
+    | 'digest-anchor-missing'
+    | 'revision-gap'
+    | 'unchained-entry'
+    | 'previous-hash-mismatch'
+    | 'entry-hash-mismatch'
+    | 'digest-mismatch'
+    | 'digest-chain-broken'
+    | 'digest-range-gap'
+    | 'digest-key-unknown';
   position: string;
   stream: string;
   revision: string;
@@ -65,7 +74,13 @@ export class LedgerVerifier {
     const digests = (await readDigests(this.ledger)).filter((d) => {
       if (d.position > head) return false;
       if (isDigest(d.digest)) return true;
-      digestBreaks.push({ kind: 'digest-chain-broken', position: d.position.toString(), stream: LEDGER_DIGEST_STREAM, revision: d.revision.toString(), detail: 'a digest entry is malformed' });
+      digestBreaks.push({
+        kind: 'digest-chain-broken',
+        position: d.position.toString(),
+        stream: LEDGER_DIGEST_STREAM,
+        revision: d.revision.toString(),
+        detail: 'a digest entry is malformed',
+      });
       return false;
     });
     const streams = new Map<string, { revision: bigint; hash: string; broken: boolean }>();
@@ -75,15 +90,24 @@ export class LedgerVerifier {
     let previousDigest = 'genesis';
     digests.forEach(({ digest, position }) => {
       const at = { position: position.toString(), stream: LEDGER_DIGEST_STREAM, revision: '' };
-      if (digest.keyId !== this.key.keyId) digestBreaks.push({ kind: 'digest-key-unknown', ...at, detail: `signed by key ${digest.keyId}, verifying with ${this.key.keyId}` });
-      if (BigInt(digest.fromPosition) !== expectedFrom) digestBreaks.push({ kind: 'digest-range-gap', ...at, detail: `covers from ${digest.fromPosition}, the previous digest ended at ${expectedFrom}` });
-      if (digest.previousDigest !== previousDigest) digestBreaks.push({ kind: 'digest-chain-broken', ...at, detail: 'previousDigest is not the digest before it' });
+      if (digest.keyId !== this.key.keyId)
+        digestBreaks.push({ kind: 'digest-key-unknown', ...at, detail: `signed by key ${digest.keyId}, verifying with ${this.key.keyId}` });
+      if (BigInt(digest.fromPosition) !== expectedFrom)
+        digestBreaks.push({ kind: 'digest-range-gap', ...at, detail: `covers from ${digest.fromPosition}, the previous digest ended at ${expectedFrom}` });
+      if (digest.previousDigest !== previousDigest)
+        digestBreaks.push({ kind: 'digest-chain-broken', ...at, detail: 'previousDigest is not the digest before it' });
       expectedFrom = BigInt(digest.toPosition);
       previousDigest = digest.digest;
     });
     const sealedUpTo = expectedFrom;
     if (anchor && !digests.some((d) => d.digest.toPosition === anchor.toPosition && d.entryHash === anchor.entryHash)) {
-      digestBreaks.push({ kind: 'digest-anchor-missing', position: anchor.toPosition, stream: LEDGER_DIGEST_STREAM, revision: '', detail: `the signed-off digest up to ${anchor.toPosition} is not in the ledger as signed` });
+      digestBreaks.push({
+        kind: 'digest-anchor-missing',
+        position: anchor.toPosition,
+        stream: LEDGER_DIGEST_STREAM,
+        revision: '',
+        detail: `the signed-off digest up to ${anchor.toPosition} is not in the ledger as signed`,
+      });
     }
 
     // Projection cut: the ledger sums are taken up to the balances' checkpoint.
@@ -103,7 +127,7 @@ export class LedgerVerifier {
       }
     };
 
-    for (let after = 0n; after < head; ) {
+    for (let after = 0n; after < head;) {
       const page = await this.ledger.readAll(after, 5000);
       if (page.length === 0) break;
       for (const e of page) {
@@ -123,14 +147,21 @@ export class LedgerVerifier {
     closeDigestsBefore(head + 1n);
 
     const projections = await this.crossCheck(sums, projectionCut);
-    const firstOf = (list: BrokenLink[]) => list.reduce<BrokenLink | null>((first, b) => (first === null || BigInt(b.position || '0') < BigInt(first.position || '0') ? b : first), null);
+    const firstOf = (list: BrokenLink[]) =>
+      list.reduce<BrokenLink | null>((first, b) => (first === null || BigInt(b.position || '0') < BigInt(first.position || '0') ? b : first), null);
     const report: VerificationReport = {
       ok: breaks.length === 0 && digestBreaks.length === 0 && projections.driftCount === 0,
       ledgerPosition: head.toString(),
       entries,
       streams: streams.size,
       chain: { brokenStreams: [...streams.values()].filter((s) => s.broken).length, firstBrokenLink: firstOf(breaks) },
-      digests: { checked: digests.length, failed: digestBreaks.length, firstBrokenLink: firstOf(digestBreaks), sealedUpTo: sealedUpTo.toString(), unsealedEntries: unsealed },
+      digests: {
+        checked: digests.length,
+        failed: digestBreaks.length,
+        firstBrokenLink: firstOf(digestBreaks),
+        sealedUpTo: sealedUpTo.toString(),
+        unsealedEntries: unsealed,
+      },
       projections,
     };
     return report;
@@ -149,8 +180,17 @@ export class LedgerVerifier {
     if (!link) {
       report('unchained-entry', 'the entry carries no chain link');
     } else {
-      if (link.previous !== state.hash) report('previous-hash-mismatch', `links to ${link.previous.slice(0, 19)}…, the entry before hashes to ${state.hash.slice(0, 19)}…`);
-      const recomputed = entryHash(link.previous, { stream: e.stream, revision: e.revision, eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: metadataWithoutChain(e.metadata) });
+      if (link.previous !== state.hash)
+        report('previous-hash-mismatch', `links to ${link.previous.slice(0, 19)}…, the entry before hashes to ${state.hash.slice(0, 19)}…`);
+      const recomputed = entryHash(link.previous, {
+        stream: e.stream,
+        revision: e.revision,
+        eventId: e.eventId,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        data: e.data,
+        metadata: metadataWithoutChain(e.metadata),
+      });
       if (recomputed !== link.hash) report('entry-hash-mismatch', 'the entry no longer hashes to its recorded hash: its content changed');
     }
     state.revision = e.revision;
@@ -173,18 +213,34 @@ export class LedgerVerifier {
         adjusted: state.lifetime.adjusted,
         outstanding: Object.values(state.lots).reduce((n, l) => n + l.remaining, 0),
       };
-      for (const field of Object.keys(ledger) as (keyof LedgerSums)[]) if (ledger[field] !== projected[field]) drift.push({ customerId, field, ledger: ledger[field], projection: projected[field] });
+      for (const field of Object.keys(ledger) as (keyof LedgerSums)[])
+        if (ledger[field] !== projected[field]) drift.push({ customerId, field, ledger: ledger[field], projection: projected[field] });
     }
-    for (const [customerId, ledger] of sums) if (!seen.has(customerId) && ledger.earned + ledger.adjusted !== 0) drift.push({ customerId, field: 'missing from the read model', ledger: ledger.outstanding, projection: null });
+    for (const [customerId, ledger] of sums)
+      if (!seen.has(customerId) && ledger.earned + ledger.adjusted !== 0)
+        drift.push({ customerId, field: 'missing from the read model', ledger: ledger.outstanding, projection: null });
     // A live projector may commit while we read: a moved checkpoint means compare again later, not drift.
-    if ((await this.projections.checkpoint(key)) !== cut) return { checked: [key], customers: seen.size, drift: [], driftCount: 0, note: 'the projection moved during the check; run verify again for the cross-check' };
+    if ((await this.projections.checkpoint(key)) !== cut)
+      return {
+        checked: [key],
+        customers: seen.size,
+        drift: [],
+        driftCount: 0,
+        note: 'the projection moved during the check; run verify again for the cross-check',
+      };
     return { checked: [key], customers: seen.size, drift: drift.slice(0, 100), driftCount: drift.length };
   }
 }
 
 function isDigest(d: unknown): d is LedgerDigest {
   const x = d as Record<string, unknown> | null;
-  return !!x && ['fromPosition', 'toPosition', 'previousDigest', 'digest', 'keyId'].every((k) => typeof x[k] === 'string') && /^\d+$/.test(x.fromPosition as string) && /^\d+$/.test(x.toPosition as string) && typeof x.events === 'number';
+  return (
+    !!x &&
+    ['fromPosition', 'toPosition', 'previousDigest', 'digest', 'keyId'].every((k) => typeof x[k] === 'string') &&
+    /^\d+$/.test(x.fromPosition as string) &&
+    /^\d+$/.test(x.toPosition as string) &&
+    typeof x.events === 'number'
+  );
 }
 
 function checkDigest(digest: LedgerDigest, position: bigint, builder: DigestBuilder, breaks: BrokenLink[]): void {

@@ -103,7 +103,13 @@ export class LiabilityAccumulator {
     if (!effects) return;
     const { opened } = effects;
     if (opened) {
-      this.lots.set(lotKey(event.customerId, opened.lotId), { customerId: event.customerId, remaining: opened.points, earnedAtMs: opened.earnedAtMs, availableAtMs: opened.availableAtMs, expiresAtMs: opened.expiresAtMs });
+      this.lots.set(lotKey(event.customerId, opened.lotId), {
+        customerId: event.customerId,
+        remaining: opened.points,
+        earnedAtMs: opened.earnedAtMs,
+        availableAtMs: opened.availableAtMs,
+        expiresAtMs: opened.expiresAtMs,
+      });
     }
     for (const m of effects.moves) {
       const lot = this.lots.get(lotKey(event.customerId, m.lotId));

@@ -34,7 +34,19 @@ export class RollForwardAccumulator {
   private readonly rows: RollForwardRow[];
 
   constructor(private readonly periods: readonly Period[]) {
-    this.rows = periods.map(({ from, to }) => ({ from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 }));
+    this.rows = periods.map(({ from, to }) => ({
+      from,
+      to,
+      opening: 0,
+      issued: 0,
+      redeemed: 0,
+      redemptionsCancelled: 0,
+      expired: 0,
+      adjustments: 0,
+      reversals: 0,
+      closing: 0,
+      writtenOff: 0,
+    }));
   }
 
   add(event: LedgerEvent): void {
@@ -143,7 +155,13 @@ export class BreakageAccumulator {
     if (!effects) return;
     if (effects.opened) {
       const { opened } = effects;
-      this.lots.set(lotKey(event.customerId, opened.lotId), { expiresAtMs: opened.expiresAtMs, availableAtMs: opened.availableAtMs, issued: opened.points, expired: 0, remaining: opened.points });
+      this.lots.set(lotKey(event.customerId, opened.lotId), {
+        expiresAtMs: opened.expiresAtMs,
+        availableAtMs: opened.availableAtMs,
+        issued: opened.points,
+        expired: 0,
+        remaining: opened.points,
+      });
     }
     for (const m of effects.moves) {
       const lot = this.lots.get(lotKey(event.customerId, m.lotId));
@@ -181,7 +199,8 @@ export class BreakageAccumulator {
         expiredPoints,
         ratePpm,
         rate: (ratePpm / 1_000_000).toFixed(6),
-        method: 'IFRS 15 breakage from matured lots (expiry instant on or before asOf): points expired, with or without their expiry entry yet, / points issued net of refund reversals',
+        method:
+          'IFRS 15 breakage from matured lots (expiry instant on or before asOf): points expired, with or without their expiry entry yet, / points issued net of refund reversals',
       },
     };
   }

@@ -53,8 +53,32 @@ describe('roll-forward, worked example', () => {
     ]);
     const rows = rollForward(events.flatMap(datedPostings), periods('2025-01-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z', 'month'));
     expect(rows).toEqual([
-      { from: '2025-01-01T00:00:00.000Z', to: '2025-02-01T00:00:00.000Z', opening: 0, issued: 850, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 850, writtenOff: 0 },
-      { from: '2025-02-01T00:00:00.000Z', to: '2025-03-01T00:00:00.000Z', opening: 850, issued: 0, redeemed: 300, redemptionsCancelled: 0, expired: 0, adjustments: 50, reversals: 0, closing: 600, writtenOff: 0 },
+      {
+        from: '2025-01-01T00:00:00.000Z',
+        to: '2025-02-01T00:00:00.000Z',
+        opening: 0,
+        issued: 850,
+        redeemed: 0,
+        redemptionsCancelled: 0,
+        expired: 0,
+        adjustments: 0,
+        reversals: 0,
+        closing: 850,
+        writtenOff: 0,
+      },
+      {
+        from: '2025-02-01T00:00:00.000Z',
+        to: '2025-03-01T00:00:00.000Z',
+        opening: 850,
+        issued: 0,
+        redeemed: 300,
+        redemptionsCancelled: 0,
+        expired: 0,
+        adjustments: 50,
+        reversals: 0,
+        closing: 600,
+        writtenOff: 0,
+      },
     ]);
   });
 });

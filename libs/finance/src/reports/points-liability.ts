@@ -42,7 +42,19 @@ export interface RollForwardRow {
  */
 export function rollForward(postings: readonly DatedPosting[], periods: readonly { from: string; to: string }[]): RollForwardRow[] {
   return periods.map(({ from, to }) => {
-    const row: RollForwardRow = { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 };
+    const row: RollForwardRow = {
+      from,
+      to,
+      opening: 0,
+      issued: 0,
+      redeemed: 0,
+      redemptionsCancelled: 0,
+      expired: 0,
+      adjustments: 0,
+      reversals: 0,
+      closing: 0,
+      writtenOff: 0,
+    };
     for (const p of postings) {
       if (p.movement === 'written-off') {
         if (p.effectiveAt >= from && p.effectiveAt < to) row.writtenOff = exact(row.writtenOff + p.points);
@@ -95,7 +107,10 @@ export function periods(from: string, to: string, by: 'day' | 'month'): { from: 
   let start = new Date(from);
   const end = new Date(to);
   while (start < end) {
-    const next = by === 'day' ? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + 1)) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+    const next =
+      by === 'day'
+        ? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + 1))
+        : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
     const stop = next < end ? next : end;
     out.push({ from: start.toISOString(), to: stop.toISOString() });
     start = stop;

@@ -46,23 +46,29 @@ describe('streamed finance reports over random histories', () => {
 
   it('the streamed roll-forward and trial balance equal the reference functions, and the trial balance is zero', () => {
     fc.assert(
-      fc.property(history, fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.constantFrom('day' as const, 'month' as const), (steps, startDay, lengthDays, by) => {
-        const events = eventsOf(steps);
-        const from = iso(START + startDay * DAY);
-        const to = iso(START + (startDay + lengthDays) * DAY);
-        const ps = periods(from, to, by);
-        const roll = new RollForwardAccumulator(ps);
-        const trial = new TrialBalanceAccumulator({ from, to });
-        for (const e of events) {
-          roll.add(e);
-          trial.add(e);
-        }
-        const postings = events.flatMap(datedPostings);
-        expect(roll.report()).toEqual(rollForward(postings, ps));
-        const report = trial.report();
-        expect(report.rows).toEqual(trialBalanceFor(postings, from, to));
-        expect(report.totalDebit).toBe(report.totalCredit);
-      }),
+      fc.property(
+        history,
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.constantFrom('day' as const, 'month' as const),
+        (steps, startDay, lengthDays, by) => {
+          const events = eventsOf(steps);
+          const from = iso(START + startDay * DAY);
+          const to = iso(START + (startDay + lengthDays) * DAY);
+          const ps = periods(from, to, by);
+          const roll = new RollForwardAccumulator(ps);
+          const trial = new TrialBalanceAccumulator({ from, to });
+          for (const e of events) {
+            roll.add(e);
+            trial.add(e);
+          }
+          const postings = events.flatMap(datedPostings);
+          expect(roll.report()).toEqual(rollForward(postings, ps));
+          const report = trial.report();
+          expect(report.rows).toEqual(trialBalanceFor(postings, from, to));
+          expect(report.totalDebit).toBe(report.totalCredit);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -37,7 +37,14 @@ export function eventsOf(steps: { advance: number; customer: string; kind: strin
       s.kind === 'purchase'
         ? { type: 'RecordPurchase', customerId: s.customer, orderId: `O-${i}`, occurredAt, currency: 'JPY', amount: s.amount }
         : s.kind === 'refund'
-          ? { type: 'RecordRefund', customerId: s.customer, refundId: `F-${i}`, orderId: orders[i % Math.max(orders.length, 1)] ?? 'none', occurredAt, amount: 1 + (s.amount % 50_000) }
+          ? {
+              type: 'RecordRefund',
+              customerId: s.customer,
+              refundId: `F-${i}`,
+              orderId: orders[i % Math.max(orders.length, 1)] ?? 'none',
+              occurredAt,
+              amount: 1 + (s.amount % 50_000),
+            }
           : s.kind === 'redeem'
             ? { type: 'RedeemPoints', customerId: s.customer, redemptionId: `R-${i}`, points: Math.abs(s.points) + 1, reward: 'r', occurredAt }
             : s.kind === 'cancel'
@@ -56,4 +63,3 @@ export function eventsOf(steps: { advance: number; customer: string; kind: strin
   });
   return events;
 }
-

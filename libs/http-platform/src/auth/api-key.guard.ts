@@ -38,7 +38,12 @@ export class ApiKeyGuard implements CanActivate {
     if (!principal) throw this.failed(request, new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH.INVALID_API_KEY', 'The API key is not valid'));
     const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (!isAllowed(principal, roles)) {
-      throw new ProblemError(HttpStatus.FORBIDDEN, 'AUTH.FORBIDDEN', 'The API key lacks the role for this operation', `requires one of: ${[...roles, 'admin'].join(', ')}`);
+      throw new ProblemError(
+        HttpStatus.FORBIDDEN,
+        'AUTH.FORBIDDEN',
+        'The API key lacks the role for this operation',
+        `requires one of: ${[...roles, 'admin'].join(', ')}`,
+      );
     }
     request.principal = principal;
     return true;

@@ -43,7 +43,10 @@ export class ApiKeyRegistry {
   /** The keys of `spec`, their ids derived with `idSecret` (stable across restarts: the same secret gives the same ids). */
   static parse(spec: string, idSecret: string): ApiKeyRegistry {
     const registry = new ApiKeyRegistry(idSecret);
-    const items = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const items = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (items.length === 0) throw new ApiKeyConfigError('no keys given');
     items.forEach((item, i) => {
       const separator = item.lastIndexOf(':');

@@ -29,18 +29,30 @@ export class IdempotencyKeyInterceptor implements NestInterceptor {
       throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'use 1 to 255 printable ASCII characters');
     }
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${pathOf(request.url)} ${key}`;
-    const fingerprint = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify(request.body ?? null))
+      .digest('hex');
     return from(this.store.get(scope)).pipe(
       switchMap((stored) => {
         if (stored) {
           if (stored.fingerprint !== fingerprint) {
-            throw new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'HTTP.IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key reused with a different request', `key ${key} was first used on ${stored.createdAt} with another body`);
+            throw new ProblemError(
+              HttpStatus.UNPROCESSABLE_ENTITY,
+              'HTTP.IDEMPOTENCY_KEY_REUSED',
+              'Idempotency-Key reused with a different request',
+              `key ${key} was first used on ${stored.createdAt} with another body`,
+            );
           }
           response.status(stored.status).header('Idempotent-Replayed', 'true');
           return of(JSON.parse(stored.body) as unknown);
         }
         if (this.inFlight.has(scope)) {
-          throw new ProblemError(HttpStatus.CONFLICT, 'HTTP.IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', 'retry shortly');
+          throw new ProblemError(
+            HttpStatus.CONFLICT,
+            'HTTP.IDEMPOTENCY_KEY_IN_USE',
+            'A request with this Idempotency-Key is still being processed',
+            'retry shortly',
+          );
         }
         this.inFlight.add(scope);
         return next.handle().pipe(

@@ -48,7 +48,9 @@ export class SqliteIdempotencyStore extends IdempotencyStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS http_idempotency (
       scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL)`);
-    this.select = this.db.prepare<[string], { fingerprint: string; status: number; body: string; created_at: string }>('SELECT * FROM http_idempotency WHERE scope = ?');
+    this.select = this.db.prepare<[string], { fingerprint: string; status: number; body: string; created_at: string }>(
+      'SELECT * FROM http_idempotency WHERE scope = ?',
+    );
     this.insert = this.db.prepare('INSERT OR IGNORE INTO http_idempotency (scope, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)');
   }
 
@@ -71,7 +73,10 @@ export class PostgresIdempotencyStore extends IdempotencyStore {
   private readonly pool: Pool;
   private readonly ready: Promise<void>;
 
-  constructor(connectionString: string, private readonly schema: string) {
+  constructor(
+    connectionString: string,
+    private readonly schema: string,
+  ) {
     super();
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     this.pool = new Pool({ connectionString, max: 4 });
@@ -85,14 +90,20 @@ export class PostgresIdempotencyStore extends IdempotencyStore {
 
   async get(scope: string): Promise<StoredResponse | undefined> {
     await this.ready;
-    const { rows } = await this.pool.query<{ fingerprint: string; status: number; body: string; created_at: string }>(`SELECT fingerprint, status, body, created_at FROM ${this.schema}.http_idempotency WHERE scope = $1`, [scope]);
+    const { rows } = await this.pool.query<{ fingerprint: string; status: number; body: string; created_at: string }>(
+      `SELECT fingerprint, status, body, created_at FROM ${this.schema}.http_idempotency WHERE scope = $1`,
+      [scope],
+    );
     const row = rows[0];
     return row ? { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.created_at } : undefined;
   }
 
   async put(scope: string, r: StoredResponse): Promise<void> {
     await this.ready;
-    await this.pool.query(`INSERT INTO ${this.schema}.http_idempotency (scope, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope) DO NOTHING`, [scope, r.fingerprint, r.status, r.body, r.createdAt]);
+    await this.pool.query(
+      `INSERT INTO ${this.schema}.http_idempotency (scope, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope) DO NOTHING`,
+      [scope, r.fingerprint, r.status, r.body, r.createdAt],
+    );
   }
 
   async close(): Promise<void> {

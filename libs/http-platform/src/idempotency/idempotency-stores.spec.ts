@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryIdempotencyStore, PostgresIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore, type StoredResponse } from './idempotency-store';
 
-const response = (status: number, body: unknown): StoredResponse => ({ fingerprint: `fp-${status}`, status, body: JSON.stringify(body), createdAt: '2026-11-22T00:00:00.000Z' });
+const response = (status: number, body: unknown): StoredResponse => ({
+  fingerprint: `fp-${status}`,
+  status,
+  body: JSON.stringify(body),
+  createdAt: '2026-11-22T00:00:00.000Z',
+});
 
 /** What every Idempotency-Key store does; `reopen` (durable stores) closes it and opens it again. */
 function idempotencyStoreContract(name: string, open: () => Promise<IdempotencyStore>, reopen?: (store: IdempotencyStore) => Promise<IdempotencyStore>): void {

@@ -7,7 +7,10 @@ const NAMES: Record<LogLevel, string> = { verbose: 'trace', debug: 'debug', log:
 export class JsonLogger implements LoggerService {
   private minimum: number;
 
-  constructor(level: 'debug' | 'info' | 'warn' | 'error' = 'info', private readonly write: (line: string) => void = (l) => process.stdout.write(l)) {
+  constructor(
+    level: 'debug' | 'info' | 'warn' | 'error' = 'info',
+    private readonly write: (line: string) => void = (l) => process.stdout.write(l),
+  ) {
     this.minimum = LEVELS.indexOf(level === 'info' ? 'log' : level);
   }
 

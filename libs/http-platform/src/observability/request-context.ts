@@ -24,7 +24,14 @@ export function registerRequestContext(fastify: FastifyInstance, metrics: Loyalt
     const ms = reply.elapsedTime;
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, ms / 1000);
-    logger.log({ msg: 'request', requestId: request.headers['x-request-id'], method: request.method, path: pathOf(request.url), status: reply.statusCode, durationMs: Math.round(ms * 10) / 10 });
+    logger.log({
+      msg: 'request',
+      requestId: request.headers['x-request-id'],
+      method: request.method,
+      path: pathOf(request.url),
+      status: reply.statusCode,
+      durationMs: Math.round(ms * 10) / 10,
+    });
     done();
   });
 }

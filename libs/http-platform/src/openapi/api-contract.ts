@@ -13,7 +13,10 @@ export const ApiJsonResponse = (schema: string, status = 200, description = 'OK'
   ApiResponse({
     status,
     description,
-    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } }, ...(csv ? { 'text/csv': { schema: { type: 'string', description: 'The same table as CSV (format=csv)' } } } : {}) },
+    content: {
+      'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
+      ...(csv ? { 'text/csv': { schema: { type: 'string', description: 'The same table as CSV (format=csv)' } } } : {}),
+    },
   });
 
 /** The roles an operation needs, in the contract (x-roles) and its answer without them (401, 403). */

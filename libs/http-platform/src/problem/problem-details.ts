@@ -47,6 +47,12 @@ export interface FieldError {
 
 export class RequestValidationProblem extends ProblemError {
   constructor(readonly errors: FieldError[]) {
-    super(HttpStatus.BAD_REQUEST, 'HTTP.VALIDATION_FAILED', 'The request is invalid', `${errors.length} invalid field(s): ${errors.map((e) => e.field).join(', ')}`, { errors });
+    super(
+      HttpStatus.BAD_REQUEST,
+      'HTTP.VALIDATION_FAILED',
+      'The request is invalid',
+      `${errors.length} invalid field(s): ${errors.map((e) => e.field).join(', ')}`,
+      { errors },
+    );
   }
 }

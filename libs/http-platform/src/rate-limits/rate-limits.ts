@@ -28,7 +28,12 @@ export function tooManyRequests(code: string, title: string, retryAfterSeconds: 
 export class RateLimitGuard extends ThrottlerGuard {
   protected override throwThrottlingException(_context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = limit.timeToBlockExpire || limit.timeToExpire;
-    throw tooManyRequests('RATE_LIMIT.EXCEEDED', 'Too many requests', retryAfter, `more than ${limit.limit} requests a second ${limit.key.startsWith('key') ? 'with this API key' : 'from this address'}; retry after ${retryAfter} s`);
+    throw tooManyRequests(
+      'RATE_LIMIT.EXCEEDED',
+      'Too many requests',
+      retryAfter,
+      `more than ${limit.limit} requests a second ${limit.key.startsWith('key') ? 'with this API key' : 'from this address'}; retry after ${retryAfter} s`,
+    );
   }
 }
 
@@ -62,7 +67,12 @@ export class FailedAuthentications {
   }
 
   private refusal(retryAfter: number): ProblemError {
-    return tooManyRequests('AUTH.TOO_MANY_FAILURES', 'Too many failed authentications', retryAfter, `more than ${this.perMinute} failed authentications a minute from this address; retry after ${retryAfter} s`);
+    return tooManyRequests(
+      'AUTH.TOO_MANY_FAILURES',
+      'Too many failed authentications',
+      retryAfter,
+      `more than ${this.perMinute} failed authentications a minute from this address; retry after ${retryAfter} s`,
+    );
   }
 }
 
@@ -85,9 +95,26 @@ export class RateLimitsModule {
   static forConfig(config: RateLimitsConfig): DynamicModule {
     const storage = new FixedWindowStorage();
     const throttlers = [
-      ...(config.perAddressPerSecond > 0 ? [{ name: 'address', ttl: SECOND, limit: config.perAddressPerSecond, getTracker: (req: Record<string, unknown>) => (req as unknown as HttpRequest).ip }] : []),
+      ...(config.perAddressPerSecond > 0
+        ? [
+            {
+              name: 'address',
+              ttl: SECOND,
+              limit: config.perAddressPerSecond,
+              getTracker: (req: Record<string, unknown>) => (req as unknown as HttpRequest).ip,
+            },
+          ]
+        : []),
       ...(config.perKeyPerSecond > 0
-        ? [{ name: 'key', ttl: SECOND, limit: config.perKeyPerSecond, getTracker: bearerTracker, skipIf: (c: ExecutionContext) => !c.switchToHttp().getRequest<HttpRequest>().headers.authorization }]
+        ? [
+            {
+              name: 'key',
+              ttl: SECOND,
+              limit: config.perKeyPerSecond,
+              getTracker: bearerTracker,
+              skipIf: (c: ExecutionContext) => !c.switchToHttp().getRequest<HttpRequest>().headers.authorization,
+            },
+          ]
         : []),
     ];
     return {

@@ -26,9 +26,15 @@ export function registerJsonBody(fastify: FastifyInstance): void {
       const field = pathDeeperThan(parsed);
       if (field === null) return done(null, parsed);
       done(
-        new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.TOO_DEEP', 'The body nests too deep', `${field || 'the body'} nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`, {
-          errors: [{ field, messages: [`nests deeper than ${MAX_JSON_DEPTH} levels`] }],
-        }),
+        new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'HTTP.TOO_DEEP',
+          'The body nests too deep',
+          `${field || 'the body'} nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`,
+          {
+            errors: [{ field, messages: [`nests deeper than ${MAX_JSON_DEPTH} levels`] }],
+          },
+        ),
         undefined,
       );
     });

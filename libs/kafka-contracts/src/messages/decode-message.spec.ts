@@ -13,7 +13,14 @@ const purchase = {
   messageId: 'msg-1',
   occurredAt: '2026-11-22T10:00:00+09:00',
   producer: 'pos-tokyo',
-  payload: { orderId: 'ORD-1', customerId: 'CUST-1', occurredAt: '2026-11-22T10:00:00+09:00', currency: 'JPY', amount: 12800, lines: [{ sku: 'A', category: 'food', quantity: 1, unitPrice: 12800 }] },
+  payload: {
+    orderId: 'ORD-1',
+    customerId: 'CUST-1',
+    occurredAt: '2026-11-22T10:00:00+09:00',
+    currency: 'JPY',
+    amount: 12800,
+    lines: [{ sku: 'A', category: 'food', quantity: 1, unitPrice: 12800 }],
+  },
 };
 const decode = (value: unknown, context: { topic?: string; key?: string | null } = { topic: LOYALTY_TOPICS.purchases, key: 'CUST-1' }) =>
   decodeMessage(typeof value === 'string' ? value : JSON.stringify(value), context);
@@ -39,18 +46,31 @@ describe('decodeMessage', () => {
 
   it('names the bad payload field by path', () => {
     const bad = { ...purchase, payload: { ...purchase.payload, lines: [{ sku: 'A', category: 'food', quantity: 0, unitPrice: 1 }] } };
-    expect(decode(bad)).toEqual({ ok: false, reason: 'SCHEMA_VIOLATION', detail: 'payload.lines[0].quantity: quantity must not be less than 1', messageId: 'msg-1', field: 'payload.lines[0].quantity' });
+    expect(decode(bad)).toEqual({
+      ok: false,
+      reason: 'SCHEMA_VIOLATION',
+      detail: 'payload.lines[0].quantity: quantity must not be less than 1',
+      messageId: 'msg-1',
+      field: 'payload.lines[0].quantity',
+    });
   });
 
-  it('refuses a message on another type\'s topic, or keyed by someone else', () => {
+  it("refuses a message on another type's topic, or keyed by someone else", () => {
     expect(decode(purchase, { topic: LOYALTY_TOPICS.surveyAnswers, key: 'CUST-1' })).toMatchObject({ ok: false, reason: 'WRONG_TOPIC' });
     expect(decode(purchase, { topic: LOYALTY_TOPICS.purchases, key: 'CUST-2' })).toMatchObject({ ok: false, reason: 'KEY_MISMATCH' });
   });
 
   it('is what the producer helper checks before sending', () => {
-    const built = LoyaltyProducer.buildMessage('refund.recorded', { refundId: 'R-1', orderId: 'ORD-1', customerId: 'CUST-1', occurredAt: '2026-11-23T00:00:00Z', amount: 100 }, 'pos-tokyo', { messageId: 'm-2' });
+    const built = LoyaltyProducer.buildMessage(
+      'refund.recorded',
+      { refundId: 'R-1', orderId: 'ORD-1', customerId: 'CUST-1', occurredAt: '2026-11-23T00:00:00Z', amount: 100 },
+      'pos-tokyo',
+      { messageId: 'm-2' },
+    );
     expect(built).toMatchObject({ topic: LOYALTY_TOPICS.purchases, message: { key: 'CUST-1', headers: { 'message-type': 'refund.recorded' } } });
-    expect(() => LoyaltyProducer.buildMessage('refund.recorded', { refundId: 'R-1', orderId: 'ORD-1', customerId: 'CUST-1', occurredAt: 'yesterday', amount: 100 }, 'pos')).toThrow('SCHEMA_VIOLATION');
+    expect(() =>
+      LoyaltyProducer.buildMessage('refund.recorded', { refundId: 'R-1', orderId: 'ORD-1', customerId: 'CUST-1', occurredAt: 'yesterday', amount: 100 }, 'pos'),
+    ).toThrow('SCHEMA_VIOLATION');
   });
 });
 

@@ -4,10 +4,21 @@ import { ID_PATTERN, isCalendarInstant, MAX_BODY_BYTES, MAX_JSON_DEPTH, pathDeep
 import { MESSAGE_CATALOG, type MessageEnvelope, type MessageType } from './message-catalog';
 
 /** Why a message could not be read: stable codes, carried in the dead letter's headers. */
-export type DecodeFailureReason = 'INVALID_JSON' | 'TOO_LARGE' | 'TOO_DEEP' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION' | 'WRONG_TOPIC' | 'KEY_MISMATCH';
+export type DecodeFailureReason =
+  'INVALID_JSON' | 'TOO_LARGE' | 'TOO_DEEP' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION' | 'WRONG_TOPIC' | 'KEY_MISMATCH';
 
 /** Every decode failure reason, as the dead letters and the AsyncAPI document name them. */
-export const DECODE_FAILURE_REASONS: readonly DecodeFailureReason[] = ['INVALID_JSON', 'TOO_LARGE', 'TOO_DEEP', 'INVALID_ENVELOPE', 'UNKNOWN_TYPE', 'UNSUPPORTED_VERSION', 'SCHEMA_VIOLATION', 'WRONG_TOPIC', 'KEY_MISMATCH'];
+export const DECODE_FAILURE_REASONS: readonly DecodeFailureReason[] = [
+  'INVALID_JSON',
+  'TOO_LARGE',
+  'TOO_DEEP',
+  'INVALID_ENVELOPE',
+  'UNKNOWN_TYPE',
+  'UNSUPPORTED_VERSION',
+  'SCHEMA_VIOLATION',
+  'WRONG_TOPIC',
+  'KEY_MISMATCH',
+];
 
 export type DecodeResult =
   | { ok: true; envelope: MessageEnvelope }
@@ -33,9 +44,16 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
   const tooDeep = pathDeeperThan(parsed);
   if (tooDeep !== null) {
     const id = (parsed as { messageId?: unknown }).messageId;
-    return { ok: false, reason: 'TOO_DEEP', detail: `${tooDeep || 'the value'} nests deeper than ${MAX_JSON_DEPTH} levels`, field: tooDeep, ...(typeof id === 'string' ? { messageId: id } : {}) };
+    return {
+      ok: false,
+      reason: 'TOO_DEEP',
+      detail: `${tooDeep || 'the value'} nests deeper than ${MAX_JSON_DEPTH} levels`,
+      field: tooDeep,
+      ...(typeof id === 'string' ? { messageId: id } : {}),
+    };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'INVALID_ENVELOPE', detail: 'the value must be a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: 'INVALID_ENVELOPE', detail: 'the value must be a JSON object' };
   const e = parsed as Record<string, unknown>;
   const messageId = typeof e.messageId === 'string' ? e.messageId : undefined;
   const problems: { field: string; message: string }[] = [];
@@ -44,18 +62,25 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
   if (!Number.isInteger(e.schemaVersion) || (e.schemaVersion as number) < 1) problem('schemaVersion', 'must be a positive integer');
   if (typeof e.messageId !== 'string' || !ID_PATTERN.test(e.messageId)) problem('messageId', 'must be an id of 1-128 letters, digits or . _ : @ -');
   if (!isCalendarInstant(e.occurredAt)) problem('occurredAt', 'must be an ISO-8601 instant with an offset, on a day that exists');
-  if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128) problem('producer', 'must be a non-empty string of at most 128 characters');
+  if (typeof e.producer !== 'string' || e.producer.length === 0 || e.producer.length > 128)
+    problem('producer', 'must be a non-empty string of at most 128 characters');
   if (typeof e.payload !== 'object' || e.payload === null || Array.isArray(e.payload)) problem('payload', 'must be an object');
   const unknown = Object.keys(e).filter((k) => !['type', 'schemaVersion', 'messageId', 'occurredAt', 'producer', 'payload'].includes(k));
   if (unknown.length > 0) problem(unknown[0], `is not an envelope field (unknown: ${unknown.join(', ')})`);
-  if (problems.length > 0) return { ok: false, reason: 'INVALID_ENVELOPE', detail: problems.map((p) => p.message).join('; '), messageId, field: problems[0].field };
+  if (problems.length > 0)
+    return { ok: false, reason: 'INVALID_ENVELOPE', detail: problems.map((p) => p.message).join('; '), messageId, field: problems[0].field };
 
   const type = e.type as string;
   if (!(type in MESSAGE_CATALOG)) return { ok: false, reason: 'UNKNOWN_TYPE', detail: `unknown message type ${JSON.stringify(type)}`, messageId };
   const entry = MESSAGE_CATALOG[type as MessageType];
   const payloadClass = (entry.versions as Record<number, new () => object>)[e.schemaVersion as number];
   if (!payloadClass) {
-    return { ok: false, reason: 'UNSUPPORTED_VERSION', detail: `${type} v${e.schemaVersion} is not supported (supported: ${Object.keys(entry.versions).join(', ')})`, messageId };
+    return {
+      ok: false,
+      reason: 'UNSUPPORTED_VERSION',
+      detail: `${type} v${e.schemaVersion} is not supported (supported: ${Object.keys(entry.versions).join(', ')})`,
+      messageId,
+    };
   }
   const payload = plainToInstance(payloadClass, e.payload);
   const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
@@ -65,7 +90,13 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
   }
   const customerId = (payload as { customerId: string }).customerId;
   if (context.key !== undefined && context.key !== customerId) {
-    return { ok: false, reason: 'KEY_MISMATCH', detail: `the key must be the customer id ${JSON.stringify(customerId)}, got ${JSON.stringify(context.key)}`, messageId, field: 'payload.customerId' };
+    return {
+      ok: false,
+      reason: 'KEY_MISMATCH',
+      detail: `the key must be the customer id ${JSON.stringify(customerId)}, got ${JSON.stringify(context.key)}`,
+      messageId,
+      field: 'payload.customerId',
+    };
   }
   return { ok: true, envelope: { ...(e as unknown as MessageEnvelope), type: type as MessageType, payload: payload as never } };
 }

@@ -76,7 +76,9 @@ export function pathDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): string |
     const [node, depth, path] = stack.pop() as [unknown, number, string];
     if (node === null || typeof node !== 'object') continue;
     if (depth > limit) return path;
-    const entries: [string, unknown][] = Array.isArray(node) ? node.map((child, i) => [`[${i}]`, child]) : Object.entries(node).map(([key, child]) => [path === '' ? key : `.${key}`, child]);
+    const entries: [string, unknown][] = Array.isArray(node)
+      ? node.map((child, i) => [`[${i}]`, child])
+      : Object.entries(node).map(([key, child]) => [path === '' ? key : `.${key}`, child]);
     // The first field under the root names the place; deeper levels keep it.
     for (const [step, child] of entries) if (child !== null && typeof child === 'object') stack.push([child, depth + 1, depth <= 5 ? `${path}${step}` : path]);
   }
@@ -102,7 +104,9 @@ export function IsText(min: number, max: number, { multiline = false } = {}): Pr
   return (target, property) => {
     IsString()(target, property);
     Length(min, max)(target, property);
-    Matches(multiline ? TEXT : LABEL, { message: multiline ? '$property must not hold control characters other than tabs and line breaks' : '$property must not hold control characters' })(target, property);
+    Matches(multiline ? TEXT : LABEL, {
+      message: multiline ? '$property must not hold control characters other than tabs and line breaks' : '$property must not hold control characters',
+    })(target, property);
   };
 }
 

@@ -14,7 +14,10 @@ export interface LoyaltyProducerOptions {
 }
 
 export class InvalidLoyaltyMessageError extends Error {
-  constructor(readonly reason: string, detail: string) {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
     super(`${reason}: ${detail}`);
     this.name = 'InvalidLoyaltyMessageError';
   }
@@ -35,7 +38,12 @@ export class LoyaltyProducer {
   ) {}
 
   /** The message (topic, key, value, headers) without sending it; the topic as the catalog names it (no prefix). */
-  static buildMessage<T extends MessageType>(type: T, payload: PayloadOf[T], producerName: string, options: PublishOptions = {}): { topic: string; message: Message } {
+  static buildMessage<T extends MessageType>(
+    type: T,
+    payload: PayloadOf[T],
+    producerName: string,
+    options: PublishOptions = {},
+  ): { topic: string; message: Message } {
     const envelope: MessageEnvelope<T> = {
       type,
       schemaVersion: 1,

@@ -16,7 +16,12 @@ export function payloadSchemas(): Record<string, JsonSchema> {
     classTransformerMetadataStorage: defaultMetadataStorage,
     // The custom validators of field-formats, as JSON Schema says them.
     additionalConverters: {
-      isCalendarInstant: { type: 'string', format: 'date-time', pattern: UTC_INSTANT.source, description: 'ISO-8601 with Z or an offset, on a day that exists' },
+      isCalendarInstant: {
+        type: 'string',
+        format: 'date-time',
+        pattern: UTC_INSTANT.source,
+        description: 'ISO-8601 with Z or an offset, on a day that exists',
+      },
       isCalendarDate: { type: 'string', format: 'date', pattern: DATE_PATTERN.source, description: 'YYYY-MM-DD, a day that exists' },
     },
   }) as Record<string, JsonSchema>;
@@ -81,22 +86,42 @@ export function asyncApiDocument(): Record<string, unknown> {
           {
             name: `${type}-example`,
             summary: `One ${type} message (key: ${entry.example.customerId})`,
-            payload: { type, schemaVersion: version, messageId: `msg-${type}-1`, occurredAt: businessTimeOf(entry.example), producer: 'pos-tokyo', payload: entry.example },
+            payload: {
+              type,
+              schemaVersion: version,
+              messageId: `msg-${type}-1`,
+              occurredAt: businessTimeOf(entry.example),
+              producer: 'pos-tokyo',
+              payload: entry.example,
+            },
           },
         ],
       };
       const channel = (channels[entry.topic] ??= { description: `Consumed by the loyalty ledger (consumer group, at-least-once, deduplicated by source id).` });
       const refs = ((channel.publish as { message?: { oneOf: unknown[] } } | undefined)?.message?.oneOf ?? []) as unknown[];
-      channel.publish = { operationId: `publish-${entry.topic}`, summary: 'Order systems publish here', message: { oneOf: [...refs, { $ref: `#/components/messages/${name}` }] } };
+      channel.publish = {
+        operationId: `publish-${entry.topic}`,
+        summary: 'Order systems publish here',
+        message: { oneOf: [...refs, { $ref: `#/components/messages/${name}` }] },
+      };
     }
   }
   channels[LOYALTY_TOPICS.deadLetters] = {
-    description:
-      `Messages the ledger could not apply, with their original key and bytes. Headers: dlq-reason (${DECODE_FAILURE_REASONS.join(', ')}, or a LEDGER.* rejection code), dlq-detail, dlq-source-topic, dlq-source-partition, dlq-source-offset, dlq-failed-at, dlq-message-id.`,
-    subscribe: { operationId: 'dead-letters', summary: 'Operators read (and re-drive) dead letters', message: { messageId: 'dead-letter', name: 'dead-letter', contentType: 'application/octet-stream', payload: { description: 'The original message value, byte for byte' } } },
+    description: `Messages the ledger could not apply, with their original key and bytes. Headers: dlq-reason (${DECODE_FAILURE_REASONS.join(', ')}, or a LEDGER.* rejection code), dlq-detail, dlq-source-topic, dlq-source-partition, dlq-source-offset, dlq-failed-at, dlq-message-id.`,
+    subscribe: {
+      operationId: 'dead-letters',
+      summary: 'Operators read (and re-drive) dead letters',
+      message: {
+        messageId: 'dead-letter',
+        name: 'dead-letter',
+        contentType: 'application/octet-stream',
+        payload: { description: 'The original message value, byte for byte' },
+      },
+    },
   };
   channels[LOYALTY_TOPICS.deadLetterRedrives] = {
-    description: 'Which dead letters were re-driven (published to their source topic again), so that every instance lists them as such. Written by the ledger only.',
+    description:
+      'Which dead letters were re-driven (published to their source topic again), so that every instance lists them as such. Written by the ledger only.',
     subscribe: {
       operationId: 'dead-letter-redrives',
       summary: 'The ledger marks re-driven dead letters',
@@ -105,7 +130,11 @@ export function asyncApiDocument(): Record<string, unknown> {
         name: 'dead-letter-redriven',
         contentType: 'application/json',
         bindings: { kafka: { key: { type: 'string', description: 'The dead letter: <partition>:<offset>' } } },
-        payload: { type: 'object', required: ['at', 'by'], properties: { at: { type: 'string', format: 'date-time' }, by: { type: 'string', description: 'Who re-drove it (an API key id)' } } },
+        payload: {
+          type: 'object',
+          required: ['at', 'by'],
+          properties: { at: { type: 'string', format: 'date-time' }, by: { type: 'string', description: 'Who re-drove it (an API key id)' } },
+        },
       },
     },
   };

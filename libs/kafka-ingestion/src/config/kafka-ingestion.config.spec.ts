@@ -22,7 +22,14 @@ describe('loadKafkaIngestionConfig', () => {
 
   it('names every bad variable, and never prints a password', () => {
     const attempt = () =>
-      loadKafkaIngestionConfig({ KAFKA_BROKERS: 'localhost', KAFKA_CHUNK_SIZE: 'many', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'ledger', KAFKA_SASL_PASSWORD: '', KAFKA_SESSION_TIMEOUT_MS: '1000' });
+      loadKafkaIngestionConfig({
+        KAFKA_BROKERS: 'localhost',
+        KAFKA_CHUNK_SIZE: 'many',
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: 'ledger',
+        KAFKA_SASL_PASSWORD: '',
+        KAFKA_SESSION_TIMEOUT_MS: '1000',
+      });
     expect(attempt).toThrow(KafkaConfigError);
     try {
       attempt();
@@ -36,7 +43,14 @@ describe('loadKafkaIngestionConfig', () => {
   });
 
   it('passes SASL and TLS settings to the client, and prefixes topics', () => {
-    const config = loadKafkaIngestionConfig({ KAFKA_BROKERS: 'k:9093', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'secret', KAFKA_TOPIC_PREFIX: 'staging.' })!;
+    const config = loadKafkaIngestionConfig({
+      KAFKA_BROKERS: 'k:9093',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'secret',
+      KAFKA_TOPIC_PREFIX: 'staging.',
+    })!;
     expect(config.clientConfig()).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'secret' } });
     expect(config.topic('loyalty.purchases.v1')).toBe('staging.loyalty.purchases.v1');
     expect(config.logicalTopic('staging.loyalty.purchases.v1')).toBe('loyalty.purchases.v1');

@@ -68,7 +68,12 @@ export function loadKafkaIngestionConfig(env: NodeJS.ProcessEnv = process.env): 
   const config = plainToInstance(KafkaIngestionConfig, relevant);
   const errors = validateSync(config);
   if (errors.length > 0) {
-    throw new KafkaConfigError(errors.map((e) => `${e.property}${e.property.includes('PASSWORD') ? '' : `=${JSON.stringify(relevant[e.property])}`}: ${Object.values(e.constraints ?? {}).join('; ')}`));
+    throw new KafkaConfigError(
+      errors.map(
+        (e) =>
+          `${e.property}${e.property.includes('PASSWORD') ? '' : `=${JSON.stringify(relevant[e.property])}`}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+      ),
+    );
   }
   return config;
 }

@@ -55,7 +55,15 @@ export class LedgerIngestionConsumer {
   private lagTimer: NodeJS.Timeout | null = null;
   private readonly partitionCounts = new Map<string, number>();
   private readonly partitionOf = Partitioners.DefaultPartitioner();
-  private readonly status: ConsumerHealth = { state: 'stopped', assignment: {}, lag: {}, consecutiveFailures: 0, lastFailure: null, restarts: 0, lastBatchAt: null };
+  private readonly status: ConsumerHealth = {
+    state: 'stopped',
+    assignment: {},
+    lag: {},
+    consecutiveFailures: 0,
+    lastFailure: null,
+    restarts: 0,
+    lastBatchAt: null,
+  };
 
   constructor(
     private readonly kafka: Kafka,
@@ -92,7 +100,12 @@ export class LedgerIngestionConsumer {
       this.status.state = event.payload.restart ? 'failing' : 'crashed';
       this.status.lastFailure = { at: this.clock.now().toISOString(), error: event.payload.error.message };
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   topics(): string[] {
@@ -117,7 +130,8 @@ export class LedgerIngestionConsumer {
     this.lagTimer.unref();
     this.decoder = MessageDecoder.start({
       inThread: this.config.KAFKA_DECODE_THREAD === 'true',
-      onThreadFailure: (error) => this.observer.log?.('error', 'the decoder thread failed: decoding in the consumer thread from now on', { error: error.message }),
+      onThreadFailure: (error) =>
+        this.observer.log?.('error', 'the decoder thread failed: decoding in the consumer thread from now on', { error: error.message }),
     });
     await this.producer.connect();
     await this.consumer.connect();
@@ -179,7 +193,12 @@ export class LedgerIngestionConsumer {
       this.status.state = 'failing';
       this.status.lastFailure = { at: this.clock.now().toISOString(), error: (error as Error)?.message ?? String(error) };
       this.observer.failure?.(payload.batch.topic);
-      this.observer.log?.('error', 'a batch could not be applied; it is retried', { topic: payload.batch.topic, partition: payload.batch.partition, error: this.status.lastFailure.error, consecutiveFailures: this.status.consecutiveFailures });
+      this.observer.log?.('error', 'a batch could not be applied; it is retried', {
+        topic: payload.batch.topic,
+        partition: payload.batch.partition,
+        error: this.status.lastFailure.error,
+        consecutiveFailures: this.status.consecutiveFailures,
+      });
       throw error instanceof KafkaJSError ? error : new KafkaJSError(error as Error, { retriable: true });
     }
   }
@@ -263,7 +282,13 @@ export class LedgerIngestionConsumer {
       this.partitionCounts.set(topic, partitions);
     }
     if (!partitions) return;
-    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
     let misrouted = 0;
     let example: string | null = null;
     for (const message of messages) {
@@ -275,12 +300,16 @@ export class LedgerIngestionConsumer {
     }
     if (misrouted === 0) return;
     this.observer.misrouted?.(topic, misrouted);
-    this.observer.log?.('warn', 'messages keyed to another partition than murmur2 of their key gives: set the producer to the Java-compatible partitioner (kcat: -X partitioner=murmur2_random)', {
-      topic,
-      partition,
-      count: misrouted,
-      exampleKey: example,
-    });
+    this.observer.log?.(
+      'warn',
+      'messages keyed to another partition than murmur2 of their key gives: set the producer to the Java-compatible partitioner (kcat: -X partitioner=murmur2_random)',
+      {
+        topic,
+        partition,
+        count: misrouted,
+        exampleKey: example,
+      },
+    );
   }
 
   private async applyChunk(topic: string, partition: number, messages: KafkaMessage[], decodedMessages: DecodeResult[]): Promise<void> {
@@ -309,13 +338,32 @@ export class LedgerIngestionConsumer {
       else {
         const messageId = envelopes[i].correlationId;
         const field = result.rejection.details?.field;
-        deadLetters.push(deadLetterOf(topic, partition, sources[i], result.rejection.code, result.rejection.message, messageId, typeof field === 'string' ? `payload.${field}` : undefined));
+        deadLetters.push(
+          deadLetterOf(
+            topic,
+            partition,
+            sources[i],
+            result.rejection.code,
+            result.rejection.message,
+            messageId,
+            typeof field === 'string' ? `payload.${field}` : undefined,
+          ),
+        );
       }
     });
     if (deadLetters.length > 0) {
       const failedAt = this.clock.now().toISOString();
-      await this.producer.send({ topic: this.config.topic(LOYALTY_TOPICS.deadLetters), acks: -1, messages: deadLetters.map((d) => deadLetterRecord(d, failedAt)) });
-      this.observer.log?.('warn', 'messages dead-lettered', { topic, partition, count: deadLetters.length, reasons: [...new Set(deadLetters.map((d) => d.reason))] });
+      await this.producer.send({
+        topic: this.config.topic(LOYALTY_TOPICS.deadLetters),
+        acks: -1,
+        messages: deadLetters.map((d) => deadLetterRecord(d, failedAt)),
+      });
+      this.observer.log?.('warn', 'messages dead-lettered', {
+        topic,
+        partition,
+        count: deadLetters.length,
+        reasons: [...new Set(deadLetters.map((d) => d.reason))],
+      });
     }
     this.observer.messages?.(topic, 'applied', applied);
     this.observer.messages?.(topic, 'duplicate', duplicates);
@@ -329,7 +377,10 @@ export class LedgerIngestionConsumer {
       const existing = new Set(await admin.listTopics());
       const wanted = [...this.topics(), this.config.topic(LOYALTY_TOPICS.deadLetters)].filter((t) => !existing.has(t));
       if (wanted.length > 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: -1 })) });
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: wanted.map((topic) => ({ topic, numPartitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: -1 })),
+        });
         this.observer.log?.('info', 'kafka topics created', { topics: wanted });
       }
     } finally {

@@ -102,7 +102,7 @@ export class DeadLetterBrowser {
   /** Every letter (for tests and small topics); pages through them. */
   async list(): Promise<DeadLetterView[]> {
     const all: DeadLetterView[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await this.page({ after, limit: 10_000 });
       all.push(...page.items);
       if (page.nextAfter === null) return all;
@@ -123,8 +123,18 @@ export class DeadLetterBrowser {
         const message = originals.get(`${letter.partition}:${letter.offset}`);
         if (!message || !letter.sourceTopic) continue;
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([k]) => !k.startsWith('dlq-')));
-        await producer.send({ topic: letter.sourceTopic, acks: -1, messages: [{ key: message.key, value: message.value, headers: { ...headers, 'redriven-from': `${this.topic}/${letter.partition}/${letter.offset}` } }] });
-        await producer.send({ topic: this.marksTopic, acks: -1, messages: [{ key: `${letter.partition}:${letter.offset}`, value: JSON.stringify({ at, by }) }] });
+        await producer.send({
+          topic: letter.sourceTopic,
+          acks: -1,
+          messages: [
+            { key: message.key, value: message.value, headers: { ...headers, 'redriven-from': `${this.topic}/${letter.partition}/${letter.offset}` } },
+          ],
+        });
+        await producer.send({
+          topic: this.marksTopic,
+          acks: -1,
+          messages: [{ key: `${letter.partition}:${letter.offset}`, value: JSON.stringify({ at, by }) }],
+        });
         this.mark(`${letter.partition}:${letter.offset}`, { at, by });
       }
     } finally {
@@ -225,7 +235,8 @@ export class DeadLetterBrowser {
           .run({
             autoCommit: false,
             eachBatch: async ({ batch }) => {
-              for (const message of batch.messages) if (wanted.has(`${batch.partition}:${message.offset}`)) found.set(`${batch.partition}:${message.offset}`, message);
+              for (const message of batch.messages)
+                if (wanted.has(`${batch.partition}:${message.offset}`)) found.set(`${batch.partition}:${message.offset}`, message);
               if (found.size === wanted.size) {
                 clearTimeout(timer);
                 resolve();
@@ -246,7 +257,8 @@ export class DeadLetterBrowser {
     try {
       const existing = new Set(await admin.listTopics());
       const missing = [this.topic, this.marksTopic].filter((t) => !existing.has(t));
-      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: this.config.KAFKA_TOPIC_PARTITIONS })) });
+      if (missing.length > 0)
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: this.config.KAFKA_TOPIC_PARTITIONS })) });
     } finally {
       await admin.disconnect();
     }

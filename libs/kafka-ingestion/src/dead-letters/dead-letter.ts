@@ -28,8 +28,27 @@ export interface DeadLetter {
   field?: string;
 }
 
-export function deadLetterOf(topic: string, partition: number, message: KafkaMessage, reason: string, detail: string, messageId?: string, field?: string): DeadLetter {
-  return { sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset, key: message.key, value: message.value, headers: message.headers, reason, detail, ...(messageId ? { messageId } : {}), ...(field ? { field } : {}) };
+export function deadLetterOf(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  reason: string,
+  detail: string,
+  messageId?: string,
+  field?: string,
+): DeadLetter {
+  return {
+    sourceTopic: topic,
+    sourcePartition: partition,
+    sourceOffset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers,
+    reason,
+    detail,
+    ...(messageId ? { messageId } : {}),
+    ...(field ? { field } : {}),
+  };
 }
 
 /** The Kafka record of a dead letter: original bytes, original headers, and the why. */

@@ -17,12 +17,21 @@ class RedriveRequest {
 
 class DeadLetterListQuery {
   @ApiPropertyOptional({ default: 100, maximum: 1000, type: 'integer' }) @OptionalField() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ description: 'The nextAfter of the previous page' }) @OptionalField() @Matches(/^[0-9T:.Z-]{0,40}\|\d{6}\|\d{20}$/, { message: '$property must be a nextAfter cursor' }) after?: string;
-  @ApiPropertyOptional({ description: 'Only letters with this reason (a decode reason such as SCHEMA_VIOLATION, or a LEDGER.* code)', example: 'LEDGER.UNKNOWN_ORDER' })
+  @ApiPropertyOptional({ description: 'The nextAfter of the previous page' })
+  @OptionalField()
+  @Matches(/^[0-9T:.Z-]{0,40}\|\d{6}\|\d{20}$/, { message: '$property must be a nextAfter cursor' })
+  after?: string;
+  @ApiPropertyOptional({
+    description: 'Only letters with this reason (a decode reason such as SCHEMA_VIOLATION, or a LEDGER.* code)',
+    example: 'LEDGER.UNKNOWN_ORDER',
+  })
   @OptionalField()
   @Matches(/^[A-Z][A-Z0-9_.]{0,63}$/, { message: '$property must be a reason code' })
   reason?: string;
-  @ApiPropertyOptional({ description: 'Only letters from this topic', example: 'loyalty.purchases.v1' }) @OptionalField() @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: '$property must be a topic name' }) sourceTopic?: string;
+  @ApiPropertyOptional({ description: 'Only letters from this topic', example: 'loyalty.purchases.v1' })
+  @OptionalField()
+  @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: '$property must be a topic name' })
+  sourceTopic?: string;
   @ApiPropertyOptional({ enum: ['pending', 'redriven'] }) @OptionalField() @IsIn(['pending', 'redriven']) status?: 'pending' | 'redriven';
 }
 
@@ -34,7 +43,9 @@ export class DeadLettersHttpController {
 
   @Get()
   @RequireRoles('ops')
-  @ApiOperation({ summary: 'Messages the ledger could not apply, with the reason and their original bytes: every one, paged by cursor, oldest first, filterable' })
+  @ApiOperation({
+    summary: 'Messages the ledger could not apply, with the reason and their original bytes: every one, paged by cursor, oldest first, filterable',
+  })
   @ApiJsonResponse('DeadLetterPage')
   list(@Query() query: DeadLetterListQuery): Promise<DeadLetterPage> {
     return this.browser.page({ limit: query.limit ?? 100, after: query.after, reason: query.reason, sourceTopic: query.sourceTopic, status: query.status });

@@ -1,4 +1,11 @@
-import type { CustomerEnrolledV1, MessageEnvelope, PurchaseRecordedV1, RefundRecordedV1, SupportContactRecordedV1, SurveyAnsweredV1 } from '@loyalty/kafka-contracts';
+import type {
+  CustomerEnrolledV1,
+  MessageEnvelope,
+  PurchaseRecordedV1,
+  RefundRecordedV1,
+  SupportContactRecordedV1,
+  SurveyAnsweredV1,
+} from '@loyalty/kafka-contracts';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
 
 /** The ledger command a validated message carries (payload fields map one to one). */

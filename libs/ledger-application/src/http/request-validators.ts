@@ -7,17 +7,20 @@ import { ID_MESSAGE, ID_PATTERN, IsCalendarInstant, OptionalField, UTC_INSTANT }
 
 export const IsInstant = (description: string, { optional = false, example = '2026-11-22T09:30:00Z' } = {}) =>
   applyDecorators(
-    ApiProperty({ description: `${description} (ISO-8601 with Z or an offset, on a day that exists)`, example, type: 'string', format: 'date-time', pattern: UTC_INSTANT.source, required: !optional }),
+    ApiProperty({
+      description: `${description} (ISO-8601 with Z or an offset, on a day that exists)`,
+      example,
+      type: 'string',
+      format: 'date-time',
+      pattern: UTC_INSTANT.source,
+      required: !optional,
+    }),
     ...(optional ? [OptionalField()] : []),
     IsCalendarInstant(),
   );
 
 export const IsIdentifier = (description: string, example: string) =>
-  applyDecorators(
-    ApiProperty({ description, example, pattern: ID_PATTERN.source }),
-    IsString(),
-    Matches(ID_PATTERN, { message: ID_MESSAGE }),
-  );
+  applyDecorators(ApiProperty({ description, example, pattern: ID_PATTERN.source }), IsString(), Matches(ID_PATTERN, { message: ID_MESSAGE }));
 
 export const IsMinorUnits = (description: string) =>
   applyDecorators(

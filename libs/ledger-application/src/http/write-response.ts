@@ -11,11 +11,16 @@ class WrittenEvent {
 }
 
 export class LedgerWriteResponse {
-  @ApiProperty({ enum: ['accepted', 'duplicate', 'no-op'], description: 'accepted (201): entries written; duplicate (200): the source was already recorded; no-op (200): nothing to record (an expiry with nothing due)' })
+  @ApiProperty({
+    enum: ['accepted', 'duplicate', 'no-op'],
+    description:
+      'accepted (201): entries written; duplicate (200): the source was already recorded; no-op (200): nothing to record (an expiry with nothing due)',
+  })
   status!: 'accepted' | 'duplicate' | 'no-op';
   @ApiProperty() customerId!: string;
   @ApiProperty({ example: 'purchase:ORD-1', description: 'The source this write is deduplicated by' }) sourceKey!: string;
-  @ApiPropertyOptional({ type: 'string', example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!: string | null;
+  @ApiPropertyOptional({ type: 'string', example: '1042', nullable: true, description: 'Ledger position to wait for on the read side' }) position!:
+    string | null;
   @ApiProperty({ type: [WrittenEvent] }) events!: WrittenEvent[];
 }
 

@@ -35,7 +35,11 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
     const head = await this.store.headPosition();
     this.subscription = this.store.subscribeToAll(head, (events) => this.accounts.ledgerAppended(events), {
       includeMetadata: false,
-      onError: (error) => this.logger.error({ msg: 'following the ledger failed: accounts written by other processes may be read stale until restart', error: (error as Error).message }),
+      onError: (error) =>
+        this.logger.error({
+          msg: 'following the ledger failed: accounts written by other processes may be read stale until restart',
+          error: (error as Error).message,
+        }),
     });
     if (!this.options.warmUp) return;
     this.state = 'warming';
@@ -55,7 +59,14 @@ export class AccountStatesKeeper implements OnApplicationBootstrap, BeforeApplic
         (progress) => {
           this.progress = progress;
           this.state = this.abort.signal.aborted ? 'stopped' : progress.complete ? 'warm' : 'full';
-          this.logger.log({ msg: 'account cache warmed', state: this.state, accounts: progress.accounts, events: progress.events, ms: Date.now() - started, cached: this.accounts.cached });
+          this.logger.log({
+            msg: 'account cache warmed',
+            state: this.state,
+            accounts: progress.accounts,
+            events: progress.events,
+            ms: Date.now() - started,
+            cached: this.accounts.cached,
+          });
         },
         (error: unknown) => {
           this.state = 'failed';

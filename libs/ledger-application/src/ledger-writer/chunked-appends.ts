@@ -46,10 +46,22 @@ export class ChunkedAppends<Plan extends AccountAppend> {
 
   private dispatch(): void {
     if (this.chunk.length === 0) return;
-    const appends: StreamAppend[] = this.chunk.map((p) => ({ stream: loyaltyAccountStream(p.customerId), expectedRevision: p.expectedRevision, events: p.events }));
+    const appends: StreamAppend[] = this.chunk.map((p) => ({
+      stream: loyaltyAccountStream(p.customerId),
+      expectedRevision: p.expectedRevision,
+      events: p.events,
+    }));
     const started = Date.now();
     const outcomes = this.store.appendMany(appends);
-    outcomes.then(() => this.appended?.(appends.length, appends.reduce((n, a) => n + a.events.length, 0), Date.now() - started), () => undefined);
+    outcomes.then(
+      () =>
+        this.appended?.(
+          appends.length,
+          appends.reduce((n, a) => n + a.events.length, 0),
+          Date.now() - started,
+        ),
+      () => undefined,
+    );
     this.chunks.push({ plans: this.chunk, outcomes });
     this.chunk = [];
     this.eventsInChunk = 0;

@@ -42,13 +42,26 @@ async function releaseWhenGiven(store: HeldAppendsStore, count: number, fail?: (
 }
 
 const purchaseBatch = (customers: number, batchId: string): CommandEnvelope[] =>
-  Array.from({ length: customers }, (_, c) => ({ command: purchase(`C-${c}`, `O-${c}`, 10_000), provenance: { channel: 'batch' as const, batchId, index: c } }));
+  Array.from({ length: customers }, (_, c) => ({
+    command: purchase(`C-${c}`, `O-${c}`, 10_000),
+    provenance: { channel: 'batch' as const, batchId, index: c },
+  }));
 
 const purchase = (customerId: string, orderId: string, amount: number): LedgerCommand => ({
-  type: 'RecordPurchase', customerId, orderId, amount, currency: 'JPY', occurredAt: '2026-04-01T00:00:00Z',
+  type: 'RecordPurchase',
+  customerId,
+  orderId,
+  amount,
+  currency: 'JPY',
+  occurredAt: '2026-04-01T00:00:00Z',
 });
 const redeem = (customerId: string, redemptionId: string, points: number): LedgerCommand => ({
-  type: 'RedeemPoints', customerId, redemptionId, points, reward: 'coupon', occurredAt: '2026-05-01T00:00:00Z',
+  type: 'RedeemPoints',
+  customerId,
+  redemptionId,
+  points,
+  reward: 'coupon',
+  occurredAt: '2026-05-01T00:00:00Z',
 });
 
 describe('LedgerWriter', () => {
@@ -89,7 +102,9 @@ describe('LedgerWriter', () => {
     await w.execute({ command: purchase('C-1', 'O-1', 100_000), provenance: http('p') }); // 2000 points (band x2)
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => w.execute({ command: redeem('C-1', `R-${i}`, 100), provenance: http(`r${i}`) })));
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(20);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => r.status === 'rejected' && r.rejection.code === 'LEDGER.INSUFFICIENT_POINTS')).toBe(true);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => r.status === 'rejected' && r.rejection.code === 'LEDGER.INSUFFICIENT_POINTS')).toBe(
+      true,
+    );
     const available = await w.accounts.read('C-1', (a) => accountHoldingsAt(a.state, clock.now().getTime()).available);
     expect(available).toBe(0);
   });
@@ -107,7 +122,7 @@ describe('LedgerWriter', () => {
     expect(stored.map((e) => e.type).filter((t) => t === 'loyalty.points-redeemed')).toHaveLength(2);
   });
 
-  it('appends a batch of many customers in one appendMany, keeping each customer\'s order', async () => {
+  it("appends a batch of many customers in one appendMany, keeping each customer's order", async () => {
     const store = new InMemoryEventStore();
     const appendMany = jest.spyOn(store, 'appendMany');
     const batch: CommandEnvelope[] = [];
@@ -124,7 +139,10 @@ describe('LedgerWriter', () => {
   it('gives a large batch to the store in chunks of whole accounts, all under way before the first is written', async () => {
     const store = new HeldAppendsStore();
     const w = writer(store, 1000, 10);
-    const batch = purchaseBatch(20, 'b1').flatMap((e, c) => [e, { command: redeem(`C-${c}`, `R-${c}`, 10), provenance: { channel: 'batch' as const, batchId: 'b1', index: 100 + c } }]);
+    const batch = purchaseBatch(20, 'b1').flatMap((e, c) => [
+      e,
+      { command: redeem(`C-${c}`, `R-${c}`, 10), provenance: { channel: 'batch' as const, batchId: 'b1', index: 100 + c } },
+    ]);
     const running = w.executeBatch(batch);
     // Each account writes 4 events (opened, purchase, earned, redeemed): chunks of 3 accounts (12 >= 10) and a last of 2.
     expect(await releaseWhenGiven(store, 7)).toBe(7);
@@ -133,7 +151,13 @@ describe('LedgerWriter', () => {
     const streamsPerChunk = store.given.map((g) => g.appends.map((a) => a.stream));
     expect(streamsPerChunk.map((s) => s.length)).toEqual([3, 3, 3, 3, 3, 3, 2]);
     expect(new Set(streamsPerChunk.flat()).size).toBe(20);
-    for (let c = 0; c < 20; c++) expect((await store.readStream(loyaltyAccountStream(`C-${c}`))).map((e) => e.type)).toEqual(['loyalty.account-opened', 'loyalty.purchase-recorded', 'loyalty.points-earned', 'loyalty.points-redeemed']);
+    for (let c = 0; c < 20; c++)
+      expect((await store.readStream(loyaltyAccountStream(`C-${c}`))).map((e) => e.type)).toEqual([
+        'loyalty.account-opened',
+        'loyalty.purchase-recorded',
+        'loyalty.points-earned',
+        'loyalty.points-redeemed',
+      ]);
   });
 
   it('fails a batch with a failed chunk only once every chunk under way is done, and keeps none of its decided states', async () => {
@@ -157,7 +181,17 @@ describe('LedgerWriter', () => {
     // Chunks 1 and 3 were written, chunk 2 was not: sent again, its purchases are new, the rest duplicates.
     const again = w.executeBatch(purchaseBatch(9, 'b2'));
     await releaseWhenGiven(store, 4);
-    expect((await again).map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate', 'accepted', 'accepted', 'accepted', 'duplicate', 'duplicate', 'duplicate']);
+    expect((await again).map((r) => r.status)).toEqual([
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'accepted',
+      'accepted',
+      'accepted',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
   });
 
   it('stores on SQLite the very entries it stores in memory (the JSON text hashed for the chain is the text stored)', async () => {
@@ -189,8 +223,16 @@ describe('LedgerWriter', () => {
     };
     const failures: string[] = [];
     const w = new LedgerWriter(new InMemoryEventStore(), { current: () => breaking }, clock, { observer: { commandFailed: (type) => failures.push(type) } });
-    const buy = (customerId: string, orderId: string, occurredAt: string): CommandEnvelope => ({ command: { type: 'RecordPurchase', customerId, orderId, occurredAt, currency: 'JPY', amount: 1_000 }, provenance: http(orderId) });
-    const results = await w.executeBatch([buy('C-1', 'O-1', '2026-03-01T00:00:00Z'), buy('C-1', 'O-2', '2026-04-01T00:00:00.000Z'), buy('C-1', 'O-3', '2026-03-02T00:00:00Z'), buy('C-2', 'O-4', '2026-03-03T00:00:00Z')]);
+    const buy = (customerId: string, orderId: string, occurredAt: string): CommandEnvelope => ({
+      command: { type: 'RecordPurchase', customerId, orderId, occurredAt, currency: 'JPY', amount: 1_000 },
+      provenance: http(orderId),
+    });
+    const results = await w.executeBatch([
+      buy('C-1', 'O-1', '2026-03-01T00:00:00Z'),
+      buy('C-1', 'O-2', '2026-04-01T00:00:00.000Z'),
+      buy('C-1', 'O-3', '2026-03-02T00:00:00Z'),
+      buy('C-2', 'O-4', '2026-03-03T00:00:00Z'),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted', 'accepted']);
     expect(results[1]).toMatchObject({ rejection: { code: 'LEDGER.UNPROCESSABLE', message: 'the ledger could not process this command: Invalid time value' } });
     expect(failures).toEqual(['RecordPurchase']);

@@ -73,7 +73,10 @@ export interface LedgerWriterOptions {
 
 export class ConcurrencyRetriesExhaustedError extends Error {
   readonly code = 'LEDGER.CONCURRENCY_RETRIES_EXHAUSTED';
-  constructor(readonly customerIds: string[], attempts: number) {
+  constructor(
+    readonly customerIds: string[],
+    attempts: number,
+  ) {
     super(`gave up after ${attempts} concurrent-write conflicts on ${customerIds.slice(0, 5).join(', ')}`);
     this.name = 'ConcurrencyRetriesExhaustedError';
   }
@@ -233,7 +236,15 @@ export class LedgerWriter {
         decided = { decision, ...ledgerEntries(decision.events, metadata, { stream, afterRevision: revision, previousHash: plan.lastHash }) };
       } catch (error) {
         this.options.observer?.commandFailed?.(command.type, error);
-        results[index] = { status: 'rejected', customerId, sourceKey, rejection: { code: LedgerRejectionCode.Unprocessable, message: `the ledger could not process this command: ${(error as Error)?.message ?? String(error)}` } };
+        results[index] = {
+          status: 'rejected',
+          customerId,
+          sourceKey,
+          rejection: {
+            code: LedgerRejectionCode.Unprocessable,
+            message: `the ledger could not process this command: ${(error as Error)?.message ?? String(error)}`,
+          },
+        };
         continue;
       }
       const written: { type: string; revision: bigint }[] = [];
@@ -248,7 +259,6 @@ export class LedgerWriter {
     }
     return plan;
   }
-
 }
 
 function groupByCustomer(envelopes: readonly CommandEnvelope[]): Map<string, number[]> {

@@ -17,7 +17,10 @@ describe('entry chain hash', () => {
   });
 
   it('does not depend on key order, and changes with any field', () => {
-    const reordered = { ...entry, data: { note: entry.data.note, breakdown: { basePoints: 115, steps: entry.data.breakdown.steps }, customerId: 'CUST-1', points: 215 } };
+    const reordered = {
+      ...entry,
+      data: { note: entry.data.note, breakdown: { basePoints: 115, steps: entry.data.breakdown.steps }, customerId: 'CUST-1', points: 215 },
+    };
     expect(entryHash(CHAIN_GENESIS, reordered)).toBe(entryHash(CHAIN_GENESIS, entry));
     const base = entryHash(CHAIN_GENESIS, entry);
     expect(entryHash('sha256:other', entry)).not.toBe(base);
@@ -27,9 +30,14 @@ describe('entry chain hash', () => {
   });
 
   it('gives the same hash from pre-serialised canonical JSON (the writer path)', () => {
-    expect(entryHashOfCanonical(CHAIN_GENESIS, entry, JSON.stringify({ breakdown: { basePoints: 115, steps: [{ kind: 'first-purchase', points: 100 }] }, customerId: 'CUST-1', note: 'é ✓', points: 215 }), '{"provenance":{"channel":"kafka","offset":"41","partition":2,"topic":"loyalty.purchases.v1"},"sourceKey":"purchase:ORD-1"}')).toBe(
-      entryHash(CHAIN_GENESIS, entry),
-    );
+    expect(
+      entryHashOfCanonical(
+        CHAIN_GENESIS,
+        entry,
+        JSON.stringify({ breakdown: { basePoints: 115, steps: [{ kind: 'first-purchase', points: 100 }] }, customerId: 'CUST-1', note: 'é ✓', points: 215 }),
+        '{"provenance":{"channel":"kafka","offset":"41","partition":2,"topic":"loyalty.purchases.v1"},"sourceKey":"purchase:ORD-1"}',
+      ),
+    ).toBe(entryHash(CHAIN_GENESIS, entry));
   });
 
   it('adds the chain link to metadata JSON text, which parses back to the metadata the hash covers plus the link', () => {

@@ -17,14 +17,23 @@ export interface ChainPosition {
  * metadata, and each entry's link in the stream's hash chain (tamper evidence, see entry-chain).
  * The canonical JSON hashed is the text stored: no second serialisation.
  */
-export function ledgerEntries(events: readonly LedgerEvent[], metadata: LedgerEntryMetadata, at: ChainPosition): { entries: EventToAppend[]; lastHash: string } {
+export function ledgerEntries(
+  events: readonly LedgerEvent[],
+  metadata: LedgerEntryMetadata,
+  at: ChainPosition,
+): { entries: EventToAppend[]; lastHash: string } {
   const canonicalMetadata = canonicalJson(metadata);
   let revision = at.afterRevision;
   let lastHash = at.previousHash;
   const entries = events.map((event, i) => {
     const entry = encodeLedgerEvent(event, i, metadata);
     const canonicalData = canonicalJson(entry.data);
-    const hash = entryHashOfCanonical(lastHash, { stream: at.stream, revision: ++revision, eventId: entry.eventId, type: entry.type, schemaVersion: entry.schemaVersion }, canonicalData, canonicalMetadata);
+    const hash = entryHashOfCanonical(
+      lastHash,
+      { stream: at.stream, revision: ++revision, eventId: entry.eventId, type: entry.type, schemaVersion: entry.schemaVersion },
+      canonicalData,
+      canonicalMetadata,
+    );
     const chain = { previous: lastHash, hash };
     entry.metadata = { ...entry.metadata, chain };
     entry.json = { data: canonicalData, metadata: withChainField(canonicalMetadata, chain) };

@@ -56,7 +56,10 @@ export function computePurchasePoints(rules: ProgramRules, input: PurchaseEarnin
     steps.push({ kind: 'first-purchase', label: 'first purchase bonus', points: earning.firstPurchaseBonusPoints });
   }
 
-  const uncappedPoints = Math.max(0, steps.reduce((sum, s) => sum + s.points, basePoints));
+  const uncappedPoints = Math.max(
+    0,
+    steps.reduce((sum, s) => sum + s.points, basePoints),
+  );
   let points = uncappedPoints;
   const caps: EarningBreakdown['caps'] = [];
   const perPurchase = earning.caps.perPurchasePoints;

@@ -36,8 +36,12 @@ describe('event type registry', () => {
   });
 
   it('refuses what it cannot read: unknown types and versions newer than the code', () => {
-    expect(() => evolved.decode('loyalty.survey-answered', 4, {})).toThrow(new UnknownEventTypeError('loyalty.survey-answered', 4, "newer than this code's v3; upgrade before reading"));
+    expect(() => evolved.decode('loyalty.survey-answered', 4, {})).toThrow(
+      new UnknownEventTypeError('loyalty.survey-answered', 4, "newer than this code's v3; upgrade before reading"),
+    );
     expect(() => ledgerEventRegistry.decode('loyalty.teleported', 1, {})).toThrow('cannot decode stored event loyalty.teleported v1: not in the registry');
-    expect(() => new EventTypeRegistry({ A: { storedType: 'x', schemaVersion: 1, upcasters: {} }, B: { storedType: 'x', schemaVersion: 1, upcasters: {} } })).toThrow('stored type x registered twice');
+    expect(
+      () => new EventTypeRegistry({ A: { storedType: 'x', schemaVersion: 1, upcasters: {} }, B: { storedType: 'x', schemaVersion: 1, upcasters: {} } }),
+    ).toThrow('stored type x registered twice');
   });
 });

@@ -20,7 +20,11 @@ export interface EncodedEvent {
 }
 
 export class UnknownEventTypeError extends Error {
-  constructor(readonly storedType: string, readonly schemaVersion: number, reason: string) {
+  constructor(
+    readonly storedType: string,
+    readonly schemaVersion: number,
+    reason: string,
+  ) {
     super(`cannot decode stored event ${storedType} v${schemaVersion}: ${reason}`);
     this.name = 'UnknownEventTypeError';
   }

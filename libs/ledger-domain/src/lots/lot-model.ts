@@ -88,7 +88,14 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
       const atMs = parseInstant(event.earnedAt);
       return {
         atMs,
-        opened: { lotId: event.lotId, source: event.source, points: event.points - event.deficitSettled, earnedAtMs: atMs, availableAtMs: parseInstant(event.availableAt), expiresAtMs: parseInstant(event.expiresAt) },
+        opened: {
+          lotId: event.lotId,
+          source: event.source,
+          points: event.points - event.deficitSettled,
+          earnedAtMs: atMs,
+          availableAtMs: parseInstant(event.availableAt),
+          expiresAtMs: parseInstant(event.expiresAt),
+        },
         moves: [],
         deficit: -event.deficitSettled,
       };
@@ -99,7 +106,14 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
         const lot = event.lot;
         return {
           atMs,
-          opened: { lotId: lot.lotId, source: { kind: 'adjustment', adjustmentId: event.adjustmentId }, points: event.points - lot.deficitSettled, earnedAtMs: atMs, availableAtMs: parseInstant(lot.availableAt), expiresAtMs: parseInstant(lot.expiresAt) },
+          opened: {
+            lotId: lot.lotId,
+            source: { kind: 'adjustment', adjustmentId: event.adjustmentId },
+            points: event.points - lot.deficitSettled,
+            earnedAtMs: atMs,
+            availableAtMs: parseInstant(lot.availableAt),
+            expiresAtMs: parseInstant(lot.expiresAt),
+          },
           moves: [],
           deficit: -lot.deficitSettled,
         };
@@ -109,7 +123,12 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
     case 'PointsRedeemed':
       return { atMs: parseInstant(event.occurredAt), opened: null, moves: taken(event.fromLots, 'redeemed'), deficit: 0 };
     case 'RedemptionCancelled':
-      return { atMs: parseInstant(event.occurredAt), opened: null, moves: event.toLots.map((m) => ({ lotId: m.lotId, points: m.points, cause: 'redemption-cancelled' as const })), deficit: 0 };
+      return {
+        atMs: parseInstant(event.occurredAt),
+        opened: null,
+        moves: event.toLots.map((m) => ({ lotId: m.lotId, points: m.points, cause: 'redemption-cancelled' as const })),
+        deficit: 0,
+      };
     case 'PointsReversed':
       return { atMs: parseInstant(event.occurredAt), opened: null, moves: taken(event.fromLots, 'reversed'), deficit: event.addedToDeficit };
     case 'PointsExpired':
@@ -146,7 +165,11 @@ export function remainingRecorded(lot: DatedLot): number {
 }
 
 /** The status of a lot holding `remaining` points at the instant, from its dates (the lot has been earned). */
-export function statusWithPoints(lot: Pick<DatedLot, 'availableAtMs' | 'expiresAtMs'>, remaining: number, atMs: number): 'pending' | 'available' | 'expired-awaiting-run' | null {
+export function statusWithPoints(
+  lot: Pick<DatedLot, 'availableAtMs' | 'expiresAtMs'>,
+  remaining: number,
+  atMs: number,
+): 'pending' | 'available' | 'expired-awaiting-run' | null {
   if (remaining <= 0) return null;
   if (atMs >= lot.expiresAtMs) return 'expired-awaiting-run';
   return atMs >= lot.availableAtMs ? 'available' : 'pending';

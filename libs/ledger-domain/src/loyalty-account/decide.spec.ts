@@ -22,7 +22,14 @@ describe('RecordPurchase', () => {
   });
 
   it('applies the amount-band multiplier of the highest band reached, on the base points', () => {
-    const rules = plainRules({ earning: { amountBands: [{ fromAmountMinor: 0, multiplierPercent: 100 }, { fromAmountMinor: 30_000, multiplierPercent: 150 }] } });
+    const rules = plainRules({
+      earning: {
+        amountBands: [
+          { fromAmountMinor: 0, multiplierPercent: 100 },
+          { fromAmountMinor: 30_000, multiplierPercent: 150 },
+        ],
+      },
+    });
     const below = eventOf(accepted(when(purchase('O-1', 29_999, T0), { rules })), 'PointsEarned');
     const atBand = eventOf(accepted(when(purchase('O-1', 30_000, T0), { rules })), 'PointsEarned');
     expect(below.points).toBe(299);
@@ -32,7 +39,12 @@ describe('RecordPurchase', () => {
 
   it('applies the tier multiplier of the tier reached by earlier purchases (upgrade at once)', () => {
     const rules = plainRules({
-      tiers: { levels: [{ name: 'regular', threshold: 0, earnMultiplierPercent: 100 }, { name: 'silver', threshold: 100_000, earnMultiplierPercent: 125 }] },
+      tiers: {
+        levels: [
+          { name: 'regular', threshold: 0, earnMultiplierPercent: 100 },
+          { name: 'silver', threshold: 100_000, earnMultiplierPercent: 125 },
+        ],
+      },
     });
     const given = history([purchase('O-1', 60_000, '2026-01-05T00:00:00Z'), purchase('O-2', 40_000, '2026-02-05T00:00:00Z')], rules);
     const earned = eventOf(accepted(when(purchase('O-3', 10_000, T0), { given, rules })), 'PointsEarned');
@@ -72,7 +84,10 @@ describe('RecordPurchase', () => {
       { sku: 'B-1', category: 'bread', quantity: 1, unitPrice: 500 },
     ];
     const earned = eventOf(accepted(when(purchase('O-1', 7_500, T0, { lines }), { rules })), 'PointsEarned');
-    expect(earned.breakdown.steps.map((s) => [s.kind, s.points])).toEqual([['category', 20], ['sku', 100]]);
+    expect(earned.breakdown.steps.map((s) => [s.kind, s.points])).toEqual([
+      ['category', 20],
+      ['sku', 100],
+    ]);
     expect(earned.points).toBe(75 + 20 + 100);
   });
 
@@ -92,7 +107,11 @@ describe('RecordPurchase', () => {
 
   it('rates a purchase by the rules in force at its own time', () => {
     const v1 = plainRules();
-    const v2: ProgramRules = { ...plainRules({ earning: { baseRate: { points: 3, perAmountMinor: 100 } } }), version: 2, effectiveFrom: '2026-03-01T00:00:00Z' };
+    const v2: ProgramRules = {
+      ...plainRules({ earning: { baseRate: { points: 3, perAmountMinor: 100 } } }),
+      version: 2,
+      effectiveFrom: '2026-03-01T00:00:00Z',
+    };
     expect(eventOf(accepted(when(purchase('O-1', 1_000, '2026-02-28T23:59:59.999Z'), { rules: [v1, v2] })), 'PointsEarned').points).toBe(10);
     const decision = when(purchase('O-1', 1_000, '2026-03-01T00:00:00Z'), { rules: [v1, v2] });
     expect(eventOf(accepted(decision), 'PointsEarned').points).toBe(30);
@@ -116,30 +135,44 @@ describe('RecordPurchase', () => {
         details: { sourceKey: 'purchase:O-1', field: 'amount', differing: [{ field: 'amount', recorded: 1_000, received: 2_000 }] },
       },
     });
-    expect(when(purchase('O-1', 1_000, at(T0, 1)), { given })).toMatchObject({ rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'occurredAt', recorded: T0, received: at(T0, 1) }] } } });
+    expect(when(purchase('O-1', 1_000, at(T0, 1)), { given })).toMatchObject({
+      rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'occurredAt', recorded: T0, received: at(T0, 1) }] } },
+    });
     expect(when(purchase('O-1', 1_000, T0, { channel: 'web' }), { given })).toMatchObject({ rejection: { details: { field: 'channel' } } });
   });
 
   it('refuses the same redemption id with other points, and takes a retry of the same redemption at another time as a duplicate', () => {
     const given = history([purchase('O-1', 10_000, T0)]);
     const redeemed = [...given, ...accepted(when(redeem('R-1', 50, at(T0, 20 * DAY)), { given }))];
-    expect(when(redeem('R-1', 60, at(T0, 20 * DAY)), { given: redeemed })).toMatchObject({ rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'points', recorded: 50, received: 60 }] } } });
+    expect(when(redeem('R-1', 60, at(T0, 20 * DAY)), { given: redeemed })).toMatchObject({
+      rejection: { code: 'LEDGER.SOURCE_CONFLICT', details: { differing: [{ field: 'points', recorded: 50, received: 60 }] } },
+    });
     expect(when(redeem('R-1', 50, at(T0, 21 * DAY)), { given: redeemed }).outcome).toBe('duplicate');
   });
 
-  it('refuses amounts beyond the rules\' limit, a line whose price times quantity is, and points beyond it', () => {
+  it("refuses amounts beyond the rules' limit, a line whose price times quantity is, and points beyond it", () => {
     const rules = plainRules({ limits: { maxAmountMinor: 1_000_000, maxPoints: 500 } });
-    expect(when(purchase('O-1', 1_000_001, T0), { rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'amount', max: 1_000_000 } } });
+    expect(when(purchase('O-1', 1_000_001, T0), { rules })).toMatchObject({
+      rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'amount', max: 1_000_000 } },
+    });
     expect(when(purchase('O-1', 9_007_199_254_740_991, T0))).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'amount' } } });
-    expect(when(purchase('O-1', 1_000, T0, { lines: [{ sku: 'A', category: 'c', quantity: 1_000, unitPrice: 9_007_199_254_740 }] }))).toMatchObject({ rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'lines[0]' } } });
+    expect(when(purchase('O-1', 1_000, T0, { lines: [{ sku: 'A', category: 'c', quantity: 1_000, unitPrice: 9_007_199_254_740 }] }))).toMatchObject({
+      rejection: { code: 'LEDGER.INVALID_AMOUNT', details: { field: 'lines[0]' } },
+    });
     const given = history([purchase('O-1', 100_000, T0)], rules);
-    expect(when(redeem('R-1', 501, at(T0, 20 * DAY)), { given, rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_POINTS', details: { field: 'points', max: 500 } } });
-    expect(when({ type: 'AdjustPoints', customerId: CUSTOMER, adjustmentId: 'A-1', points: -501, reasonCode: 'X', actor: 'a', occurredAt: T0 }, { given, rules })).toMatchObject({ rejection: { code: 'LEDGER.INVALID_POINTS' } });
+    expect(when(redeem('R-1', 501, at(T0, 20 * DAY)), { given, rules })).toMatchObject({
+      rejection: { code: 'LEDGER.INVALID_POINTS', details: { field: 'points', max: 500 } },
+    });
+    expect(
+      when({ type: 'AdjustPoints', customerId: CUSTOMER, adjustmentId: 'A-1', points: -501, reasonCode: 'X', actor: 'a', occurredAt: T0 }, { given, rules }),
+    ).toMatchObject({ rejection: { code: 'LEDGER.INVALID_POINTS' } });
   });
 
   it('refuses a business time before the program began, naming the field', () => {
     const rules = plainRules({ effectiveFrom: '2020-01-01T00:00:00Z' });
-    expect(when(purchase('O-1', 1_000, '2019-12-31T23:59:59.999Z'), { rules })).toMatchObject({ rejection: { code: 'LEDGER.BEFORE_PROGRAM_START', details: { field: 'occurredAt', programStart: '2020-01-01T00:00:00.000Z' } } });
+    expect(when(purchase('O-1', 1_000, '2019-12-31T23:59:59.999Z'), { rules })).toMatchObject({
+      rejection: { code: 'LEDGER.BEFORE_PROGRAM_START', details: { field: 'occurredAt', programStart: '2020-01-01T00:00:00.000Z' } },
+    });
     expect(when(purchase('O-1', 1_000, '0000-01-01T00:00:00Z'), { rules })).toMatchObject({ rejection: { code: 'LEDGER.BEFORE_PROGRAM_START' } });
     expect(when(purchase('O-1', 1_000, '2020-01-01T00:00:00Z'), { rules }).outcome).toBe('accepted');
   });
@@ -165,7 +198,10 @@ describe('pending and available points', () => {
   it('keeps earned points pending for the return window, then makes them available', () => {
     expect(availableAt(given, at(T0, 14 * DAY - 1))).toBe(0);
     expect(accountHoldingsAt(foldLoyaltyAccount(given), Date.parse(at(T0, 14 * DAY - 1))).pending).toBe(100);
-    expect(when(redeem('R-1', 1, at(T0, 14 * DAY - 1)), { given })).toMatchObject({ outcome: 'rejected', rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', details: { requested: 1, available: 0 } } });
+    expect(when(redeem('R-1', 1, at(T0, 14 * DAY - 1)), { given })).toMatchObject({
+      outcome: 'rejected',
+      rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', details: { requested: 1, available: 0 } },
+    });
     expect(availableAt(given, at(T0, 14 * DAY))).toBe(100);
     expect(when(redeem('R-1', 100, at(T0, 14 * DAY)), { given }).outcome).toBe('accepted');
   });
@@ -178,7 +214,18 @@ describe('RedeemPoints', () => {
   it('redeems exactly the available points, soonest expiry first', () => {
     const events = accepted(when(redeem('R-1', 150, later), { given }));
     expect(events).toEqual([
-      { type: 'PointsRedeemed', customerId: CUSTOMER, redemptionId: 'R-1', points: 150, reward: 'coupon', occurredAt: later, fromLots: [{ lotId: 'purchase:O-1', points: 100 }, { lotId: 'purchase:O-2', points: 50 }] },
+      {
+        type: 'PointsRedeemed',
+        customerId: CUSTOMER,
+        redemptionId: 'R-1',
+        points: 150,
+        reward: 'coupon',
+        occurredAt: later,
+        fromLots: [
+          { lotId: 'purchase:O-1', points: 100 },
+          { lotId: 'purchase:O-2', points: 50 },
+        ],
+      },
     ]);
     expect(availableAt([...given, ...events], later)).toBe(0);
   });
@@ -186,32 +233,57 @@ describe('RedeemPoints', () => {
   it('rejects one point more than available with a stable code', () => {
     expect(when(redeem('R-1', 151, later), { given })).toEqual({
       outcome: 'rejected',
-      rejection: { code: 'LEDGER.INSUFFICIENT_POINTS', message: '151 points requested, 150 available', details: { field: 'points', requested: 151, available: 150 } },
+      rejection: {
+        code: 'LEDGER.INSUFFICIENT_POINTS',
+        message: '151 points requested, 150 available',
+        details: { field: 'points', requested: 151, available: 150 },
+      },
     });
   });
 
   it('gives the points back to the same lots when cancelled, once', () => {
     const redeemed = [...given, ...accepted(when(redeem('R-1', 120, later), { given }))];
     const cancelled = accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: later }, { given: redeemed }));
-    expect(cancelled[0]).toMatchObject({ type: 'RedemptionCancelled', points: 120, toLots: [{ lotId: 'purchase:O-1', points: 100 }, { lotId: 'purchase:O-2', points: 20 }] });
+    expect(cancelled[0]).toMatchObject({
+      type: 'RedemptionCancelled',
+      points: 120,
+      toLots: [
+        { lotId: 'purchase:O-1', points: 100 },
+        { lotId: 'purchase:O-2', points: 20 },
+      ],
+    });
     expect(availableAt([...redeemed, ...cancelled], later)).toBe(150);
-    expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: later }, { given: [...redeemed, ...cancelled] }).outcome).toBe('duplicate');
-    expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-404', occurredAt: later }, { given: redeemed })).toMatchObject({ rejection: { code: 'LEDGER.UNKNOWN_REDEMPTION' } });
+    expect(
+      when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: later }, { given: [...redeemed, ...cancelled] }).outcome,
+    ).toBe('duplicate');
+    expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-404', occurredAt: later }, { given: redeemed })).toMatchObject({
+      rejection: { code: 'LEDGER.UNKNOWN_REDEMPTION' },
+    });
   });
 
   it('lets a late redemption spend only what the lots hold from its own time on (points given back later do not count)', () => {
     // Given: all 150 points redeemed on Feb 1, given back by a cancellation on Feb 10.
     const redeemed = [...given, ...accepted(when(redeem('R-1', 150, later), { given }))];
-    const cancelled = [...redeemed, ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-02-10T00:00:00Z' }, { given: redeemed }))];
+    const cancelled = [
+      ...redeemed,
+      ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-02-10T00:00:00Z' }, { given: redeemed })),
+    ];
     // When: a redemption dated Jan 20 arrives late. Then: nothing is spendable from Jan 20 on (the lots are empty from Feb 1 to Feb 10).
-    expect(when(redeem('R-late', 1, '2026-01-20T00:00:00Z'), { given: cancelled, nowMs: Date.parse('2026-02-11T00:00:00Z') })).toMatchObject({ rejection: { code: 'LEDGER.INSUFFICIENT_POINTS' } });
+    expect(when(redeem('R-late', 1, '2026-01-20T00:00:00Z'), { given: cancelled, nowMs: Date.parse('2026-02-11T00:00:00Z') })).toMatchObject({
+      rejection: { code: 'LEDGER.INSUFFICIENT_POINTS' },
+    });
     // A redemption dated after the cancellation may spend them.
     expect(accepted(when(redeem('R-after', 150, '2026-02-10T00:00:00Z'), { given: cancelled }))[0]).toMatchObject({ points: 150 });
   });
 
   it('refuses a cancellation dated before its redemption', () => {
     const redeemed = [...given, ...accepted(when(redeem('R-1', 120, later), { given }))];
-    expect(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-15T00:00:00Z' }, { given: redeemed, nowMs: Date.parse(later) })).toMatchObject({
+    expect(
+      when(
+        { type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-15T00:00:00Z' },
+        { given: redeemed, nowMs: Date.parse(later) },
+      ),
+    ).toMatchObject({
       rejection: { code: 'LEDGER.INVALID_TIME', details: { field: 'occurredAt' } },
     });
   });
@@ -224,7 +296,14 @@ describe('ExpirePoints', () => {
   it('expires the oldest lot at exactly its expiry instant, and not a millisecond before', () => {
     expect(accepted(expire('2026-01-10T07:59:59.999Z'))).toEqual([]);
     expect(accepted(expire('2026-01-10T08:00:00.000Z'))).toEqual([
-      { type: 'PointsExpired', customerId: CUSTOMER, expiryRunId: 'run-2026-01-10T08:00:00.000Z', asOf: '2026-01-10T08:00:00.000Z', points: 100, lots: [{ lotId: 'purchase:O-1', points: 100 }] },
+      {
+        type: 'PointsExpired',
+        customerId: CUSTOMER,
+        expiryRunId: 'run-2026-01-10T08:00:00.000Z',
+        asOf: '2026-01-10T08:00:00.000Z',
+        points: 100,
+        lots: [{ lotId: 'purchase:O-1', points: 100 }],
+      },
     ]);
     expect(availableAt(given, '2026-01-10T07:59:59.999Z')).toBe(300);
     expect(availableAt(given, '2026-01-10T08:00:00.000Z')).toBe(200);
@@ -237,7 +316,9 @@ describe('ExpirePoints', () => {
       { asOf: '2026-01-10T08:00:00.000Z', points: 70, lots: [{ lotId: 'purchase:O-1', points: 70 }] },
       { asOf: '2026-02-10T08:00:00.000Z', points: 200, lots: [{ lotId: 'purchase:O-2', points: 200 }] },
     ]);
-    expect(accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r2', asOf: '2026-03-01T00:00:00Z' }, { given: [...spent, ...first] }))).toEqual([]);
+    expect(
+      accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r2', asOf: '2026-03-01T00:00:00Z' }, { given: [...spent, ...first] })),
+    ).toEqual([]);
   });
 
   it('never touches a lot one millisecond before its expiry instant, however late the run', () => {
@@ -246,17 +327,28 @@ describe('ExpirePoints', () => {
   });
 
   it('refuses a run dated later than now plus the tolerance, naming the field', () => {
-    const decision = when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'future', asOf: '2030-01-01T00:00:00Z' }, { given, nowMs: Date.parse('2026-03-01T00:00:00Z') });
-    expect(decision).toMatchObject({ outcome: 'rejected', rejection: { code: 'LEDGER.FUTURE_TIME', details: { field: 'asOf', latestAccepted: '2026-03-01T00:05:00.000Z' } } });
-    expect(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'skew', asOf: '2026-03-01T00:05:00Z' }, { given, nowMs: Date.parse('2026-03-01T00:00:00Z') }).outcome).toBe('accepted');
+    const decision = when(
+      { type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'future', asOf: '2030-01-01T00:00:00Z' },
+      { given, nowMs: Date.parse('2026-03-01T00:00:00Z') },
+    );
+    expect(decision).toMatchObject({
+      outcome: 'rejected',
+      rejection: { code: 'LEDGER.FUTURE_TIME', details: { field: 'asOf', latestAccepted: '2026-03-01T00:05:00.000Z' } },
+    });
+    expect(
+      when(
+        { type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'skew', asOf: '2026-03-01T00:05:00Z' },
+        { given, nowMs: Date.parse('2026-03-01T00:00:00Z') },
+      ).outcome,
+    ).toBe('accepted');
   });
 
   it('expires points given back after the expiry instant when they come back, so no instant holds less than nothing', () => {
-    const lateCancel = [
-      ...given,
-      ...accepted(when(redeem('R-1', 100, '2025-06-01T00:00:00Z'), { given })),
+    const lateCancel = [...given, ...accepted(when(redeem('R-1', 100, '2025-06-01T00:00:00Z'), { given }))];
+    const cancelled = [
+      ...lateCancel,
+      ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-20T00:00:00Z' }, { given: lateCancel })),
     ];
-    const cancelled = [...lateCancel, ...accepted(when({ type: 'CancelRedemption', customerId: CUSTOMER, redemptionId: 'R-1', occurredAt: '2026-01-20T00:00:00Z' }, { given: lateCancel }))];
     const expired = accepted(when({ type: 'ExpirePoints', customerId: CUSTOMER, expiryRunId: 'r', asOf: '2026-01-25T00:00:00Z' }, { given: cancelled }));
     expect(expired).toMatchObject([{ asOf: '2026-01-20T00:00:00.000Z', lots: [{ lotId: 'purchase:O-1', points: 100 }] }]);
   });
@@ -280,8 +372,19 @@ describe('RecordRefund', () => {
     const events = accepted(when(refund('F-1', 'O-1', 50_000, '2026-02-10T00:00:00Z'), { given: spent }));
     expect(events).toEqual([
       {
-        type: 'PointsReversed', customerId: CUSTOMER, refundId: 'F-1', orderId: 'O-1', refundAmount: 50_000, occurredAt: '2026-02-10T00:00:00.000Z',
-        points: 500, fromLots: [{ lotId: 'purchase:O-1', points: 300 }, { lotId: 'purchase:O-2', points: 200 }], addedToDeficit: 0, writtenOff: 0,
+        type: 'PointsReversed',
+        customerId: CUSTOMER,
+        refundId: 'F-1',
+        orderId: 'O-1',
+        refundAmount: 50_000,
+        occurredAt: '2026-02-10T00:00:00.000Z',
+        points: 500,
+        fromLots: [
+          { lotId: 'purchase:O-1', points: 300 },
+          { lotId: 'purchase:O-2', points: 200 },
+        ],
+        addedToDeficit: 0,
+        writtenOff: 0,
       },
     ]);
     expect(availableAt([...spent, ...events], '2026-02-10T00:00:00Z')).toBe(300);
@@ -309,7 +412,9 @@ describe('RecordRefund', () => {
     const r2 = accepted(when(refund('F-2', 'O-1', 333, T0), { given: [...given, ...r1] }));
     const r3 = accepted(when(refund('F-3', 'O-1', 333, T0), { given: [...given, ...r1, ...r2] }));
     expect([r1, r2, r3].map((r) => eventOf(r, 'PointsReversed').points)).toEqual([3, 3, 3]);
-    expect(when(refund('F-4', 'O-1', 1, T0), { given: [...given, ...r1, ...r2, ...r3] })).toMatchObject({ rejection: { code: 'LEDGER.REFUND_EXCEEDS_PURCHASE' } });
+    expect(when(refund('F-4', 'O-1', 1, T0), { given: [...given, ...r1, ...r2, ...r3] })).toMatchObject({
+      rejection: { code: 'LEDGER.REFUND_EXCEEDS_PURCHASE' },
+    });
   });
 
   it('takes back pending points too (before they ever became available)', () => {
@@ -329,11 +434,27 @@ describe('RecordRefund', () => {
 describe('AdjustPoints', () => {
   const given = history([purchase('O-1', 10_000, '2026-01-01T00:00:00Z')]);
   const adjust = (adjustmentId: string, points: number) =>
-    ({ type: 'AdjustPoints', customerId: CUSTOMER, adjustmentId, points, reasonCode: 'GOODWILL', actor: 'agent-7', note: 'late delivery', occurredAt: '2026-02-01T00:00:00Z' }) as const;
+    ({
+      type: 'AdjustPoints',
+      customerId: CUSTOMER,
+      adjustmentId,
+      points,
+      reasonCode: 'GOODWILL',
+      actor: 'agent-7',
+      note: 'late delivery',
+      occurredAt: '2026-02-01T00:00:00Z',
+    }) as const;
 
   it('credits a new, immediately available lot and records the reason and actor', () => {
     const events = accepted(when(adjust('A-1', 40), { given }));
-    expect(events[0]).toMatchObject({ type: 'PointsAdjusted', points: 40, reasonCode: 'GOODWILL', actor: 'agent-7', note: 'late delivery', lot: { lotId: 'adjustment:A-1', availableAt: '2026-02-01T00:00:00.000Z' } });
+    expect(events[0]).toMatchObject({
+      type: 'PointsAdjusted',
+      points: 40,
+      reasonCode: 'GOODWILL',
+      actor: 'agent-7',
+      note: 'late delivery',
+      lot: { lotId: 'adjustment:A-1', availableAt: '2026-02-01T00:00:00.000Z' },
+    });
     expect(availableAt([...given, ...events], '2026-02-01T00:00:00Z')).toBe(140);
   });
 
@@ -346,7 +467,8 @@ describe('AdjustPoints', () => {
 
 describe('surveys and support contacts', () => {
   const rules = plainRules({ earning: { surveyAnswerBonusPoints: 50 } });
-  const answer = (responseId: string, surveyId: string) => ({ type: 'RecordSurveyAnswer', customerId: CUSTOMER, responseId, surveyId, occurredAt: T0, score: 9 }) as const;
+  const answer = (responseId: string, surveyId: string) =>
+    ({ type: 'RecordSurveyAnswer', customerId: CUSTOMER, responseId, surveyId, occurredAt: T0, score: 9 }) as const;
 
   it('awards the survey bonus once per survey, and records every answer', () => {
     const first = accepted(when(answer('S-1', 'nps-2026'), { rules }));
@@ -358,8 +480,28 @@ describe('surveys and support contacts', () => {
   });
 
   it('records a support contact without moving points', () => {
-    const events = accepted(when({ type: 'RecordSupportContact', customerId: CUSTOMER, contactId: 'K-1', channel: 'chat', openedAt: T0, resolvedAt: at(T0, 3_600_000), resolved: true, satisfaction: 4 }));
-    expect(events[1]).toEqual({ type: 'SupportContactRecorded', customerId: CUSTOMER, contactId: 'K-1', channel: 'chat', openedAt: T0, resolvedAt: at(T0, 3_600_000), resolved: true, satisfaction: 4 });
+    const events = accepted(
+      when({
+        type: 'RecordSupportContact',
+        customerId: CUSTOMER,
+        contactId: 'K-1',
+        channel: 'chat',
+        openedAt: T0,
+        resolvedAt: at(T0, 3_600_000),
+        resolved: true,
+        satisfaction: 4,
+      }),
+    );
+    expect(events[1]).toEqual({
+      type: 'SupportContactRecorded',
+      customerId: CUSTOMER,
+      contactId: 'K-1',
+      channel: 'chat',
+      openedAt: T0,
+      resolvedAt: at(T0, 3_600_000),
+      resolved: true,
+      satisfaction: 4,
+    });
   });
 });
 

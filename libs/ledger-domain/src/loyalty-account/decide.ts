@@ -58,11 +58,15 @@ export function decide(command: LedgerCommand, state: LoyaltyAccountState, conte
   if (sourceKey !== null && recorded !== undefined) {
     const differing = differingFields(recorded, meaningOfCommand(command) ?? {});
     if (differing.length === 0) return { outcome: 'duplicate', sourceKey };
-    return reject(LedgerRejectionCode.SourceConflict, `${sourceKey} was recorded with another ${differing.map((d) => d.field).join(', ')}: a source id names one fact; send a new id for a new one`, {
-      sourceKey,
-      field: differing[0].field,
-      differing,
-    });
+    return reject(
+      LedgerRejectionCode.SourceConflict,
+      `${sourceKey} was recorded with another ${differing.map((d) => d.field).join(', ')}: a source id names one fact; send a new id for a new one`,
+      {
+        sourceKey,
+        field: differing[0].field,
+        differing,
+      },
+    );
   }
 
   const atIso = businessTimeOf(command);
@@ -114,9 +118,12 @@ const EARLIEST_BIRTH_DATE = '1900-01-01';
 
 function enrol(command: EnrolCustomer, atMs: number): Outcome {
   if (command.birthDate !== undefined) {
-    if (!isCalendarDate(command.birthDate)) return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be a date YYYY-MM-DD that exists, got ${command.birthDate}`, { field: 'birthDate' });
+    if (!isCalendarDate(command.birthDate))
+      return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be a date YYYY-MM-DD that exists, got ${command.birthDate}`, { field: 'birthDate' });
     if (command.birthDate < EARLIEST_BIRTH_DATE || command.birthDate > formatInstant(atMs).slice(0, 10)) {
-      return rejection(LedgerRejectionCode.InvalidValue, `birthDate ${command.birthDate} must be from ${EARLIEST_BIRTH_DATE} to the enrolment date`, { field: 'birthDate' });
+      return rejection(LedgerRejectionCode.InvalidValue, `birthDate ${command.birthDate} must be from ${EARLIEST_BIRTH_DATE} to the enrolment date`, {
+        field: 'birthDate',
+      });
     }
   }
   return {
@@ -132,7 +139,11 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
     if (badLine) return badLine;
   }
   if (command.currency !== rules.currency) {
-    return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, { field: 'currency', expected: rules.currency, got: command.currency });
+    return rejection(LedgerRejectionCode.CurrencyMismatch, `the program earns on ${rules.currency}, not ${command.currency}`, {
+      field: 'currency',
+      expected: rules.currency,
+      got: command.currency,
+    });
   }
   const lines = command.lines ?? [];
   const tier = evaluateTier(state.qualifying, rules.tiers, atMs);
@@ -177,23 +188,29 @@ function recordRefund(command: RecordRefund, state: LoyaltyAccountState, rules: 
   const badAmount = amountOutOfBounds(command.amount, rules, 'amount');
   if (badAmount) return badAmount;
   const purchase = state.purchases.get(command.orderId);
-  if (!purchase) return rejection(LedgerRejectionCode.UnknownOrder, `no purchase ${command.orderId} on this account`, { field: 'orderId', orderId: command.orderId });
+  if (!purchase)
+    return rejection(LedgerRejectionCode.UnknownOrder, `no purchase ${command.orderId} on this account`, { field: 'orderId', orderId: command.orderId });
   const refundable = purchase.amount - purchase.refundedAmount;
   if (command.amount > refundable) {
-    return rejection(LedgerRejectionCode.RefundExceedsPurchase, `refund of ${command.amount} exceeds the ${refundable} still refundable on order ${command.orderId}`, {
-      field: 'amount',
-      orderId: command.orderId,
-      refundable,
-      requested: command.amount,
-    });
+    return rejection(
+      LedgerRejectionCode.RefundExceedsPurchase,
+      `refund of ${command.amount} exceeds the ${refundable} still refundable on order ${command.orderId}`,
+      {
+        field: 'amount',
+        orderId: command.orderId,
+        refundable,
+        requested: command.amount,
+      },
+    );
   }
   if (atMs < purchase.atMs) {
-    return rejection(LedgerRejectionCode.InvalidTime, `the refund (${formatInstant(atMs)}) cannot precede its purchase (${formatInstant(purchase.atMs)})`, { field: 'occurredAt', orderId: command.orderId });
+    return rejection(LedgerRejectionCode.InvalidTime, `the refund (${formatInstant(atMs)}) cannot precede its purchase (${formatInstant(purchase.atMs)})`, {
+      field: 'occurredAt',
+      orderId: command.orderId,
+    });
   }
   // Pro rata on the cumulative refund, so partial refunds that add up to the whole take back exactly all.
-  const cumulativeTarget = Number(
-    (BigInt(purchase.pointsEarned) * BigInt(purchase.refundedAmount + command.amount)) / BigInt(purchase.amount),
-  );
+  const cumulativeTarget = Number((BigInt(purchase.pointsEarned) * BigInt(purchase.refundedAmount + command.amount)) / BigInt(purchase.amount));
   let toTakeBack = cumulativeTarget - purchase.pointsReversed;
   const points = toTakeBack;
   const fromLots: LotMovement[] = [];
@@ -285,13 +302,22 @@ function recordSurveyAnswer(command: RecordSurveyAnswer, state: LoyaltyAccountSt
 
 function recordSupportContact(command: RecordSupportContact): Outcome {
   if (command.satisfaction !== undefined && (!Number.isInteger(command.satisfaction) || command.satisfaction < 1 || command.satisfaction > 5)) {
-    return rejection(LedgerRejectionCode.InvalidValue, 'satisfaction must be an integer from 1 to 5', { field: 'satisfaction', satisfaction: command.satisfaction });
+    return rejection(LedgerRejectionCode.InvalidValue, 'satisfaction must be an integer from 1 to 5', {
+      field: 'satisfaction',
+      satisfaction: command.satisfaction,
+    });
   }
   // A resolved contact says when (time to resolution is what support is measured by); an open one has no resolution time.
-  if (command.resolved && command.resolvedAt === undefined) return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt is required when resolved is true', { field: 'resolvedAt' });
-  if (!command.resolved && command.resolvedAt !== undefined) return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt must be absent when resolved is false', { field: 'resolvedAt' });
+  if (command.resolved && command.resolvedAt === undefined)
+    return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt is required when resolved is true', { field: 'resolvedAt' });
+  if (!command.resolved && command.resolvedAt !== undefined)
+    return rejection(LedgerRejectionCode.InvalidValue, 'resolvedAt must be absent when resolved is false', { field: 'resolvedAt' });
   if (command.resolvedAt !== undefined && Date.parse(command.resolvedAt) < Date.parse(command.openedAt)) {
-    return rejection(LedgerRejectionCode.InvalidTime, 'resolvedAt is before openedAt', { field: 'resolvedAt', openedAt: command.openedAt, resolvedAt: command.resolvedAt });
+    return rejection(LedgerRejectionCode.InvalidTime, 'resolvedAt is before openedAt', {
+      field: 'resolvedAt',
+      openedAt: command.openedAt,
+      resolvedAt: command.resolvedAt,
+    });
   }
   return {
     events: [
@@ -310,9 +336,15 @@ function recordSupportContact(command: RecordSupportContact): Outcome {
 }
 
 function redeem(command: RedeemPoints, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
-  if (!isPositiveInteger(command.points)) return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a positive integer', { field: 'points', points: command.points });
+  if (!isPositiveInteger(command.points))
+    return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a positive integer', { field: 'points', points: command.points });
   const maxPoints = limitsOf(rules).maxPoints;
-  if (command.points > maxPoints) return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} (the rules' limit)`, { field: 'points', points: command.points, max: maxPoints });
+  if (command.points > maxPoints)
+    return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} (the rules' limit)`, {
+      field: 'points',
+      points: command.points,
+      max: maxPoints,
+    });
   const consumed = consumeAvailable(state, command.points, atMs);
   if ('rejection' in consumed) return consumed;
   return {
@@ -374,9 +406,17 @@ function greatestDeficitFrom(state: LoyaltyAccountState, atMs: number): number {
 
 function cancelRedemption(command: CancelRedemption, state: LoyaltyAccountState, atMs: number): Outcome {
   const redemption = state.redemptions.get(command.redemptionId);
-  if (!redemption) return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, { field: 'redemptionId', redemptionId: command.redemptionId });
+  if (!redemption)
+    return rejection(LedgerRejectionCode.UnknownRedemption, `no redemption ${command.redemptionId} on this account`, {
+      field: 'redemptionId',
+      redemptionId: command.redemptionId,
+    });
   if (atMs < redemption.atMs) {
-    return rejection(LedgerRejectionCode.InvalidTime, `the cancellation (${formatInstant(atMs)}) cannot precede its redemption (${formatInstant(redemption.atMs)})`, { field: 'occurredAt', redemptionId: command.redemptionId });
+    return rejection(
+      LedgerRejectionCode.InvalidTime,
+      `the cancellation (${formatInstant(atMs)}) cannot precede its redemption (${formatInstant(redemption.atMs)})`,
+      { field: 'occurredAt', redemptionId: command.redemptionId },
+    );
   }
   return {
     events: [
@@ -398,7 +438,12 @@ function adjust(command: AdjustPoints, state: LoyaltyAccountState, rules: Progra
     return rejection(LedgerRejectionCode.InvalidPoints, 'points must be a non-zero integer', { field: 'points', points: command.points });
   }
   const maxPoints = limitsOf(rules).maxPoints;
-  if (Math.abs(command.points) > maxPoints) return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} either way (the rules' limit)`, { field: 'points', points: command.points, max: maxPoints });
+  if (Math.abs(command.points) > maxPoints)
+    return rejection(LedgerRejectionCode.InvalidPoints, `points must be at most ${maxPoints} either way (the rules' limit)`, {
+      field: 'points',
+      points: command.points,
+      max: maxPoints,
+    });
   const occurredAt = formatInstant(atMs);
   const base = {
     type: 'PointsAdjusted' as const,
@@ -483,7 +528,12 @@ function businessTimesOf(command: LedgerCommand): [field: string, value: string]
     case 'EnrolCustomer':
       return [['enrolledAt', command.enrolledAt]];
     case 'RecordSupportContact':
-      return command.resolvedAt === undefined ? [['openedAt', command.openedAt]] : [['openedAt', command.openedAt], ['resolvedAt', command.resolvedAt]];
+      return command.resolvedAt === undefined
+        ? [['openedAt', command.openedAt]]
+        : [
+            ['openedAt', command.openedAt],
+            ['resolvedAt', command.resolvedAt],
+          ];
     case 'ExpirePoints':
       return [['asOf', command.asOf]];
     default:
@@ -503,11 +553,19 @@ function outsideTheProgramsTime(command: LedgerCommand, context: DecisionContext
     if (Number.isNaN(ms)) return { code: LedgerRejectionCode.InvalidTime, message: `${field} is not an ISO-8601 instant: ${value}`, details: { field, value } };
     if (ms > latestMs) {
       const latestAccepted = formatInstant(latestMs);
-      return { code: LedgerRejectionCode.FutureTime, message: `${field} ${value} is later than the latest accepted business time ${latestAccepted} (now plus the configured tolerance)`, details: { field, value, latestAccepted } };
+      return {
+        code: LedgerRejectionCode.FutureTime,
+        message: `${field} ${value} is later than the latest accepted business time ${latestAccepted} (now plus the configured tolerance)`,
+        details: { field, value, latestAccepted },
+      };
     }
     if (ms < startMs) {
       const programStart = formatInstant(startMs);
-      return { code: LedgerRejectionCode.BeforeProgramStart, message: `${field} ${value} is before the program began (${programStart}, its first rules version)`, details: { field, value, programStart } };
+      return {
+        code: LedgerRejectionCode.BeforeProgramStart,
+        message: `${field} ${value} is before the program began (${programStart}, its first rules version)`,
+        details: { field, value, programStart },
+      };
     }
   }
   return null;
@@ -528,9 +586,14 @@ function businessTimeOf(command: LedgerCommand): string {
 
 /** An amount that is not a positive integer within the rules' limit (a line's price × quantity may be 0). */
 function amountOutOfBounds(amount: number, rules: ProgramRules, field: string, zeroAllowed = false): { rejection: LedgerRejection } | null {
-  if (!Number.isSafeInteger(amount) || amount < (zeroAllowed ? 0 : 1)) return rejection(LedgerRejectionCode.InvalidAmount, `${field} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer in minor units`, { field, amount });
+  if (!Number.isSafeInteger(amount) || amount < (zeroAllowed ? 0 : 1))
+    return rejection(LedgerRejectionCode.InvalidAmount, `${field} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer in minor units`, {
+      field,
+      amount,
+    });
   const max = limitsOf(rules).maxAmountMinor;
-  if (amount > max) return rejection(LedgerRejectionCode.InvalidAmount, `${field} ${amount} is more than the rules' limit of ${max} minor units`, { field, amount, max });
+  if (amount > max)
+    return rejection(LedgerRejectionCode.InvalidAmount, `${field} ${amount} is more than the rules' limit of ${max} minor units`, { field, amount, max });
   return null;
 }
 

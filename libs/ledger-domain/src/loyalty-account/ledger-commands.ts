@@ -103,14 +103,6 @@ export interface ExpirePoints {
 }
 
 export type LedgerCommand =
-  | EnrolCustomer
-  | RecordPurchase
-  | RecordRefund
-  | RecordSurveyAnswer
-  | RecordSupportContact
-  | RedeemPoints
-  | CancelRedemption
-  | AdjustPoints
-  | ExpirePoints;
+  EnrolCustomer | RecordPurchase | RecordRefund | RecordSurveyAnswer | RecordSupportContact | RedeemPoints | CancelRedemption | AdjustPoints | ExpirePoints;
 
 export type LedgerCommandType = LedgerCommand['type'];

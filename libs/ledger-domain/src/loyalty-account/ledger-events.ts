@@ -2,9 +2,7 @@ import type { PurchaseLine, SupportChannel } from './ledger-commands';
 
 /** Where a lot of points came from: its source document. */
 export type LotSource =
-  | { kind: 'purchase'; orderId: string }
-  | { kind: 'survey-bonus'; responseId: string; surveyId: string }
-  | { kind: 'adjustment'; adjustmentId: string };
+  { kind: 'purchase'; orderId: string } | { kind: 'survey-bonus'; responseId: string; surveyId: string } | { kind: 'adjustment'; adjustmentId: string };
 
 /** Points taken from (or given back to) one lot. */
 export interface LotMovement {

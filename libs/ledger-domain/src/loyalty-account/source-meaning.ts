@@ -25,13 +25,31 @@ export function meaningOfCommand(command: LedgerCommand): SourceMeaning | null {
     case 'EnrolCustomer':
       return { enrolledAt: ms(command.enrolledAt), birthDate: orNull(command.birthDate) };
     case 'RecordPurchase':
-      return { occurredAt: ms(command.occurredAt), currency: command.currency, amount: command.amount, lines: linesOf(command.lines), channel: orNull(command.channel) };
+      return {
+        occurredAt: ms(command.occurredAt),
+        currency: command.currency,
+        amount: command.amount,
+        lines: linesOf(command.lines),
+        channel: orNull(command.channel),
+      };
     case 'RecordRefund':
       return { orderId: command.orderId, occurredAt: ms(command.occurredAt), amount: command.amount };
     case 'RecordSurveyAnswer':
-      return { surveyId: command.surveyId, occurredAt: ms(command.occurredAt), score: command.score, comment: orNull(command.comment), touchpoint: orNull(command.touchpoint) };
+      return {
+        surveyId: command.surveyId,
+        occurredAt: ms(command.occurredAt),
+        score: command.score,
+        comment: orNull(command.comment),
+        touchpoint: orNull(command.touchpoint),
+      };
     case 'RecordSupportContact':
-      return { channel: command.channel, openedAt: ms(command.openedAt), resolvedAt: ms(command.resolvedAt), resolved: command.resolved, satisfaction: orNull(command.satisfaction) };
+      return {
+        channel: command.channel,
+        openedAt: ms(command.openedAt),
+        resolvedAt: ms(command.resolvedAt),
+        resolved: command.resolved,
+        satisfaction: orNull(command.satisfaction),
+      };
     case 'RedeemPoints':
       return { points: command.points, reward: command.reward };
     case 'CancelRedemption':
@@ -51,13 +69,28 @@ export function meaningOfEvent(event: LedgerEvent): { sourceKey: string; meaning
     case 'CustomerEnrolled':
       return { sourceKey: `enrolment:${event.customerId}`, meaning: { enrolledAt: ms(event.enrolledAt), birthDate: event.birthDate } };
     case 'PurchaseRecorded':
-      return { sourceKey: `purchase:${event.orderId}`, meaning: { occurredAt: ms(event.occurredAt), currency: event.currency, amount: event.amount, lines: linesOf(event.lines), channel: event.channel } };
+      return {
+        sourceKey: `purchase:${event.orderId}`,
+        meaning: { occurredAt: ms(event.occurredAt), currency: event.currency, amount: event.amount, lines: linesOf(event.lines), channel: event.channel },
+      };
     case 'PointsReversed':
       return { sourceKey: `refund:${event.refundId}`, meaning: { orderId: event.orderId, occurredAt: ms(event.occurredAt), amount: event.refundAmount } };
     case 'SurveyAnswered':
-      return { sourceKey: `survey-response:${event.responseId}`, meaning: { surveyId: event.surveyId, occurredAt: ms(event.occurredAt), score: event.score, comment: event.comment, touchpoint: event.touchpoint } };
+      return {
+        sourceKey: `survey-response:${event.responseId}`,
+        meaning: { surveyId: event.surveyId, occurredAt: ms(event.occurredAt), score: event.score, comment: event.comment, touchpoint: event.touchpoint },
+      };
     case 'SupportContactRecorded':
-      return { sourceKey: `support-contact:${event.contactId}`, meaning: { channel: event.channel, openedAt: ms(event.openedAt), resolvedAt: ms(event.resolvedAt), resolved: event.resolved, satisfaction: event.satisfaction } };
+      return {
+        sourceKey: `support-contact:${event.contactId}`,
+        meaning: {
+          channel: event.channel,
+          openedAt: ms(event.openedAt),
+          resolvedAt: ms(event.resolvedAt),
+          resolved: event.resolved,
+          satisfaction: event.satisfaction,
+        },
+      };
     case 'PointsRedeemed':
       return { sourceKey: `redemption:${event.redemptionId}`, meaning: { points: event.points, reward: event.reward } };
     case 'RedemptionCancelled':

@@ -42,14 +42,34 @@ export function postingsFor(event: LedgerEvent): Posting[] {
     case 'SupportContactRecorded':
       return [];
     case 'PointsEarned':
-      return issue(L.PurchasePointsExpense, event.points, event.deficitSettled, `earned on order ${event.source.kind === 'purchase' ? event.source.orderId : event.lotId}`);
+      return issue(
+        L.PurchasePointsExpense,
+        event.points,
+        event.deficitSettled,
+        `earned on order ${event.source.kind === 'purchase' ? event.source.orderId : event.lotId}`,
+      );
     case 'BonusAwarded':
       return issue(L.BonusPointsExpense, event.points, event.deficitSettled, `${event.reason} bonus`);
     case 'PointsReversed':
       return compact([
-        { debit: L.CustomerPointsLiability, credit: L.PurchasePointsExpense, points: sum(event.fromLots), memo: `refund ${event.refundId} of order ${event.orderId}` },
-        { debit: L.NegativeBalanceReceivable, credit: L.PurchasePointsExpense, points: event.addedToDeficit, memo: `refund ${event.refundId}: spent points owed` },
-        { debit: L.RefundWriteOffExpense, credit: L.PurchasePointsExpense, points: event.writtenOff, memo: `refund ${event.refundId}: spent points written off` },
+        {
+          debit: L.CustomerPointsLiability,
+          credit: L.PurchasePointsExpense,
+          points: sum(event.fromLots),
+          memo: `refund ${event.refundId} of order ${event.orderId}`,
+        },
+        {
+          debit: L.NegativeBalanceReceivable,
+          credit: L.PurchasePointsExpense,
+          points: event.addedToDeficit,
+          memo: `refund ${event.refundId}: spent points owed`,
+        },
+        {
+          debit: L.RefundWriteOffExpense,
+          credit: L.PurchasePointsExpense,
+          points: event.writtenOff,
+          memo: `refund ${event.refundId}: spent points written off`,
+        },
       ]);
     case 'PointsRedeemed':
       return compact([{ debit: L.CustomerPointsLiability, credit: L.Redemptions, points: event.points, memo: `redemption ${event.redemptionId}` }]);
@@ -59,7 +79,14 @@ export function postingsFor(event: LedgerEvent): Posting[] {
       return compact([{ debit: L.CustomerPointsLiability, credit: L.Breakage, points: event.points, memo: `expiry run ${event.expiryRunId}` }]);
     case 'PointsAdjusted':
       if (event.lot) return issue(L.AdjustmentPointsExpense, event.points, event.lot.deficitSettled, `adjustment ${event.adjustmentId} (${event.reasonCode})`);
-      return compact([{ debit: L.CustomerPointsLiability, credit: L.AdjustmentPointsExpense, points: sum(event.fromLots), memo: `adjustment ${event.adjustmentId} (${event.reasonCode})` }]);
+      return compact([
+        {
+          debit: L.CustomerPointsLiability,
+          credit: L.AdjustmentPointsExpense,
+          points: sum(event.fromLots),
+          memo: `adjustment ${event.adjustmentId} (${event.reasonCode})`,
+        },
+      ]);
     default:
       return assertNever(event);
   }

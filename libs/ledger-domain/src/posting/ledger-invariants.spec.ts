@@ -31,7 +31,14 @@ function toCommand(s: StepTemplate, i: number, atMs: number, orders: string[], r
     case 'purchase':
       return { type: 'RecordPurchase', customerId: C, orderId: `O-${i}`, occurredAt, currency: 'JPY', amount: s.amount };
     case 'refund':
-      return { type: 'RecordRefund', customerId: C, refundId: `F-${i}`, orderId: orders.length ? orders[s.pick % orders.length] : 'O-none', occurredAt, amount: 1 + (s.amount % 60_000) };
+      return {
+        type: 'RecordRefund',
+        customerId: C,
+        refundId: `F-${i}`,
+        orderId: orders.length ? orders[s.pick % orders.length] : 'O-none',
+        occurredAt,
+        amount: 1 + (s.amount % 60_000),
+      };
     case 'redeem':
       return { type: 'RedeemPoints', customerId: C, redemptionId: `R-${i}`, points: Math.abs(s.points) + 1, reward: 'r', occurredAt };
     case 'cancel':
@@ -106,7 +113,7 @@ describe('ledger invariants over random histories', () => {
         steps.forEach((s, i) => {
           atMs += s.advanceMs;
           const decision = decide(toCommand(s, i, atMs, [...live.purchases.keys()], [...live.redemptions.keys()]), live, { ruleBook, nowMs: atMs });
-          if (decision.outcome === "accepted") {
+          if (decision.outcome === 'accepted') {
             for (const e of decision.events) {
               events.push(e);
               evolve(live, e);

@@ -72,7 +72,12 @@ export function eventOf<T extends LedgerEvent['type']>(events: LedgerEvent[], ty
   return found as Extract<LedgerEvent, { type: T }>;
 }
 
-export const purchase = (orderId: string, amount: number, occurredAt: string, extra: Partial<LedgerCommand & { type: 'RecordPurchase' }> = {}): LedgerCommand => ({
+export const purchase = (
+  orderId: string,
+  amount: number,
+  occurredAt: string,
+  extra: Partial<LedgerCommand & { type: 'RecordPurchase' }> = {},
+): LedgerCommand => ({
   type: 'RecordPurchase',
   customerId: CUSTOMER,
   orderId,

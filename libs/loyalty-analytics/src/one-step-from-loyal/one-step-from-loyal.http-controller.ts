@@ -30,6 +30,10 @@ export class OneStepFromLoyalHttpController {
   @ApiJsonResponse('OneStepFromLoyalResponse')
   async list(@Query() query: OneStepQuery, @Res({ passthrough: true }) response: HttpReply): Promise<OneStepFromLoyalResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
-    return { asOf, closenessPercent: rules.loyalty.oneStepClosenessPercent, customers: await oneStepFromLoyal(this.readSide.profiles.all(), rules, asOf, query.limit ?? 100) };
+    return {
+      asOf,
+      closenessPercent: rules.loyalty.oneStepClosenessPercent,
+      customers: await oneStepFromLoyal(this.readSide.profiles.all(), rules, asOf, query.limit ?? 100),
+    };
   }
 }

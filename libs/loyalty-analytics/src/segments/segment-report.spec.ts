@@ -10,7 +10,13 @@ function customer(id: string, purchases: number, each: number, daysAgo: number):
     customerId: id,
     enrolledAt: null,
     birthDate: null,
-    purchases: Array.from({ length: purchases }, (_, i) => ({ orderId: `${id}-${i}`, at: new Date(Date.parse(ASOF) - (daysAgo + i) * DAY).toISOString(), amount: each, refunded: 0, points: 0 })),
+    purchases: Array.from({ length: purchases }, (_, i) => ({
+      orderId: `${id}-${i}`,
+      at: new Date(Date.parse(ASOF) - (daysAgo + i) * DAY).toISOString(),
+      amount: each,
+      refunded: 0,
+      points: 0,
+    })),
     surveyAnswers: [],
     supportContacts: [],
   };

@@ -54,9 +54,18 @@ export interface MemberPage {
  * A segment's members, sorted (monetary and frequency descending, recency most recent first),
  * ties broken by customer id so that pages are stable.
  */
-export async function segmentMembers(profiles: AsyncIterable<CustomerProfile>, rules: ProgramRules, asOf: string, segment: string, sort: MemberSort, page: number, pageSize: number): Promise<MemberPage> {
+export async function segmentMembers(
+  profiles: AsyncIterable<CustomerProfile>,
+  rules: ProgramRules,
+  asOf: string,
+  segment: string,
+  sort: MemberSort,
+  page: number,
+  pageSize: number,
+): Promise<MemberPage> {
   const members = (await segmentPopulation(profiles, rules, asOf)).filter((e) => e.rfm.segment === segment);
-  const key = (e: CustomerEvaluation): number => (sort === 'monetary' ? -e.rfm.monetary : sort === 'frequency' ? -e.rfm.frequency : (e.rfm.recencyDays ?? Number.MAX_SAFE_INTEGER));
+  const key = (e: CustomerEvaluation): number =>
+    sort === 'monetary' ? -e.rfm.monetary : sort === 'frequency' ? -e.rfm.frequency : (e.rfm.recencyDays ?? Number.MAX_SAFE_INTEGER);
   members.sort((a, b) => key(a) - key(b) || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   return { segment, total: members.length, page, pageSize, members: members.slice((page - 1) * pageSize, page * pageSize) };
 }

@@ -9,11 +9,16 @@ import { segmentCounts, segmentMembers, type MemberPage, type MemberSort, type S
 class SegmentMembersQuery extends ReadModelQuery {
   @ApiPropertyOptional({ default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) page?: number;
   @ApiPropertyOptional({ default: 50, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ enum: ['monetary', 'frequency', 'recency'], default: 'monetary' }) @IsOptional() @IsIn(['monetary', 'frequency', 'recency']) sort?: MemberSort;
+  @ApiPropertyOptional({ enum: ['monetary', 'frequency', 'recency'], default: 'monetary' })
+  @IsOptional()
+  @IsIn(['monetary', 'frequency', 'recency'])
+  sort?: MemberSort;
 }
 
 class SegmentParam {
-  @ApiProperty({ description: 'A segment name of the rules in force (e.g. loyal)', example: 'loyal' }) @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: '$property must be a segment name' }) segment!: string;
+  @ApiProperty({ description: 'A segment name of the rules in force (e.g. loyal)', example: 'loyal' })
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: '$property must be a segment name' })
+  segment!: string;
 }
 
 /** RFM segments with their customer counts, as of an instant, under the rules in force then. */
@@ -36,15 +41,26 @@ export class SegmentsHttpController {
   @ApiJsonResponse('SegmentsResponse')
   async segments(@Query() query: ReadModelQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SegmentsResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
-    return { asOf, rules: { id: rules.id, version: rules.version, style: rules.rfm.style }, segments: await segmentCounts(this.readSide.profiles.all(), rules, asOf) };
+    return {
+      asOf,
+      rules: { id: rules.id, version: rules.version, style: rules.rfm.style },
+      segments: await segmentCounts(this.readSide.profiles.all(), rules, asOf),
+    };
   }
 
   @Get(':segment/members')
   @RequireRoles('ops', 'finance')
   @ApiOperation({ summary: "A segment's members, paged and sorted" })
   @ApiJsonResponse('SegmentMembersResponse')
-  async members(@Param() { segment }: SegmentParam, @Query() query: SegmentMembersQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SegmentMembersResponse> {
+  async members(
+    @Param() { segment }: SegmentParam,
+    @Query() query: SegmentMembersQuery,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<SegmentMembersResponse> {
     const { asOf, rules } = await this.readSide.atInstant(query, response);
-    return { asOf, ...(await segmentMembers(this.readSide.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)) };
+    return {
+      asOf,
+      ...(await segmentMembers(this.readSide.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)),
+    };
   }
 }

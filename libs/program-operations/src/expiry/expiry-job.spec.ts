@@ -10,7 +10,14 @@ import { ExpiryJob } from './expiry-job';
 
 const ruleBook = new RuleBook([defaultProgramRules()]); // 12-month rolling expiry, 14 pending days
 const NOW = '2026-06-01T00:00:00.000Z';
-const purchase = (customerId: string, orderId: string, occurredAt: string, amount = 10_000): LedgerCommand => ({ type: 'RecordPurchase', customerId, orderId, occurredAt, currency: 'JPY', amount });
+const purchase = (customerId: string, orderId: string, occurredAt: string, amount = 10_000): LedgerCommand => ({
+  type: 'RecordPurchase',
+  customerId,
+  orderId,
+  occurredAt,
+  currency: 'JPY',
+  amount,
+});
 
 async function setup(commands: LedgerCommand[]) {
   const ledger = new InMemoryEventStore();
@@ -22,11 +29,13 @@ async function setup(commands: LedgerCommand[]) {
   const runner = new ProjectionRunner(ledger, projections, balancesProjection);
   const operations = new InMemoryOperationsStore();
   const job = new ExpiryJob(writer, projections, operations, () => now, { batchSize: 2 });
-  const events = async (): Promise<LedgerEvent[]> => (await ledger.readAll(0n, 100_000)).map((e) => ledgerEventRegistry.decode(e.type, e.schemaVersion, e.data));
+  const events = async (): Promise<LedgerEvent[]> =>
+    (await ledger.readAll(0n, 100_000)).map((e) => ledgerEventRegistry.decode(e.type, e.schemaVersion, e.data));
   return { ledger, writer, runner, projections, operations, job, events, setNow: (iso: string) => (now = new Date(iso)) };
 }
 
-const expiries = (events: LedgerEvent[]) => events.flatMap((e) => (e.type === 'PointsExpired' ? e.lots.map((l) => ({ customerId: e.customerId, lotId: l.lotId, points: l.points, at: e.asOf })) : []));
+const expiries = (events: LedgerEvent[]) =>
+  events.flatMap((e) => (e.type === 'PointsExpired' ? e.lots.map((l) => ({ customerId: e.customerId, lotId: l.lotId, points: l.points, at: e.asOf })) : []));
 
 describe('the expiry job', () => {
   it('given lots due and not yet due, when it runs, then every due lot expires once, dated at its own expiry instant, and a lot due a millisecond later is untouched', async () => {
@@ -48,7 +57,9 @@ describe('the expiry job', () => {
       { customerId: 'C-5', lotId: 'purchase:O-6', points: 200, at: '2026-02-01T00:00:00.000Z' },
     ]);
     expect(run?.pointsExpired).toBe(800);
-    expect((await t.operations.auditTrail()).map((e) => [e.action, e.details])).toEqual([['expiry.run-completed', { cutoff: NOW, accounts: 4, lotsExpired: 4, pointsExpired: 800 }]]);
+    expect((await t.operations.auditTrail()).map((e) => [e.action, e.details])).toEqual([
+      ['expiry.run-completed', { cutoff: NOW, accounts: 4, lotsExpired: 4, pointsExpired: 800 }],
+    ]);
 
     // And again once the read model has seen the expiries, a millisecond later: nothing is due.
     await t.runner.catchUp();
@@ -73,7 +84,11 @@ describe('the expiry job', () => {
   });
 
   it('given the job ran late, the liability as of any date before and after the expiry instant is what it was before the job ran, and breakage counts the points either way', async () => {
-    const t = await setup([purchase('C-1', 'O-1', '2025-03-01T10:00:00.000Z'), purchase('C-2', 'O-2', '2025-09-01T00:00:00.000Z'), purchase('C-3', 'O-3', '2025-01-01T00:00:00.000Z', 30_000)]);
+    const t = await setup([
+      purchase('C-1', 'O-1', '2025-03-01T10:00:00.000Z'),
+      purchase('C-2', 'O-2', '2025-09-01T00:00:00.000Z'),
+      purchase('C-3', 'O-3', '2025-01-01T00:00:00.000Z', 30_000),
+    ]);
     const instants = ['2025-12-31T00:00:00.000Z', '2026-03-01T09:59:59.999Z', '2026-03-01T10:00:00.000Z', '2026-04-15T00:00:00.000Z', NOW];
     const finance = async () => {
       const events = await t.events();
@@ -85,7 +100,14 @@ describe('the expiry job', () => {
           breakage.add(e);
         }
         const r = liability.report();
-        return { asOf, outstanding: r.outstandingPoints, available: r.available, pending: r.pending, byExpiryMonth: r.byExpiryMonth.map((x) => [x.key, x.points]), breakage: breakage.report().estimate.expiredPoints };
+        return {
+          asOf,
+          outstanding: r.outstandingPoints,
+          available: r.available,
+          pending: r.pending,
+          byExpiryMonth: r.byExpiryMonth.map((x) => [x.key, x.points]),
+          breakage: breakage.report().estimate.expiredPoints,
+        };
       });
     };
     const before = await finance();

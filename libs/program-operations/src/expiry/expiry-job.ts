@@ -78,10 +78,21 @@ export class ExpiryJob {
     let run = started;
     const cutoffMs = Date.parse(run.cutoff);
     for (;;) {
-      const customers = await this.projections.keysWithHeadAtMost(BALANCES, { field: 'nextExpiryAtMs', atMost: cutoffMs, afterKey: run.afterCustomer, limit: this.batchSize });
+      const customers = await this.projections.keysWithHeadAtMost(BALANCES, {
+        field: 'nextExpiryAtMs',
+        atMost: cutoffMs,
+        afterKey: run.afterCustomer,
+        limit: this.batchSize,
+      });
       if (customers.length === 0) break;
       const batch = await this.expire(run, customers);
-      run = { ...run, accounts: run.accounts + batch.accounts, lotsExpired: run.lotsExpired + batch.lotsExpired, pointsExpired: run.pointsExpired + batch.pointsExpired, afterCustomer: customers[customers.length - 1] };
+      run = {
+        ...run,
+        accounts: run.accounts + batch.accounts,
+        lotsExpired: run.lotsExpired + batch.lotsExpired,
+        pointsExpired: run.pointsExpired + batch.pointsExpired,
+        afterCustomer: customers[customers.length - 1],
+      };
       await this.operations.saveExpiryRun(run, run.runId);
       this.options.onBatch?.(run, batch);
       await new Promise((resolve) => setImmediate(resolve)); // let live work in between batches
@@ -89,7 +100,16 @@ export class ExpiryJob {
     const completedAt = this.clock().toISOString();
     run = { ...run, status: 'completed', completedAt };
     // The audit trail tells of runs that expired something; the empty ones every interval would bury it.
-    const audit = run.lotsExpired > 0 ? { at: completedAt, actor: 'expiry-job', action: 'expiry.run-completed', subject: run.runId, details: { cutoff: run.cutoff, accounts: run.accounts, lotsExpired: run.lotsExpired, pointsExpired: run.pointsExpired } } : undefined;
+    const audit =
+      run.lotsExpired > 0
+        ? {
+            at: completedAt,
+            actor: 'expiry-job',
+            action: 'expiry.run-completed',
+            subject: run.runId,
+            details: { cutoff: run.cutoff, accounts: run.accounts, lotsExpired: run.lotsExpired, pointsExpired: run.pointsExpired },
+          }
+        : undefined;
     await this.operations.saveExpiryRun(run, run.runId, audit);
     this.options.onRunCompleted?.(run);
     return run;
@@ -100,7 +120,17 @@ export class ExpiryJob {
     const latest = await this.operations.latestExpiryRun();
     if (latest && latest.status === 'running') return latest;
     const cutoff = this.clock().toISOString();
-    const run: ExpiryRunRecord = { runId: `expiry-${cutoff}`, cutoff, status: 'running', startedAt: cutoff, completedAt: null, accounts: 0, lotsExpired: 0, pointsExpired: 0, afterCustomer: '' };
+    const run: ExpiryRunRecord = {
+      runId: `expiry-${cutoff}`,
+      cutoff,
+      status: 'running',
+      startedAt: cutoff,
+      completedAt: null,
+      accounts: 0,
+      lotsExpired: 0,
+      pointsExpired: 0,
+      afterCustomer: '',
+    };
     return (await this.operations.saveExpiryRun(run, latest?.runId ?? null)) ? run : null;
   }
 
@@ -111,7 +141,8 @@ export class ExpiryJob {
     }));
     const report: ExpiryBatchReport = { runId: run.runId, accounts: customers.length, lotsExpired: 0, pointsExpired: 0 };
     for (const result of await this.writer.executeBatch(envelopes)) {
-      if (result.status === 'rejected') throw new Error(`expiry of ${result.customerId} in ${run.runId} was rejected: ${result.rejection.code} ${result.rejection.message}`);
+      if (result.status === 'rejected')
+        throw new Error(`expiry of ${result.customerId} in ${run.runId} was rejected: ${result.rejection.code} ${result.rejection.message}`);
       if (result.status !== 'accepted') continue;
       for (const event of result.decided) {
         if (event.type !== 'PointsExpired') continue;

@@ -24,7 +24,12 @@ export class StartReplayRequest {
   @ArrayMaxSize(10)
   @IsIn(['balances', 'customer_profiles'], { each: true })
   projections?: string[];
-  @ApiPropertyOptional({ description: 'At most this many events per second (leave room for live work)' }) @IsOptional() @IsInt() @Min(100) @Max(10_000_000) throttleEventsPerSecond?: number;
+  @ApiPropertyOptional({ description: 'At most this many events per second (leave room for live work)' })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  throttleEventsPerSecond?: number;
 }
 
 export class ReplayIdParam {

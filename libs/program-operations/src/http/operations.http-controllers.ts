@@ -3,7 +3,14 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import type { ProgramRules } from '@loyalty/program-rules';
 import { toCsv } from '@loyalty/finance-audit';
-import { OPERATIONS_STORE, type AuditTrailEntry, type ExpiryRunRecord, type OperationsStore, type ReplayRecord, type ReRatingRecord } from '../operations-store/operations-store.port';
+import {
+  OPERATIONS_STORE,
+  type AuditTrailEntry,
+  type ExpiryRunRecord,
+  type OperationsStore,
+  type ReplayRecord,
+  type ReRatingRecord,
+} from '../operations-store/operations-store.port';
 import { RulesCatalog, type RulesVersionSummary } from '../rules-lifecycle/rules-catalog';
 import type { RulesChange } from '../rules-lifecycle/rules-diff';
 import { ReplayService } from '../replays/replay-service';
@@ -11,7 +18,18 @@ import { impactRows, type ImpactReport } from '../replays/impact-report';
 import { ReRatingService } from '../re-rating/re-rating.service';
 import { EXPIRY_JOB, type ExpiryJob } from '../expiry/expiry-job';
 import { actorOf } from './operations-http.support';
-import { AuditTrailQuery, DiffQuery, ImpactQuery, PostReRatingRequest, PreviewReRatingRequest, ReplayIdParam, ReRatingIdParam, ScheduleRequest, StartReplayRequest, VersionParam } from './operations.dto';
+import {
+  AuditTrailQuery,
+  DiffQuery,
+  ImpactQuery,
+  PostReRatingRequest,
+  PreviewReRatingRequest,
+  ReplayIdParam,
+  ReRatingIdParam,
+  ScheduleRequest,
+  StartReplayRequest,
+  VersionParam,
+} from './operations.dto';
 
 /** Every rules version of the program. */
 export type RulesVersionList = RulesVersionSummary[];
@@ -41,11 +59,14 @@ export class RulesHttpController {
 
   @IdempotentPost()
   @RequireRoles('ops')
-  @ApiOperation({ summary: 'Submit a new rules version (validated; every bad field named). It is proposed: replays can use it, the ledger cannot until scheduled' })
+  @ApiOperation({
+    summary: 'Submit a new rules version (validated; every bad field named). It is proposed: replays can use it, the ledger cannot until scheduled',
+  })
   @ApiBody({ description: 'A rules document (see rules/ and the README)', schema: { type: 'object' } })
   @ApiJsonResponse('RulesVersionSummary', 201, 'Submitted (proposed)')
   submit(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_BODY', 'the body must be one rules document (a JSON object)');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new ProblemError(HttpStatus.BAD_REQUEST, 'HTTP.INVALID_BODY', 'the body must be one rules document (a JSON object)');
     return this.catalog.submit(body, actorOf(request));
   }
 
@@ -84,10 +105,18 @@ export class ReplaysHttpController {
   @IdempotentPost()
   @HttpCode(202)
   @RequireRoles('ops')
-  @ApiOperation({ summary: 'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up' })
+  @ApiOperation({
+    summary:
+      'Start a shadow rebuild under a candidate rules version (live reads and ingestion go on); refused with 409 REPLAY.TOO_MANY_RUNNING while the configured maximum are catching up',
+  })
   @ApiJsonResponse('ReplayRecord', 202, 'Started')
   start(@Body() body: StartReplayRequest, @Req() request: AuthenticatedRequest): Promise<ReplayRecord> {
-    return this.replays.start({ candidateVersion: body.candidateVersion, projections: body.projections, throttleEventsPerSecond: body.throttleEventsPerSecond, actor: actorOf(request) });
+    return this.replays.start({
+      candidateVersion: body.candidateVersion,
+      projections: body.projections,
+      throttleEventsPerSecond: body.throttleEventsPerSecond,
+      actor: actorOf(request),
+    });
   }
 
   @Get()
@@ -216,13 +245,26 @@ export class ExpiryRunsHttpController {
   @HttpCode(202)
   @RequireRoles('ops')
   @ApiOperation({
-    summary: 'Run the expiry job now (it also runs every LOYALTY_EXPIRY_INTERVAL_SECONDS): resumes an unfinished run or starts one at now; follow it with GET /v1/expiry-runs/latest',
+    summary:
+      'Run the expiry job now (it also runs every LOYALTY_EXPIRY_INTERVAL_SECONDS): resumes an unfinished run or starts one at now; follow it with GET /v1/expiry-runs/latest',
   })
   @ApiJsonResponse('ExpiryRunRecord', 202, 'Started (or joined: the run under way)')
   async start(): Promise<ExpiryRunRecord> {
-    if (!this.job) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.NOT_IN_THIS_PROCESS', 'the expiry job runs beside the projector', 'this instance runs no expiry job: call the instance with LOYALTY_ROLE=all or projector');
+    if (!this.job)
+      throw new ProblemError(
+        HttpStatus.CONFLICT,
+        'EXPIRY.NOT_IN_THIS_PROCESS',
+        'the expiry job runs beside the projector',
+        'this instance runs no expiry job: call the instance with LOYALTY_ROLE=all or projector',
+      );
     const started = await this.job.start();
-    if (!started) throw new ProblemError(HttpStatus.CONFLICT, 'EXPIRY.RUN_ELSEWHERE', 'another instance started an expiry run first', 'follow it with GET /v1/expiry-runs/latest');
+    if (!started)
+      throw new ProblemError(
+        HttpStatus.CONFLICT,
+        'EXPIRY.RUN_ELSEWHERE',
+        'another instance started an expiry run first',
+        'follow it with GET /v1/expiry-runs/latest',
+      );
     return started.run;
   }
 

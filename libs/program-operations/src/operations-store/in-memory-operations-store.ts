@@ -1,4 +1,14 @@
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
+import {
+  LIVE_READ_VIEW,
+  type AuditTrailEntry,
+  type NewAuditEntry,
+  type OperationsStore,
+  type ReadViewRecord,
+  type ReplayRecord,
+  type ReRatingRecord,
+  type RulesVersionRecord,
+  type ExpiryRunRecord,
+} from './operations-store.port';
 
 /** For tests and LEDGER_STORE=memory. Copies in and out, like a real store. */
 export class InMemoryOperationsStore implements OperationsStore {
@@ -9,7 +19,9 @@ export class InMemoryOperationsStore implements OperationsStore {
   private view: ReadViewRecord = LIVE_READ_VIEW;
 
   async rulesVersions(): Promise<RulesVersionRecord[]> {
-    return [...this.versions.values()].sort((a, b) => (a.programId === b.programId ? a.version - b.version : a.programId < b.programId ? -1 : 1)).map((r) => structuredClone(r));
+    return [...this.versions.values()]
+      .sort((a, b) => (a.programId === b.programId ? a.version - b.version : a.programId < b.programId ? -1 : 1))
+      .map((r) => structuredClone(r));
   }
 
   async insertRulesVersion(record: RulesVersionRecord, audit: NewAuditEntry): Promise<boolean> {
@@ -26,7 +38,10 @@ export class InMemoryOperationsStore implements OperationsStore {
   }
 
   async auditTrail(options: { afterSeq?: number; limit?: number } = {}): Promise<AuditTrailEntry[]> {
-    return this.trail.filter((e) => e.seq > (options.afterSeq ?? 0)).slice(0, options.limit ?? 1000).map((e) => structuredClone(e));
+    return this.trail
+      .filter((e) => e.seq > (options.afterSeq ?? 0))
+      .slice(0, options.limit ?? 1000)
+      .map((e) => structuredClone(e));
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<void> {

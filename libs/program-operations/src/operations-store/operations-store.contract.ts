@@ -5,7 +5,17 @@ const audit = (action: string) => ({ at: '2026-11-01T00:00:00.000Z', actor: 'ops
 
 function version(v: number): RulesVersionRecord {
   const rules = { ...defaultProgramRules(), version: v };
-  return { programId: rules.id, version: v, rules, hash: rulesContentHash(rules), status: 'proposed', submittedBy: 'ops-1', submittedAt: '2026-11-01T00:00:00.000Z', scheduledBy: null, scheduledAt: null };
+  return {
+    programId: rules.id,
+    version: v,
+    rules,
+    hash: rulesContentHash(rules),
+    status: 'proposed',
+    submittedBy: 'ops-1',
+    submittedAt: '2026-11-01T00:00:00.000Z',
+    scheduledBy: null,
+    scheduledAt: null,
+  };
 }
 
 function replay(id: string): ReplayRecord {
@@ -25,7 +35,11 @@ function replay(id: string): ReplayRecord {
 }
 
 /** What every operations store must do; run by each adapter's spec. */
-export function operationsStoreContract(name: string, open: () => Promise<OperationsStore>, reopen?: (store: OperationsStore) => Promise<OperationsStore>): void {
+export function operationsStoreContract(
+  name: string,
+  open: () => Promise<OperationsStore>,
+  reopen?: (store: OperationsStore) => Promise<OperationsStore>,
+): void {
   describe(`OperationsStore contract: ${name}`, () => {
     let store: OperationsStore;
     beforeEach(async () => {
@@ -68,7 +82,10 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
 
     it('lets exactly one of two simultaneous promotions from the same view win, and numbers concurrent audit entries without gaps', async () => {
       const next = (replayId: string) => ({ replayId, previousReplayId: null, switchedAt: '2026-11-02T00:00:00.000Z', switchedBy: 'ops-2' });
-      const outcomes = await Promise.all([store.switchReadView(null, next('r-a'), audit('replay.promoted')), store.switchReadView(null, next('r-b'), audit('replay.promoted'))]);
+      const outcomes = await Promise.all([
+        store.switchReadView(null, next('r-a'), audit('replay.promoted')),
+        store.switchReadView(null, next('r-b'), audit('replay.promoted')),
+      ]);
       expect(outcomes.filter(Boolean)).toHaveLength(1);
       expect((await store.readView()).replayId).toBe(outcomes[0] ? 'r-a' : 'r-b');
       await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendAudit(audit(`ops.note-${i}`))));
@@ -77,9 +94,12 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
       expect(trail.filter((e) => e.action === 'replay.promoted')).toHaveLength(1);
     });
 
-    it('gives a replay\'s runner to one owner at a time: renewed by its holder, taken over after the lease ends or is released', async () => {
+    it("gives a replay's runner to one owner at a time: renewed by its holder, taken over after the lease ends or is released", async () => {
       const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s)).toISOString();
-      const claims = await Promise.all([store.claimReplayRunner('r-1', 'instance-a', at(0), at(30)), store.claimReplayRunner('r-1', 'instance-b', at(0), at(30))]);
+      const claims = await Promise.all([
+        store.claimReplayRunner('r-1', 'instance-a', at(0), at(30)),
+        store.claimReplayRunner('r-1', 'instance-b', at(0), at(30)),
+      ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
       const [holder, other] = claims[0] ? ['instance-a', 'instance-b'] : ['instance-b', 'instance-a'];
       expect(await store.claimReplayRunner('r-1', holder, at(10), at(40))).toBe(true); // renewal
@@ -94,7 +114,17 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
     });
 
     it('starts one expiry run at a time (compare-and-set on the latest), keeps its progress, and audits what it says to', async () => {
-      const run = (runId: string, status: 'running' | 'completed' = 'running') => ({ runId, cutoff: runId.slice(7), status, startedAt: 'x', completedAt: status === 'completed' ? 'y' : null, accounts: 0, lotsExpired: 0, pointsExpired: 0, afterCustomer: '' });
+      const run = (runId: string, status: 'running' | 'completed' = 'running') => ({
+        runId,
+        cutoff: runId.slice(7),
+        status,
+        startedAt: 'x',
+        completedAt: status === 'completed' ? 'y' : null,
+        accounts: 0,
+        lotsExpired: 0,
+        pointsExpired: 0,
+        afterCustomer: '',
+      });
       expect(await store.latestExpiryRun()).toBeNull();
       const starts = await Promise.all([store.saveExpiryRun(run('expiry-a'), null), store.saveExpiryRun(run('expiry-b'), null)]);
       expect(starts.filter(Boolean)).toHaveLength(1);
@@ -109,7 +139,18 @@ export function operationsStoreContract(name: string, open: () => Promise<Operat
     });
 
     it('saves a re-rating and reads it back after it is posted', async () => {
-      const record = { id: 'rr-1', candidateVersion: 2, from: '2026-01-01T00:00:00.000Z', status: 'previewed' as const, createdBy: 'ops-1', createdAt: 'x', customers: 1, totalDeltaPoints: 5, deltas: [{ customerId: 'C-1', actualPoints: 10, reRatedPoints: 15, deltaPoints: 5 }], posted: null };
+      const record = {
+        id: 'rr-1',
+        candidateVersion: 2,
+        from: '2026-01-01T00:00:00.000Z',
+        status: 'previewed' as const,
+        createdBy: 'ops-1',
+        createdAt: 'x',
+        customers: 1,
+        totalDeltaPoints: 5,
+        deltas: [{ customerId: 'C-1', actualPoints: 10, reRatedPoints: 15, deltaPoints: 5 }],
+        posted: null,
+      };
       await store.saveReRating(record);
       await store.saveReRating({ ...record, status: 'posted', posted: { by: 'fin-1', at: 'y', reason: 'promo', accepted: 1, duplicates: 0, rejected: [] } });
       expect(await store.reRating('rr-1')).toMatchObject({ status: 'posted', deltas: record.deltas, posted: { by: 'fin-1' } });

@@ -1,6 +1,16 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
+import {
+  LIVE_READ_VIEW,
+  type AuditTrailEntry,
+  type NewAuditEntry,
+  type OperationsStore,
+  type ReadViewRecord,
+  type ReplayRecord,
+  type ReRatingRecord,
+  type RulesVersionRecord,
+  type ExpiryRunRecord,
+} from './operations-store.port';
 
 /**
  * Operations' records on PostgreSQL, for several API instances: one rules catalog, one list of
@@ -13,7 +23,10 @@ export class PostgresOperationsStore implements OperationsStore {
   private readonly pool: Pool;
   private readonly ready: Promise<void>;
 
-  constructor(connectionString: string, private readonly schema = 'operations') {
+  constructor(
+    connectionString: string,
+    private readonly schema = 'operations',
+  ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     this.pool = new Pool({ connectionString, max: 4 });
     this.ready = this.migrate();
@@ -57,7 +70,10 @@ export class PostgresOperationsStore implements OperationsStore {
 
   async insertRulesVersion(record: RulesVersionRecord, audit: NewAuditEntry): Promise<boolean> {
     return this.transaction(async (client) => {
-      const inserted = await client.query(`INSERT INTO ${this.schema}.rules_versions (program_id, version, record) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [record.programId, record.version, JSON.stringify(record)]);
+      const inserted = await client.query(
+        `INSERT INTO ${this.schema}.rules_versions (program_id, version, record) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [record.programId, record.version, JSON.stringify(record)],
+      );
       if (inserted.rowCount !== 1) return false;
       await this.insertAudit(client, audit);
       return true;
@@ -66,7 +82,11 @@ export class PostgresOperationsStore implements OperationsStore {
 
   async updateRulesVersion(record: RulesVersionRecord, audit: NewAuditEntry): Promise<void> {
     await this.transaction(async (client) => {
-      await client.query(`UPDATE ${this.schema}.rules_versions SET record = $3 WHERE program_id = $1 AND version = $2`, [record.programId, record.version, JSON.stringify(record)]);
+      await client.query(`UPDATE ${this.schema}.rules_versions SET record = $3 WHERE program_id = $1 AND version = $2`, [
+        record.programId,
+        record.version,
+        JSON.stringify(record),
+      ]);
       await this.insertAudit(client, audit);
     });
   }
@@ -110,7 +130,10 @@ export class PostgresOperationsStore implements OperationsStore {
   /** Replays and re-ratings are each one jsonb record per id, replaced whole. */
   private async saveRecord(table: 'replays' | 're_ratings', record: { id: string }): Promise<void> {
     await this.ready;
-    await this.pool.query(`INSERT INTO ${this.schema}.${table} (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, [record.id, JSON.stringify(record)]);
+    await this.pool.query(`INSERT INTO ${this.schema}.${table} (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, [
+      record.id,
+      JSON.stringify(record),
+    ]);
   }
 
   private async recordById<T>(table: 'replays' | 're_ratings', id: string): Promise<T | null> {
@@ -128,7 +151,10 @@ export class PostgresOperationsStore implements OperationsStore {
   async switchReadView(expectedReplayId: string | null, next: ReadViewRecord, audit: NewAuditEntry): Promise<boolean> {
     return this.transaction(async (client) => {
       // One conditional UPDATE: of two instances promoting at once, the second finds the row changed and writes nothing.
-      const switched = await client.query(`UPDATE ${this.schema}.read_view SET record = $2 WHERE id = 1 AND (record->>'replayId') IS NOT DISTINCT FROM $1`, [expectedReplayId, JSON.stringify(next)]);
+      const switched = await client.query(`UPDATE ${this.schema}.read_view SET record = $2 WHERE id = 1 AND (record->>'replayId') IS NOT DISTINCT FROM $1`, [
+        expectedReplayId,
+        JSON.stringify(next),
+      ]);
       if (switched.rowCount !== 1) return false;
       await this.insertAudit(client, audit);
       return true;
@@ -183,6 +209,12 @@ export class PostgresOperationsStore implements OperationsStore {
   private async insertAudit(client: PoolClient, e: NewAuditEntry): Promise<void> {
     // Held to the commit: entries are numbered and become visible in the same order.
     await client.query(`LOCK TABLE ${this.schema}.operations_audit_trail IN EXCLUSIVE MODE`);
-    await client.query(`INSERT INTO ${this.schema}.operations_audit_trail (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)`, [e.at, e.actor, e.action, e.subject, JSON.stringify(e.details)]);
+    await client.query(`INSERT INTO ${this.schema}.operations_audit_trail (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)`, [
+      e.at,
+      e.actor,
+      e.action,
+      e.subject,
+      JSON.stringify(e.details),
+    ]);
   }
 }

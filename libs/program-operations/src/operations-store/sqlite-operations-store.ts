@@ -1,6 +1,16 @@
 import type Database from 'better-sqlite3';
 import { openPrivateDatabase } from '@loyalty/sqlite-support';
-import { LIVE_READ_VIEW, type AuditTrailEntry, type NewAuditEntry, type OperationsStore, type ReadViewRecord, type ReplayRecord, type ReRatingRecord, type RulesVersionRecord, type ExpiryRunRecord } from './operations-store.port';
+import {
+  LIVE_READ_VIEW,
+  type AuditTrailEntry,
+  type NewAuditEntry,
+  type OperationsStore,
+  type ReadViewRecord,
+  type ReplayRecord,
+  type ReRatingRecord,
+  type RulesVersionRecord,
+  type ExpiryRunRecord,
+} from './operations-store.port';
 
 /** Operations' records in one SQLite file (WAL, FULL: promotions and approvals must survive a power cut). */
 export class SqliteOperationsStore implements OperationsStore {
@@ -33,7 +43,10 @@ export class SqliteOperationsStore implements OperationsStore {
 
   async insertRulesVersion(record: RulesVersionRecord, audit: NewAuditEntry): Promise<boolean> {
     return this.db.transaction(() => {
-      const inserted = this.db.prepare('INSERT OR IGNORE INTO rules_versions (program_id, version, record) VALUES (?, ?, ?)').run(record.programId, record.version, JSON.stringify(record)).changes === 1;
+      const inserted =
+        this.db
+          .prepare('INSERT OR IGNORE INTO rules_versions (program_id, version, record) VALUES (?, ?, ?)')
+          .run(record.programId, record.version, JSON.stringify(record)).changes === 1;
       if (inserted) this.insertAudit(audit);
       return inserted;
     })();
@@ -41,14 +54,18 @@ export class SqliteOperationsStore implements OperationsStore {
 
   async updateRulesVersion(record: RulesVersionRecord, audit: NewAuditEntry): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE rules_versions SET record = ? WHERE program_id = ? AND version = ?').run(JSON.stringify(record), record.programId, record.version);
+      this.db
+        .prepare('UPDATE rules_versions SET record = ? WHERE program_id = ? AND version = ?')
+        .run(JSON.stringify(record), record.programId, record.version);
       this.insertAudit(audit);
     })();
   }
 
   async auditTrail(options: { afterSeq?: number; limit?: number } = {}): Promise<AuditTrailEntry[]> {
     return this.db
-      .prepare<[number, number], { seq: number; at: string; actor: string; action: string; subject: string; details: string }>('SELECT * FROM operations_audit_trail WHERE seq > ? ORDER BY seq LIMIT ?')
+      .prepare<[number, number], { seq: number; at: string; actor: string; action: string; subject: string; details: string }>(
+        'SELECT * FROM operations_audit_trail WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
       .all(options.afterSeq ?? 0, options.limit ?? 1000)
       .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
   }
@@ -59,13 +76,19 @@ export class SqliteOperationsStore implements OperationsStore {
   }
 
   async saveExpiryRun(record: ExpiryRunRecord, expectedRunId: string | null, audit?: NewAuditEntry): Promise<boolean> {
-    return this.db.transaction(() => {
-      const latest = this.db.prepare<[], { run_id: string }>('SELECT run_id FROM expiry_runs WHERE id = 1').get()?.run_id ?? null;
-      if (latest !== expectedRunId && latest !== record.runId) return false;
-      this.db.prepare('INSERT INTO expiry_runs (id, run_id, record) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, record = excluded.record').run(record.runId, JSON.stringify(record));
-      if (audit) this.insertAudit(audit);
-      return true;
-    }).immediate(); // the write lock from the read on: another process cannot start a run in between
+    return this.db
+      .transaction(() => {
+        const latest = this.db.prepare<[], { run_id: string }>('SELECT run_id FROM expiry_runs WHERE id = 1').get()?.run_id ?? null;
+        if (latest !== expectedRunId && latest !== record.runId) return false;
+        this.db
+          .prepare(
+            'INSERT INTO expiry_runs (id, run_id, record) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, record = excluded.record',
+          )
+          .run(record.runId, JSON.stringify(record));
+        if (audit) this.insertAudit(audit);
+        return true;
+      })
+      .immediate(); // the write lock from the read on: another process cannot start a run in between
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<void> {
@@ -73,7 +96,9 @@ export class SqliteOperationsStore implements OperationsStore {
   }
 
   async saveReplay(record: ReplayRecord): Promise<void> {
-    this.db.prepare('INSERT INTO replays (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(record.id, JSON.stringify(record));
+    this.db
+      .prepare('INSERT INTO replays (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record')
+      .run(record.id, JSON.stringify(record));
   }
 
   async replay(id: string): Promise<ReplayRecord | null> {
@@ -89,7 +114,9 @@ export class SqliteOperationsStore implements OperationsStore {
   }
 
   async saveReRating(record: ReRatingRecord): Promise<void> {
-    this.db.prepare('INSERT INTO re_ratings (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(record.id, JSON.stringify(record));
+    this.db
+      .prepare('INSERT INTO re_ratings (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record')
+      .run(record.id, JSON.stringify(record));
   }
 
   async reRating(id: string): Promise<ReRatingRecord | null> {
@@ -103,14 +130,16 @@ export class SqliteOperationsStore implements OperationsStore {
   }
 
   async switchReadView(expectedReplayId: string | null, next: ReadViewRecord, audit: NewAuditEntry): Promise<boolean> {
-    return this.db.transaction(() => {
-      const row = this.db.prepare<[], { record: string }>('SELECT record FROM read_view WHERE id = 1').get();
-      const current = row ? (JSON.parse(row.record) as ReadViewRecord) : LIVE_READ_VIEW;
-      if (current.replayId !== expectedReplayId) return false;
-      this.db.prepare('INSERT INTO read_view (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(JSON.stringify(next));
-      this.insertAudit(audit);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare<[], { record: string }>('SELECT record FROM read_view WHERE id = 1').get();
+        const current = row ? (JSON.parse(row.record) as ReadViewRecord) : LIVE_READ_VIEW;
+        if (current.replayId !== expectedReplayId) return false;
+        this.db.prepare('INSERT INTO read_view (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(JSON.stringify(next));
+        this.insertAudit(audit);
+        return true;
+      })
+      .immediate();
   }
 
   async claimReplayRunner(replayId: string, owner: string, now: string, leaseUntil: string): Promise<boolean> {
@@ -134,6 +163,8 @@ export class SqliteOperationsStore implements OperationsStore {
   }
 
   private insertAudit(e: NewAuditEntry): void {
-    this.db.prepare('INSERT INTO operations_audit_trail (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)').run(e.at, e.actor, e.action, e.subject, JSON.stringify(e.details));
+    this.db
+      .prepare('INSERT INTO operations_audit_trail (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.action, e.subject, JSON.stringify(e.details));
   }
 }

@@ -29,13 +29,38 @@ export function earningCommandsOf(events: readonly LedgerEvent[]): LedgerCommand
         commands.push({ type: 'EnrolCustomer', customerId: e.customerId, enrolledAt: e.enrolledAt, ...(e.birthDate ? { birthDate: e.birthDate } : {}) });
         break;
       case 'PurchaseRecorded':
-        commands.push({ type: 'RecordPurchase', customerId: e.customerId, orderId: e.orderId, occurredAt: e.occurredAt, currency: e.currency, amount: e.amount, lines: e.lines, ...(e.channel ? { channel: e.channel } : {}) });
+        commands.push({
+          type: 'RecordPurchase',
+          customerId: e.customerId,
+          orderId: e.orderId,
+          occurredAt: e.occurredAt,
+          currency: e.currency,
+          amount: e.amount,
+          lines: e.lines,
+          ...(e.channel ? { channel: e.channel } : {}),
+        });
         break;
       case 'PointsReversed':
-        commands.push({ type: 'RecordRefund', customerId: e.customerId, refundId: e.refundId, orderId: e.orderId, occurredAt: e.occurredAt, amount: e.refundAmount });
+        commands.push({
+          type: 'RecordRefund',
+          customerId: e.customerId,
+          refundId: e.refundId,
+          orderId: e.orderId,
+          occurredAt: e.occurredAt,
+          amount: e.refundAmount,
+        });
         break;
       case 'SurveyAnswered':
-        commands.push({ type: 'RecordSurveyAnswer', customerId: e.customerId, responseId: e.responseId, surveyId: e.surveyId, occurredAt: e.occurredAt, score: e.score, ...(e.comment ? { comment: e.comment } : {}), ...(e.touchpoint ? { touchpoint: e.touchpoint } : {}) });
+        commands.push({
+          type: 'RecordSurveyAnswer',
+          customerId: e.customerId,
+          responseId: e.responseId,
+          surveyId: e.surveyId,
+          occurredAt: e.occurredAt,
+          score: e.score,
+          ...(e.comment ? { comment: e.comment } : {}),
+          ...(e.touchpoint ? { touchpoint: e.touchpoint } : {}),
+        });
         break;
       default:
         break;
@@ -94,7 +119,11 @@ export class ReRatingService {
     const candidate = await this.catalog.rules(candidateVersion);
     const fromIso = new Date(from).toISOString();
     // The ledger's own versions before `from`, the candidate from `from` on.
-    const live = this.catalog.ruleBook().all().map((v) => v.rules).filter((r) => r.effectiveFrom < fromIso && r.version !== candidate.version);
+    const live = this.catalog
+      .ruleBook()
+      .all()
+      .map((v) => v.rules)
+      .filter((r) => r.effectiveFrom < fromIso && r.version !== candidate.version);
     const ruleBook = new RuleBook([...live, { ...candidate, effectiveFrom: fromIso }]);
     const deltas: ReRatingRecord['deltas'] = [];
     let customers = 0;
@@ -119,7 +148,13 @@ export class ReRatingService {
       posted: null,
     };
     await this.operations.saveReRating(record);
-    await this.operations.appendAudit({ at: now, actor, action: 're-rating.previewed', subject: record.id, details: { candidateVersion, from: fromIso, customersAffected: deltas.length, totalDeltaPoints: record.totalDeltaPoints } });
+    await this.operations.appendAudit({
+      at: now,
+      actor,
+      action: 're-rating.previewed',
+      subject: record.id,
+      details: { candidateVersion, from: fromIso, customersAffected: deltas.length, totalDeltaPoints: record.totalDeltaPoints },
+    });
     return record;
   }
 
@@ -132,11 +167,21 @@ export class ReRatingService {
   /** Posts the previewed deltas as one batch of adjustments, approved by `approver`, with `reason`. */
   async post(id: string, approver: string, reason: string): Promise<ReRatingRecord> {
     const record = await this.get(id);
-    if (record.status === 'posted') throw new ReRatingError('RERATING.ALREADY_POSTED', `re-rating ${id} was posted by ${record.posted?.by} at ${record.posted?.at}`);
+    if (record.status === 'posted')
+      throw new ReRatingError('RERATING.ALREADY_POSTED', `re-rating ${id} was posted by ${record.posted?.by} at ${record.posted?.at}`);
     const now = this.clock().toISOString();
     const results = await this.writer.executeBatch(
       record.deltas.map((d, index) => ({
-        command: { type: 'AdjustPoints', customerId: d.customerId, adjustmentId: `${id}:${d.customerId}`, points: d.deltaPoints, reasonCode: RE_RATING_REASON_CODE, actor: approver, note: `${reason} (re-rating ${id}, rules version ${record.candidateVersion} from ${record.from})`, occurredAt: now },
+        command: {
+          type: 'AdjustPoints',
+          customerId: d.customerId,
+          adjustmentId: `${id}:${d.customerId}`,
+          points: d.deltaPoints,
+          reasonCode: RE_RATING_REASON_CODE,
+          actor: approver,
+          note: `${reason} (re-rating ${id}, rules version ${record.candidateVersion} from ${record.from})`,
+          occurredAt: now,
+        },
         provenance: { channel: 'batch', batchId: id, index },
       })),
     );
@@ -150,7 +195,13 @@ export class ReRatingService {
     };
     const updated: ReRatingRecord = { ...record, status: 'posted', posted };
     await this.operations.saveReRating(updated);
-    await this.operations.appendAudit({ at: now, actor: approver, action: 're-rating.posted', subject: id, details: { reason, accepted: posted.accepted, rejected: posted.rejected.length } });
+    await this.operations.appendAudit({
+      at: now,
+      actor: approver,
+      action: 're-rating.posted',
+      subject: id,
+      details: { reason, accepted: posted.accepted, rejected: posted.rejected.length },
+    });
     return updated;
   }
 }

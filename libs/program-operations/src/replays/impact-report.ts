@@ -50,7 +50,11 @@ export class ImpactAccumulator {
     private readonly sampleSize = 20,
   ) {}
 
-  add(customerId: string, before: { evaluation: CustomerEvaluation | null; outstanding: number }, after: { evaluation: CustomerEvaluation | null; outstanding: number }): void {
+  add(
+    customerId: string,
+    before: { evaluation: CustomerEvaluation | null; outstanding: number },
+    after: { evaluation: CustomerEvaluation | null; outstanding: number },
+  ): void {
     this.customers++;
     const tier = { from: before.evaluation?.tier ?? NONE, to: after.evaluation?.tier ?? NONE };
     const segment = { from: before.evaluation?.rfm.segment ?? NONE, to: after.evaluation?.rfm.segment ?? NONE };
@@ -60,10 +64,12 @@ export class ImpactAccumulator {
     bump(this.classes, classification);
     this.livePoints += before.outstanding;
     this.candidatePoints += after.outstanding;
-    const changed = tier.from !== tier.to || segment.from !== segment.to || classification.from !== classification.to || before.outstanding !== after.outstanding;
+    const changed =
+      tier.from !== tier.to || segment.from !== segment.to || classification.from !== classification.to || before.outstanding !== after.outstanding;
     if (!changed) return;
     this.affected++;
-    if (this.sample.length < this.sampleSize) this.sample.push({ customerId, tier, segment, classification, outstandingPoints: { from: before.outstanding, to: after.outstanding } });
+    if (this.sample.length < this.sampleSize)
+      this.sample.push({ customerId, tier, segment, classification, outstandingPoints: { from: before.outstanding, to: after.outstanding } });
   }
 
   report(): ImpactReport {
@@ -78,7 +84,14 @@ export class ImpactAccumulator {
       tierTransitions: matrix(this.tiers),
       segmentChanges: matrix(this.segments),
       classificationChanges: matrix(this.classes),
-      liability: { livePoints: this.livePoints, candidatePoints: this.candidatePoints, liveValueMinor, candidateValueMinor, deltaPoints: this.candidatePoints - this.livePoints, deltaValueMinor: candidateValueMinor - liveValueMinor },
+      liability: {
+        livePoints: this.livePoints,
+        candidatePoints: this.candidatePoints,
+        liveValueMinor,
+        candidateValueMinor,
+        deltaPoints: this.candidatePoints - this.livePoints,
+        deltaValueMinor: candidateValueMinor - liveValueMinor,
+      },
       sample: this.sample,
     };
   }

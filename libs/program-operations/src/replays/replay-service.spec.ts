@@ -17,7 +17,12 @@ describe('ReplayService across instances sharing one operations store', () => {
   let operations: InMemoryOperationsStore;
   let catalog: RulesCatalog;
   const instance = (owner: string, leaseMs = 60_000) =>
-    new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, { owner, leaseMs, batchSize: 100, commitEveryEvents: 100 });
+    new ReplayService(ledger, projections, operations, catalog, new OperationsReadView(operations, catalog), clock, {
+      owner,
+      leaseMs,
+      batchSize: 100,
+      commitEveryEvents: 100,
+    });
 
   beforeEach(async () => {
     ledger = new InMemoryEventStore();
@@ -70,7 +75,11 @@ describe('ReplayService across instances sharing one operations store', () => {
   it('fences out an instance that stalled past its lease: once another took the replay over, its commits are refused, and the replay is not marked failed', async () => {
     const claim = operations.claimReplayRunner.bind(operations);
     // Instance "stalled" gets its first claim, then its renewals never return (a long pause).
-    jest.spyOn(operations, 'claimReplayRunner').mockImplementation((id, owner, now, until) => (owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until)));
+    jest
+      .spyOn(operations, 'claimReplayRunner')
+      .mockImplementation((id, owner, now, until) =>
+        owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until),
+      );
     let stalledClaims = 0;
     const stalled = instance('instance-stalled', 150);
     const { id } = await stalled.start({ candidateVersion: 2, actor: 'ops-1', throttleEventsPerSecond: 1_500 });
@@ -92,7 +101,11 @@ describe('ReplayService across instances sharing one operations store', () => {
   it('stops a live-following replay runner that was fenced out by another instance, without crashing the process', async () => {
     const claim = operations.claimReplayRunner.bind(operations);
     let stalledClaims = 0;
-    jest.spyOn(operations, 'claimReplayRunner').mockImplementation((id, owner, now, until) => (owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until)));
+    jest
+      .spyOn(operations, 'claimReplayRunner')
+      .mockImplementation((id, owner, now, until) =>
+        owner === 'instance-stalled' && stalledClaims++ > 0 ? new Promise<boolean>(() => undefined) : claim(id, owner, now, until),
+      );
     const stalled = instance('instance-stalled', 150);
     const { id } = await stalled.start({ candidateVersion: 2, actor: 'ops-1' });
     expect((await stalled.settled(id)).status).toBe('ready'); // caught up: now following the ledger live

@@ -4,7 +4,17 @@ import type { EventStore } from '@loyalty/event-store';
 import { evaluateCustomer } from '@loyalty/loyalty-analytics';
 import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } from '@loyalty/projection-runner';
 import type { ProgramRules } from '@loyalty/program-rules';
-import { balanceHoldingsAt, balancesProjection, customerProfileProjection, PROJECTION_REGISTRY, projectionKey, registeredProjection, type CustomerBalance, type CustomerProfile, type CustomerProjection } from '@loyalty/read-models';
+import {
+  balanceHoldingsAt,
+  balancesProjection,
+  customerProfileProjection,
+  PROJECTION_REGISTRY,
+  projectionKey,
+  registeredProjection,
+  type CustomerBalance,
+  type CustomerProfile,
+  type CustomerProjection,
+} from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
 import { ImpactAccumulator, zipByKey, type ImpactReport } from './impact-report';
@@ -18,7 +28,15 @@ function projectionNamed(name: string): CustomerProjection<unknown> {
 
 export class ReplayError extends Error {
   constructor(
-    readonly code: 'REPLAY.NOT_FOUND' | 'REPLAY.NOT_READY' | 'REPLAY.NOT_PROMOTED' | 'REPLAY.VIEW_CHANGED' | 'REPLAY.UNKNOWN_PROJECTION' | 'REPLAY.TOO_MANY_RUNNING' | 'REPLAY.IN_USE' | 'REPLAY.CANCELLED',
+    readonly code:
+      | 'REPLAY.NOT_FOUND'
+      | 'REPLAY.NOT_READY'
+      | 'REPLAY.NOT_PROMOTED'
+      | 'REPLAY.VIEW_CHANGED'
+      | 'REPLAY.UNKNOWN_PROJECTION'
+      | 'REPLAY.TOO_MANY_RUNNING'
+      | 'REPLAY.IN_USE'
+      | 'REPLAY.CANCELLED',
     message: string,
   ) {
     super(message);
@@ -94,7 +112,10 @@ export class ReplayService {
       const max = this.options.maxConcurrent ?? REPLAY_ADMISSION_DEFAULTS.maxConcurrent;
       const catchingUp = (await this.operations.replays()).filter((r) => r.status === 'running');
       if (catchingUp.length >= max) {
-        throw new ReplayError('REPLAY.TOO_MANY_RUNNING', `${catchingUp.length} replays are catching up (${catchingUp.map((r) => r.id).join(', ')}), the most allowed at once is ${max}: wait for one to be ready, or cancel one`);
+        throw new ReplayError(
+          'REPLAY.TOO_MANY_RUNNING',
+          `${catchingUp.length} replays are catching up (${catchingUp.map((r) => r.id).join(', ')}), the most allowed at once is ${max}: wait for one to be ready, or cancel one`,
+        );
       }
       return this.admit(request);
     });
@@ -106,7 +127,11 @@ export class ReplayService {
     await this.catalog.rules(request.candidateVersion); // must exist
     const names = request.projections ?? PROJECTION_REGISTRY.map((p) => p.name);
     const unknown = names.filter((n) => !PROJECTION_REGISTRY.some((p) => p.name === n));
-    if (unknown.length) throw new ReplayError('REPLAY.UNKNOWN_PROJECTION', `unknown projection(s): ${unknown.join(', ')}; replayable: ${PROJECTION_REGISTRY.map((p) => p.name).join(', ')}`);
+    if (unknown.length)
+      throw new ReplayError(
+        'REPLAY.UNKNOWN_PROJECTION',
+        `unknown projection(s): ${unknown.join(', ')}; replayable: ${PROJECTION_REGISTRY.map((p) => p.name).join(', ')}`,
+      );
     const now = this.clock();
     const id = `r-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const keys = Object.fromEntries(names.map((n) => [n, `${projectionKey(projectionNamed(n))}__${id}`]));
@@ -116,15 +141,29 @@ export class ReplayService {
       candidateVersion: request.candidateVersion,
       keys,
       status: 'running',
-      throttleEventsPerSecond: request.throttleEventsPerSecond ?? this.options.defaultThrottleEventsPerSecond ?? REPLAY_ADMISSION_DEFAULTS.defaultThrottleEventsPerSecond,
+      throttleEventsPerSecond:
+        request.throttleEventsPerSecond ?? this.options.defaultThrottleEventsPerSecond ?? REPLAY_ADMISSION_DEFAULTS.defaultThrottleEventsPerSecond,
       createdBy: request.actor,
       createdAt: now.toISOString(),
-      progress: { eventsDone: 0, head: (await this.ledger.headPosition()).toString(), position: '0', ratePerSecond: 0, etaSeconds: null, updatedAt: now.toISOString() },
+      progress: {
+        eventsDone: 0,
+        head: (await this.ledger.headPosition()).toString(),
+        position: '0',
+        ratePerSecond: 0,
+        etaSeconds: null,
+        updatedAt: now.toISOString(),
+      },
       impact: null,
       error: null,
     };
     await this.operations.saveReplay(record);
-    await this.operations.appendAudit({ at: now.toISOString(), actor: request.actor, action: 'replay.started', subject: id, details: { candidateVersion: request.candidateVersion, projections: names, throttleEventsPerSecond: record.throttleEventsPerSecond } });
+    await this.operations.appendAudit({
+      at: now.toISOString(),
+      actor: request.actor,
+      action: 'replay.started',
+      subject: id,
+      details: { candidateVersion: request.candidateVersion, projections: names, throttleEventsPerSecond: record.throttleEventsPerSecond },
+    });
     await this.launch(record);
     return record;
   }
@@ -174,10 +213,15 @@ export class ReplayService {
 
   async promote(id: string, actor: string): Promise<ReplayRecord> {
     const record = await this.get(id);
-    if (record.status !== 'ready' && record.status !== 'rolled-back') throw new ReplayError('REPLAY.NOT_READY', `replay ${id} is ${record.status}; only a ready (caught-up, impact reported) replay can be promoted`);
+    if (record.status !== 'ready' && record.status !== 'rolled-back')
+      throw new ReplayError('REPLAY.NOT_READY', `replay ${id} is ${record.status}; only a ready (caught-up, impact reported) replay can be promoted`);
     const current = await this.operations.readView();
     const at = this.clock().toISOString();
-    const switched = await this.operations.switchReadView(current.replayId, { replayId: id, previousReplayId: current.replayId, switchedAt: at, switchedBy: actor }, { at, actor, action: 'replay.promoted', subject: id, details: { previousReplayId: current.replayId, candidateVersion: record.candidateVersion } });
+    const switched = await this.operations.switchReadView(
+      current.replayId,
+      { replayId: id, previousReplayId: current.replayId, switchedAt: at, switchedBy: actor },
+      { at, actor, action: 'replay.promoted', subject: id, details: { previousReplayId: current.replayId, candidateVersion: record.candidateVersion } },
+    );
     if (!switched) throw new ReplayError('REPLAY.VIEW_CHANGED', 'the read view was switched by someone else meanwhile; look again and retry');
     if (current.replayId) await this.setStatus(current.replayId, 'ready');
     const promoted = await this.setStatus(id, 'promoted');
@@ -190,7 +234,11 @@ export class ReplayService {
     if (current.replayId !== id) throw new ReplayError('REPLAY.NOT_PROMOTED', `replay ${id} is not the one reads use (${current.replayId ?? 'live'})`);
     const at = this.clock().toISOString();
     const back = current.previousReplayId;
-    const switched = await this.operations.switchReadView(id, { replayId: back, previousReplayId: null, switchedAt: at, switchedBy: actor }, { at, actor, action: 'replay.rolled-back', subject: id, details: { restored: back ?? 'live' } });
+    const switched = await this.operations.switchReadView(
+      id,
+      { replayId: back, previousReplayId: null, switchedAt: at, switchedBy: actor },
+      { at, actor, action: 'replay.rolled-back', subject: id, details: { restored: back ?? 'live' } },
+    );
     if (!switched) throw new ReplayError('REPLAY.VIEW_CHANGED', 'the read view was switched by someone else meanwhile; look again and retry');
     if (back) await this.setStatus(back, 'promoted');
     const rolledBack = await this.setStatus(id, 'rolled-back');
@@ -205,14 +253,21 @@ export class ReplayService {
   async cancel(id: string, actor: string): Promise<ReplayRecord> {
     const record = await this.get(id);
     if (record.status === 'cancelled') return record;
-    if ((await this.operations.readView()).replayId === id) throw new ReplayError('REPLAY.IN_USE', `replay ${id} is the one reads use: roll it back before cancelling it`);
+    if ((await this.operations.readView()).replayId === id)
+      throw new ReplayError('REPLAY.IN_USE', `replay ${id} is the one reads use: roll it back before cancelling it`);
     // Cancelled first: an instance running it sees the status at its next lease renewal and stops.
     const cancelled = await this.setStatus(id, 'cancelled');
     await this.abandon(id);
     await this.operations.releaseReplayRunner(id, this.owner).catch(() => undefined);
     await this.done.get(id)?.catch(() => undefined);
     await this.dropTables(cancelled);
-    await this.operations.appendAudit({ at: this.clock().toISOString(), actor, action: 'replay.cancelled', subject: id, details: { previousStatus: record.status, droppedTables: Object.values(record.keys) } });
+    await this.operations.appendAudit({
+      at: this.clock().toISOString(),
+      actor,
+      action: 'replay.cancelled',
+      subject: id,
+      details: { previousStatus: record.status, droppedTables: Object.values(record.keys) },
+    });
     return cancelled;
   }
 
@@ -262,19 +317,22 @@ export class ReplayService {
       this.claiming.delete(record.id);
     }
     if (this.running.has(record.id)) return true;
-    const renewal = setInterval(() => {
-      this.claim(record.id)
-        .then(async (held) => {
-          if (!held) return this.abandon(record.id);
-          // Cancelled through another instance: stop, and drop what this one may have written since.
-          if ((await this.operations.replay(record.id))?.status === 'cancelled') {
-            await this.abandon(record.id);
-            await this.dropTables(record);
-            await this.operations.releaseReplayRunner(record.id, this.owner);
-          }
-        })
-        .catch(() => undefined); // the store is unreachable: keep running; the lease decides who runs it
-    }, Math.max(Math.floor(this.leaseMs / 3), 10));
+    const renewal = setInterval(
+      () => {
+        this.claim(record.id)
+          .then(async (held) => {
+            if (!held) return this.abandon(record.id);
+            // Cancelled through another instance: stop, and drop what this one may have written since.
+            if ((await this.operations.replay(record.id))?.status === 'cancelled') {
+              await this.abandon(record.id);
+              await this.dropTables(record);
+              await this.operations.releaseReplayRunner(record.id, this.owner);
+            }
+          })
+          .catch(() => undefined); // the store is unreachable: keep running; the lease decides who runs it
+      },
+      Math.max(Math.floor(this.leaseMs / 3), 10),
+    );
     renewal.unref();
     this.renewals.set(record.id, renewal);
     const started = Date.now();
@@ -323,7 +381,13 @@ export class ReplayService {
           const latest = await this.get(record.id);
           if (latest.status === 'cancelled') return;
           await this.operations.saveReplay({ ...latest, status: 'ready', impact });
-          await this.operations.appendAudit({ at: this.clock().toISOString(), actor: 'system', action: 'replay.ready', subject: record.id, details: { affectedCustomers: impact.affectedCustomers, liabilityDeltaMinor: impact.liability.deltaValueMinor } });
+          await this.operations.appendAudit({
+            at: this.clock().toISOString(),
+            actor: 'system',
+            action: 'replay.ready',
+            subject: record.id,
+            details: { affectedCustomers: impact.affectedCustomers, liabilityDeltaMinor: impact.liability.deltaValueMinor },
+          });
         }
         // Caught up: keep the shadow tables following the ledger, so a promotion loses nothing.
         for (const r of runners) if (this.running.has(record.id)) await r.start();
@@ -345,7 +409,15 @@ export class ReplayService {
     return true;
   }
 
-  private async saveProgress(id: string, projections: number, applied: Map<string, number>, positions: Map<string, bigint>, head: bigint, started: number, final = false): Promise<void> {
+  private async saveProgress(
+    id: string,
+    projections: number,
+    applied: Map<string, number>,
+    positions: Map<string, bigint>,
+    head: bigint,
+    started: number,
+    final = false,
+  ): Promise<void> {
     const latest = await this.operations.replay(id);
     if (!latest) return;
     const eventsDone = [...applied.values()].reduce((n, v) => n + v, 0);
@@ -355,7 +427,14 @@ export class ReplayService {
     const position = [...positions.values()].reduce((min, p) => (p < min ? p : min), positions.size ? [...positions.values()][0] : 0n);
     // A stream-ordered rebuild reaches no position before its end: count what it has done instead.
     const remaining = Math.max(total - Math.max(Number(position) * projections, eventsDone), 0);
-    latest.progress = { eventsDone, head: head.toString(), position: (final ? head : position).toString(), ratePerSecond, etaSeconds: final ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null, updatedAt: this.clock().toISOString() };
+    latest.progress = {
+      eventsDone,
+      head: head.toString(),
+      position: (final ? head : position).toString(),
+      ratePerSecond,
+      etaSeconds: final ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
+      updatedAt: this.clock().toISOString(),
+    };
     await this.operations.saveReplay(latest);
     this.options.onProgress?.(latest);
   }
@@ -364,7 +443,11 @@ export class ReplayService {
   async impact(record: ReplayRecord, asOf = this.clock().toISOString()): Promise<ImpactReport> {
     const candidateRules = await this.catalog.rules(record.candidateVersion);
     const liveRules = this.catalog.ruleBook().inForceAt(Date.parse(asOf)).rules;
-    const acc = new ImpactAccumulator(asOf, { rulesVersion: liveRules.version, minorUnitsPerPoint: liveRules.pointValue.minorUnitsPerPoint }, { rulesVersion: candidateRules.version, minorUnitsPerPoint: candidateRules.pointValue.minorUnitsPerPoint });
+    const acc = new ImpactAccumulator(
+      asOf,
+      { rulesVersion: liveRules.version, minorUnitsPerPoint: liveRules.pointValue.minorUnitsPerPoint },
+      { rulesVersion: candidateRules.version, minorUnitsPerPoint: candidateRules.pointValue.minorUnitsPerPoint },
+    );
     const profilesKey = projectionKey(customerProfileProjection);
     const balancesKey = projectionKey(balancesProjection);
     const side = (prefix: 'live' | 'candidate') => ({
@@ -376,7 +459,11 @@ export class ReplayService {
     const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
     const outstanding = (balance: unknown) => (balance ? balanceHoldingsAt(balance as CustomerBalance, Date.parse(asOf)).outstanding : 0);
     for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
-      acc.add(customerId, { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) }, { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) });
+      acc.add(
+        customerId,
+        { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) },
+        { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) },
+      );
     }
     return acc.report();
   }

@@ -8,7 +8,14 @@ export const MIN_SCHEDULE_LEAD_MS = 60_000;
 /** Expected failures of the rules lifecycle, with stable codes (mapped to HTTP in one place). */
 export class RulesLifecycleError extends Error {
   constructor(
-    readonly code: 'RULES.TOO_SOON' | 'RULES.INVALID' | 'RULES.VERSION_EXISTS' | 'RULES.VERSION_NOT_FOUND' | 'RULES.WRONG_PROGRAM' | 'RULES.RETROACTIVE' | 'RULES.ALREADY_SCHEDULED',
+    readonly code:
+      | 'RULES.TOO_SOON'
+      | 'RULES.INVALID'
+      | 'RULES.VERSION_EXISTS'
+      | 'RULES.VERSION_NOT_FOUND'
+      | 'RULES.WRONG_PROGRAM'
+      | 'RULES.RETROACTIVE'
+      | 'RULES.ALREADY_SCHEDULED',
     message: string,
     readonly fieldErrors: { path: string; message: string }[] = [],
   ) {
@@ -74,10 +81,29 @@ export class RulesCatalog {
     const programId = this.base[0].id;
     if (rules.id !== programId) throw new RulesLifecycleError('RULES.WRONG_PROGRAM', `these rules are for program ${rules.id}; this ledger runs ${programId}`);
     await this.refresh();
-    if (this.find(rules.version)) throw new RulesLifecycleError('RULES.VERSION_EXISTS', `version ${rules.version} of ${programId} exists; versions are never changed, submit a new one`);
+    if (this.find(rules.version))
+      throw new RulesLifecycleError('RULES.VERSION_EXISTS', `version ${rules.version} of ${programId} exists; versions are never changed, submit a new one`);
     const now = this.clock().toISOString();
-    const record: RulesVersionRecord = { programId, version: rules.version, rules, hash: rulesContentHash(rules), status: 'proposed', submittedBy: actor, submittedAt: now, scheduledBy: null, scheduledAt: null };
-    if (!(await this.store.insertRulesVersion(record, { at: now, actor, action: 'rules.submitted', subject: `${programId}@${rules.version}`, details: { hash: record.hash, effectiveFrom: rules.effectiveFrom } }))) {
+    const record: RulesVersionRecord = {
+      programId,
+      version: rules.version,
+      rules,
+      hash: rulesContentHash(rules),
+      status: 'proposed',
+      submittedBy: actor,
+      submittedAt: now,
+      scheduledBy: null,
+      scheduledAt: null,
+    };
+    if (
+      !(await this.store.insertRulesVersion(record, {
+        at: now,
+        actor,
+        action: 'rules.submitted',
+        subject: `${programId}@${rules.version}`,
+        details: { hash: record.hash, effectiveFrom: rules.effectiveFrom },
+      }))
+    ) {
       throw new RulesLifecycleError('RULES.VERSION_EXISTS', `version ${rules.version} of ${programId} was submitted concurrently`);
     }
     await this.refresh();
@@ -107,16 +133,35 @@ export class RulesCatalog {
   async schedule(version: number, effectiveFrom: string, actor: string): Promise<RulesVersionSummary> {
     await this.refresh();
     const record = this.records.find((r) => r.version === version);
-    if (!record) throw new RulesLifecycleError(this.base.some((r) => r.version === version) ? 'RULES.ALREADY_SCHEDULED' : 'RULES.VERSION_NOT_FOUND', `version ${version} is not a proposed version in the catalog`);
-    if (record.status === 'scheduled') throw new RulesLifecycleError('RULES.ALREADY_SCHEDULED', `version ${version} is already scheduled from ${record.rules.effectiveFrom}`);
+    if (!record)
+      throw new RulesLifecycleError(
+        this.base.some((r) => r.version === version) ? 'RULES.ALREADY_SCHEDULED' : 'RULES.VERSION_NOT_FOUND',
+        `version ${version} is not a proposed version in the catalog`,
+      );
+    if (record.status === 'scheduled')
+      throw new RulesLifecycleError('RULES.ALREADY_SCHEDULED', `version ${version} is already scheduled from ${record.rules.effectiveFrom}`);
     const now = this.clock();
-    if (Date.parse(effectiveFrom) < now.getTime()) throw new RulesLifecycleError('RULES.RETROACTIVE', `effectiveFrom ${effectiveFrom} is in the past: earned points never change; express a retroactive change as a re-rating`);
+    if (Date.parse(effectiveFrom) < now.getTime())
+      throw new RulesLifecycleError(
+        'RULES.RETROACTIVE',
+        `effectiveFrom ${effectiveFrom} is in the past: earned points never change; express a retroactive change as a re-rating`,
+      );
     // Every process re-reads the schedule every few seconds: a version must not take effect before they all know it.
-    if (Date.parse(effectiveFrom) < now.getTime() + MIN_SCHEDULE_LEAD_MS) throw new RulesLifecycleError('RULES.TOO_SOON', `effectiveFrom must be at least ${MIN_SCHEDULE_LEAD_MS / 1000} s ahead, so that every ledger process has loaded the version before it applies`);
+    if (Date.parse(effectiveFrom) < now.getTime() + MIN_SCHEDULE_LEAD_MS)
+      throw new RulesLifecycleError(
+        'RULES.TOO_SOON',
+        `effectiveFrom must be at least ${MIN_SCHEDULE_LEAD_MS / 1000} s ahead, so that every ledger process has loaded the version before it applies`,
+      );
     const rules = { ...record.rules, effectiveFrom: new Date(effectiveFrom).toISOString() };
     // The hash was fixed at submission: the schedule is not part of the content.
     const scheduled: RulesVersionRecord = { ...record, rules, status: 'scheduled', scheduledBy: actor, scheduledAt: now.toISOString() };
-    await this.store.updateRulesVersion(scheduled, { at: now.toISOString(), actor, action: 'rules.scheduled', subject: `${record.programId}@${version}`, details: { effectiveFrom: rules.effectiveFrom, hash: scheduled.hash } });
+    await this.store.updateRulesVersion(scheduled, {
+      at: now.toISOString(),
+      actor,
+      action: 'rules.scheduled',
+      subject: `${record.programId}@${version}`,
+      details: { effectiveFrom: rules.effectiveFrom, hash: scheduled.hash },
+    });
     await this.refresh();
     return this.summary(scheduled);
   }
@@ -126,10 +171,30 @@ export class RulesCatalog {
   }
 
   private summary(r: RulesVersionRecord): RulesVersionSummary {
-    return { programId: r.programId, version: r.version, effectiveFrom: r.rules.effectiveFrom, hash: r.hash, status: r.status, submittedBy: r.submittedBy, submittedAt: r.submittedAt, scheduledBy: r.scheduledBy, scheduledAt: r.scheduledAt };
+    return {
+      programId: r.programId,
+      version: r.version,
+      effectiveFrom: r.rules.effectiveFrom,
+      hash: r.hash,
+      status: r.status,
+      submittedBy: r.submittedBy,
+      submittedAt: r.submittedAt,
+      scheduledBy: r.scheduledBy,
+      scheduledAt: r.scheduledAt,
+    };
   }
 
   private summaryOfBase(r: ProgramRules): RulesVersionSummary {
-    return { programId: r.id, version: r.version, effectiveFrom: r.effectiveFrom, hash: rulesContentHash(r), status: 'base', submittedBy: null, submittedAt: null, scheduledBy: null, scheduledAt: null };
+    return {
+      programId: r.id,
+      version: r.version,
+      effectiveFrom: r.effectiveFrom,
+      hash: rulesContentHash(r),
+      status: 'base',
+      submittedBy: null,
+      submittedAt: null,
+      scheduledBy: null,
+      scheduledAt: null,
+    };
   }
 }

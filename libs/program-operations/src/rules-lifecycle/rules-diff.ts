@@ -36,5 +36,11 @@ export function diffRules(from: unknown, to: unknown): RulesChange[] {
 
 /** The diff as lines for people: `~ tiers.levels[1].threshold: 300000 -> 200000`. */
 export function describeDiff(changes: readonly RulesChange[]): string[] {
-  return changes.map((c) => (c.change === 'changed' ? `~ ${c.path}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}` : c.change === 'added' ? `+ ${c.path}: ${JSON.stringify(c.to)}` : `- ${c.path}: ${JSON.stringify(c.from)}`));
+  return changes.map((c) =>
+    c.change === 'changed'
+      ? `~ ${c.path}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`
+      : c.change === 'added'
+        ? `+ ${c.path}: ${JSON.stringify(c.to)}`
+        : `- ${c.path}: ${JSON.stringify(c.from)}`,
+  );
 }

@@ -25,7 +25,9 @@ describe('evaluateTier', () => {
     // The purchase leaves the rolling window on 2026-03-15, but silver is held until the month ends.
     const held = tierAt(history, rolling, '2026-03-20T00:00:00Z');
     expect(held).toMatchObject({ level: { name: 'silver' }, basis: 'previous-period', qualifyingTotal: 0 });
-    expect(describeTierStatus(held, rolling)).toBe('silver: held until the period end after 150000 qualifying spend in the period ending 2026-03-01T00:00:00.000Z');
+    expect(describeTierStatus(held, rolling)).toBe(
+      'silver: held until the period end after 150000 qualifying spend in the period ending 2026-03-01T00:00:00.000Z',
+    );
     expect(tierAt(history, rolling, '2026-04-01T00:00:00Z').level.name).toBe('regular');
   });
 
@@ -38,7 +40,7 @@ describe('evaluateTier', () => {
     expect(tierAt(history, withGrace, '2026-04-11T00:00:00Z').level.name).toBe('regular');
   });
 
-  it('on a calendar-year window, holds last year\'s tier for the whole of this year', () => {
+  it("on a calendar-year window, holds last year's tier for the whole of this year", () => {
     const calendar: TierRules = { ...rolling, window: { kind: 'calendar-year' } };
     const history = [spend('2025-06-01T00:00:00Z', 320_000), spend('2026-02-01T00:00:00Z', 120_000)];
     expect(tierAt(history, calendar, '2025-12-31T00:00:00Z').level.name).toBe('gold');

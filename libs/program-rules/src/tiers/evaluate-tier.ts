@@ -39,7 +39,13 @@ function tierAt(activities: QualifyingActivityLog, rules: TierRules, asOfMs: num
   const previousTotal = qualifyingTotal(activities, rules, windowStart(rules, periodStart - 1, true), periodStart);
   const held = levelFor(rules, previousTotal);
   if (held.threshold > status.level.threshold) {
-    status = { level: held, qualifyingTotal: currentTotal, basis: 'previous-period', keptFrom: { periodEndMs: periodStart, qualifyingTotal: previousTotal }, asOfMs };
+    status = {
+      level: held,
+      qualifyingTotal: currentTotal,
+      basis: 'previous-period',
+      keptFrom: { periodEndMs: periodStart, qualifyingTotal: previousTotal },
+      asOfMs,
+    };
   }
 
   if (withGrace && rules.downgradeGraceDays > 0 && asOfMs < addDays(periodStart, rules.downgradeGraceDays)) {
@@ -96,5 +102,3 @@ export function describeTierStatus(status: TierStatus, rules: TierRules): string
 function describeWindow(rules: TierRules): string {
   return rules.window.kind === 'calendar-year' ? 'the calendar year' : `the rolling ${rules.window.months} months`;
 }
-
-

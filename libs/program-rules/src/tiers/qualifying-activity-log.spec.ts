@@ -4,7 +4,12 @@ import { QualifyingActivityLog, type QualifyingActivity } from './qualifying-act
 describe('QualifyingActivityLog', () => {
   it('sums any window exactly like a plain scan, with out-of-order arrivals and refunds', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('add' as const), atMs: fc.integer({ min: 0, max: 1000 }), spend: fc.integer({ min: 0, max: 10_000 }), points: fc.integer({ min: 0, max: 100 }) }),
+      fc.record({
+        kind: fc.constant('add' as const),
+        atMs: fc.integer({ min: 0, max: 1000 }),
+        spend: fc.integer({ min: 0, max: 10_000 }),
+        points: fc.integer({ min: 0, max: 100 }),
+      }),
       fc.record({ kind: fc.constant('adjust' as const), pick: fc.nat(), spend: fc.integer({ min: -500, max: 0 }), points: fc.integer({ min: -5, max: 0 }) }),
     );
     fc.assert(

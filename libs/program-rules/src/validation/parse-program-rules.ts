@@ -2,7 +2,10 @@ import type { ProgramRules } from '../program-rules.types';
 import { RuleValidationError, validateProgramRules } from './validate-program-rules';
 
 export class InvalidProgramRulesError extends Error {
-  constructor(readonly errors: RuleValidationError[], source = 'rules document') {
+  constructor(
+    readonly errors: RuleValidationError[],
+    source = 'rules document',
+  ) {
     super(`invalid ${source}:\n${errors.map((e) => `  - ${e.path}: ${e.message}`).join('\n')}`);
     this.name = 'InvalidProgramRulesError';
   }

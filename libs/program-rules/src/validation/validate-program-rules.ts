@@ -7,9 +7,7 @@ export interface RuleValidationError {
   message: string;
 }
 
-export type RulesValidationResult =
-  | { ok: true; rules: ProgramRules }
-  | { ok: false; errors: RuleValidationError[] };
+export type RulesValidationResult = { ok: true; rules: ProgramRules } | { ok: false; errors: RuleValidationError[] };
 
 type Obj = Record<string, unknown>;
 
@@ -93,8 +91,22 @@ export function validateProgramRules(input: unknown): RulesValidationResult {
   if (!root) return { ok: false, errors: c.errors };
 
   c.noUnknownKeys(root, '', [
-    '$schema', 'id', 'version', 'effectiveFrom', 'currency', 'pointValue', 'earning', 'pending',
-    'expiry', 'refunds', 'tiers', 'rfm', 'nps', 'loyalty', 'limits', 'description',
+    '$schema',
+    'id',
+    'version',
+    'effectiveFrom',
+    'currency',
+    'pointValue',
+    'earning',
+    'pending',
+    'expiry',
+    'refunds',
+    'tiers',
+    'rfm',
+    'nps',
+    'loyalty',
+    'limits',
+    'description',
   ]);
   c.string(root, 'id', '', /^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
   c.integer(root, 'version', '', 1);
@@ -178,8 +190,14 @@ function checkEarning(c: Checker, value: unknown): void {
   if (!earning) return;
   const p = 'earning';
   c.noUnknownKeys(earning, p, [
-    'baseRate', 'amountBands', 'categoryMultipliers', 'skuMultipliers', 'birthdayMonthMultiplierPercent',
-    'firstPurchaseBonusPoints', 'surveyAnswerBonusPoints', 'caps',
+    'baseRate',
+    'amountBands',
+    'categoryMultipliers',
+    'skuMultipliers',
+    'birthdayMonthMultiplierPercent',
+    'firstPurchaseBonusPoints',
+    'surveyAnswerBonusPoints',
+    'caps',
   ]);
   const baseRate = c.object(earning.baseRate, `${p}.baseRate`);
   if (baseRate) {
@@ -201,7 +219,10 @@ function checkEarning(c: Checker, value: unknown): void {
       previousFrom = b.fromAmountMinor;
     }
   });
-  for (const [key, idKey] of [['categoryMultipliers', 'category'], ['skuMultipliers', 'sku']] as const) {
+  for (const [key, idKey] of [
+    ['categoryMultipliers', 'category'],
+    ['skuMultipliers', 'sku'],
+  ] as const) {
     const list = c.array(earning[key], `${p}.${key}`);
     const seen = new Set<string>();
     list?.forEach((entry, i) => {
@@ -291,7 +312,8 @@ function checkRfm(c: Checker, value: unknown): string[] | undefined {
       if (!ok) c.fail(join(path, dimension), 'must be a score range [min, max] within 1-5');
     }
   });
-  if (rfm.style === 'quantile' && quantile && quantile.length === 0) c.fail('rfm.quantileSegments', 'must hold at least one segment when rfm.style is "quantile"');
+  if (rfm.style === 'quantile' && quantile && quantile.length === 0)
+    c.fail('rfm.quantileSegments', 'must hold at least one segment when rfm.style is "quantile"');
   c.integer(rfm, 'lookbackMonths', 'rfm', 1, 240);
   c.string(rfm, 'otherSegment', 'rfm');
   const names: string[] = [];

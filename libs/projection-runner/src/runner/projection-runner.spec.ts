@@ -13,7 +13,14 @@ import {
   type LedgerCommand,
   type LoyaltyAccountState,
 } from '@loyalty/ledger-domain';
-import { balanceHoldingsAt, balancesProjection, customerProfileProjection, projectionKey, type CustomerBalance, type CustomerProjection } from '@loyalty/read-models';
+import {
+  balanceHoldingsAt,
+  balancesProjection,
+  customerProfileProjection,
+  projectionKey,
+  type CustomerBalance,
+  type CustomerProjection,
+} from '@loyalty/read-models';
 import { canonicalJson, defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
 import { PostgresProjectionStore } from '../store/postgres-projection-store';
@@ -121,33 +128,36 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     }
   });
 
-  it.each(['position', 'stream'] as const)('applies each event exactly once when a commit fails mid-run and the runner starts again (rebuild in %s order)', async (rebuildOrder) => {
-    const { events } = await ledgerWithWorkload(2_000);
-    const reference = new SqliteProjectionStore(':memory:');
-    await new ProjectionRunner(events, reference, balancesProjection, { batchSize: 400, rebuildOrder: 'position' }).catchUp();
+  it.each(['position', 'stream'] as const)(
+    'applies each event exactly once when a commit fails mid-run and the runner starts again (rebuild in %s order)',
+    async (rebuildOrder) => {
+      const { events } = await ledgerWithWorkload(2_000);
+      const reference = new SqliteProjectionStore(':memory:');
+      await new ProjectionRunner(events, reference, balancesProjection, { batchSize: 400, rebuildOrder: 'position' }).catchUp();
 
-    const store = new SqliteProjectionStore(':memory:');
-    let commits = 0;
-    const failing = withCommit(store, async (p, s, c, w, r) => {
-      if (++commits === 3) throw new Error('disk full');
-      return store.commit(p, s, c, w, r);
-    });
-    // The same runner instance tries again: its in-memory states, ahead of the store after the failure, must not leak in.
-    const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400, rebuildOrder, streamsPerPage: 10 });
-    await expect(runner.catchUp()).rejects.toThrow('disk full');
-    if (rebuildOrder === 'position') {
-      expect(await store.checkpoint('balances_v2')).toBeGreaterThan(0n);
-    } else {
-      // Two commits of whole customers went in; the checkpoint waits for the last one.
-      expect(await store.checkpoint('balances_v2')).toBe(0n);
-      expect((await store.rebuildCursor('balances_v2'))?.upTo).toBe(await events.headPosition());
-    }
-    expect(runner.checkpoint).toBe(await store.checkpoint('balances_v2'));
-    await runner.catchUp();
-    expect(await store.rebuildCursor('balances_v2')).toBeNull();
-    expect(await store.checkpoint('balances_v2')).toBe(await events.headPosition());
-    expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
-  });
+      const store = new SqliteProjectionStore(':memory:');
+      let commits = 0;
+      const failing = withCommit(store, async (p, s, c, w, r) => {
+        if (++commits === 3) throw new Error('disk full');
+        return store.commit(p, s, c, w, r);
+      });
+      // The same runner instance tries again: its in-memory states, ahead of the store after the failure, must not leak in.
+      const runner = new ProjectionRunner(events, failing, balancesProjection, { batchSize: 400, commitEveryEvents: 400, rebuildOrder, streamsPerPage: 10 });
+      await expect(runner.catchUp()).rejects.toThrow('disk full');
+      if (rebuildOrder === 'position') {
+        expect(await store.checkpoint('balances_v2')).toBeGreaterThan(0n);
+      } else {
+        // Two commits of whole customers went in; the checkpoint waits for the last one.
+        expect(await store.checkpoint('balances_v2')).toBe(0n);
+        expect((await store.rebuildCursor('balances_v2'))?.upTo).toBe(await events.headPosition());
+      }
+      expect(runner.checkpoint).toBe(await store.checkpoint('balances_v2'));
+      await runner.catchUp();
+      expect(await store.rebuildCursor('balances_v2')).toBeNull();
+      expect(await store.checkpoint('balances_v2')).toBe(await events.headPosition());
+      expect(await stateHash(store, 'balances_v2')).toBe(await stateHash(reference, 'balances_v2'));
+    },
+  );
 
   it('rebuilds by stream to exactly the tables of a rebuild in position order, for every projection, and then follows in position order', async () => {
     const ledger = await ledgerWithWorkload(2_000);
@@ -158,7 +168,12 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       const byStream = new SqliteProjectionStore(':memory:');
       const pages: bigint[] = [];
       const commits: bigint[] = [];
-      const runner = new ProjectionRunner(ledger.events, byStream, projection, { streamsPerPage: 7, commitEveryEvents: 500, onPage: (_k, _n, p) => pages.push(p), onBatch: (_k, _n, p) => commits.push(p) });
+      const runner = new ProjectionRunner(ledger.events, byStream, projection, {
+        streamsPerPage: 7,
+        commitEveryEvents: 500,
+        onPage: (_k, _n, p) => pages.push(p),
+        onBatch: (_k, _n, p) => commits.push(p),
+      });
       expect(await runner.catchUp()).toBe(await ledger.events.headPosition());
       expect(await stateHash(byStream, key)).toBe(await stateHash(byPosition, key));
       expect(pages.length).toBe(Math.ceil(80 / 7));
@@ -167,8 +182,24 @@ describe('ProjectionRunner (balances into SQLite)', () => {
       expect(commits.slice(0, -1).every((p) => p === 0n)).toBe(true);
       expect(commits[commits.length - 1]).toBe(await ledger.events.headPosition());
       // New entries after the rebuild: the next catch-up applies them in position order onto the stored states.
-      await ledger.record({ type: 'AdjustPoints', customerId: 'CUST-3', adjustmentId: 'late-1', points: 5, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
-      await ledger.record({ type: 'AdjustPoints', customerId: 'LATE-1', adjustmentId: 'late-2', points: 9, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      await ledger.record({
+        type: 'AdjustPoints',
+        customerId: 'CUST-3',
+        adjustmentId: 'late-1',
+        points: 5,
+        reasonCode: 'GOODWILL',
+        actor: 't',
+        occurredAt: '2026-05-01T00:00:00Z',
+      });
+      await ledger.record({
+        type: 'AdjustPoints',
+        customerId: 'LATE-1',
+        adjustmentId: 'late-2',
+        points: 9,
+        reasonCode: 'GOODWILL',
+        actor: 't',
+        occurredAt: '2026-05-01T00:00:00Z',
+      });
       await runner.catchUp();
       await new ProjectionRunner(ledger.events, byPosition, projection, { rebuildOrder: 'position' }).catchUp();
       expect(await stateHash(byStream, key)).toBe(await stateHash(byPosition, key));
@@ -208,7 +239,16 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     // Every page read, entries arrive for old and new customers: the rebuild must leave them out (they are after its cut).
     const busy = Object.create(ledger.events) as typeof ledger.events;
     busy.readByStream = async (after, options) => {
-      for (let i = 0; i < 3; i++) await ledger.record({ type: 'AdjustPoints', customerId: i === 0 ? `BUSY-${appended}` : 'CUST-1', adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      for (let i = 0; i < 3; i++)
+        await ledger.record({
+          type: 'AdjustPoints',
+          customerId: i === 0 ? `BUSY-${appended}` : 'CUST-1',
+          adjustmentId: `B-${appended++}`,
+          points: 1,
+          reasonCode: 'TEST',
+          actor: 't',
+          occurredAt: '2026-05-01T00:00:00Z',
+        });
       return ledger.events.readByStream(after, options);
     };
     const store = new SqliteProjectionStore(':memory:');
@@ -282,7 +322,12 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     await new ProjectionRunner(events, reference, customerProfileProjection, { batchSize: 5_000 }).catchUp();
     const store = new SqliteProjectionStore(':memory:');
     const commits: bigint[] = [];
-    await new ProjectionRunner(events, store, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, rebuildOrder: 'position', onBatch: (_k, _n, p) => commits.push(p) }).catchUp();
+    await new ProjectionRunner(events, store, customerProfileProjection, {
+      batchSize: 300,
+      commitEveryEvents: 1_000,
+      rebuildOrder: 'position',
+      onBatch: (_k, _n, p) => commits.push(p),
+    }).catchUp();
     expect(commits.length).toBe(Math.ceil(Number(head) / 1_200)); // every 4 pages of 300
     expect(commits[commits.length - 1]).toBe(head);
     expect(await stateHash(store, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
@@ -291,7 +336,13 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     // and states are evicted and loaded back from the store many times.
     const small = new SqliteProjectionStore(':memory:');
     const smallCommits: bigint[] = [];
-    await new ProjectionRunner(events, small, customerProfileProjection, { batchSize: 300, commitEveryEvents: 1_000, cachedStates: 5, rebuildOrder: 'position', onBatch: (_k, _n, p) => smallCommits.push(p) }).catchUp();
+    await new ProjectionRunner(events, small, customerProfileProjection, {
+      batchSize: 300,
+      commitEveryEvents: 1_000,
+      cachedStates: 5,
+      rebuildOrder: 'position',
+      onBatch: (_k, _n, p) => smallCommits.push(p),
+    }).catchUp();
     expect(smallCommits.length).toBe(Math.ceil(Number(head) / 300)); // every page
     expect(await stateHash(small, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
   });
@@ -306,27 +357,66 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     for (const customerId of customers) {
       const commands: LedgerCommand[] = [
         { type: 'ExpirePoints', customerId, expiryRunId: 'X-2029', asOf: '2029-12-31T00:00:00.000Z' },
-        { type: 'AdjustPoints', customerId, adjustmentId: `A+${customerId}`, points: 50, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2030-01-01T00:00:00.000Z' },
+        {
+          type: 'AdjustPoints',
+          customerId,
+          adjustmentId: `A+${customerId}`,
+          points: 50,
+          reasonCode: 'GOODWILL',
+          actor: 't',
+          occurredAt: '2030-01-01T00:00:00.000Z',
+        },
         { type: 'RedeemPoints', customerId, redemptionId: `R1-${customerId}`, points: 30, reward: 'mug', occurredAt: '2030-01-02T00:00:00.000Z' },
       ];
       const last: LedgerCommand[] = [
         { type: 'CancelRedemption', customerId, redemptionId: `R1-${customerId}`, occurredAt: '2030-01-05T00:00:00.000Z' },
-        { type: 'AdjustPoints', customerId, adjustmentId: `A-${customerId}`, points: -10, reasonCode: 'CORRECTION', actor: 't', occurredAt: '2030-01-05T00:00:00.000Z' },
+        {
+          type: 'AdjustPoints',
+          customerId,
+          adjustmentId: `A-${customerId}`,
+          points: -10,
+          reasonCode: 'CORRECTION',
+          actor: 't',
+          occurredAt: '2030-01-05T00:00:00.000Z',
+        },
         { type: 'RedeemPoints', customerId, redemptionId: `R2-${customerId}`, points: 5, reward: 'pen', occurredAt: '2030-01-05T00:00:00.000Z' },
         { type: 'ExpirePoints', customerId, expiryRunId: 'X-2032', asOf: '2032-01-01T00:00:00.000Z' },
-        { type: 'AdjustPoints', customerId, adjustmentId: `A++${customerId}`, points: 7, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2030-01-05T00:00:00.000Z' },
+        {
+          type: 'AdjustPoints',
+          customerId,
+          adjustmentId: `A++${customerId}`,
+          points: 7,
+          reasonCode: 'GOODWILL',
+          actor: 't',
+          occurredAt: '2030-01-05T00:00:00.000Z',
+        },
       ];
       for (const command of [...commands, last[i++ % last.length]]) await ledger.record(command);
     }
     const all = await ledger.events.readAll(0n, 1_000_000);
     const kinds = new Set(all.map((e) => ledgerEventRegistry.decode(e.type, e.schemaVersion, e.data).type));
-    for (const kind of ['PointsExpired', 'PointsAdjusted', 'PointsRedeemed', 'RedemptionCancelled', 'PointsReversed', 'SurveyAnswered', 'SupportContactRecorded']) expect(kinds).toContain(kind);
+    for (const kind of [
+      'PointsExpired',
+      'PointsAdjusted',
+      'PointsRedeemed',
+      'RedemptionCancelled',
+      'PointsReversed',
+      'SurveyAnswered',
+      'SupportContactRecorded',
+    ])
+      expect(kinds).toContain(kind);
 
     for (const projection of [balancesProjection, customerProfileProjection] as CustomerProjection<unknown>[]) {
       const folded = new Map<string, unknown>();
       for (const stored of all) {
         const customerId = customerIdOfStream(stored.stream) as string;
-        folded.set(customerId, projection.apply(folded.get(customerId) ?? projection.initial(customerId), ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data)));
+        folded.set(
+          customerId,
+          projection.apply(
+            folded.get(customerId) ?? projection.initial(customerId),
+            ledgerEventRegistry.decode(stored.type, stored.schemaVersion, stored.data),
+          ),
+        );
       }
       const expected = [...folded].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, state]) => [k, canonicalJson(state)]);
       // Committing every page of 7 events with one cached state: nearly every page reloads its customers from the store.
@@ -353,32 +443,55 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     // Every page read, 15 new entries arrive: more than the page of 10 the runner takes.
     const busy = Object.create(ledger.events) as typeof ledger.events;
     busy.readAll = async (after, limit) => {
-      for (let i = 0; i < 15; i++) await ledger.record({ type: 'AdjustPoints', customerId: `BUSY-${appended % 7}`, adjustmentId: `B-${appended++}`, points: 1, reasonCode: 'TEST', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+      for (let i = 0; i < 15; i++)
+        await ledger.record({
+          type: 'AdjustPoints',
+          customerId: `BUSY-${appended % 7}`,
+          adjustmentId: `B-${appended++}`,
+          points: 1,
+          reasonCode: 'TEST',
+          actor: 't',
+          occurredAt: '2026-05-01T00:00:00Z',
+        });
       return ledger.events.readAll(after, limit);
     };
-    const reached = await new ProjectionRunner(busy, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 10, rebuildOrder: 'position' }).catchUp();
+    const reached = await new ProjectionRunner(busy, new SqliteProjectionStore(':memory:'), balancesProjection, {
+      batchSize: 10,
+      rebuildOrder: 'position',
+    }).catchUp();
     expect(reached).toBeGreaterThanOrEqual(startHead);
     expect(reached).toBeLessThan(await ledger.events.headPosition());
   });
 
-  it.each(['position', 'stream'] as const)('lets timers and sockets of the process run while it catches up in %s order (a rebuild must not freeze the API beside it)', async (rebuildOrder) => {
-    const { events } = await ledgerWithWorkload(2_000);
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 0);
-    let ticksWhenDone = -1;
-    await new ProjectionRunner(events, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 50, streamsPerPage: 5, rebuildOrder })
-      .catchUp()
-      .then(() => (ticksWhenDone = ticks));
-    clearInterval(timer);
-    expect(ticksWhenDone).toBeGreaterThan(3);
-  });
+  it.each(['position', 'stream'] as const)(
+    'lets timers and sockets of the process run while it catches up in %s order (a rebuild must not freeze the API beside it)',
+    async (rebuildOrder) => {
+      const { events } = await ledgerWithWorkload(2_000);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      let ticksWhenDone = -1;
+      await new ProjectionRunner(events, new SqliteProjectionStore(':memory:'), balancesProjection, { batchSize: 50, streamsPerPage: 5, rebuildOrder })
+        .catchUp()
+        .then(() => (ticksWhenDone = ticks));
+      clearInterval(timer);
+      expect(ticksWhenDone).toBeGreaterThan(3);
+    },
+  );
 
   it('follows new ledger entries live after catching up, and waits for a written position', async () => {
     const ledger = await ledgerWithWorkload(500);
     const store = new SqliteProjectionStore(':memory:');
     const runner = new ProjectionRunner(ledger.events, store, balancesProjection);
     await runner.start();
-    const position = await ledger.record({ type: 'AdjustPoints', customerId: 'NEW-1', adjustmentId: 'A-1', points: 70, reasonCode: 'GOODWILL', actor: 't', occurredAt: '2026-05-01T00:00:00Z' });
+    const position = await ledger.record({
+      type: 'AdjustPoints',
+      customerId: 'NEW-1',
+      adjustmentId: 'A-1',
+      points: 70,
+      reasonCode: 'GOODWILL',
+      actor: 't',
+      occurredAt: '2026-05-01T00:00:00Z',
+    });
     expect(await runner.waitFor(position, 5_000)).toBe(true);
     const [state] = (await store.load('balances_v2', ['NEW-1'])).values();
     expect(balanceHoldingsAt(state as CustomerBalance, Date.parse('2026-05-02T00:00:00.000Z')).available).toBe(70);

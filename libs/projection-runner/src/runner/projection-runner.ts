@@ -149,7 +149,9 @@ export class ProjectionRunner<S> {
       // The checkpoint stays 0 until the last stream is in: readers of a partly rebuilt store see it as not there yet.
       const checkpoint = rebuild ? 0n : upTo;
       const events = pendingEvents;
-      underWay = this.store.commit(this.key, changes, checkpoint, this.writerEpoch ?? undefined, rebuild).then(() => this.options.onBatch?.(this.key, events, checkpoint));
+      underWay = this.store
+        .commit(this.key, changes, checkpoint, this.writerEpoch ?? undefined, rebuild)
+        .then(() => this.options.onBatch?.(this.key, events, checkpoint));
       underWay.catch(() => undefined); // awaited at the next commit, at the end, or on the way out
       changes = new Map();
       pendingEvents = 0;
@@ -313,7 +315,8 @@ export class ProjectionRunner<S> {
     // In key order: the store's rows are clustered by customer, so sorted writes walk its B-tree
     // once instead of jumping across it (at 10M events, a commit touches much of the table).
     const changed = new Map<string, StateChange>();
-    for (const customerId of [...this.dirty.keys()].sort()) changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), this.dirty.get(customerId) as ItemRef[]));
+    for (const customerId of [...this.dirty.keys()].sort())
+      changed.set(customerId, stateChange(this.projection.storage, this.cache.get(customerId), this.dirty.get(customerId) as ItemRef[]));
     await this.store.commit(this.key, changed, this.applied, this.writerEpoch ?? undefined);
     const events = this.uncommittedEvents;
     this.committed = this.applied;

@@ -1,7 +1,15 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
-import { checkedHeadField, decodeRebuildCursor, encodeRebuildCursor, StaleProjectionWriterError, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
+import {
+  checkedHeadField,
+  decodeRebuildCursor,
+  encodeRebuildCursor,
+  StaleProjectionWriterError,
+  type HeadFieldQuery,
+  type ProjectionStore,
+  type RebuildCursor,
+} from './projection-store.port';
 
 interface ItemRow {
   key: string;
@@ -24,7 +32,10 @@ export class PostgresProjectionStore implements ProjectionStore {
   /** The last commit given (settled either way): the next one is written after it. */
   private lastCommit: Promise<unknown> = Promise.resolve();
 
-  constructor(connectionString: string, private readonly schema = 'read_models') {
+  constructor(
+    connectionString: string,
+    private readonly schema = 'read_models',
+  ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     this.pool = new Pool({ connectionString, max: 8 });
     this.ready = this.migrate();
@@ -54,13 +65,18 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async checkpoint(projection: string): Promise<bigint> {
     await this.ready;
-    const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
+    const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [
+      projection,
+    ]);
     return BigInt(rows[0]?.position ?? '0');
   }
 
   async rebuildCursor(projection: string): Promise<RebuildCursor | null> {
     await this.ready;
-    const { rows } = await this.pool.query<{ rebuild_cursor: string | null }>(`SELECT rebuild_cursor FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`, [projection]);
+    const { rows } = await this.pool.query<{ rebuild_cursor: string | null }>(
+      `SELECT rebuild_cursor FROM ${this.schema}.read_model_checkpoints WHERE projection = $1`,
+      [projection],
+    );
     return decodeRebuildCursor(rows[0]?.rebuild_cursor ?? null);
   }
 
@@ -77,7 +93,10 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.ready;
     const found = new Map<string, unknown>();
     if (keys.length === 0) return found;
-    const heads = await this.pool.query<{ key: string; head: Record<string, unknown> }>(`SELECT key, head FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key = ANY($2::text[])`, [projection, keys]);
+    const heads = await this.pool.query<{ key: string; head: Record<string, unknown> }>(
+      `SELECT key, head FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key = ANY($2::text[])`,
+      [projection, keys],
+    );
     if (heads.rows.length === 0) return found;
     const items = await this.pool.query<ItemRow>(
       `SELECT key, collection, item_key, seq, value FROM ${this.schema}.read_model_items WHERE projection = $1 AND key = ANY($2::text[]) ORDER BY key, collection, seq, item_key`,
@@ -102,11 +121,18 @@ export class PostgresProjectionStore implements ProjectionStore {
    * wait for one before giving the next (a rebuild folds on meanwhile): the states are
    * serialised at once, so the caller may go on changing its objects.
    */
-  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
+  commit(
+    projection: string,
+    changes: ReadonlyMap<string, StateChange>,
+    checkpoint: bigint,
+    writerEpoch?: number,
+    rebuild?: RebuildCursor | null,
+  ): Promise<void> {
     const heads = [...changes].map(([key, change]) => [key, JSON.stringify(change.head)] as const);
     // One row per item: an item given twice ends as its last value (as in SQLite; one PostgreSQL upsert may not touch a row twice).
     const byItem = new Map<string, [key: string, item: StoredItem, value: string]>();
-    for (const [key, change] of changes) for (const item of change.items) byItem.set(`${key}\u0000${item.collection}\u0000${item.itemKey}`, [key, item, JSON.stringify(item.value)]);
+    for (const [key, change] of changes)
+      for (const item of change.items) byItem.set(`${key}\u0000${item.collection}\u0000${item.itemKey}`, [key, item, JSON.stringify(item.value)]);
     const items = [...byItem.values()];
     const written = this.lastCommit.then(() => this.write(projection, heads, items, checkpoint, writerEpoch, rebuild));
     this.lastCommit = written.catch(() => undefined);
@@ -125,7 +151,9 @@ export class PostgresProjectionStore implements ProjectionStore {
     await this.transaction(async (client) => {
       if (writerEpoch !== undefined) {
         // FOR SHARE: a claim made while this commit runs waits for it, and every later commit of this writer sees the new epoch.
-        const { rows } = await client.query<{ epoch: number }>(`SELECT epoch FROM ${this.schema}.read_model_writers WHERE projection = $1 FOR SHARE`, [projection]);
+        const { rows } = await client.query<{ epoch: number }>(`SELECT epoch FROM ${this.schema}.read_model_writers WHERE projection = $1 FOR SHARE`, [
+          projection,
+        ]);
         const latest = rows[0]?.epoch ?? null;
         if (latest !== writerEpoch) throw new StaleProjectionWriterError(projection, writerEpoch, latest);
       }
@@ -145,7 +173,14 @@ export class PostgresProjectionStore implements ProjectionStore {
           `INSERT INTO ${this.schema}.read_model_items (projection, key, collection, item_key, seq, value)
            SELECT $1, k, c, ik, s, v::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(k, c, ik, s, v)
            ON CONFLICT (projection, key, collection, item_key) DO UPDATE SET seq = excluded.seq, value = excluded.value`,
-          [projection, slice.map(([key]) => key), slice.map(([, it]) => it.collection), slice.map(([, it]) => it.itemKey), slice.map(([, it]) => it.seq), slice.map(([, , value]) => value)],
+          [
+            projection,
+            slice.map(([key]) => key),
+            slice.map(([, it]) => it.collection),
+            slice.map(([, it]) => it.itemKey),
+            slice.map(([, it]) => it.seq),
+            slice.map(([, , value]) => value),
+          ],
         );
       }
       await client.query(
@@ -159,7 +194,7 @@ export class PostgresProjectionStore implements ProjectionStore {
   async *entries(projection: string): AsyncIterable<[string, unknown]> {
     await this.ready;
     // Keyset pagination: streams any number of states in key order without holding them all.
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const heads = await this.pool.query<{ key: string; head: Record<string, unknown> }>(
         `SELECT key, head FROM ${this.schema}.read_model_heads WHERE projection = $1 AND key > $2 ORDER BY key LIMIT 1000`,
         [projection, after],

@@ -21,7 +21,19 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
     };
 
     it('finds the keys whose numeric head field is at most a value, in key order, after a key, at most a limit', async () => {
-      await store.commit('p_v1', whole([['c', { due: 30 }], ['a', { due: 10 }], ['b', { due: null }], ['d', { due: 20 }], ['e', {}], ['f', { due: '5' }], ['g', { due: 2 ** 45 }]]), 1n);
+      await store.commit(
+        'p_v1',
+        whole([
+          ['c', { due: 30 }],
+          ['a', { due: 10 }],
+          ['b', { due: null }],
+          ['d', { due: 20 }],
+          ['e', {}],
+          ['f', { due: '5' }],
+          ['g', { due: 2 ** 45 }],
+        ]),
+        1n,
+      );
       await store.commit('q_v1', whole([['a', { due: 1 }]]), 1n);
       expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 20, afterKey: '', limit: 10 })).toEqual(['a', 'd']);
       expect(await store.keysWithHeadAtMost('p_v1', { field: 'due', atMost: 2 ** 45, afterKey: '', limit: 10 })).toEqual(['a', 'c', 'd', 'g']);
@@ -32,11 +44,24 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
 
     it('writes commits given without waiting for each other in the order given (a rebuild folds on while the last commit is written)', async () => {
       const given = [1, 2, 3].map((n) =>
-        store.commit('p_v1', new Map([['a', change({ n, list: [] }, [arrayItem('list', 0, `v${n}`)])], [`k${n}`, change({ n, list: [] })]]), BigInt(n * 10)),
+        store.commit(
+          'p_v1',
+          new Map([
+            ['a', change({ n, list: [] }, [arrayItem('list', 0, `v${n}`)])],
+            [`k${n}`, change({ n, list: [] })],
+          ]),
+          BigInt(n * 10),
+        ),
       );
       await Promise.all(given);
       expect(await store.checkpoint('p_v1')).toBe(30n);
-      expect(await store.load('p_v1', ['a', 'k1', 'k3'])).toEqual(new Map([['a', { n: 3, list: ['v3'] }], ['k1', { n: 1, list: [] }], ['k3', { n: 3, list: [] }]]));
+      expect(await store.load('p_v1', ['a', 'k1', 'k3'])).toEqual(
+        new Map([
+          ['a', { n: 3, list: ['v3'] }],
+          ['k1', { n: 1, list: [] }],
+          ['k3', { n: 3, list: [] }],
+        ]),
+      );
     });
 
     it('refuses the commits of a writer once another has claimed the projection, writing nothing of them', async () => {
@@ -44,7 +69,17 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       await store.commit('p_v1', whole([['a', { n: 1 }]]), 5n, first);
       const second = await store.claimWriter('p_v1');
       expect(second).toBeGreaterThan(first);
-      await expect(store.commit('p_v1', whole([['a', { n: 99 }], ['b', { n: 99 }]]), 9n, first)).rejects.toThrow(StaleProjectionWriterError);
+      await expect(
+        store.commit(
+          'p_v1',
+          whole([
+            ['a', { n: 99 }],
+            ['b', { n: 99 }],
+          ]),
+          9n,
+          first,
+        ),
+      ).rejects.toThrow(StaleProjectionWriterError);
       expect(await store.checkpoint('p_v1')).toBe(5n);
       expect(await store.load('p_v1', ['a', 'b'])).toEqual(new Map([['a', { n: 1 }]]));
       await store.commit('p_v1', whole([['a', { n: 2 }]]), 7n, second);
@@ -61,7 +96,9 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(await store.checkpoint('p_v1')).toBe(0n);
       expect(await store.rebuildCursor('other_v1')).toBeNull();
       const epoch = await store.claimWriter('p_v1');
-      await expect(store.commit('p_v1', whole([['b', { n: 2 }]]), 0n, epoch - 1, { upTo: 9n, afterStream: 'loyaltyAccount-b' })).rejects.toThrow(StaleProjectionWriterError);
+      await expect(store.commit('p_v1', whole([['b', { n: 2 }]]), 0n, epoch - 1, { upTo: 9n, afterStream: 'loyaltyAccount-b' })).rejects.toThrow(
+        StaleProjectionWriterError,
+      );
       expect(await store.rebuildCursor('p_v1')).toEqual({ upTo: 2n ** 60n + 3n, afterStream: 'loyaltyAccount-a' });
       await store.commit('p_v1', whole([['b', { n: 2 }]]), 2n ** 60n + 3n, epoch);
       expect(await store.rebuildCursor('p_v1')).toBeNull();
@@ -78,15 +115,31 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
     });
 
     it('commits whole states and the checkpoint together, and overwrites on the next commit', async () => {
-      await store.commit('p_v1', whole([['a', { n: 1, nested: { list: [1, 2] } }], ['b', { n: 2 }]]), 10n);
+      await store.commit(
+        'p_v1',
+        whole([
+          ['a', { n: 1, nested: { list: [1, 2] } }],
+          ['b', { n: 2 }],
+        ]),
+        10n,
+      );
       expect(await store.checkpoint('p_v1')).toBe(10n);
       await store.commit('p_v1', whole([['a', { n: 3 }]]), 25n);
       expect(await store.checkpoint('p_v1')).toBe(25n);
-      expect(await store.load('p_v1', ['a', 'b', 'missing'])).toEqual(new Map<string, unknown>([['a', { n: 3 }], ['b', { n: 2 }]]));
+      expect(await store.load('p_v1', ['a', 'b', 'missing'])).toEqual(
+        new Map<string, unknown>([
+          ['a', { n: 3 }],
+          ['b', { n: 2 }],
+        ]),
+      );
     });
 
     it('assembles a state from its head and items committed at different times: arrays by index, records by key', async () => {
-      await store.commit('p_v1', new Map([['a', change({ total: 1, list: [], lots: {} }, [arrayItem('list', 0, { id: 'x', n: 1 }), recordItem('lots', 'L1', { left: 5 })])]]), 1n);
+      await store.commit(
+        'p_v1',
+        new Map([['a', change({ total: 1, list: [], lots: {} }, [arrayItem('list', 0, { id: 'x', n: 1 }), recordItem('lots', 'L1', { left: 5 })])]]),
+        1n,
+      );
       // A later commit changes the head, one existing item of each kind and adds new ones: untouched items stay.
       const items = [arrayItem('list', 1, { id: 'y', n: 2 }), arrayItem('list', 0, { id: 'x', n: 9 }), recordItem('lots', 'L2', { left: 3 })];
       for (let seq = 2; seq < 12; seq++) items.push(arrayItem('list', seq, { id: `z${seq}`, n: seq }));
@@ -128,7 +181,14 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
     it('lists states in key order (byte order), streaming past a page, each with its own items', async () => {
       const keys = Array.from({ length: 2503 }, (_, i) => `C-${String(i).padStart(5, '0')}`).reverse();
       await store.commit('p_v1', new Map(keys.map((k) => [k, change({ k, list: [] }, [arrayItem('list', 0, k), arrayItem('list', 1, `${k}+`)])])), 1n);
-      await store.commit('p_v1', whole([['Z-upper', {}], ['a-lower', {}]]), 2n);
+      await store.commit(
+        'p_v1',
+        whole([
+          ['Z-upper', {}],
+          ['a-lower', {}],
+        ]),
+        2n,
+      );
       const listed = await all('p_v1');
       expect(listed).toHaveLength(2505);
       expect(listed.map(([k]) => k).slice(0, 2)).toEqual(['C-00000', 'C-00001']);

@@ -48,7 +48,13 @@ export interface ProjectionStore {
    * one resolved are written in the order given (a rebuild folds on while one is written); the
    * changes are read at the call, so the caller may go on changing its states.
    */
-  commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void>;
+  commit(
+    projection: string,
+    changes: ReadonlyMap<string, StateChange>,
+    checkpoint: bigint,
+    writerEpoch?: number,
+    rebuild?: RebuildCursor | null,
+  ): Promise<void>;
   /**
    * Keys whose head has a numeric `field` at most `atMost` (heads without it, or with null, are
    * not found), after `afterKey`, in key order, at most `limit`: a job's way to find the
@@ -79,7 +85,11 @@ export function checkedHeadField(field: string): string {
 /** Another writer claimed the projection after this one: this one must stop (its commit wrote nothing). */
 export class StaleProjectionWriterError extends Error {
   readonly code = 'PROJECTION.STALE_WRITER';
-  constructor(readonly projection: string, readonly writerEpoch: number, readonly latestEpoch: number | null) {
+  constructor(
+    readonly projection: string,
+    readonly writerEpoch: number,
+    readonly latestEpoch: number | null,
+  ) {
     super(`projection ${projection}: writer epoch ${writerEpoch} is no longer the latest (${latestEpoch ?? 'none'}); another writer took over`);
     this.name = 'StaleProjectionWriterError';
   }

@@ -75,14 +75,28 @@ export function committerOn(db: Database.Database): (commit: FlatCommit) => void
   return (c) => run.immediate(c);
 }
 
-export function flatCommit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): FlatCommit {
+export function flatCommit(
+  projection: string,
+  changes: ReadonlyMap<string, StateChange>,
+  checkpoint: bigint,
+  writerEpoch?: number,
+  rebuild?: RebuildCursor | null,
+): FlatCommit {
   const heads: string[] = [];
   const items: (string | number)[] = [];
   for (const [key, change] of changes) {
     heads.push(key, JSON.stringify(change.head));
     for (const item of change.items) items.push(key, item.collection, item.itemKey, item.seq, JSON.stringify(item.value));
   }
-  return { projection, heads, items, checkpoint: checkpoint.toString(), writerEpoch: writerEpoch ?? null, rebuildCursor: encodeRebuildCursor(rebuild), updatedAt: new Date().toISOString() };
+  return {
+    projection,
+    heads,
+    items,
+    checkpoint: checkpoint.toString(),
+    writerEpoch: writerEpoch ?? null,
+    rebuildCursor: encodeRebuildCursor(rebuild),
+    updatedAt: new Date().toISOString(),
+  };
 }
 
 /** What a commit threw, as the caller's error: a stale writer as StaleProjectionWriterError, an error of the thread as { message, code }. */

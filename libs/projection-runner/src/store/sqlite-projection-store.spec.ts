@@ -36,7 +36,9 @@ describe('SqliteProjectionStore migrations', () => {
     try {
       // The checkpoint table as sessions before stream-ordered rebuilds created it.
       const old = new Database(file);
-      old.exec("CREATE TABLE read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL); INSERT INTO read_model_checkpoints VALUES ('balances_v2', '42', '2026-11-01T00:00:00Z');");
+      old.exec(
+        "CREATE TABLE read_model_checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL); INSERT INTO read_model_checkpoints VALUES ('balances_v2', '42', '2026-11-01T00:00:00Z');",
+      );
       old.close();
       const store = new SqliteProjectionStore(file);
       expect(await store.checkpoint('balances_v2')).toBe(42n);

@@ -68,17 +68,24 @@ export class SqliteProjectionStore implements ProjectionStore {
       this.db.exec('ALTER TABLE read_model_checkpoints ADD COLUMN rebuild_cursor TEXT');
     }
     this.commits = new ThreadOrHere({
-      worker: file !== ':memory:' && options.writerThread !== false ? { module: join(__dirname, 'sqlite-commit.worker'), data: { file, pragmas: PRAGMAS } } : null,
+      worker:
+        file !== ':memory:' && options.writerThread !== false ? { module: join(__dirname, 'sqlite-commit.worker'), data: { file, pragmas: PRAGMAS } } : null,
       here: committerOn(this.db),
       failurePrefix: 'writing the read store failed in its writer thread',
       errorOf: commitError,
       ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
     });
     this.statements = {
-      checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>('SELECT position, rebuild_cursor FROM read_model_checkpoints WHERE projection = ?'),
+      checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>(
+        'SELECT position, rebuild_cursor FROM read_model_checkpoints WHERE projection = ?',
+      ),
       head: this.db.prepare<[string, string], { head: string }>('SELECT head FROM read_model_heads WHERE projection = ? AND key = ?'),
-      items: this.db.prepare<[string, string], ItemRow>('SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key = ? ORDER BY collection, seq, item_key'),
-      headsPage: this.db.prepare<[string, string, number], { key: string; head: string }>('SELECT key, head FROM read_model_heads WHERE projection = ? AND key > ? ORDER BY key LIMIT ?'),
+      items: this.db.prepare<[string, string], ItemRow>(
+        'SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key = ? ORDER BY collection, seq, item_key',
+      ),
+      headsPage: this.db.prepare<[string, string, number], { key: string; head: string }>(
+        'SELECT key, head FROM read_model_heads WHERE projection = ? AND key > ? ORDER BY key LIMIT ?',
+      ),
       itemsOfPage: this.db.prepare<[string, string, string], ItemRow>(
         'SELECT key, collection, item_key, seq, value FROM read_model_items WHERE projection = ? AND key > ? AND key <= ? ORDER BY key, collection, seq, item_key',
       ),
@@ -117,7 +124,13 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   /** With a writer thread, commits are written in the order given, each resolving once written; the caller need not wait for one to give the next. */
-  async commit(projection: string, changes: ReadonlyMap<string, StateChange>, checkpoint: bigint, writerEpoch?: number, rebuild?: RebuildCursor | null): Promise<void> {
+  async commit(
+    projection: string,
+    changes: ReadonlyMap<string, StateChange>,
+    checkpoint: bigint,
+    writerEpoch?: number,
+    rebuild?: RebuildCursor | null,
+  ): Promise<void> {
     return this.commits.request(flatCommit(projection, changes, checkpoint, writerEpoch, rebuild));
   }
 
@@ -131,12 +144,15 @@ export class SqliteProjectionStore implements ProjectionStore {
    * this connection meanwhile, which an open SQLite statement would block.
    */
   async *entries(projection: string): AsyncIterable<[string, unknown]> {
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const heads = this.statements.headsPage.all(projection, after, PAGE);
       if (heads.length === 0) return;
       const last = heads[heads.length - 1].key;
       const items = this.statements.itemsOfPage.all(projection, after, last).map(parsedItem);
-      yield* assembleStates(heads.map((row) => ({ key: row.key, head: JSON.parse(row.head) })), items);
+      yield* assembleStates(
+        heads.map((row) => ({ key: row.key, head: JSON.parse(row.head) })),
+        items,
+      );
       if (heads.length < PAGE) return;
       after = last;
     }

@@ -71,7 +71,9 @@ describe('balances projection', () => {
 
   it('is deterministic: the same events from the initial state give the same state, also after a JSON round trip mid-way', () => {
     const first = project(events);
-    const half = JSON.parse(JSON.stringify(events.slice(0, 6).reduce((s, e) => balancesProjection.apply(s, e), balancesProjection.initial('C')))) as CustomerBalance;
+    const half = JSON.parse(
+      JSON.stringify(events.slice(0, 6).reduce((s, e) => balancesProjection.apply(s, e), balancesProjection.initial('C'))),
+    ) as CustomerBalance;
     expect(events.slice(6).reduce((s, e) => balancesProjection.apply(s, e), half)).toEqual(first);
     expect(project(events)).toEqual(first);
   });

@@ -87,7 +87,14 @@ function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEff
   if (!effects) return;
   const { atMs, opened } = effects;
   if (opened) {
-    state.lots[opened.lotId] = { earnedAtMs: opened.earnedAtMs, availableAtMs: opened.availableAtMs, expiresAtMs: opened.expiresAtMs, points: opened.points, moves: [], remaining: opened.points };
+    state.lots[opened.lotId] = {
+      earnedAtMs: opened.earnedAtMs,
+      availableAtMs: opened.availableAtMs,
+      expiresAtMs: opened.expiresAtMs,
+      points: opened.points,
+      moves: [],
+      remaining: opened.points,
+    };
     if (opened.points > 0) trackOpen(state, opened.expiresAtMs, true);
   }
   for (const m of effects.moves) {

@@ -75,7 +75,14 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
         state.surveyAnswers.push({ responseId: event.responseId, surveyId: event.surveyId, at: event.occurredAt, score: event.score });
         return state;
       case 'SupportContactRecorded':
-        state.supportContacts.push({ contactId: event.contactId, channel: event.channel, openedAt: event.openedAt, resolvedAt: event.resolvedAt, resolved: event.resolved, satisfaction: event.satisfaction });
+        state.supportContacts.push({
+          contactId: event.contactId,
+          channel: event.channel,
+          openedAt: event.openedAt,
+          resolvedAt: event.resolvedAt,
+          resolved: event.resolved,
+          satisfaction: event.satisfaction,
+        });
         return state;
       default:
         return state;

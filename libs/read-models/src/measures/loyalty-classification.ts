@@ -25,7 +25,11 @@ export function classifyLoyalty(values: RfmValues, nps: NpsCategory | null, rule
   const segment = rfmSegment(values, rules.rfm, asOf).segment;
   if (segment === top.name) {
     if (nps === 'promoter') return { class: 'loyal', closenessPercent, reason: `top RFM segment (${top.name}) and a promoter` };
-    return { class: 'good-customer', closenessPercent, reason: `top RFM segment (${top.name}) but ${nps === null ? 'no NPS answer' : `a ${nps}`}: profitable, not yet attached` };
+    return {
+      class: 'good-customer',
+      closenessPercent,
+      reason: `top RFM segment (${top.name}) but ${nps === null ? 'no NPS answer' : `a ${nps}`}: profitable, not yet attached`,
+    };
   }
   if (closenessPercent >= rules.loyalty.oneStepClosenessPercent) {
     return { class: 'one-step-from-loyal', closenessPercent, reason: `${closenessPercent}% of the way to ${top.name}: ${gaps(values, top, asOf).join(', ')}` };
@@ -52,6 +56,7 @@ function gaps(values: RfmValues, top: TopRule, asOf: string): string[] {
   const out: string[] = [];
   if (values.frequency < top.minPurchases) out.push(`${top.minPurchases - values.frequency} more purchase(s)`);
   if (values.monetary < top.minSpendMinor) out.push(`${top.minSpendMinor - values.monetary} more spend`);
-  if (values.lastPurchaseAt === null || parseInstant(values.lastPurchaseAt) <= addMonths(parseInstant(asOf), -top.recencyMonths)) out.push(`a purchase within ${top.recencyMonths} month(s)`);
+  if (values.lastPurchaseAt === null || parseInstant(values.lastPurchaseAt) <= addMonths(parseInstant(asOf), -top.recencyMonths))
+    out.push(`a purchase within ${top.recencyMonths} month(s)`);
   return out;
 }

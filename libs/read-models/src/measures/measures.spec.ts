@@ -26,7 +26,12 @@ function profile(purchases: Partial<ProfilePurchase>[], extra: Partial<CustomerP
 /** n purchases that add up to `spend`, the last one at `lastAt`, the others a day apart before it. */
 function buyer(n: number, spend: number, lastAt: string): CustomerProfile {
   const each = Math.floor(spend / n);
-  return profile(Array.from({ length: n }, (_, i) => ({ at: new Date(Date.parse(lastAt) - (n - 1 - i) * DAY).toISOString(), amount: i === n - 1 ? spend - each * (n - 1) : each })));
+  return profile(
+    Array.from({ length: n }, (_, i) => ({
+      at: new Date(Date.parse(lastAt) - (n - 1 - i) * DAY).toISOString(),
+      amount: i === n - 1 ? spend - each * (n - 1) : each,
+    })),
+  );
 }
 
 const segmentOf = (p: CustomerProfile) => rfmSegment(rfmValues(p, rules.rfm, ASOF), rules.rfm, ASOF).segment;
@@ -34,7 +39,7 @@ const oneMonthBefore = '2026-05-30T12:00:00.000Z';
 const justInside = new Date(Date.parse(oneMonthBefore) + 1).toISOString();
 
 describe('NPS', () => {
-  it('is 20 with 50% promoters and 30% detractors (the source\'s worked example)', () => {
+  it("is 20 with 50% promoters and 30% detractors (the source's worked example)", () => {
     const scores = [...Array(5).fill(9), ...Array(2).fill(7), ...Array(3).fill(3)];
     expect(npsOf(scores, rules.nps)).toEqual({ responses: 10, promoters: 5, passives: 2, detractors: 3, nps: 20 });
   });
@@ -47,14 +52,24 @@ describe('NPS', () => {
   });
 
   it("takes a customer's latest answer at or before as-of", () => {
-    const p = profile([], { surveyAnswers: [{ responseId: 'a', surveyId: 's', at: '2026-01-01T00:00:00.000Z', score: 10 }, { responseId: 'b', surveyId: 's', at: '2026-07-01T00:00:00.000Z', score: 2 }] });
+    const p = profile([], {
+      surveyAnswers: [
+        { responseId: 'a', surveyId: 's', at: '2026-01-01T00:00:00.000Z', score: 10 },
+        { responseId: 'b', surveyId: 's', at: '2026-07-01T00:00:00.000Z', score: 2 },
+      ],
+    });
     expect(latestNpsAnswer(p, rules.nps, ASOF)).toEqual({ score: 10, at: '2026-01-01T00:00:00.000Z', category: 'promoter' });
   });
 });
 
 describe('customer value', () => {
-  it('is ¥1,000,000 for ¥100,000 × 10 purchases (the source\'s worked example)', () => {
-    expect(customerValue(buyer(10, 1_000_000, '2026-06-01T00:00:00.000Z'), ASOF)).toEqual({ purchases: 10, totalSpend: 1_000_000, averageOrderValue: 100_000, clv: 1_000_000 });
+  it("is ¥1,000,000 for ¥100,000 × 10 purchases (the source's worked example)", () => {
+    expect(customerValue(buyer(10, 1_000_000, '2026-06-01T00:00:00.000Z'), ASOF)).toEqual({
+      purchases: 10,
+      totalSpend: 1_000_000,
+      averageOrderValue: 100_000,
+      clv: 1_000_000,
+    });
   });
 
   it('counts spend net of refunds, ignores fully refunded orders, and rounds the average half up', () => {
@@ -82,7 +97,11 @@ describe('RFM fixed thresholds (the source table, half-open)', () => {
   });
 
   it('counts only the look-back window, net of refunds', () => {
-    const p = profile([{ at: '2023-06-30T12:00:00.000Z', amount: 100_000 }, { at: '2023-07-01T00:00:00.000Z', amount: 200_000 }, { at: '2026-06-01T00:00:00.000Z', amount: 50_000, refunded: 50_000 }]);
+    const p = profile([
+      { at: '2023-06-30T12:00:00.000Z', amount: 100_000 },
+      { at: '2023-07-01T00:00:00.000Z', amount: 200_000 },
+      { at: '2026-06-01T00:00:00.000Z', amount: 50_000, refunded: 50_000 },
+    ]);
     expect(rfmValues(p, rules.rfm, ASOF)).toEqual({ lastPurchaseAt: '2023-07-01T00:00:00.000Z', recencyDays: 1095, frequency: 1, monetary: 200_000 });
   });
 });
@@ -93,13 +112,20 @@ describe('loyalty classification', () => {
 
   it('calls top RFM and a promoter loyal, and top RFM without one a good customer', () => {
     expect(classify(loyalBuyer, 'promoter')).toMatchObject({ class: 'loyal', closenessPercent: 100 });
-    expect(classify(loyalBuyer, 'passive')).toMatchObject({ class: 'good-customer', reason: 'top RFM segment (loyal) but a passive: profitable, not yet attached' });
+    expect(classify(loyalBuyer, 'passive')).toMatchObject({
+      class: 'good-customer',
+      reason: 'top RFM segment (loyal) but a passive: profitable, not yet attached',
+    });
     expect(classify(loyalBuyer, null).class).toBe('good-customer');
   });
 
   it('lists a customer within the configured closeness of every top threshold as one step from loyal, with the gaps', () => {
     const near = buyer(12, 420_000, '2026-06-25T00:00:00.000Z'); // 80% of purchases, 84% of spend
-    expect(classify(near, 'promoter')).toEqual({ class: 'one-step-from-loyal', closenessPercent: 80, reason: '80% of the way to loyal: 3 more purchase(s), 80000 more spend' });
+    expect(classify(near, 'promoter')).toEqual({
+      class: 'one-step-from-loyal',
+      closenessPercent: 80,
+      reason: '80% of the way to loyal: 3 more purchase(s), 80000 more spend',
+    });
     const further = buyer(11, 420_000, '2026-06-25T00:00:00.000Z'); // 73% of purchases
     expect(classify(further, 'promoter')).toMatchObject({ class: 'other', closenessPercent: 73 });
   });
@@ -117,7 +143,15 @@ describe('support metrics', () => {
       satisfaction: minutes === null ? null : 4 + (i % 2),
     });
     const metrics = supportMetrics([contact(1, 10), contact(2, 20), contact(3, 30, 'phone'), contact(4, 40), contact(5, null, 'phone')]);
-    expect(metrics).toEqual({ contacts: 5, byChannel: { chat: 3, phone: 2 }, resolved: 4, unresolved: 1, medianResolutionMinutes: 20, p90ResolutionMinutes: 40, averageSatisfaction: 4.5 });
+    expect(metrics).toEqual({
+      contacts: 5,
+      byChannel: { chat: 3, phone: 2 },
+      resolved: 4,
+      unresolved: 1,
+      medianResolutionMinutes: 20,
+      p90ResolutionMinutes: 40,
+      averageSatisfaction: 4.5,
+    });
     expect(nearestRank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
   });
 });

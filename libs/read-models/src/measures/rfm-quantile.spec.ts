@@ -2,7 +2,12 @@ import { defaultProgramRules } from '@loyalty/program-rules';
 import type { RfmValues } from './rfm';
 import { quantileSegment, rfmQuantileScores } from './rfm-quantile';
 
-const values = (recencyDays: number | null, frequency: number, monetary: number): RfmValues => ({ lastPurchaseAt: recencyDays === null ? null : 'x', recencyDays, frequency, monetary });
+const values = (recencyDays: number | null, frequency: number, monetary: number): RfmValues => ({
+  lastPurchaseAt: recencyDays === null ? null : 'x',
+  recencyDays,
+  frequency,
+  monetary,
+});
 
 describe('RFM quantile scoring', () => {
   it('scores 1-5 per dimension by quintile, most recent, most frequent and biggest spenders highest', () => {
@@ -27,7 +32,10 @@ describe('RFM quantile scoring', () => {
   });
 
   it('leaves customers without a purchase in the window unscored, in the other segment', () => {
-    const scores = rfmQuantileScores([{ customerId: 'IDLE', values: values(null, 0, 0) }, { customerId: 'ONE', values: values(3, 1, 100) }]);
+    const scores = rfmQuantileScores([
+      { customerId: 'IDLE', values: values(null, 0, 0) },
+      { customerId: 'ONE', values: values(3, 1, 100) },
+    ]);
     expect(scores.has('IDLE')).toBe(false);
     expect(quantileSegment(scores.get('IDLE'), defaultProgramRules().rfm).segment).toBe('other');
   });

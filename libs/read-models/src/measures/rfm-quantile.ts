@@ -41,7 +41,11 @@ export function rfmQuantileScores(population: readonly { customerId: string; val
 export function quantileSegment(scores: RfmScores | undefined, rules: RfmRules): { segment: string; reason: string } {
   if (!scores) return { segment: rules.otherSegment, reason: `${rules.otherSegment}: no purchase in the look-back window` };
   const within = (range: [number, number], score: number) => score >= range[0] && score <= range[1];
-  const match = rules.quantileSegments.find((s: RfmQuantileSegmentRule) => within(s.recency, scores.recency) && within(s.frequency, scores.frequency) && within(s.monetary, scores.monetary));
+  const match = rules.quantileSegments.find(
+    (s: RfmQuantileSegmentRule) => within(s.recency, scores.recency) && within(s.frequency, scores.frequency) && within(s.monetary, scores.monetary),
+  );
   const pattern = `R${scores.recency} F${scores.frequency} M${scores.monetary}`;
-  return match ? { segment: match.name, reason: `${match.name}: scores ${pattern}` } : { segment: rules.otherSegment, reason: `${rules.otherSegment}: scores ${pattern} match no segment` };
+  return match
+    ? { segment: match.name, reason: `${match.name}: scores ${pattern}` }
+    : { segment: rules.otherSegment, reason: `${rules.otherSegment}: scores ${pattern} match no segment` };
 }

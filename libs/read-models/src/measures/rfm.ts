@@ -48,5 +48,8 @@ export function rfmSegment(values: RfmValues, rules: RfmRules, asOf: string): { 
       };
     }
   }
-  return { segment: rules.otherSegment, reason: `${rules.otherSegment}: no segment's thresholds met (${values.frequency} purchases, ${values.monetary} spent, last ${values.recencyDays ?? 'never'} days ago)` };
+  return {
+    segment: rules.otherSegment,
+    reason: `${rules.otherSegment}: no segment's thresholds met (${values.frequency} purchases, ${values.monetary} spent, last ${values.recencyDays ?? 'never'} days ago)`,
+  };
 }

@@ -85,7 +85,10 @@ export function completeStateChange(storage: ItemizedStorage | undefined, state:
  * The state back from its head and its stored items (in any order): array items by index,
  * record items by key. Stores call it, so readers get the state exactly as the projection built it.
  */
-export function assembleState(head: Record<string, unknown>, items: Iterable<Pick<StoredItem, 'collection' | 'itemKey' | 'seq' | 'value'>>): Record<string, unknown> {
+export function assembleState(
+  head: Record<string, unknown>,
+  items: Iterable<Pick<StoredItem, 'collection' | 'itemKey' | 'seq' | 'value'>>,
+): Record<string, unknown> {
   for (const item of items) {
     const target = head[item.collection];
     if (Array.isArray(target)) target[item.seq] = item.value;

@@ -10,11 +10,15 @@ class NextExpiryView {
 class PointsView {
   @ApiProperty({ description: 'Spendable now' }) available!: number;
   @ApiProperty({ description: 'Earned, within the return window' }) pending!: number;
-  @ApiProperty({ description: 'Past expiry with no expiry entry yet: no longer owed nor spendable; the expiry job posts it, dated at the expiry instant' }) awaitingExpiry!: number;
+  @ApiProperty({ description: 'Past expiry with no expiry entry yet: no longer owed nor spendable; the expiry job posts it, dated at the expiry instant' })
+  awaitingExpiry!: number;
   @ApiProperty({ description: 'Owed after refunds of spent points' }) deficit!: number;
   @ApiProperty({ description: 'Every point the customer may still use (available lots + pending): the liability' }) outstanding!: number;
   @ApiPropertyOptional({ type: NextExpiryView, nullable: true }) nextExpiry!: NextExpiryView | null;
-  @ApiProperty({ example: { '30': 120, '60': 300, '90': 300 }, description: 'Points expiring within 30, 60 and 90 days' }) expiringWithinDays!: Record<'30' | '60' | '90', number>;
+  @ApiProperty({ example: { '30': 120, '60': 300, '90': 300 }, description: 'Points expiring within 30, 60 and 90 days' }) expiringWithinDays!: Record<
+    '30' | '60' | '90',
+    number
+  >;
 }
 
 class TierView {
@@ -53,7 +57,14 @@ export class AccountView {
 export const DEFAULT_LOTS_LIMIT = 100;
 export const MAX_LOTS_LIMIT = 10_000;
 
-export function toAccountView(customerId: string, state: LoyaltyAccountState, revision: bigint, ruleBook: RuleBook, asOfMs: number, lotsLimit = DEFAULT_LOTS_LIMIT): AccountView {
+export function toAccountView(
+  customerId: string,
+  state: LoyaltyAccountState,
+  revision: bigint,
+  ruleBook: RuleBook,
+  asOfMs: number,
+  lotsLimit = DEFAULT_LOTS_LIMIT,
+): AccountView {
   const holdings = accountHoldingsAt(state, asOfMs);
   const rules = ruleBook.inForceAt(asOfMs).rules;
   const tier = evaluateTier(state.qualifying, rules.tiers, asOfMs);

@@ -37,7 +37,13 @@ export class GetAccountHandler implements IQueryHandler<GetAccount, AccountView 
   }
 
   /** The account from the entries recorded up to a position or instant (the ledger as it stood then). */
-  private async asRecorded(customerId: string, asOfMs: number, atPosition: bigint | undefined, knownAt: string | undefined, lotsLimit: number | undefined): Promise<AccountView | null> {
+  private async asRecorded(
+    customerId: string,
+    asOfMs: number,
+    atPosition: bigint | undefined,
+    knownAt: string | undefined,
+    lotsLimit: number | undefined,
+  ): Promise<AccountView | null> {
     const knownAtMs = knownAt === undefined ? Infinity : Date.parse(knownAt);
     const stored = (await this.store.readStream(loyaltyAccountStream(customerId))).filter(
       (e) => (atPosition === undefined || e.position <= atPosition) && Date.parse(e.recordedAt) <= knownAtMs,

@@ -10,12 +10,20 @@ import { AccountView, DEFAULT_LOTS_LIMIT, MAX_LOTS_LIMIT } from './account.view'
 import { GetAccount } from './get-account.query';
 
 export class AsOfQuery {
-  @ApiPropertyOptional({ enum: ['insights'], description: 'insights: add the read side\'s view of the customer (RFM segment, loyalty class, latest NPS, CLV), from the read models; left out, the answer comes from the ledger alone (the fast, frequent question)' })
+  @ApiPropertyOptional({
+    enum: ['insights'],
+    description:
+      "insights: add the read side's view of the customer (RFM segment, loyalty class, latest NPS, CLV), from the read models; left out, the answer comes from the ledger alone (the fast, frequent question)",
+  })
   @IsOptional()
   @IsIn(['insights'], { message: 'include must be insights' })
   include?: 'insights';
 
-  @ApiPropertyOptional({ description: `How many lots to list (default ${DEFAULT_LOTS_LIMIT}, at most ${MAX_LOTS_LIMIT}); lotsTotal says how many there are`, minimum: 0, maximum: MAX_LOTS_LIMIT })
+  @ApiPropertyOptional({
+    description: `How many lots to list (default ${DEFAULT_LOTS_LIMIT}, at most ${MAX_LOTS_LIMIT}); lotsTotal says how many there are`,
+    minimum: 0,
+    maximum: MAX_LOTS_LIMIT,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'lotsLimit must be a whole number' })
@@ -39,7 +47,12 @@ export class GetAccountHttpController {
   @ApiOkResponse({ type: AccountView })
   async getAccount(@Param() { customerId }: CustomerIdParam, @Query() { asOf, atPosition, knownAt, include, lotsLimit }: AsOfQuery): Promise<AccountView> {
     const view = await this.queries.execute(
-      new GetAccount(customerId, asOf, { ...(atPosition !== undefined ? { atPosition: BigInt(atPosition) } : {}), ...(knownAt !== undefined ? { knownAt } : {}) }, { insights: include === 'insights', lotsLimit }),
+      new GetAccount(
+        customerId,
+        asOf,
+        { ...(atPosition !== undefined ? { atPosition: BigInt(atPosition) } : {}), ...(knownAt !== undefined ? { knownAt } : {}) },
+        { insights: include === 'insights', lotsLimit },
+      ),
     );
     if (!view) throw new ProblemError(HttpStatus.NOT_FOUND, 'LEDGER.ACCOUNT_NOT_FOUND', 'No such account', `no ledger entries for customer ${customerId}`);
     return view;

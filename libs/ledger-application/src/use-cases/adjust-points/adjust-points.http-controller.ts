@@ -22,7 +22,12 @@ export class AdjustPointsHttpController {
   @ApiOperation({ summary: 'Adjust points by hand, with a reason code; the actor is recorded' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already applied: nothing written' })
-  async adjustPoints(@Param() { customerId }: CustomerIdParam, @Body() body: AdjustPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async adjustPoints(
+    @Param() { customerId }: CustomerIdParam,
+    @Body() body: AdjustPointsRequest,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const keyActor = `api-key:${request.principal?.keyId ?? 'unknown'}`;
     const command = httpCommand(
       {

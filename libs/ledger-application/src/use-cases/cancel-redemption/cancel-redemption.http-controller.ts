@@ -22,9 +22,20 @@ export class CancelRedemptionHttpController {
   @ApiOperation({ summary: 'Cancel a redemption: its points go back to the lots they came from' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already cancelled: nothing written' })
-  async cancelRedemption(@Param() { customerId, redemptionId }: RedemptionParams, @Body() body: CancelRedemptionRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async cancelRedemption(
+    @Param() { customerId, redemptionId }: RedemptionParams,
+    @Body() body: CancelRedemptionRequest,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const command = httpCommand(
-      { type: 'CancelRedemption', customerId, redemptionId, ...(body.reason ? { reason: body.reason } : {}), occurredAt: body.occurredAt ?? this.clock.now().toISOString() },
+      {
+        type: 'CancelRedemption',
+        customerId,
+        redemptionId,
+        ...(body.reason ? { reason: body.reason } : {}),
+        occurredAt: body.occurredAt ?? this.clock.now().toISOString(),
+      },
       request,
     );
     return toWriteResponse(await this.writer.execute(command), response);

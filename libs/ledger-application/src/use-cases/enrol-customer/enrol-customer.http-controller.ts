@@ -13,11 +13,18 @@ export class EnrolCustomerHttpController {
 
   @IdempotentPost()
   @RequireRoles('ingest')
-  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/CustomerEnrolledV1' } })
+  @ApiBody({
+    description: 'The same payload as the Kafka message (one validation for both doors)',
+    schema: { $ref: '#/components/schemas/CustomerEnrolledV1' },
+  })
   @ApiOperation({ summary: 'Enrol a customer with the facts rules need (birth date)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async enrolCustomer(@Body() body: CustomerEnrolledV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async enrolCustomer(
+    @Body() body: CustomerEnrolledV1,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const result = await this.writer.execute(httpCommand({ type: 'EnrolCustomer', ...body }, request));
     return toWriteResponse(result, response);
   }

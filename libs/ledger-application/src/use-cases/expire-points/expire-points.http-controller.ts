@@ -21,8 +21,16 @@ export class ExpirePointsHttpController {
   @RequireRoles('ops')
   @ApiOperation({ summary: "Expire the account's lots due at or before asOf (idempotent)" })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
-  async expirePoints(@Param() { customerId }: CustomerIdParam, @Body() body: ExpirePointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
-    const command = httpCommand({ type: 'ExpirePoints', customerId, expiryRunId: body.expiryRunId, asOf: body.asOf ?? this.clock.now().toISOString() }, request);
+  async expirePoints(
+    @Param() { customerId }: CustomerIdParam,
+    @Body() body: ExpirePointsRequest,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
+    const command = httpCommand(
+      { type: 'ExpirePoints', customerId, expiryRunId: body.expiryRunId, asOf: body.asOf ?? this.clock.now().toISOString() },
+      request,
+    );
     return toWriteResponse(await this.writer.execute(command), response);
   }
 }

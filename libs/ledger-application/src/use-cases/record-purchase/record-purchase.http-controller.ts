@@ -13,11 +13,18 @@ export class RecordPurchaseHttpController {
 
   @IdempotentPost()
   @RequireRoles('ingest')
-  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/PurchaseRecordedV1' } })
+  @ApiBody({
+    description: 'The same payload as the Kafka message (one validation for both doors)',
+    schema: { $ref: '#/components/schemas/PurchaseRecordedV1' },
+  })
   @ApiOperation({ summary: 'Record a purchase and earn its points (once per orderId)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse, description: 'Recorded' })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordPurchase(@Body() body: PurchaseRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async recordPurchase(
+    @Body() body: PurchaseRecordedV1,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const result = await this.writer.execute(httpCommand({ type: 'RecordPurchase', ...body }, request));
     return toWriteResponse(result, response);
   }

@@ -17,7 +17,11 @@ export class RecordRefundHttpController {
   @ApiOperation({ summary: "Record a full or partial refund: takes back the order's points pro rata" })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordRefund(@Body() body: RefundRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async recordRefund(
+    @Body() body: RefundRecordedV1,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const result = await this.writer.execute(httpCommand({ type: 'RecordRefund', ...body }, request));
     return toWriteResponse(result, response);
   }

@@ -13,11 +13,18 @@ export class RecordSupportContactHttpController {
 
   @IdempotentPost()
   @RequireRoles('ingest')
-  @ApiBody({ description: 'The same payload as the Kafka message (one validation for both doors)', schema: { $ref: '#/components/schemas/SupportContactRecordedV1' } })
+  @ApiBody({
+    description: 'The same payload as the Kafka message (one validation for both doors)',
+    schema: { $ref: '#/components/schemas/SupportContactRecordedV1' },
+  })
   @ApiOperation({ summary: 'Record a support contact' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordSupportContact(@Body() body: SupportContactRecordedV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async recordSupportContact(
+    @Body() body: SupportContactRecordedV1,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const result = await this.writer.execute(httpCommand({ type: 'RecordSupportContact', ...body }, request));
     return toWriteResponse(result, response);
   }

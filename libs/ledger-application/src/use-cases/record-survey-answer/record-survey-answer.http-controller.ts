@@ -17,7 +17,11 @@ export class RecordSurveyAnswerHttpController {
   @ApiOperation({ summary: 'Record an NPS survey answer (bonus once per survey)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already recorded: nothing written' })
-  async recordSurveyAnswer(@Body() body: SurveyAnsweredV1, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async recordSurveyAnswer(
+    @Body() body: SurveyAnsweredV1,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const result = await this.writer.execute(httpCommand({ type: 'RecordSurveyAnswer', ...body }, request));
     return toWriteResponse(result, response);
   }

@@ -22,7 +22,12 @@ export class RedeemPointsHttpController {
   @ApiOperation({ summary: 'Redeem available points, soonest-expiring first (once per redemptionId)' })
   @ApiCreatedResponse({ type: LedgerWriteResponse })
   @ApiOkResponse({ type: LedgerWriteResponse, description: 'Already redeemed: nothing written' })
-  async redeemPoints(@Param() { customerId }: CustomerIdParam, @Body() body: RedeemPointsRequest, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: HttpReply): Promise<LedgerWriteResponse> {
+  async redeemPoints(
+    @Param() { customerId }: CustomerIdParam,
+    @Body() body: RedeemPointsRequest,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: HttpReply,
+  ): Promise<LedgerWriteResponse> {
     const command = httpCommand({ type: 'RedeemPoints', customerId, ...body, occurredAt: body.occurredAt ?? this.clock.now().toISOString() }, request);
     return toWriteResponse(await this.writer.execute(command), response);
   }
