@@ -3,7 +3,7 @@ import { lotEffectsOf, statusWithPoints, type LedgerAccount, type LedgerEvent } 
 import { formatInstant } from '@loyalty/program-rules';
 import { lotKey } from './liability-report';
 import { datedPostings, effectiveAtOf } from '../postings/dated-postings';
-import { addMovement, liabilityEffect, type RollForwardRow, type TrialBalanceRow } from './points-liability';
+import { addMovement, emptyRollForwardRow, liabilityEffect, type RollForwardRow, type TrialBalanceRow } from './points-liability';
 
 export interface Period {
   from: string;
@@ -34,19 +34,7 @@ export class RollForwardAccumulator {
   private readonly rows: RollForwardRow[];
 
   constructor(private readonly periods: readonly Period[]) {
-    this.rows = periods.map(({ from, to }) => ({
-      from,
-      to,
-      opening: 0,
-      issued: 0,
-      redeemed: 0,
-      redemptionsCancelled: 0,
-      expired: 0,
-      adjustments: 0,
-      reversals: 0,
-      closing: 0,
-      writtenOff: 0,
-    }));
+    this.rows = periods.map(({ from, to }) => emptyRollForwardRow(from, to));
   }
 
   add(event: LedgerEvent): void {

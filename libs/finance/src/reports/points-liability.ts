@@ -35,6 +35,11 @@ export interface RollForwardRow {
   writtenOff: number;
 }
 
+/** A period's roll-forward before any movement. */
+export function emptyRollForwardRow(from: string, to: string): RollForwardRow {
+  return { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 };
+}
+
 /**
  * Opening + issued − redeemed + cancelled redemptions − expired ± adjustments − reversals =
  * closing, for each period [from, to) (postings effective at or after `from`, before `to`).
@@ -42,19 +47,7 @@ export interface RollForwardRow {
  */
 export function rollForward(postings: readonly DatedPosting[], periods: readonly { from: string; to: string }[]): RollForwardRow[] {
   return periods.map(({ from, to }) => {
-    const row: RollForwardRow = {
-      from,
-      to,
-      opening: 0,
-      issued: 0,
-      redeemed: 0,
-      redemptionsCancelled: 0,
-      expired: 0,
-      adjustments: 0,
-      reversals: 0,
-      closing: 0,
-      writtenOff: 0,
-    };
+    const row = emptyRollForwardRow(from, to);
     for (const p of postings) {
       if (p.movement === 'written-off') {
         if (p.effectiveAt >= from && p.effectiveAt < to) row.writtenOff = exact(row.writtenOff + p.points);
