@@ -347,12 +347,12 @@ describe('ProjectionRunner (balances into SQLite)', () => {
     expect(await stateHash(small, 'customer_profiles_v1')).toBe(await stateHash(reference, 'customer_profiles_v1'));
   });
 
-  it('stores exactly the states the pure projections fold to, however often it commits and reloads (storage.touches names every changed item)', async () => {
+  it('stores exactly the states the pure projections fold to, however often it commits and reloads (apply tells every item it changes)', async () => {
     const ledger = await ledgerWithWorkload(1_500);
     const customers = new Set<string>();
     for (const stored of await ledger.events.readAll(0n, 1_000_000)) customers.add(customerIdOfStream(stored.stream) as string);
     // Movements the generated workload lacks. Each customer ends with a different one, so that no later
-    // movement of the same lot stores it anyway: an item left out of storage.touches shows.
+    // movement of the same lot stores it anyway: an item apply changes without telling shows.
     let i = 0;
     for (const customerId of customers) {
       const commands: LedgerCommand[] = [

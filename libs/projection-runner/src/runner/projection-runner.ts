@@ -297,11 +297,9 @@ export class ProjectionRunner<S> {
       let state = this.cache.get(customerId) ?? (loaded.get(customerId) as S | undefined) ?? this.projection.initial(customerId);
       let touched = this.dirty.get(customerId);
       if (!touched) this.dirty.set(customerId, (touched = []));
-      for (const s of stored) {
-        const event = ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data);
-        state = this.projection.apply(state, event);
-        if (storage) for (const ref of storage.touches(event)) touched.push(ref);
-      }
+      const items = touched;
+      const touch = storage ? (collection: string, key: string) => void items.push({ collection, key }) : undefined;
+      for (const s of stored) state = this.projection.apply(state, ledgerEventRegistry.decode(s.type, s.schemaVersion, s.data), touch);
       this.cache.delete(customerId); // re-inserted last: the eviction below drops the least recently used
       this.cache.set(customerId, state);
     }

@@ -1,5 +1,5 @@
-import { holdingsAt, lotEffectsOf, lotIdsTouchedBy, type DatedLot, type DeficitMove, type Holdings } from '@loyalty/ledger-domain';
-import type { CustomerProjection } from '../projection/projection';
+import { holdingsAt, lotEffectsOf, type DatedLot, type DeficitMove, type Holdings } from '@loyalty/ledger-domain';
+import type { CustomerProjection, TouchItem } from '../projection/projection';
 
 /** A lot as the read model keeps it: the one lot model's dated lot, plus what is left of it as recorded. */
 export interface BalanceLot extends DatedLot {
@@ -42,8 +42,8 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
     openExpiries: [],
     nextExpiryAtMs: null,
   }),
-  apply(state, event) {
-    applyLotEffects(state, event);
+  apply(state, event, touch) {
+    applyLotEffects(state, event, touch);
     switch (event.type) {
       case 'PointsEarned':
       case 'BonusAwarded':
@@ -76,13 +76,10 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
     }
   },
   // Lots are rows: an earning adds one, a redemption or expiry changes a few (never every lot).
-  storage: {
-    collections: { lots: 'record' },
-    touches: (event) => lotIdsTouchedBy(event).map((key) => ({ collection: 'lots', key })),
-  },
+  storage: { collections: { lots: 'record' } },
 };
 
-function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEffectsOf>[0]): void {
+function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEffectsOf>[0], touch: TouchItem | undefined): void {
   const effects = lotEffectsOf(event);
   if (!effects) return;
   const { atMs, opened } = effects;
@@ -96,6 +93,7 @@ function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEff
       remaining: opened.points,
     };
     if (opened.points > 0) trackOpen(state, opened.expiresAtMs, true);
+    touch?.('lots', opened.lotId);
   }
   for (const m of effects.moves) {
     // Lots keep their dates at zero, so that a cancelled redemption can give points back to them.
@@ -104,6 +102,7 @@ function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEff
     const wasOpen = lot.remaining > 0;
     lot.remaining += m.points;
     lot.moves.push({ atMs, points: m.points, cause: m.cause });
+    touch?.('lots', m.lotId);
     if (wasOpen !== lot.remaining > 0) trackOpen(state, lot.expiresAtMs, !wasOpen);
   }
   if (effects.deficit !== 0) {

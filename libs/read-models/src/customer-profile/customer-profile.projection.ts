@@ -49,7 +49,7 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
   name: 'customer_profiles',
   version: 1,
   initial: (customerId) => ({ customerId, enrolledAt: null, birthDate: null, purchases: [], surveyAnswers: [], supportContacts: [] }),
-  apply(state, event) {
+  apply(state, event, touch) {
     switch (event.type) {
       case 'CustomerEnrolled':
         state.enrolledAt = event.enrolledAt;
@@ -57,10 +57,14 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
         return state;
       case 'PurchaseRecorded':
         state.purchases.push({ orderId: event.orderId, at: event.occurredAt, amount: event.amount, refunded: 0, points: 0 });
+        touch?.('purchases', event.orderId);
         return state;
       case 'PointsEarned': {
         const purchase = event.source.kind === 'purchase' ? findOrder(state.purchases, event.source.orderId) : undefined;
-        if (purchase) purchase.points += event.points;
+        if (purchase) {
+          purchase.points += event.points;
+          touch?.('purchases', purchase.orderId);
+        }
         return state;
       }
       case 'PointsReversed': {
@@ -68,11 +72,13 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
         if (purchase) {
           purchase.refunded += event.refundAmount;
           purchase.points -= event.points;
+          touch?.('purchases', purchase.orderId);
         }
         return state;
       }
       case 'SurveyAnswered':
         state.surveyAnswers.push({ responseId: event.responseId, surveyId: event.surveyId, at: event.occurredAt, score: event.score });
+        touch?.('surveyAnswers', event.responseId);
         return state;
       case 'SupportContactRecorded':
         state.supportContacts.push({
@@ -83,30 +89,15 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
           resolved: event.resolved,
           satisfaction: event.satisfaction,
         });
+        touch?.('supportContacts', event.contactId);
         return state;
       default:
         return state;
     }
   },
-  // Purchases, answers and contacts are rows: an event adds or changes one of them.
+  // Purchases, answers and contacts are rows: an event adds or changes one of them (apply says which).
   storage: {
     collections: { purchases: 'array', surveyAnswers: 'array', supportContacts: 'array' },
-    touches(event) {
-      switch (event.type) {
-        case 'PurchaseRecorded':
-          return [{ collection: 'purchases', key: event.orderId }];
-        case 'PointsEarned':
-          return event.source.kind === 'purchase' ? [{ collection: 'purchases', key: event.source.orderId }] : [];
-        case 'PointsReversed':
-          return [{ collection: 'purchases', key: event.orderId }];
-        case 'SurveyAnswered':
-          return [{ collection: 'surveyAnswers', key: event.responseId }];
-        case 'SupportContactRecorded':
-          return [{ collection: 'supportContacts', key: event.contactId }];
-        default:
-          return [];
-      }
-    },
     keyOf(collection, item) {
       if (collection === 'purchases') return (item as ProfilePurchase).orderId;
       if (collection === 'surveyAnswers') return (item as ProfileSurveyAnswer).responseId;

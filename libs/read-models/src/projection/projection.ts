@@ -15,7 +15,7 @@ export interface CustomerProjection<S> {
    * its own copy (deserialised from the store), so nothing else sees it. Determinism is what
    * matters: the same events from the same state give the same result.
    */
-  apply(state: S, event: LedgerEvent): S;
+  apply(state: S, event: LedgerEvent, touch?: TouchItem): S;
   /**
    * How the state is stored, when it holds collections that grow with the customer's history.
    * Without it the whole state is one document, rewritten at every commit that touches it.
@@ -23,7 +23,15 @@ export interface CustomerProjection<S> {
   readonly storage?: ItemizedStorage;
 }
 
-/** One item of a collection of the state, as an event names it. */
+/**
+ * Told by `apply`, as it adds or changes an item of an itemized collection, which one: the
+ * storage is derived from what apply does, never described a second time. An item changed
+ * without being told is not stored (the runner's spec folds random histories through commits
+ * and reloads and compares them with the pure fold).
+ */
+export type TouchItem = (collection: string, key: string) => void;
+
+/** One item of a collection of the state. */
 export interface ItemRef {
   collection: string;
   key: string;
@@ -40,11 +48,6 @@ export interface ItemizedStorage {
    * keeps its index), `record` fields are objects keyed by id.
    */
   readonly collections: Readonly<Record<string, 'array' | 'record'>>;
-  /**
-   * Every item an event may add or change. It must name all of them (the projection's spec
-   * checks it against `apply` over random histories): an item missed here is not stored.
-   */
-  touches(event: LedgerEvent): readonly ItemRef[];
   /** The key an `array` item is found by (e.g. a purchase's order id); required with any `array` collection. */
   keyOf?(collection: string, item: unknown): string;
 }
