@@ -7,6 +7,7 @@ export * from './rules-lifecycle/rules-catalog';
 export * from './replays/impact-report';
 export * from './replays/replay-service';
 export * from './replays/operations-read-view';
+export * from './replays/replay-progress';
 export * from './re-rating/re-rating.service';
 export * from './program-operations.module';
 export * from './expiry/expiry-job';

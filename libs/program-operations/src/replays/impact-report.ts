@@ -1,4 +1,16 @@
-import type { CustomerEvaluation } from '@loyalty/loyalty-analytics';
+import type { ProjectionStore } from '@loyalty/projection-runner';
+import type { ProgramRules } from '@loyalty/program-rules';
+import {
+  balanceHoldingsAt,
+  balancesProjection,
+  customerProfileProjection,
+  projectionKey,
+  type CustomerBalance,
+  type CustomerProfile,
+} from '@loyalty/read-models';
+import type { ReplayRecord } from '../operations-store/operations-store.port';
+import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
+import { evaluateCustomer, type CustomerEvaluation } from '@loyalty/loyalty-analytics';
 
 export interface TransitionCount {
   from: string;
@@ -138,4 +150,33 @@ export async function* zipByKey(sources: AsyncIterable<[string, unknown]>[]): As
     }
     yield [min, ...row];
   }
+}
+
+/** A replay's impact report as of an instant: the live tables under the rules in force against the replay's tables under its candidate rules. */
+export async function replayImpact(record: ReplayRecord, catalog: RulesCatalog, projections: ProjectionStore, asOf: string): Promise<ImpactReport> {
+  const candidateRules = await catalog.rules(record.candidateVersion);
+  const liveRules = catalog.ruleBook().inForceAt(Date.parse(asOf)).rules;
+  const acc = new ImpactAccumulator(
+    asOf,
+    { rulesVersion: liveRules.version, minorUnitsPerPoint: liveRules.pointValue.minorUnitsPerPoint },
+    { rulesVersion: candidateRules.version, minorUnitsPerPoint: candidateRules.pointValue.minorUnitsPerPoint },
+  );
+  const profilesKey = projectionKey(customerProfileProjection);
+  const balancesKey = projectionKey(balancesProjection);
+  const side = (prefix: 'live' | 'candidate') => ({
+    profiles: projections.entries(prefix === 'live' ? profilesKey : (record.keys[customerProfileProjection.name] ?? profilesKey)),
+    balances: projections.entries(prefix === 'live' ? balancesKey : (record.keys[balancesProjection.name] ?? balancesKey)),
+  });
+  const live = side('live');
+  const candidate = side('candidate');
+  const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
+  const outstanding = (balance: unknown) => (balance ? balanceHoldingsAt(balance as CustomerBalance, Date.parse(asOf)).outstanding : 0);
+  for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
+    acc.add(
+      customerId,
+      { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) },
+      { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) },
+    );
+  }
+  return acc.report();
 }

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventStore } from '@loyalty/event-store';
-import { evaluateCustomer } from '@loyalty/loyalty-analytics';
 import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } from '@loyalty/projection-runner';
-import type { ProgramRules } from '@loyalty/program-rules';
-import {
-  balanceHoldingsAt,
-  balancesProjection,
-  customerProfileProjection,
-  PROJECTION_REGISTRY,
-  projectionKey,
-  registeredProjection,
-  type CustomerBalance,
-  type CustomerProfile,
-  type CustomerProjection,
-} from '@loyalty/read-models';
+import { PROJECTION_REGISTRY, projectionKey, registeredProjection, type CustomerProjection } from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
-import { ImpactAccumulator, zipByKey, type ImpactReport } from './impact-report';
+import { replayImpact } from './impact-report';
+import { replayProgress } from './replay-progress';
 import type { OperationsReadView } from './operations-read-view';
+import { ReplayLeases } from './replay-leases';
 
 function projectionNamed(name: string): CustomerProjection<unknown> {
   const projection = registeredProjection(name);
@@ -86,12 +76,10 @@ export class ReplayService {
   private readonly done = new Map<string, Promise<void>>();
   /** Replays whose claim is being asked for, so that a sweep and a start do not launch one twice. */
   private readonly claiming = new Set<string>();
-  private readonly renewals = new Map<string, NodeJS.Timeout>();
   private sweeper: NodeJS.Timeout | null = null;
   /** Starts one at a time in this instance, so that two cannot both take the last place. */
   private admitting: Promise<unknown> = Promise.resolve();
-  private readonly owner: string;
-  private readonly leaseMs: number;
+  private readonly leases: ReplayLeases;
 
   constructor(
     private readonly ledger: EventStore,
@@ -102,8 +90,7 @@ export class ReplayService {
     private readonly clock: () => Date,
     private readonly options: ReplayServiceOptions = {},
   ) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leases = new ReplayLeases(operations, options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, options.leaseMs ?? 30_000);
   }
 
   /** Admits the replay if fewer than the maximum are catching up (REPLAY.TOO_MANY_RUNNING otherwise), and starts it. */
@@ -189,7 +176,7 @@ export class ReplayService {
   }
 
   /** Looks for replays whose instance died (its claim ran out) every `intervalMs`, and takes them over. */
-  takeOverOrphans(intervalMs = this.leaseMs): void {
+  takeOverOrphans(intervalMs = this.leases.leaseMs): void {
     if (this.sweeper) return;
     this.sweeper = setInterval(() => void this.resumeAll().catch(() => undefined), intervalMs);
     this.sweeper.unref();
@@ -258,7 +245,7 @@ export class ReplayService {
     // Cancelled first: an instance running it sees the status at its next lease renewal and stops.
     const cancelled = await this.setStatus(id, 'cancelled');
     await this.abandon(id);
-    await this.operations.releaseReplayRunner(id, this.owner).catch(() => undefined);
+    await this.leases.release(id).catch(() => undefined);
     await this.done.get(id)?.catch(() => undefined);
     await this.dropTables(cancelled);
     await this.operations.appendAudit({
@@ -280,24 +267,16 @@ export class ReplayService {
     this.sweeper = null;
     for (const id of [...this.running.keys()]) {
       await this.abandon(id);
-      await this.operations.releaseReplayRunner(id, this.owner).catch(() => undefined);
+      await this.leases.release(id).catch(() => undefined);
     }
   }
 
   /** Stops running a replay here (shut down, or its claim was lost to another instance). */
   private async abandon(id: string): Promise<void> {
-    const renewal = this.renewals.get(id);
-    if (renewal) clearInterval(renewal);
-    this.renewals.delete(id);
+    this.leases.stopKeeping(id);
     const runners = this.running.get(id) ?? [];
     this.running.delete(id);
     for (const r of runners) await r.stop();
-  }
-
-  /** Claims or renews this instance's right to run a replay (wall-clock time: leases are not business time). */
-  private claim(id: string): Promise<boolean> {
-    const now = Date.now();
-    return this.operations.claimReplayRunner(id, this.owner, new Date(now).toISOString(), new Date(now + this.leaseMs).toISOString());
   }
 
   private async setStatus(id: string, status: ReplayRecord['status']): Promise<ReplayRecord> {
@@ -312,29 +291,20 @@ export class ReplayService {
     if (this.claiming.has(record.id)) return false;
     this.claiming.add(record.id);
     try {
-      if (!(await this.claim(record.id))) return false;
+      if (!(await this.leases.claim(record.id))) return false;
     } finally {
       this.claiming.delete(record.id);
     }
     if (this.running.has(record.id)) return true;
-    const renewal = setInterval(
-      () => {
-        this.claim(record.id)
-          .then(async (held) => {
-            if (!held) return this.abandon(record.id);
-            // Cancelled through another instance: stop, and drop what this one may have written since.
-            if ((await this.operations.replay(record.id))?.status === 'cancelled') {
-              await this.abandon(record.id);
-              await this.dropTables(record);
-              await this.operations.releaseReplayRunner(record.id, this.owner);
-            }
-          })
-          .catch(() => undefined); // the store is unreachable: keep running; the lease decides who runs it
-      },
-      Math.max(Math.floor(this.leaseMs / 3), 10),
-    );
-    renewal.unref();
-    this.renewals.set(record.id, renewal);
+    this.leases.keep(record.id, async (held) => {
+      if (!held) return this.abandon(record.id);
+      // Cancelled through another instance: stop, and drop what this one may have written since.
+      if ((await this.operations.replay(record.id))?.status === 'cancelled') {
+        await this.abandon(record.id);
+        await this.dropTables(record);
+        await this.leases.release(record.id);
+      }
+    });
     const started = Date.now();
     const applied = new Map<string, number>();
     const positions = new Map<string, bigint>();
@@ -356,7 +326,7 @@ export class ReplayService {
         onError: (error) => {
           if (!this.running.has(record.id)) return;
           void this.abandon(record.id)
-            .then(() => (error instanceof StaleProjectionWriterError ? undefined : this.operations.releaseReplayRunner(record.id, this.owner)))
+            .then(() => (error instanceof StaleProjectionWriterError ? undefined : this.leases.release(record.id)))
             .catch(() => undefined);
         },
         onPage: (_k, events, position) => {
@@ -377,7 +347,7 @@ export class ReplayService {
           if (!this.running.has(record.id)) return; // stopped here (shutdown, or taken over elsewhere)
           head = await this.ledger.headPosition();
           await this.saveProgress(record.id, runners.length, applied, positions, head, started, true);
-          const impact = await this.impact(record);
+          const impact = await replayImpact(record, this.catalog, this.projections, this.clock().toISOString());
           const latest = await this.get(record.id);
           if (latest.status === 'cancelled') return;
           await this.operations.saveReplay({ ...latest, status: 'ready', impact });
@@ -402,7 +372,7 @@ export class ReplayService {
         const latest = await this.operations.replay(record.id);
         if (latest && latest.status !== 'cancelled') await this.operations.saveReplay({ ...latest, status: 'failed', error: (error as Error).message });
         await this.abandon(record.id);
-        await this.operations.releaseReplayRunner(record.id, this.owner).catch(() => undefined);
+        await this.leases.release(record.id).catch(() => undefined);
       }
     };
     this.done.set(record.id, run());
@@ -420,51 +390,17 @@ export class ReplayService {
   ): Promise<void> {
     const latest = await this.operations.replay(id);
     if (!latest) return;
-    const eventsDone = [...applied.values()].reduce((n, v) => n + v, 0);
-    const total = Number(head) * projections;
-    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-    const ratePerSecond = Math.round(eventsDone / seconds);
-    const position = [...positions.values()].reduce((min, p) => (p < min ? p : min), positions.size ? [...positions.values()][0] : 0n);
-    // A stream-ordered rebuild reaches no position before its end: count what it has done instead.
-    const remaining = Math.max(total - Math.max(Number(position) * projections, eventsDone), 0);
-    latest.progress = {
-      eventsDone,
-      head: head.toString(),
-      position: (final ? head : position).toString(),
-      ratePerSecond,
-      etaSeconds: final ? 0 : ratePerSecond > 0 ? Math.ceil(remaining / ratePerSecond) : null,
+    latest.progress = replayProgress({
+      projections,
+      applied,
+      positions,
+      head,
+      startedMs: started,
+      nowMs: Date.now(),
+      final,
       updatedAt: this.clock().toISOString(),
-    };
+    });
     await this.operations.saveReplay(latest);
     this.options.onProgress?.(latest);
-  }
-
-  /** The impact report as of now: the live view against this replay's tables under its candidate rules. */
-  async impact(record: ReplayRecord, asOf = this.clock().toISOString()): Promise<ImpactReport> {
-    const candidateRules = await this.catalog.rules(record.candidateVersion);
-    const liveRules = this.catalog.ruleBook().inForceAt(Date.parse(asOf)).rules;
-    const acc = new ImpactAccumulator(
-      asOf,
-      { rulesVersion: liveRules.version, minorUnitsPerPoint: liveRules.pointValue.minorUnitsPerPoint },
-      { rulesVersion: candidateRules.version, minorUnitsPerPoint: candidateRules.pointValue.minorUnitsPerPoint },
-    );
-    const profilesKey = projectionKey(customerProfileProjection);
-    const balancesKey = projectionKey(balancesProjection);
-    const side = (prefix: 'live' | 'candidate') => ({
-      profiles: this.projections.entries(prefix === 'live' ? profilesKey : (record.keys[customerProfileProjection.name] ?? profilesKey)),
-      balances: this.projections.entries(prefix === 'live' ? balancesKey : (record.keys[balancesProjection.name] ?? balancesKey)),
-    });
-    const live = side('live');
-    const candidate = side('candidate');
-    const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
-    const outstanding = (balance: unknown) => (balance ? balanceHoldingsAt(balance as CustomerBalance, Date.parse(asOf)).outstanding : 0);
-    for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
-      acc.add(
-        customerId,
-        { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) },
-        { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) },
-      );
-    }
-    return acc.report();
   }
 }
