@@ -7,7 +7,6 @@ export * from './persistence/account-cache';
 export * from './persistence/entry-chain';
 export * from './ledger-application.tokens';
 export * from './ledger-application.module';
-export * from './ledger-writer/keyed-mutex';
 export * from './queries/get-account/account.view';
 export * from './ledger-writer/account-states.keeper';
 export * from './ledger-writer/account-states';

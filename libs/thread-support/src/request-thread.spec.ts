@@ -97,6 +97,17 @@ describe('ThreadOrHere: the thread when it pays, the calling thread otherwise', 
     await Promise.all([threaded.close(), here.close()]);
   });
 
+  it('by default gives an Error with the message and code the work threw, from the thread as from here', async () => {
+    const { failurePrefix } = threadOptions;
+    const threaded = new ThreadOrHere<number, Note>({ worker: { module: NOTES }, here: noteTaker('here'), failurePrefix });
+    const here = new ThreadOrHere<number, Note>({ worker: null, here: noteTaker('here'), failurePrefix });
+    for (const side of [threaded, here]) {
+      await expect(side.request(0)).rejects.toMatchObject({ message: 'zero is not a note', code: 'NOTE_ZERO' });
+      await expect(side.request(0)).rejects.toBeInstanceOf(Error);
+    }
+    await Promise.all([threaded.close(), here.close()]);
+  });
+
   it('after a thread failure, fails what the thread had (a write) and does the rest here, telling once', async () => {
     const failures: string[] = [];
     const work = notes({ onThreadFailure: (error) => failures.push(error.message) });

@@ -12,6 +12,14 @@ export function plainError(error: unknown): unknown {
   return error;
 }
 
+/** plainError undone: an Error as it is, a crossed `{ name, message, code }` as an Error with that code, anything else as its text. */
+export function errorOfPlain(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const plain = thrown as { name?: string; message?: unknown; code?: string } | null;
+  if (typeof plain?.message !== 'string') return new Error(String(thrown));
+  return Object.assign(new Error(plain.message), plain.code === undefined ? {} : { code: plain.code });
+}
+
 /** The thread side of RequestThread: answers each `{ id, request }` with `{ id, response }` or `{ id, error }` (see plainError). */
 export function serveRequests<Request, Response>(handle: (request: Request) => Response): void {
   if (!parentPort) throw new Error('serveRequests runs in a worker thread');
@@ -28,8 +36,8 @@ export function serveRequests<Request, Response>(handle: (request: Request) => R
 export interface RequestThreadOptions {
   /** Starts the message of a failure of the thread itself, e.g. "appending to the ledger failed in its writer thread". */
   failurePrefix: string;
-  /** What the work threw, as the caller's error: from the thread as plainError made it, done here as thrown. */
-  errorOf: (plain: unknown) => Error;
+  /** What the work threw, as the caller's error: from the thread as plainError made it, done here as thrown (default errorOfPlain). */
+  errorOf?: (plain: unknown) => Error;
 }
 
 /**
@@ -56,7 +64,7 @@ export class RequestThread<Request, Response> {
       this.pending.delete(id);
       if (this.pending.size === 0) this.worker.unref();
       if (error === undefined) waiting.resolve(response as Response);
-      else waiting.reject(options.errorOf(error));
+      else waiting.reject((options.errorOf ?? errorOfPlain)(error));
     });
     this.worker.on('error', (error) => this.fail(error.message));
     this.worker.on('exit', (code) => this.fail(`the thread stopped (exit code ${code})`));

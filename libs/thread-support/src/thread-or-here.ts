@@ -1,4 +1,4 @@
-import { RequestThread, type RequestThreadOptions } from './request-thread';
+import { errorOfPlain, RequestThread, type RequestThreadOptions } from './request-thread';
 import { startWorkerModule } from './worker-module';
 
 export interface ThreadOrHereOptions<Request, Response> extends RequestThreadOptions {
@@ -51,7 +51,7 @@ export class ThreadOrHere<Request, Response> {
     try {
       return this.options.here(request);
     } catch (error) {
-      throw this.options.errorOf(error);
+      throw (this.options.errorOf ?? errorOfPlain)(error);
     }
   }
 

@@ -1,3 +1,4 @@
+import { errorOfPlain } from '@loyalty/thread-support';
 import {
   EventStoreUnavailableError,
   WrongExpectedRevisionError,
@@ -47,6 +48,5 @@ export function appendOutcomes(appends: readonly StreamAppend[], outcomes: reado
 export function appendError(error: unknown): Error {
   const plain = error as { message?: string; code?: string } | null;
   if (plain?.code === 'SQLITE_BUSY') return new EventStoreUnavailableError('the ledger database is busy', error);
-  if (error instanceof Error) return error;
-  return Object.assign(new Error(String(plain?.message ?? error)), { code: plain?.code });
+  return errorOfPlain(error);
 }

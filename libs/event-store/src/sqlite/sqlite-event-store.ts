@@ -25,7 +25,7 @@ import { ThreadOrHere } from '@loyalty/thread-support';
 import { appendError, appendOutcomes, flatAppends } from './flat-appends';
 import { appenderOn, type AppendRequest, type FlatOutcome } from './sqlite-appender';
 import { StreamReadAhead } from './stream-read-ahead';
-import { streamOrderedPagesOn, type PageRequest, type PageText } from './stream-ordered-pages';
+import { EVENTS_WITH_STREAM_NAMES, streamOrderedPagesOn, type PageRequest, type PageText } from './stream-ordered-pages';
 import { storedEventOfRow, type StoredEventRow } from './stored-event-row';
 
 /**
@@ -108,7 +108,6 @@ CREATE TRIGGER IF NOT EXISTS ledger_streams_append_only_delete BEFORE DELETE ON 
 
 // The columns of an EventRow. The id comes out as hex text: a BLOB would cost a Buffer per row
 // (a quarter of a read's time). A read without metadata selects NULL in its place.
-const EVENTS_WITH_STREAM_NAMES = 'FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id';
 const selectEvent = (metadataColumn: 'e.metadata' | 'NULL') =>
   `SELECT e.position, s.name AS stream, e.revision, lower(hex(e.event_id)) AS event_id_hex, e.type, e.schema_version, e.data, ${metadataColumn} AS metadata, e.recorded_at ${EVENTS_WITH_STREAM_NAMES}`;
 const SELECT_EVENT = selectEvent('e.metadata');
@@ -169,7 +168,7 @@ export class SqliteEventStore implements EventStore {
       worthTheThread: ({ appends }) => appends.reduce((n, a) => n + a.events.length, 0) > inlineMaxEvents,
       failurePrefix: 'appending to the ledger failed in its writer thread',
       errorOf: appendError,
-      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+      onThreadFailure: options.onThreadFailure,
     });
     this.pages = new ThreadOrHere({
       worker:
@@ -182,8 +181,8 @@ export class SqliteEventStore implements EventStore {
       here: streamOrderedPagesOn(this.db),
       redoHereOnThreadFailure: true,
       failurePrefix: 'reading the ledger by stream failed in the reader thread',
-      errorOf: (plain) => appendError(plain),
-      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+      errorOf: appendError,
+      onThreadFailure: options.onThreadFailure,
     });
     this.readAhead = new StreamReadAhead(this.pages);
   }

@@ -30,7 +30,8 @@ export interface PageText {
   next: StreamOrderedCursor | null;
 }
 
-const EVENTS_WITH_STREAM_NAMES = 'FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id';
+/** Events with their stream names, aliases `e` and `s`: every SELECT of the adapter reads from it. */
+export const EVENTS_WITH_STREAM_NAMES = 'FROM ledger_events e JOIN ledger_streams s ON s.stream_id = e.stream_id';
 
 /**
  * One row as JSON text, built by SQLite: [position, stream, revision, id hex, type, schema

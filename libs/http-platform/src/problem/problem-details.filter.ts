@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import type { HttpReply, HttpRequest } from '../http-types';
 import { ProblemError, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem-details';
-import { ERROR_TABLE, isCodedError, type ErrorTable } from './error-table';
+import { ERROR_TABLE, isCodedError, type CodedError, type ErrorTable } from './error-table';
 import { pathOf } from '../validation/json-body';
 
 /**
@@ -30,9 +30,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toProblem(exception: unknown, instance: string): ProblemDetails {
     if (exception instanceof ProblemError) return exception.toProblem(instance);
     const entry = isCodedError(exception) ? this.table[exception.code] : undefined;
-    if (entry && isCodedError(exception)) {
-      const extensions = { ...(entry.retryable === undefined ? {} : { retryable: entry.retryable }), ...exception.problemExtensions };
-      return new ProblemError(entry.status, exception.code, entry.title, exception.message, extensions).toProblem(instance);
+    if (entry) {
+      const { code, message, problemExtensions } = exception as CodedError;
+      const extensions = { ...(entry.retryable === undefined ? {} : { retryable: entry.retryable }), ...problemExtensions };
+      return new ProblemError(entry.status, code, entry.title, message, extensions).toProblem(instance);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -62,16 +62,14 @@ export class MessageDecoder {
   private constructor(private readonly chunks: ThreadOrHere<PackedChunk, string | DecodeResult[]>) {}
 
   static start(options: MessageDecoderOptions = {}): MessageDecoder {
-    const failurePrefix = 'decoding messages failed in the decoder thread';
     return new MessageDecoder(
       new ThreadOrHere<PackedChunk, string | DecodeResult[]>({
         worker: options.inThread === false ? null : { module: options.workerModule ?? join(__dirname, 'decode-message.worker') },
         here: decodeChunk,
         // Decoding has no effects: what a failing thread had is decoded here.
         redoHereOnThreadFailure: true,
-        ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
-        failurePrefix,
-        errorOf: (plain) => (plain instanceof Error ? plain : new Error(`${failurePrefix}: ${(plain as { message?: string }).message ?? String(plain)}`)),
+        onThreadFailure: options.onThreadFailure,
+        failurePrefix: 'decoding messages failed in the decoder thread',
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { errorOfPlain } from '@loyalty/thread-support';
 import type { StateChange } from '@loyalty/read-models';
 import { encodeRebuildCursor, StaleProjectionWriterError, type RebuildCursor } from './projection-store.port';
 
@@ -103,7 +104,5 @@ export function flatCommit(
 export function commitError(thrown: unknown): Error {
   const stale = (thrown as Partial<StaleWriterRefusal> | null)?.staleWriter;
   if (stale) return new StaleProjectionWriterError(stale.projection, stale.writerEpoch, stale.latestEpoch);
-  if (thrown instanceof Error) return thrown;
-  const plain = thrown as { message?: unknown; code?: string } | null;
-  return typeof plain?.message === 'string' ? Object.assign(new Error(plain.message), { code: plain.code }) : new Error(String(thrown));
+  return errorOfPlain(thrown);
 }

@@ -73,7 +73,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       here: committerOn(this.db),
       failurePrefix: 'writing the read store failed in its writer thread',
       errorOf: commitError,
-      ...(options.onThreadFailure ? { onThreadFailure: options.onThreadFailure } : {}),
+      onThreadFailure: options.onThreadFailure,
     });
     this.statements = {
       checkpoint: this.db.prepare<[string], { position: string; rebuild_cursor: string | null }>(
