@@ -5,6 +5,7 @@ import { benchProjectionRebuild } from './projection-rebuild.bench';
 import { benchShadowRebuild } from './shadow-rebuild.bench';
 import { benchExpiryJob } from './expiry-job.bench';
 import { benchAccountReads } from './account-reads.bench';
+import { benchCustomerValue } from './customer-value.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     ['shadow-rebuild', benchShadowRebuild],
     ['expiry-job', benchExpiryJob],
     ['account-reads', benchAccountReads],
+    ['customer-value', benchCustomerValue],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

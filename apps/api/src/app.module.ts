@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.module';
 import { ProjectionsModule } from './composition/projections.module';
 import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
+import { CustomerValueRefitModule } from './composition/customer-value-refit.module';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 import { HealthHttpController } from './operability/health.http-controller';
 import { TerminusModule } from '@nestjs/terminus';
@@ -40,7 +41,18 @@ export class AppModule {
         ...(withHttpApi && kafka ? [DeadLettersModule.forConfig(kafka)] : []),
         // Read models: local with the projector, or a shared PostgreSQL store an API instance reads.
         ...(withReadModels ? [ProjectionsModule.forConfig(config, { runProjector: withProjector })] : []),
-        ...(withReadModels && withHttpApi ? [LoyaltyAnalyticsModule] : []),
+        ...(withReadModels && withHttpApi
+          ? [
+              LoyaltyAnalyticsModule.forConfig({
+                customerValue: {
+                  periodDays: config.LOYALTY_CLV_PERIOD_DAYS,
+                  horizonDays: config.LOYALTY_CLV_HORIZON_DAYS,
+                  annualDiscountRate: config.LOYALTY_CLV_DISCOUNT_PERCENT / 100,
+                },
+              }),
+              ...(config.LOYALTY_CLV_REFIT_INTERVAL_SECONDS > 0 ? [CustomerValueRefitModule.every(config.LOYALTY_CLV_REFIT_INTERVAL_SECONDS)] : []),
+            ]
+          : []),
         ...(withHttpApi ? [FinanceAuditModule] : []),
         // Operations (rules lifecycle, replays, re-ratings) work on the read store.
         ...(withReadModels && withHttpApi

@@ -292,10 +292,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A segment's members, paged and sorted
-         * @description A segment's members, paged and sorted
+         * A segment's members, paged and sorted (the whole list as CSV or NDJSON with format)
+         * @description A segment's members, paged and sorted (the whole list as CSV or NDJSON with format)
          */
         get: operations["SegmentsHttpController_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/loyal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Loyal customers: the top RFM segment and a promoter (both sides)
+         * @description Loyal customers: the top RFM segment and a promoter (both sides)
+         */
+        get: operations["CustomerListsHttpController_loyal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/good-customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Good customers: the top RFM segment but not a promoter (behaviourally loyal only), with what the psychological side lacks
+         * @description Good customers: the top RFM segment but not a promoter (behaviourally loyal only), with what the psychological side lacks
+         */
+        get: operations["CustomerListsHttpController_goodCustomers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -312,12 +352,72 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Customers one step from loyal (the best targets for special treatment), closest first, with what they lack
-         * @description Customers one step from loyal (the best targets for special treatment), closest first, with what they lack
+         * Customers one step from loyal (the best targets for special treatment), closest first, with what they lack on each side
+         * @description Customers one step from loyal (the best targets for special treatment), closest first, with what they lack on each side
          */
-        get: operations["OneStepFromLoyalHttpController_list"];
+        get: operations["CustomerListsHttpController_oneStepFromLoyal"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/predicted-value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every customer with a purchase, ranked by predicted CLV (BG/NBD + Gamma-Gamma; 409 before a model is fitted)
+         * @description Every customer with a purchase, ranked by predicted CLV (BG/NBD + Gamma-Gamma; 409 before a model is fitted)
+         */
+        get: operations["CustomerListsHttpController_predictedValue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/customer-value/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fitted predictive value model (409 CUSTOMER_VALUE.NOT_FITTED before a fit)
+         * @description The fitted predictive value model (409 CUSTOMER_VALUE.NOT_FITTED before a fit)
+         */
+        get: operations["CustomerValueHttpController_model"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/customer-value/model/fit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fit BG/NBD (purchases, P(alive)) and Gamma-Gamma (value per purchase) by maximum likelihood on the purchase history, and use them from now on
+         * @description Fit BG/NBD (purchases, P(alive)) and Gamma-Gamma (value per purchase) by maximum likelihood on the purchase history, and use them from now on
+         */
+        post: operations["CustomerValueHttpController_fit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -352,10 +452,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Support contacts by channel, time to resolution (median, p90), unresolved, satisfaction
-         * @description Support contacts by channel, time to resolution (median, p90), unresolved, satisfaction
+         * Support contacts by channel, time to resolution (median, p90), share resolved, satisfaction: overall, per customer, segment, tier or month
+         * @description Support contacts by channel, time to resolution (median, p90), share resolved, satisfaction: overall, per customer, segment, tier or month
          */
         get: operations["SupportAnalyticsHttpController_support"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/support/repurchase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Repurchase rate within a window after a support contact, by resolution-time band and by satisfaction
+         * @description Repurchase rate within a window after a support contact, by resolution-time band and by satisfaction
+         */
+        get: operations["SupportAnalyticsHttpController_repurchase"];
         put?: never;
         post?: never;
         delete?: never;
@@ -970,6 +1090,13 @@ export interface components {
             subject: string;
             details: components["schemas"]["Record_string_unknown_"];
         };
+        /** @description The BG/NBD model: Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way: An Alternative to the Pareto/NBD Model", Marketing Science 24(2), 275-284. While alive, a customer buys at rate λ ~ Gamma(r, α); after each repeat purchase they drop out with probability p ~ Beta(a, b). */
+        BgNbdParameters: {
+            r: number;
+            alpha: number;
+            a: number;
+            b: number;
+        };
         BreakageResponse: {
             knownAt?: string;
             periods: {
@@ -1036,6 +1163,8 @@ export interface components {
             rfm: {
                 segment: string;
                 reason: string;
+                /** @description Quantile style only: the customer's scores 1-5 against the base. */
+                scores: components["schemas"]["RfmScores"] | null;
                 /** @description The last purchase inside the look-back window, if any. */
                 lastPurchaseAt: string | null;
                 /** @description Whole days from the last purchase to as-of. */
@@ -1052,6 +1181,16 @@ export interface components {
             } | null;
             value: components["schemas"]["CustomerValue"];
             loyalty: components["schemas"]["LoyaltyClassification"];
+            /** @description BG/NBD + Gamma-Gamma under the fitted model; null before a fit or without a purchase. */
+            predicted: components["schemas"]["PredictedValue"] | null;
+        };
+        CustomerListResponse: {
+            total: number;
+            page: number;
+            pageSize: number;
+            sort: components["schemas"]["ListSort"];
+            customers: components["schemas"]["CustomerEvaluation"][];
+            asOf: string;
         };
         CustomerValue: {
             /** @description Purchases up to as-of that were not fully refunded. */
@@ -1062,6 +1201,27 @@ export interface components {
             averageOrderValue: number;
             /** @description The source formula: average purchase value × number of purchases. */
             clv: number;
+        };
+        /** @description A fitted pair of models: what a prediction needs, and what the fit said. */
+        CustomerValueModel: {
+            asOf: string;
+            calibrationFrom: string | null;
+            fittedAt: string;
+            settings: components["schemas"]["CustomerValueSettings"];
+            bgNbd: components["schemas"]["FitResult_BgNbdParameters_"];
+            /** @description Null when fewer than two customers have a repeat purchase, or the fit gives q <= 1 (no finite mean). */
+            gammaGamma: components["schemas"]["FitResult_GammaGammaParameters_"] | null;
+        };
+        /** @description The fitted predictive value model: BG/NBD and Gamma-Gamma parameters, their log-likelihood, the window and the fit date. */
+        CustomerValueModelResponse: components["schemas"]["CustomerValueModel"];
+        /** @description How histories are measured and values projected. */
+        CustomerValueSettings: {
+            /** @description The model's time unit in days (7: weeks, as the papers). */
+            periodDays: number;
+            /** @description The CLV horizon, in days (counted in steps of 30 days). */
+            horizonDays: number;
+            /** @description Discount rate per year for the CLV (0.1 = 10 %), applied monthly. */
+            annualDiscountRate: number;
         };
         DeadLetterPage: {
             topic: string;
@@ -1189,6 +1349,32 @@ export interface components {
             /** @description Accounts are done in key order: the last one done (a resumed run goes on after it). */
             afterCustomer: string;
         };
+        FitCustomerValueRequest: {
+            /** @description End of the calibration period (ISO-8601); defaults to now */
+            asOf?: string;
+            /** @description Leave out purchases at or before this instant (ISO-8601); default: the whole history */
+            calibrationFrom?: string;
+        };
+        FitResult_BgNbdParameters_: {
+            parameters: components["schemas"]["BgNbdParameters"];
+            /** @description Σ ln L over the customers at the fitted parameters. */
+            logLikelihood: number;
+            customers: number;
+            converged: boolean;
+        };
+        FitResult_GammaGammaParameters_: {
+            parameters: components["schemas"]["GammaGammaParameters"];
+            /** @description Σ ln L over the customers at the fitted parameters. */
+            logLikelihood: number;
+            customers: number;
+            converged: boolean;
+        };
+        /** @description The Gamma-Gamma model of monetary value: Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary Value" (after Colombo & Jiang 1999). A purchase's value z ~ Gamma(p, ν) around the customer's mean p/ν, with ν ~ Gamma(q, γ) across customers; independent of the purchase process. */
+        GammaGammaParameters: {
+            p: number;
+            q: number;
+            gamma: number;
+        };
         /** @description What a candidate rules version would change, as of one instant: live view against the replay's view. */
         ImpactReport: {
             asOf: string;
@@ -1308,6 +1494,8 @@ export interface components {
             valueMinor: number;
             lots: number;
         };
+        /** @enum {string} */
+        ListSort: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
         LotView: {
             lotId: string;
             source: Record<string, never>;
@@ -1328,6 +1516,17 @@ export interface components {
             /** @description How close to every threshold of the top RFM segment, 0-100 (100: all met). */
             closenessPercent: number;
             reason: string;
+            /** @description What stands between the customer and loyal, on each side (empty and null when loyal). */
+            lacks: {
+                /** @description The top segment's conditions not met (behavioural side). */
+                behavioural: string[];
+                /** @description The psychological side: null for a promoter. */
+                psychological: {
+                    latest: components["schemas"]["NpsCategory"] | null;
+                    latestScore: number | null;
+                    needs: string;
+                } | null;
+            };
         };
         LoyaltyClassificationRules: {
             /** @description The RFM segment that counts as "top RFM". */
@@ -1367,12 +1566,6 @@ export interface components {
             /** @description Scores 0..detractorMax are detractors, up to passiveMax passives, above promoters. */
             detractorMax: number;
             passiveMax: number;
-        };
-        /** @description Customers one step from loyal, closest first, with what each lacks. */
-        OneStepFromLoyalResponse: {
-            asOf: string;
-            closenessPercent: number;
-            customers: components["schemas"]["CustomerEvaluation"][];
         };
         Partial_Record_SupportChannel_number__: {
             phone?: number;
@@ -1418,6 +1611,18 @@ export interface components {
         PostReRatingRequest: {
             /** @description Why (goes on every adjustment) */
             reason: string;
+        };
+        /** @description A customer's predicted value under a fitted model. Money in minor units (rounded), probabilities and counts to 4 decimals. */
+        PredictedValue: {
+            /** @description Expected purchases (days with a purchase) over the horizon. */
+            expectedPurchases: number;
+            /** Format: double */
+            probabilityAlive: number;
+            /** @description Expected value of a future purchase; null without a Gamma-Gamma fit. */
+            expectedAverageValue: number | null;
+            /** @description Discounted expected spend over the horizon; null without a Gamma-Gamma fit. */
+            clv: number | null;
+            horizonDays: number;
         };
         PreviewReRatingRequest: {
             candidateVersion: number;
@@ -1572,6 +1777,28 @@ export interface components {
         };
         /** @enum {string} */
         ReplayStatus: "running" | "ready" | "promoted" | "rolled-back" | "failed" | "cancelled";
+        RepurchaseResponse: {
+            windowDays: number;
+            overall: components["schemas"]["RepurchaseRow"];
+            byResolutionTime: components["schemas"]["RepurchaseRow"][];
+            bySatisfaction: components["schemas"]["RepurchaseRow"][];
+            /** @description Contacts opened in the period whose window had not closed by its end: left out, not counted as lost. */
+            windowNotClosed: number;
+            from: string;
+            to: string;
+        };
+        RepurchaseRow: {
+            group: string;
+            /** @description Contacts whose whole window has passed by the period's end. */
+            contacts: number;
+            /** @description Of those, the ones followed by a purchase within the window. */
+            repurchased: number;
+            /**
+             * Format: double
+             * @description repurchased / contacts in percent, one decimal; null without contacts.
+             */
+            ratePercent: number | null;
+        };
         /** @description A re-rating: per-customer deltas computed under a candidate version, previewed, then posted once as adjustments. */
         ReRatingRecord: {
             id: string;
@@ -1602,6 +1829,24 @@ export interface components {
                 }[];
             } | null;
         };
+        RfmDimensionScoring: {
+            /**
+             * @description shared: equal values always share a score. by-customer-id: equal values are ranked in ascending customer id order first (pandas `rank(method="first")` on a table sorted by id).
+             * @enum {string}
+             */
+            ties: "shared" | "by-customer-id";
+            /**
+             * @description position: score = floor(5 × customers ranked below / customers) + 1. qcut: the value quintile edges as `pandas.qcut(x, 5)` computes them (linear interpolation, bins closed on the right, the first bin including its lower edge).
+             * @enum {string}
+             */
+            boundaries: "position" | "qcut";
+        };
+        /** @description Per dimension: how equal values rank, and where the quintile boundaries fall (see docs/analytics.md). */
+        RfmQuantileScoring: {
+            recency: components["schemas"]["RfmDimensionScoring"];
+            frequency: components["schemas"]["RfmDimensionScoring"];
+            monetary: components["schemas"]["RfmDimensionScoring"];
+        };
         /** @description A segment by RFM scores, each an inclusive [min, max] range of 1-5. */
         RfmQuantileSegmentRule: {
             name: string;
@@ -1620,6 +1865,8 @@ export interface components {
              */
             style: "fixed-thresholds" | "quantile";
             quantileSegments: components["schemas"]["RfmQuantileSegmentRule"][];
+            /** @description How quantile scores are computed, per dimension (absent: `shared` ties, `position` boundaries everywhere). */
+            quantileScoring?: components["schemas"]["RfmQuantileScoring"];
         };
         RfmScores: {
             recency: number;
@@ -1705,39 +1952,14 @@ export interface components {
             /** @description Net spend in the look-back window of the segment's customers. */
             monetary: number;
         };
-        /** @description A customer's evaluation with the segment of the rules' segmentation style. */
-        SegmentedCustomer: {
-            scores?: components["schemas"]["RfmScores"];
-            customerId: string;
-            tier: string;
-            tierReason: string;
-            rfm: {
-                segment: string;
-                reason: string;
-                /** @description The last purchase inside the look-back window, if any. */
-                lastPurchaseAt: string | null;
-                /** @description Whole days from the last purchase to as-of. */
-                recencyDays: number | null;
-                /** @description Purchases in the look-back window (fully refunded ones do not count). */
-                frequency: number;
-                /** @description Net spend in the look-back window, minor units. */
-                monetary: number;
-            };
-            nps: {
-                score: number;
-                category: components["schemas"]["NpsCategory"];
-                at: string;
-            } | null;
-            value: components["schemas"]["CustomerValue"];
-            loyalty: components["schemas"]["LoyaltyClassification"];
-        };
         SegmentMembersResponse: {
-            segment: string;
             total: number;
             page: number;
             pageSize: number;
-            members: components["schemas"]["SegmentedCustomer"][];
+            sort: components["schemas"]["ListSort"];
+            customers: components["schemas"]["CustomerEvaluation"][];
             asOf: string;
+            segment: string;
         };
         /** @description RFM segments with their customer counts, as of an instant, under the rules in force then. */
         SegmentsResponse: {
@@ -1795,22 +2017,28 @@ export interface components {
             resolved: boolean;
             satisfaction?: number | null;
         };
-        /** @description Support contacts over a period: counts by channel, time to resolution, satisfaction. */
+        /** @enum {string} */
+        SupportGrouping: "none" | "customer" | "segment" | "tier" | "month";
+        /** @description Support contacts over a period, grouped: counts by channel, time to resolution, satisfaction. */
         SupportResponse: {
-            contacts: number;
-            byChannel: components["schemas"]["Partial_Record_SupportChannel_number__"];
-            resolved: number;
-            unresolved: number;
-            /** @description Time from opening to resolution, in whole minutes, nearest-rank percentiles. */
-            medianResolutionMinutes: number | null;
-            p90ResolutionMinutes: number | null;
-            /**
-             * Format: double
-             * @description Mean satisfaction (1-5) to one decimal, of the contacts that have one.
-             */
-            averageSatisfaction: number | null;
             from: string;
             to: string;
+            groupBy: components["schemas"]["SupportGrouping"];
+            groups: {
+                contacts: number;
+                byChannel: components["schemas"]["Partial_Record_SupportChannel_number__"];
+                resolved: number;
+                unresolved: number;
+                /** @description Time from opening to resolution, in whole minutes, nearest-rank percentiles. */
+                medianResolutionMinutes: number | null;
+                p90ResolutionMinutes: number | null;
+                /**
+                 * Format: double
+                 * @description Mean satisfaction (1-5) to one decimal, of the contacts that have one.
+                 */
+                averageSatisfaction: number | null;
+                group: string;
+            }[];
         };
         SurveyAnsweredV1: {
             responseId: string;
@@ -3317,7 +3545,12 @@ export interface operations {
                 waitMs?: number;
                 page?: number;
                 pageSize?: number;
-                sort?: "monetary" | "frequency" | "recency";
+                /** @description monetary, frequency, closeness and clv (predicted) biggest first; recency most recent first; customer-id ascending. Default per list. */
+                sort?: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
+                /** @description reversed flips the sort's natural direction */
+                order?: "natural" | "reversed";
+                /** @description csv and ndjson export the whole list (no paging), streamed */
+                format?: "json" | "csv" | "ndjson";
             };
             header?: never;
             path: {
@@ -3328,13 +3561,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page of members (the whole list as CSV or NDJSON with format) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SegmentMembersResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
@@ -3384,7 +3619,7 @@ export interface operations {
             };
         };
     };
-    OneStepFromLoyalHttpController_list: {
+    CustomerListsHttpController_loyal: {
         parameters: {
             query?: {
                 /** @description Evaluate as of this instant (ISO-8601); defaults to now */
@@ -3393,7 +3628,14 @@ export interface operations {
                 waitForPosition?: string;
                 /** @description How long to wait for waitForPosition, in ms (max 10000) */
                 waitMs?: number;
-                limit?: number;
+                page?: number;
+                pageSize?: number;
+                /** @description monetary, frequency, closeness and clv (predicted) biggest first; recency most recent first; customer-id ascending. Default per list. */
+                sort?: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
+                /** @description reversed flips the sort's natural direction */
+                order?: "natural" | "reversed";
+                /** @description csv and ndjson export the whole list (no paging), streamed */
+                format?: "json" | "csv" | "ndjson";
             };
             header?: never;
             path?: never;
@@ -3401,13 +3643,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page of the list (the whole list as CSV or NDJSON with format) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OneStepFromLoyalResponse"];
+                    "application/json": components["schemas"]["CustomerListResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
@@ -3430,6 +3674,371 @@ export interface operations {
             };
             /** @description The key lacks the role: one of ops, finance, admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerListsHttpController_goodCustomers: {
+        parameters: {
+            query?: {
+                /** @description Evaluate as of this instant (ISO-8601); defaults to now */
+                asOf?: string;
+                /** @description A ledger position returned by a write: wait until the read models have applied it */
+                waitForPosition?: string;
+                /** @description How long to wait for waitForPosition, in ms (max 10000) */
+                waitMs?: number;
+                page?: number;
+                pageSize?: number;
+                /** @description monetary, frequency, closeness and clv (predicted) biggest first; recency most recent first; customer-id ascending. Default per list. */
+                sort?: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
+                /** @description reversed flips the sort's natural direction */
+                order?: "natural" | "reversed";
+                /** @description csv and ndjson export the whole list (no paging), streamed */
+                format?: "json" | "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the list (the whole list as CSV or NDJSON with format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerListResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerListsHttpController_oneStepFromLoyal: {
+        parameters: {
+            query?: {
+                /** @description Evaluate as of this instant (ISO-8601); defaults to now */
+                asOf?: string;
+                /** @description A ledger position returned by a write: wait until the read models have applied it */
+                waitForPosition?: string;
+                /** @description How long to wait for waitForPosition, in ms (max 10000) */
+                waitMs?: number;
+                page?: number;
+                pageSize?: number;
+                /** @description monetary, frequency, closeness and clv (predicted) biggest first; recency most recent first; customer-id ascending. Default per list. */
+                sort?: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
+                /** @description reversed flips the sort's natural direction */
+                order?: "natural" | "reversed";
+                /** @description csv and ndjson export the whole list (no paging), streamed */
+                format?: "json" | "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the list (the whole list as CSV or NDJSON with format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerListResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerListsHttpController_predictedValue: {
+        parameters: {
+            query?: {
+                /** @description Evaluate as of this instant (ISO-8601); defaults to now */
+                asOf?: string;
+                /** @description A ledger position returned by a write: wait until the read models have applied it */
+                waitForPosition?: string;
+                /** @description How long to wait for waitForPosition, in ms (max 10000) */
+                waitMs?: number;
+                page?: number;
+                pageSize?: number;
+                /** @description monetary, frequency, closeness and clv (predicted) biggest first; recency most recent first; customer-id ascending. Default per list. */
+                sort?: "monetary" | "frequency" | "recency" | "closeness" | "clv" | "customer-id";
+                /** @description reversed flips the sort's natural direction */
+                order?: "natural" | "reversed";
+                /** @description csv and ndjson export the whole list (no paging), streamed */
+                format?: "json" | "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the ranking (the whole ranking as CSV or NDJSON with format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerListResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerValueHttpController_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerValueModelResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerValueHttpController_fit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FitCustomerValueRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerValueModelResponse"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3529,6 +4138,82 @@ export interface operations {
                 from?: string;
                 /** @description End (exclusive); defaults to now */
                 to?: string;
+                /** @description Segment and tier: the customer’s as of `to` */
+                groupBy?: "none" | "customer" | "segment" | "tier" | "month";
+                format?: "json" | "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups (a table as CSV or NDJSON with format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SupportAnalyticsHttpController_repurchase: {
+        parameters: {
+            query?: {
+                /** @description Evaluate as of this instant (ISO-8601); defaults to now */
+                asOf?: string;
+                /** @description A ledger position returned by a write: wait until the read models have applied it */
+                waitForPosition?: string;
+                /** @description How long to wait for waitForPosition, in ms (max 10000) */
+                waitMs?: number;
+                /** @description Start (inclusive); defaults to a year before `to` */
+                from?: string;
+                /** @description End (exclusive); defaults to now */
+                to?: string;
+                /** @description Days after a contact ends (resolution, or opening when unresolved) in which a purchase counts */
+                windowDays?: number;
+                /** @description Upper bounds of the resolution-time bands in minutes, ascending, comma-separated */
+                bandsMinutes?: string[];
             };
             header?: never;
             path?: never;
@@ -3542,7 +4227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SupportResponse"];
+                    "application/json": components["schemas"]["RepurchaseResponse"];
                 };
             };
             /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
@@ -4827,6 +5512,8 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "json" | "csv";
+                /** @description Evaluate both sides as of this instant (ISO-8601); default: the report saved when the replay caught up */
+                asOf?: string;
             };
             header?: never;
             path: {

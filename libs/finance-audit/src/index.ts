@@ -3,7 +3,6 @@ export * from './finance-reports/finance-report.service';
 export * from './tamper-evidence/ledger-digests';
 export * from './tamper-evidence/ledger-verifier';
 export * from './tamper-evidence/ledger-audit.service';
-export * from './http/csv';
 export * from './finance-audit.module';
 export type {
   BreakageResponse,

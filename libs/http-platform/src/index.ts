@@ -14,3 +14,4 @@ export * from './openapi/api-contract';
 export * from './http-types';
 export * from './rate-limits/rate-limits';
 export * from './rate-limits/fixed-window.storage';
+export * from './exports/table-export';

@@ -9,6 +9,9 @@ import { READ_VIEW, type ReadView } from './read-view';
 import type { ProgramRules } from '@loyalty/program-rules';
 import { PROJECTION_PROGRESS, type ProjectionProgress } from '@loyalty/projection-runner';
 import { ProfileReader } from './profiles/profile-reader';
+import { RfmBases } from './profiles/rfm-bases';
+import { CustomerValueModels } from './customer-value/customer-value-models';
+import type { EvaluationContext } from './profiles/customer-evaluation';
 
 /** `asOf` plus read-your-writes: wait (bounded) until the read models reach a written position. */
 export class ReadModelQuery {
@@ -52,6 +55,8 @@ export function periodOf(from: string | undefined, to: string | undefined, now: 
 export class ReadSide {
   constructor(
     readonly profiles: ProfileReader,
+    private readonly bases: RfmBases,
+    private readonly valueModels: CustomerValueModels,
     @Inject(READ_VIEW) private readonly view: ReadView,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PROJECTION_PROGRESS) private readonly progress: ProjectionProgress,
@@ -62,6 +67,17 @@ export class ReadSide {
     await awaitReadModels(this.progress, query, response);
     const asOf = query.asOf ? new Date(query.asOf).toISOString() : this.clock.now().toISOString();
     return { asOf, rules: this.view.current().ruleBook.inForceAt(Date.parse(asOf)).rules };
+  }
+
+  /** As atInstant, plus what evaluates customers then: the RFM base (quantile style) and the fitted value model. */
+  async evaluationAt(query: ReadModelQuery, response: HttpReply): Promise<EvaluationContext> {
+    const { asOf, rules } = await this.atInstant(query, response);
+    return { asOf, rules, base: await this.bases.baseFor(rules, asOf), model: this.valueModels.current() };
+  }
+
+  /** The context of an instant without waiting (the period's end of a grouped report, for instance). */
+  async evaluationContext(rules: ProgramRules, asOf: string): Promise<EvaluationContext> {
+    return { asOf, rules, base: await this.bases.baseFor(rules, asOf), model: this.valueModels.current() };
   }
 
   /** Waits for the read models as asked, then resolves the period [from, to) and the rules in force at its end. */

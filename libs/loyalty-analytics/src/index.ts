@@ -1,12 +1,15 @@
 export * from './profiles/customer-evaluation';
 export * from './profiles/profile-reader';
+export * from './profiles/rfm-bases';
 export * from './segments/segment-report';
-export * from './one-step-from-loyal/one-step-from-loyal';
+export * from './customer-lists/customer-list';
+export * from './customer-value/customer-value-models';
 export * from './nps-analytics/nps-over-time';
 export * from './support-analytics/support-report';
 export * from './loyalty-analytics.module';
 export * from './read-view';
 export type { SegmentMembersResponse, SegmentsResponse } from './segments/segments.http-controller';
-export type { OneStepFromLoyalResponse } from './one-step-from-loyal/one-step-from-loyal.http-controller';
+export type { CustomerListResponse } from './customer-lists/customer-list.query';
+export type { CustomerValueModelResponse } from './customer-value/customer-value.http-controller';
 export type { NpsResponse } from './nps-analytics/nps-analytics.http-controller';
-export type { SupportResponse } from './support-analytics/support-analytics.http-controller';
+export type { SupportResponse, RepurchaseResponse } from './support-analytics/support-analytics.http-controller';

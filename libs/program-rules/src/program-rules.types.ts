@@ -121,6 +121,29 @@ export interface RfmRules {
    */
   style: 'fixed-thresholds' | 'quantile';
   quantileSegments: RfmQuantileSegmentRule[];
+  /** How quantile scores are computed, per dimension (absent: `shared` ties, `position` boundaries everywhere). */
+  quantileScoring?: RfmQuantileScoring;
+}
+
+/** Per dimension: how equal values rank, and where the quintile boundaries fall (see docs/analytics.md). */
+export interface RfmQuantileScoring {
+  recency: RfmDimensionScoring;
+  frequency: RfmDimensionScoring;
+  monetary: RfmDimensionScoring;
+}
+
+export interface RfmDimensionScoring {
+  /**
+   * shared: equal values always share a score. by-customer-id: equal values are ranked in
+   * ascending customer id order first (pandas `rank(method="first")` on a table sorted by id).
+   */
+  ties: 'shared' | 'by-customer-id';
+  /**
+   * position: score = floor(5 × customers ranked below / customers) + 1. qcut: the value
+   * quintile edges as `pandas.qcut(x, 5)` computes them (linear interpolation, bins closed on the
+   * right, the first bin including its lower edge).
+   */
+  boundaries: 'position' | 'qcut';
 }
 
 /** A segment by RFM scores, each an inclusive [min, max] range of 1-5. */

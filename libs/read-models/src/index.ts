@@ -10,3 +10,6 @@ export * from './measures/loyalty-classification';
 export * from './measures/support-metrics';
 export * from './measures/tier';
 export * from './measures/rfm-quantile';
+export * from './measures/rfm-placement';
+export * from './measures/customer-value-model';
+export * from './measures/support-repurchase';

@@ -15,7 +15,8 @@
 // finds a break or drift, 2 on bad usage.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { FinanceReportService, LedgerAuditService, toCsv, type ScanProgress } from '@loyalty/finance-audit';
+import { FinanceReportService, LedgerAuditService, type ScanProgress } from '@loyalty/finance-audit';
+import { toCsv } from '@loyalty/http-platform';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { auditKeyFrom, loadRuleBook, openLedgerStore } from '../composition/ledger-infrastructure.module';
 import { openProjectionStore } from '../composition/projections.module';

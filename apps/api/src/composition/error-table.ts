@@ -34,5 +34,9 @@ export const ERRORS: ErrorTable = {
   'REPLAY.TOO_MANY_RUNNING': { status: HttpStatus.CONFLICT, title: 'Too many replays are running' },
   'REPLAY.IN_USE': { status: HttpStatus.CONFLICT, title: 'The replay is in use' },
   'RERATING.NOT_FOUND': { status: HttpStatus.NOT_FOUND, title: 'No such re-rating' },
+  // Analytics: the predictive customer value model.
+  'CUSTOMER_VALUE.NOT_FITTED': { status: HttpStatus.CONFLICT, title: 'No customer value model is fitted yet' },
+  'CUSTOMER_VALUE.TOO_FEW_CUSTOMERS': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Too few customers bought in the window to fit the model' },
+  'CUSTOMER_VALUE.INVALID_WINDOW': { status: HttpStatus.BAD_REQUEST, title: 'The calibration window is empty' },
   'RERATING.ALREADY_POSTED': { status: HttpStatus.CONFLICT, title: 'The re-rating is posted already' },
 };

@@ -54,6 +54,12 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(100) LOYALTY_MAX_CONCURRENT_REPLAYS = 2;
   /** The throttle of a replay started without its own (events per second). */
   @Transform(toInt) @IsInt() @Min(100) LOYALTY_REPLAY_THROTTLE_EVENTS_PER_SECOND = 20_000;
+  /** Predictive customer value (BG/NBD + Gamma-Gamma): the model's period in days, the CLV horizon in days and yearly discount rate in percent. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(366) LOYALTY_CLV_PERIOD_DAYS = 7;
+  @Transform(toInt) @IsInt() @Min(30) @Max(3660) LOYALTY_CLV_HORIZON_DAYS = 360;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) LOYALTY_CLV_DISCOUNT_PERCENT = 10;
+  /** How often an API instance refits the customer value model on the history up to then (0 = only when asked: POST /v1/analytics/customer-value/model/fit). */
+  @Transform(toInt) @IsInt() @Min(0) LOYALTY_CLV_REFIT_INTERVAL_SECONDS = 86_400;
   @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 

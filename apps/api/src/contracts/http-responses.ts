@@ -13,7 +13,15 @@ import type {
   VerificationReport,
 } from '@loyalty/finance-audit';
 import type { DeadLetterPage, RedriveResponse } from '@loyalty/kafka-ingestion';
-import type { NpsResponse, OneStepFromLoyalResponse, SegmentMembersResponse, SegmentsResponse, SupportResponse } from '@loyalty/loyalty-analytics';
+import type {
+  CustomerListResponse,
+  CustomerValueModelResponse,
+  NpsResponse,
+  RepurchaseResponse,
+  SegmentMembersResponse,
+  SegmentsResponse,
+  SupportResponse,
+} from '@loyalty/loyalty-analytics';
 import type {
   AuditTrail,
   ExpiryRunRecord,
@@ -40,7 +48,9 @@ export interface HttpResponses {
   DeadLetterPage: DeadLetterPage;
   RedriveResponse: RedriveResponse;
   NpsResponse: NpsResponse;
-  OneStepFromLoyalResponse: OneStepFromLoyalResponse;
+  CustomerListResponse: CustomerListResponse;
+  CustomerValueModelResponse: CustomerValueModelResponse;
+  RepurchaseResponse: RepurchaseResponse;
   SegmentMembersResponse: SegmentMembersResponse;
   SegmentsResponse: SegmentsResponse;
   SupportResponse: SupportResponse;

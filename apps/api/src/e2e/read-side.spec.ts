@@ -76,7 +76,8 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
       { segment: 'other', customers: 1, monetary: 5_000 },
     ]);
     const members = await http().get(`/v1/segments/loyal/members?asOf=${ASOF}&sort=monetary`).set(auth(OPS)).expect(200);
-    expect(members.body.members.map((m: { customerId: string }) => m.customerId)).toEqual(['GOOD', 'LOYAL']);
+    expect(members.body.customers.map((m: { customerId: string }) => m.customerId)).toEqual(['GOOD', 'LOYAL']);
+    expect(members.body).toMatchObject({ segment: 'loyal', total: 2, page: 1, sort: 'monetary' });
   });
 
   it('tells loyal from good customers, and lists who is one step from loyal', async () => {
@@ -103,7 +104,20 @@ describe('read side over HTTP (projector and queries in the embedded app)', () =
       { group: '2026-06', responses: 2, promoters: 1, passives: 1, detractors: 0, nps: 50 },
     ]);
     const support = await http().get('/v1/analytics/support?from=2026-01-01T00:00:00Z&to=2026-07-01T00:00:00Z').set(auth(OPS)).expect(200);
-    expect(support.body).toMatchObject({ contacts: 1, byChannel: { phone: 1 }, medianResolutionMinutes: 120, averageSatisfaction: 4 });
+    expect(support.body.groups).toMatchObject([{ group: 'all', contacts: 1, byChannel: { phone: 1 }, medianResolutionMinutes: 120, averageSatisfaction: 4 }]);
+    const bySegment = await http().get(`/v1/analytics/support?from=2026-01-01T00:00:00Z&to=${ASOF}&groupBy=segment`).set(auth(OPS)).expect(200);
+    expect(bySegment.body.groups).toMatchObject([{ group: 'other', contacts: 1, p90ResolutionMinutes: 120 }]);
+    const byCustomer = await http().get(`/v1/analytics/support?from=2026-01-01T00:00:00Z&to=${ASOF}&groupBy=customer&format=csv`).set(auth(OPS)).expect(200);
+    expect(byCustomer.text.split('\r\n')[1]).toMatch(/^RARE,1,/);
+    // RARE's contact ended 1 June 02:00 and no purchase followed within 14 days
+    const repurchase = await http().get(`/v1/analytics/support/repurchase?from=2026-01-01T00:00:00Z&to=${ASOF}&windowDays=14`).set(auth(OPS)).expect(200);
+    expect(repurchase.body).toMatchObject({ windowDays: 14, overall: { contacts: 1, repurchased: 0, ratePercent: 0 }, windowNotClosed: 0 });
+    expect(repurchase.body.byResolutionTime.find((r: { group: string }) => r.group === '60-240 min')).toEqual({
+      group: '60-240 min',
+      contacts: 1,
+      repurchased: 0,
+      ratePercent: 0,
+    });
     const bad = await http().get('/v1/analytics/nps?from=2026-07-01T00:00:00Z&to=2026-01-01T00:00:00Z').set(auth(OPS)).expect(400);
     expect(bad.body.code).toBe('HTTP.INVALID_PERIOD');
     await http().get('/v1/segments').set(auth(INGEST)).expect(403);

@@ -4,7 +4,7 @@ import { ApiJsonResponse, ProblemError, RequireRoles, type HttpReply } from '@lo
 import type { BreakageReport, LiabilityReport, LiabilitySplitRow, RollForwardRow, TrialBalanceRow } from '@loyalty/finance';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import { FinanceReportService, type AuditedEntry, type LedgerCut } from '../finance-reports/finance-report.service';
-import { toCsv } from './csv';
+import { toCsv } from '@loyalty/http-platform';
 import { checkedPeriod, EntriesQuery, LiabilityQuery, PeriodQuery, PeriodsQuery, recordedCutOf } from './finance-queries.dto';
 
 const ENTRIES = '/v1/finance/entries';

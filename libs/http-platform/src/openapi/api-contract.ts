@@ -9,13 +9,16 @@ export const PROBLEM_SCHEMA = 'Problem';
  * the TypeScript types (apps/api/src/contracts/http-responses.ts) into the OpenAPI document, so
  * the contract says what the code returns.
  */
-export const ApiJsonResponse = (schema: string, status = 200, description = 'OK', { csv = false } = {}) =>
+export const ApiJsonResponse = (schema: string, status = 200, description = 'OK', { csv = false, ndjson = false } = {}) =>
   ApiResponse({
     status,
     description,
     content: {
       'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
       ...(csv ? { 'text/csv': { schema: { type: 'string', description: 'The same table as CSV (format=csv)' } } } : {}),
+      ...(ndjson
+        ? { 'application/x-ndjson': { schema: { type: 'string', description: 'The whole list, one JSON object a line, streamed (format=ndjson)' } } }
+        : {}),
     },
   });
 

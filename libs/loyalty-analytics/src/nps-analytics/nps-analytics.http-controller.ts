@@ -37,6 +37,7 @@ export class NpsAnalyticsHttpController {
   async nps(@Query() query: NpsQuery, @Res({ passthrough: true }) response: HttpReply): Promise<NpsResponse> {
     const { from, to, rules } = await this.readSide.overPeriod(query, response);
     const groupBy = query.groupBy ?? 'month';
-    return { from, to, groupBy, groups: await npsOverTime(this.readSide.profiles.all(), rules, from, to, groupBy) };
+    const atEnd = await this.readSide.evaluationContext(rules, to);
+    return { from, to, groupBy, groups: await npsOverTime(this.readSide.profiles.all(), atEnd, from, groupBy) };
   }
 }

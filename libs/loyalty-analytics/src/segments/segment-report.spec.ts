@@ -1,6 +1,8 @@
 import { defaultProgramRules, type ProgramRules } from '@loyalty/program-rules';
 import type { CustomerProfile } from '@loyalty/read-models';
-import { segmentCounts, segmentMembers } from './segment-report';
+import { evaluatePopulation, selectCustomers } from '../customer-lists/customer-list';
+import { rfmBaseOfProfiles, type EvaluationContext } from '../profiles/customer-evaluation';
+import { segmentCounts } from './segment-report';
 
 const ASOF = '2026-06-30T00:00:00.000Z';
 const DAY = 86_400_000;
@@ -30,7 +32,7 @@ describe('segment reports', () => {
   const base = [customer('TOP', 20, 40_000, 1), customer('MID', 10, 31_000, 20), customer('LOW', 5, 40_000, 45), customer('IDLE', 1, 1_000, 2_000)];
 
   it('counts by fixed thresholds (the default style)', async () => {
-    expect(await segmentCounts(stream(base), defaultProgramRules(), ASOF)).toEqual([
+    expect(await segmentCounts(stream(base), { rules: defaultProgramRules(), asOf: ASOF, base: null, model: null })).toEqual([
       { segment: 'loyal', customers: 1, monetary: 800_000 },
       { segment: 'A', customers: 1, monetary: 310_000 },
       { segment: 'B', customers: 1, monetary: 200_000 },
@@ -39,11 +41,16 @@ describe('segment reports', () => {
   });
 
   it('counts by quantile scores when the rules ask for it, with the scores on each member', async () => {
-    const rules: ProgramRules = { ...defaultProgramRules(), rfm: { ...defaultProgramRules().rfm, style: 'quantile' } };
-    const counts = await segmentCounts(stream(base), rules, ASOF);
+    const rules: ProgramRules = {
+      ...defaultProgramRules(),
+      rfm: { ...defaultProgramRules().rfm, style: 'quantile' },
+      loyalty: { ...defaultProgramRules().loyalty, topSegment: 'champions' },
+    };
+    const context: EvaluationContext = { rules, asOf: ASOF, base: await rfmBaseOfProfiles(() => stream(base), rules, ASOF), model: null };
+    const counts = await segmentCounts(stream(base), context);
     expect(counts.map((c) => c.segment)).toEqual(['champions', 'loyal-customers', 'potential-loyalists', 'at-risk', 'hibernating', 'other']);
-    const champions = await segmentMembers(stream(base), rules, ASOF, 'champions', 'monetary', 1, 10);
-    expect(champions.members.map((m) => [m.customerId, m.scores])).toEqual([['TOP', { recency: 4, frequency: 4, monetary: 4 }]]);
+    const champions = await selectCustomers(evaluatePopulation(stream(base), context), (e) => e.rfm.segment === 'champions', 'monetary', 'natural');
+    expect(champions.map((m) => [m.customerId, m.rfm.scores])).toEqual([['TOP', { recency: 4, frequency: 4, monetary: 4 }]]);
     expect(counts.reduce((n, c) => n + c.customers, 0)).toBe(4);
   });
 });

@@ -1,19 +1,11 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Controller, Get, Param, Query, Res, type StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
 import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
-import { segmentCounts, segmentMembers, type MemberPage, type MemberSort, type SegmentCount } from './segment-report';
-
-class SegmentMembersQuery extends ReadModelQuery {
-  @ApiPropertyOptional({ default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) page?: number;
-  @ApiPropertyOptional({ default: 50, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) pageSize?: number;
-  @ApiPropertyOptional({ enum: ['monetary', 'frequency', 'recency'], default: 'monetary' })
-  @IsOptional()
-  @IsIn(['monetary', 'frequency', 'recency'])
-  sort?: MemberSort;
-}
+import { evaluatePopulation, selectCustomers } from '../customer-lists/customer-list';
+import { answerList, CustomerListQuery, type CustomerListResponse } from '../customer-lists/customer-list.query';
+import { segmentCounts, type SegmentCount } from './segment-report';
 
 class SegmentParam {
   @ApiProperty({ description: 'A segment name of the rules in force (e.g. loyal)', example: 'loyal' })
@@ -27,7 +19,7 @@ export interface SegmentsResponse {
   rules: { id: string; version: number; style: 'fixed-thresholds' | 'quantile' };
   segments: SegmentCount[];
 }
-export type SegmentMembersResponse = { asOf: string } & MemberPage;
+export type SegmentMembersResponse = { segment: string } & CustomerListResponse;
 
 @ApiTags('segments')
 @ApiBearerAuth()
@@ -40,27 +32,34 @@ export class SegmentsHttpController {
   @ApiOperation({ summary: 'RFM segments with their customer counts, as of an instant' })
   @ApiJsonResponse('SegmentsResponse')
   async segments(@Query() query: ReadModelQuery, @Res({ passthrough: true }) response: HttpReply): Promise<SegmentsResponse> {
-    const { asOf, rules } = await this.readSide.atInstant(query, response);
+    const context = await this.readSide.evaluationAt(query, response);
+    const { rules } = context;
     return {
-      asOf,
+      asOf: context.asOf,
       rules: { id: rules.id, version: rules.version, style: rules.rfm.style },
-      segments: await segmentCounts(this.readSide.profiles.all(), rules, asOf),
+      segments: await segmentCounts(this.readSide.profiles.all(), context),
     };
   }
 
   @Get(':segment/members')
   @RequireRoles('ops', 'finance')
-  @ApiOperation({ summary: "A segment's members, paged and sorted" })
-  @ApiJsonResponse('SegmentMembersResponse')
+  @ApiOperation({ summary: "A segment's members, paged and sorted (the whole list as CSV or NDJSON with format)" })
+  @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
+  @ApiJsonResponse('SegmentMembersResponse', 200, 'A page of members (the whole list as CSV or NDJSON with format)', { csv: true, ndjson: true })
   async members(
     @Param() { segment }: SegmentParam,
-    @Query() query: SegmentMembersQuery,
+    @Query() query: CustomerListQuery,
     @Res({ passthrough: true }) response: HttpReply,
-  ): Promise<SegmentMembersResponse> {
-    const { asOf, rules } = await this.readSide.atInstant(query, response);
-    return {
-      asOf,
-      ...(await segmentMembers(this.readSide.profiles.all(), rules, asOf, segment, query.sort ?? 'monetary', query.page ?? 1, query.pageSize ?? 50)),
-    };
+  ): Promise<SegmentMembersResponse | StreamableFile> {
+    const context = await this.readSide.evaluationAt(query, response);
+    const sort = query.sort ?? 'monetary';
+    const members = await selectCustomers(
+      evaluatePopulation(this.readSide.profiles.all(), context),
+      (e) => e.rfm.segment === segment,
+      sort,
+      query.order ?? 'natural',
+    );
+    const answer = answerList(query, context.asOf, sort, members, `segment-${segment}`, response);
+    return 'customers' in answer ? { segment, ...answer } : answer;
   }
 }

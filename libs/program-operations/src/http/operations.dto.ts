@@ -38,6 +38,10 @@ export class ReplayIdParam {
 
 export class ImpactQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
+  @ApiPropertyOptional({ description: 'Evaluate both sides as of this instant (ISO-8601); default: the report saved when the replay caught up' })
+  @IsOptional()
+  @IsCalendarInstant()
+  asOf?: string;
 }
 
 export class PreviewReRatingRequest {

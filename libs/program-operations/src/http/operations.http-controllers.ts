@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Optional, 
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJsonResponse, ProblemError, RequireRoles, type AuthenticatedRequest, IdempotentPost, type HttpReply } from '@loyalty/http-platform';
 import type { ProgramRules } from '@loyalty/program-rules';
-import { toCsv } from '@loyalty/finance-audit';
+import { toCsv } from '@loyalty/http-platform';
 import {
   OPERATIONS_STORE,
   type AuditTrailEntry,
@@ -142,10 +142,11 @@ export class ReplaysHttpController {
   async impact(@Param() { id }: ReplayIdParam, @Query() q: ImpactQuery, @Res({ passthrough: true }) res: HttpReply): Promise<ImpactReport | string> {
     const record = await this.replays.get(id);
     if (!record.impact) throw new ProblemError(HttpStatus.CONFLICT, 'REPLAY.NOT_READY', 'the replay has not caught up yet', `replay ${id} is ${record.status}`);
-    if (q.format !== 'csv') return record.impact;
+    const impact = q.asOf ? await this.replays.impactAsOf(id, new Date(q.asOf).toISOString()) : record.impact;
+    if (q.format !== 'csv') return impact;
     res.header('Content-Type', 'text/csv; charset=utf-8');
     res.header('Content-Disposition', `attachment; filename="impact-${id}.csv"`);
-    return toCsv(impactRows(record.impact));
+    return toCsv(impactRows(impact));
   }
 
   @IdempotentPost(':id/promote')

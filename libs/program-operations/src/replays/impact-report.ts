@@ -10,7 +10,7 @@ import {
 } from '@loyalty/read-models';
 import type { ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
-import { evaluateCustomer, type CustomerEvaluation } from '@loyalty/loyalty-analytics';
+import { evaluateCustomer, rfmBaseOfProfiles, type CustomerEvaluation, type EvaluationContext } from '@loyalty/loyalty-analytics';
 
 export interface TransitionCount {
   from: string;
@@ -163,19 +163,31 @@ export async function replayImpact(record: ReplayRecord, catalog: RulesCatalog, 
   );
   const profilesKey = projectionKey(customerProfileProjection);
   const balancesKey = projectionKey(balancesProjection);
-  const side = (prefix: 'live' | 'candidate') => ({
-    profiles: projections.entries(prefix === 'live' ? profilesKey : (record.keys[customerProfileProjection.name] ?? profilesKey)),
-    balances: projections.entries(prefix === 'live' ? balancesKey : (record.keys[balancesProjection.name] ?? balancesKey)),
+  const keys = (side: 'live' | 'candidate') => ({
+    profiles: side === 'live' ? profilesKey : (record.keys[customerProfileProjection.name] ?? profilesKey),
+    balances: side === 'live' ? balancesKey : (record.keys[balancesProjection.name] ?? balancesKey),
   });
-  const live = side('live');
-  const candidate = side('candidate');
-  const evaluate = (profile: unknown, rules: ProgramRules) => (profile ? evaluateCustomer(profile as CustomerProfile, rules, asOf) : null);
+  const profilesOf = (key: string) =>
+    async function* () {
+      for await (const [, state] of projections.entries(key)) yield state as CustomerProfile;
+    };
+  // Each side is evaluated as its own doors would: its rules, and under quantile RFM its own base as of the same instant.
+  const context = async (side: 'live' | 'candidate', rules: ProgramRules): Promise<EvaluationContext> => ({
+    rules,
+    asOf,
+    base: await rfmBaseOfProfiles(profilesOf(keys(side).profiles), rules, asOf),
+    model: null,
+  });
+  const liveContext = await context('live', liveRules);
+  const candidateContext = await context('candidate', candidateRules);
+  const evaluate = (profile: unknown, c: EvaluationContext) => (profile ? evaluateCustomer(profile as CustomerProfile, c) : null);
   const outstanding = (balance: unknown) => (balance ? balanceHoldingsAt(balance as CustomerBalance, Date.parse(asOf)).outstanding : 0);
-  for await (const [customerId, lp, lb, cp, cb] of zipByKey([live.profiles, live.balances, candidate.profiles, candidate.balances])) {
+  const sources = [keys('live').profiles, keys('live').balances, keys('candidate').profiles, keys('candidate').balances].map((key) => projections.entries(key));
+  for await (const [customerId, lp, lb, cp, cb] of zipByKey(sources)) {
     acc.add(
       customerId,
-      { evaluation: evaluate(lp, liveRules), outstanding: outstanding(lb) },
-      { evaluation: evaluate(cp, candidateRules), outstanding: outstanding(cb) },
+      { evaluation: evaluate(lp, liveContext), outstanding: outstanding(lb) },
+      { evaluation: evaluate(cp, candidateContext), outstanding: outstanding(cb) },
     );
   }
   return acc.report();

@@ -5,7 +5,7 @@ import { ProjectionRunner, StaleProjectionWriterError, type ProjectionStore } fr
 import { PROJECTION_REGISTRY, projectionKey, registeredProjection, type CustomerProjection } from '@loyalty/read-models';
 import type { OperationsStore, ReplayRecord } from '../operations-store/operations-store.port';
 import type { RulesCatalog } from '../rules-lifecycle/rules-catalog';
-import { replayImpact } from './impact-report';
+import { replayImpact, type ImpactReport } from './impact-report';
 import { replayProgress } from './replay-progress';
 import type { OperationsReadView } from './operations-read-view';
 import { ReplayLeases } from './replay-leases';
@@ -186,6 +186,16 @@ export class ReplayService {
     const record = await this.operations.replay(id);
     if (!record) throw new ReplayError('REPLAY.NOT_FOUND', `no replay ${id}`);
     return record;
+  }
+
+  /**
+   * The impact report as of any instant (the one saved at catch-up is as of that moment): the
+   * live tables under the rules in force then against the replay's tables under its candidate.
+   */
+  async impactAsOf(id: string, asOf: string): Promise<ImpactReport> {
+    const record = await this.get(id);
+    if (!record.impact) throw new ReplayError('REPLAY.NOT_READY', `replay ${id} is ${record.status}; its tables have not caught up yet`);
+    return replayImpact(record, this.catalog, this.projections, asOf);
   }
 
   list(): Promise<ReplayRecord[]> {

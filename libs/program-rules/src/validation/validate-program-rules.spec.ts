@@ -27,8 +27,31 @@ describe('validateProgramRules', () => {
       { path: 'earning.amountBands[2].fromAmountMinor', message: 'bands must be in strictly ascending order' },
       { path: 'expiry.kind', message: 'must be one of "rolling-months", "end-of-month", "end-of-year"' },
       { path: 'tiers.levels[0].threshold', message: 'the first level must start at 0' },
-      { path: 'loyalty.topSegment', message: 'must name an rfm segment (loyal, A, B)' },
+      { path: 'loyalty.topSegment', message: 'must name an rfm segment of the style in force (loyal, A, B)' },
     ]);
+  });
+
+  it('takes the quantile scoring options per dimension, and a quantile style only with a quantile top segment', () => {
+    const rules = defaultProgramRules() as unknown as Record<string, any>;
+    rules.rfm.style = 'quantile';
+    rules.rfm.quantileScoring = {
+      recency: { ties: 'shared', boundaries: 'qcut' },
+      frequency: { ties: 'first', boundaries: 'qcut' },
+      monetary: { ties: 'shared', boundaries: 'quintiles' },
+    };
+    const result = validateProgramRules(rules);
+    expect(!result.ok && result.errors).toEqual([
+      { path: 'rfm.quantileScoring.frequency.ties', message: 'must be one of "shared", "by-customer-id"' },
+      { path: 'rfm.quantileScoring.monetary.boundaries', message: 'must be one of "position", "qcut"' },
+      {
+        path: 'loyalty.topSegment',
+        message: 'must name an rfm segment of the style in force (champions, loyal-customers, potential-loyalists, at-risk, hibernating)',
+      },
+    ]);
+    rules.rfm.quantileScoring.frequency.ties = 'by-customer-id';
+    rules.rfm.quantileScoring.monetary.boundaries = 'qcut';
+    rules.loyalty.topSegment = 'champions';
+    expect(validateProgramRules(rules).ok).toBe(true);
   });
 
   it('rejects a floating-point point value: money and points are integers', () => {

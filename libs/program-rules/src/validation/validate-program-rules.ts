@@ -177,7 +177,7 @@ export function validateProgramRules(input: unknown): RulesValidationResult {
     c.string(loyalty, 'topSegment', 'loyalty');
     c.integer(loyalty, 'oneStepClosenessPercent', 'loyalty', 1, 99);
     if (typeof loyalty.topSegment === 'string' && segmentNames && !segmentNames.includes(loyalty.topSegment)) {
-      c.fail('loyalty.topSegment', `must name an rfm segment (${segmentNames.join(', ')})`);
+      c.fail('loyalty.topSegment', `must name an rfm segment of the style in force (${segmentNames.join(', ')})`);
     }
   }
 
@@ -292,7 +292,21 @@ function checkTiers(c: Checker, value: unknown): void {
 function checkRfm(c: Checker, value: unknown): string[] | undefined {
   const rfm = c.object(value, 'rfm');
   if (!rfm) return undefined;
-  c.noUnknownKeys(rfm, 'rfm', ['lookbackMonths', 'segments', 'otherSegment', 'style', 'quantileSegments']);
+  c.noUnknownKeys(rfm, 'rfm', ['lookbackMonths', 'segments', 'otherSegment', 'style', 'quantileSegments', 'quantileScoring']);
+  if (rfm.quantileScoring !== undefined) {
+    const scoring = c.object(rfm.quantileScoring, 'rfm.quantileScoring');
+    if (scoring) {
+      c.noUnknownKeys(scoring, 'rfm.quantileScoring', ['recency', 'frequency', 'monetary']);
+      for (const dimension of ['recency', 'frequency', 'monetary']) {
+        const path = join('rfm.quantileScoring', dimension);
+        const d = c.object(scoring[dimension], path);
+        if (!d) continue;
+        c.noUnknownKeys(d, path, ['ties', 'boundaries']);
+        c.oneOf(d, 'ties', path, ['shared', 'by-customer-id']);
+        c.oneOf(d, 'boundaries', path, ['position', 'qcut']);
+      }
+    }
+  }
   c.oneOf(rfm, 'style', 'rfm', ['fixed-thresholds', 'quantile']);
   const quantile = c.array(rfm.quantileSegments, 'rfm.quantileSegments');
   const quantileNames = new Set<string>();
@@ -332,5 +346,6 @@ function checkRfm(c: Checker, value: unknown): string[] | undefined {
       names.push(s.name);
     }
   });
-  return names;
+  // One active RFM definition: the top segment of loyalty must be one of the style in force.
+  return rfm.style === 'quantile' ? [...quantileNames] : names;
 }

@@ -2,6 +2,7 @@ import { defaultProgramRules } from '@loyalty/program-rules';
 import type { CustomerProfile, ProfilePurchase } from '../customer-profile/customer-profile.projection';
 import { customerValue } from './customer-value';
 import { classifyLoyalty } from './loyalty-classification';
+import { placeInRfmSegment } from './rfm-placement';
 import { latestNpsAnswer, npsCategory, npsOf } from './nps';
 import { rfmSegment, rfmValues } from './rfm';
 import { nearestRank, supportMetrics } from './support-metrics';
@@ -108,23 +109,39 @@ describe('RFM fixed thresholds (the source table, half-open)', () => {
 
 describe('loyalty classification', () => {
   const loyalBuyer = buyer(15, 500_000, '2026-06-25T00:00:00.000Z');
-  const classify = (p: CustomerProfile, nps: 'promoter' | 'passive' | 'detractor' | null) => classifyLoyalty(rfmValues(p, rules.rfm, ASOF), nps, rules, ASOF);
+  const answer = { promoter: 10, passive: 8, detractor: 3 } as const;
+  const classify = (p: CustomerProfile, nps: 'promoter' | 'passive' | 'detractor' | null) => {
+    const values = rfmValues(p, rules.rfm, ASOF);
+    return classifyLoyalty(values, placeInRfmSegment(p.customerId, values, rules.rfm, ASOF, null), nps && { score: answer[nps], category: nps }, rules, ASOF);
+  };
 
-  it('calls top RFM and a promoter loyal, and top RFM without one a good customer', () => {
-    expect(classify(loyalBuyer, 'promoter')).toMatchObject({ class: 'loyal', closenessPercent: 100 });
+  it('calls top RFM and a promoter loyal, and top RFM without one a good customer, with what the psychological side lacks', () => {
+    expect(classify(loyalBuyer, 'promoter')).toMatchObject({ class: 'loyal', closenessPercent: 100, lacks: { behavioural: [], psychological: null } });
     expect(classify(loyalBuyer, 'passive')).toMatchObject({
       class: 'good-customer',
-      reason: 'top RFM segment (loyal) but a passive: profitable, not yet attached',
+      reason: 'top RFM segment (loyal), profitable but not yet attached; psychological side: latest answer 8 (a passive): an answer of 9 or more (a promoter)',
+      lacks: { behavioural: [], psychological: { latest: 'passive', latestScore: 8 } },
     });
-    expect(classify(loyalBuyer, null).class).toBe('good-customer');
+    expect(classify(loyalBuyer, null)).toMatchObject({
+      class: 'good-customer',
+      lacks: { psychological: { latest: null, latestScore: null, needs: 'no NPS answer yet: an answer of 9 or more (a promoter)' } },
+    });
   });
 
-  it('lists a customer within the configured closeness of every top threshold as one step from loyal, with the gaps', () => {
+  it('lists a customer within the configured closeness of every top threshold as one step from loyal, with the gaps on both sides', () => {
     const near = buyer(12, 420_000, '2026-06-25T00:00:00.000Z'); // 80% of purchases, 84% of spend
     expect(classify(near, 'promoter')).toEqual({
       class: 'one-step-from-loyal',
       closenessPercent: 80,
       reason: '80% of the way to loyal: 3 more purchase(s), 80000 more spend',
+      lacks: { behavioural: ['3 more purchase(s)', '80000 more spend'], psychological: null },
+    });
+    // A detractor with near-perfect RFM: the NPS side is named, not only the purchases
+    expect(classify(near, 'detractor')).toMatchObject({
+      class: 'one-step-from-loyal',
+      reason:
+        '80% of the way to loyal: 3 more purchase(s), 80000 more spend; psychological side: latest answer 3 (a detractor): an answer of 9 or more (a promoter)',
+      lacks: { psychological: { latest: 'detractor', latestScore: 3 } },
     });
     const further = buyer(11, 420_000, '2026-06-25T00:00:00.000Z'); // 73% of purchases
     expect(classify(further, 'promoter')).toMatchObject({ class: 'other', closenessPercent: 73 });

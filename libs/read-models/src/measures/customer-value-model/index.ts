@@ -1,0 +1,3 @@
+export * from './bg-nbd';
+export * from './gamma-gamma';
+export * from './customer-value-model';
