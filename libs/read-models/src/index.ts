@@ -13,3 +13,4 @@ export * from './measures/rfm-quantile';
 export * from './measures/rfm-placement';
 export * from './measures/customer-value-model';
 export * from './measures/support-repurchase';
+export * from './notifications';

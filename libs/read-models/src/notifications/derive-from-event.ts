@@ -1,0 +1,119 @@
+import type { LedgerEvent } from '@loyalty/ledger-domain';
+import type { ProgramRules, TierRules, TierStatus } from '@loyalty/program-rules';
+import { customerProfileProjection, type CustomerProfile } from '../customer-profile/customer-profile.projection';
+import { tierOf } from '../measures/tier';
+import { NOTIFICATION_CATALOG_VERSION, notificationId, type LoyaltyNotification } from './notification-catalog';
+
+/** What the notifier remembers of a customer between events: the facts the tier needs. */
+export interface NotifierCustomerState {
+  profile: CustomerProfile;
+}
+
+export function initialNotifierState(customerId: string): NotifierCustomerState {
+  return { profile: customerProfileProjection.initial(customerId) };
+}
+
+/** A ledger event as the notifier reads it: with its id and global position. */
+export interface PositionedEvent {
+  eventId: string;
+  position: bigint;
+  event: LedgerEvent;
+}
+
+/**
+ * The notifications one ledger event gives rise to, and the state after it: a pure function of
+ * (state, event, rules in force at the event's business time). Points earned, redeemed and
+ * expired come with their event. A tier change is the tier just after the event (a purchase
+ * counts from the instant after it) against the tier just before it, both evaluated by the
+ * ledger's own tier function: changes that only time brings (a period end) are the scan's. Each
+ * id derives from the event's id, so a re-read event yields the same notifications.
+ */
+export function deriveFromEvent(
+  state: NotifierCustomerState,
+  { eventId, position, event }: PositionedEvent,
+  rules: ProgramRules,
+): { state: NotifierCustomerState; notifications: LoyaltyNotification[] } {
+  const before = state.profile;
+  const at = businessTimeOf(event);
+  const tierBefore = at !== null && touchesTier(event) ? tierOf(before, rules.tiers, at) : null;
+  // Like a projection, the state may be changed in place: the tier before is taken first.
+  const profile = customerProfileProjection.apply(before, event);
+  const customerId = event.customerId;
+  const out: LoyaltyNotification[] = [];
+  const emit = (type: LoyaltyNotification['type'], occurredAt: string, data: LoyaltyNotification['data'], ...key: string[]) =>
+    out.push({
+      id: notificationId(type, customerId, ...key),
+      type,
+      version: NOTIFICATION_CATALOG_VERSION,
+      customerId,
+      occurredAt,
+      position: position.toString(),
+      data,
+    });
+
+  switch (event.type) {
+    case 'PointsEarned':
+    case 'BonusAwarded':
+      if (event.points > 0)
+        emit(
+          'points.earned',
+          event.earnedAt,
+          {
+            points: event.points,
+            lotId: event.lotId,
+            reason: event.type === 'PointsEarned' ? 'purchase' : 'survey-answer',
+            orderId: event.source.kind === 'purchase' ? event.source.orderId : null,
+            availableAt: event.availableAt,
+            expiresAt: event.expiresAt,
+          },
+          event.lotId,
+        );
+      break;
+    case 'PointsRedeemed':
+      emit('points.redeemed', event.occurredAt, { points: event.points, redemptionId: event.redemptionId, reward: event.reward }, event.redemptionId);
+      break;
+    case 'PointsExpired':
+      if (event.points > 0) emit('points.expired', event.asOf, { points: event.points, expiryRunId: event.expiryRunId }, eventId);
+      break;
+  }
+
+  if (at !== null && tierBefore) {
+    const after = tierOf(profile, rules.tiers, new Date(Date.parse(at) + 1).toISOString());
+    const rank = (name: string) => rules.tiers.levels.findIndex((l) => l.name === name);
+    if (rank(after.level.name) !== rank(tierBefore.level.name)) {
+      const type = rank(after.level.name) > rank(tierBefore.level.name) ? 'tier.upgraded' : 'tier.downgraded';
+      emit(type, at, tierChange(tierBefore.level.name, after, rules.tiers), eventId);
+    }
+  }
+  return { state: { profile }, notifications: out };
+}
+
+/** The tiers change with what qualifies: purchases and refunds (spend), and the points of purchases (points basis). */
+function touchesTier(event: LedgerEvent): boolean {
+  return event.type === 'PurchaseRecorded' || event.type === 'PointsReversed' || event.type === 'PointsEarned';
+}
+
+function businessTimeOf(event: LedgerEvent): string | null {
+  switch (event.type) {
+    case 'PurchaseRecorded':
+    case 'PointsReversed':
+      return event.occurredAt;
+    case 'PointsEarned':
+      return event.earnedAt;
+    default:
+      return null;
+  }
+}
+
+/** From and to, the total that qualified, and what the next tier up still needs. */
+export function tierChange(from: string, status: TierStatus, rules: TierRules) {
+  const index = rules.levels.findIndex((l) => l.name === status.level.name);
+  const next = rules.levels[index + 1];
+  return {
+    from,
+    to: status.level.name,
+    qualifyingTotal: status.qualifyingTotal,
+    basis: rules.basis,
+    next: next ? { tier: next.name, missing: Math.max(0, next.threshold - status.qualifyingTotal) } : null,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './notification-catalog';
+export * from './derive-from-event';
+export * from './derive-from-scan';
