@@ -6,6 +6,7 @@ import { benchShadowRebuild } from './shadow-rebuild.bench';
 import { benchExpiryJob } from './expiry-job.bench';
 import { benchAccountReads } from './account-reads.bench';
 import { benchCustomerValue } from './customer-value.bench';
+import { benchNotifications } from './notifications.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     ['expiry-job', benchExpiryJob],
     ['account-reads', benchAccountReads],
     ['customer-value', benchCustomerValue],
+    ['notifications', benchNotifications],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

@@ -13,9 +13,12 @@ async function main(): Promise<void> {
   const writer = new LedgerWriter(store, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') });
   const envelopes: CommandEnvelope[] = crashWorkload(Number(seed), Number(purchases), Number(customers));
   const batchSize = 250;
+  // CRASH_WRITER_PAUSE_MS: a pause between batches, so that the workload flows in over a while (the notifier crash test).
+  const pauseMs = Number(process.env.CRASH_WRITER_PAUSE_MS ?? 0);
   for (let i = 0, batch = 0; i < envelopes.length; i += batchSize, batch++) {
     await writer.executeBatch(envelopes.slice(i, i + batchSize));
     process.stdout.write(`batch ${batch}\n`);
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   await store.close();
   process.stdout.write('done\n');

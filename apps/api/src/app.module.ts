@@ -9,6 +9,7 @@ import { LedgerInfrastructureModule } from './composition/ledger-infrastructure.
 import { ProjectionsModule } from './composition/projections.module';
 import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { CustomerValueRefitModule } from './composition/customer-value-refit.module';
+import { notificationsFor } from './composition/notifications.composition';
 import { OperabilityHttpController } from './operability/operability.http-controller';
 import { HealthHttpController } from './operability/health.http-controller';
 import { TerminusModule } from '@nestjs/terminus';
@@ -63,6 +64,8 @@ export class AppModule {
               }),
             ]
           : []),
+        // Notifications follow the ledger and scan the read models beside the projector: the embedded app.
+        ...(withProjector && withHttpApi && config.LOYALTY_NOTIFICATIONS === 'true' ? notificationsFor(config, kafka) : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
         ...(sealsTheLedger(config) ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).

@@ -976,6 +976,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the time-driven scan now (points available or expiring, tier drops and warnings, segments): it also runs on a schedule
+         * @description Run the time-driven scan now (points available or expiring, tier drops and warnings, segments): it also runs on a schedule
+         */
+        post: operations["NotificationsHttpController_runScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (without secrets), each with its cursor in the outbox
+         * @description The webhook endpoints (without secrets), each with its cursor in the outbox
+         */
+        get: operations["NotificationsHttpController_list"];
+        put?: never;
+        /**
+         * Register a webhook endpoint: its signing secret (Standard Webhooks) is in this answer only
+         * @description Register a webhook endpoint: its signing secret (Standard Webhooks) is in this answer only
+         */
+        post: operations["NotificationsHttpController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint (without its secret)
+         * @description One webhook endpoint (without its secret)
+         */
+        get: operations["NotificationsHttpController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint’s URL, types or enabled flag
+         * @description Change an endpoint’s URL, types or enabled flag
+         */
+        patch: operations["NotificationsHttpController_update"];
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret, shown once; later deliveries are signed with it
+         * @description A new signing secret, shown once; later deliveries are signed with it
+         */
+        post: operations["NotificationsHttpController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint: attempts, status, last answer, latency
+         * @description The delivery log of an endpoint: attempts, status, last answer, latency
+         */
+        get: operations["NotificationsHttpController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one notification, or a range of outbox seqs, again (in the background, with retries)
+         * @description Send one notification, or a range of outbox seqs, again (in the background, with retries)
+         */
+        post: operations["NotificationsHttpController_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The notification outbox in order (what every sink sends)
+         * @description The notification outbox in order (what every sink sends)
+         */
+        get: operations["NotificationsHttpController_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1258,6 +1406,25 @@ export interface components {
                 by: string;
             } | null;
         };
+        DeliveryLog: components["schemas"]["DeliveryRecord"][];
+        DeliveryRecord: {
+            endpointId: string;
+            seq: number;
+            notificationId: string;
+            type: string;
+            status: components["schemas"]["DeliveryStatus"];
+            attempts: number;
+            /** @description The last answer: HTTP status, or null for a timeout or connection error (then `lastError`). */
+            lastStatus: number | null;
+            lastError: string | null;
+            lastResponse: string | null;
+            lastLatencyMs: number | null;
+            firstAttemptAt: string;
+            lastAttemptAt: string;
+            nextAttemptAt: string | null;
+        };
+        /** @enum {string} */
+        DeliveryStatus: "delivered" | "retrying" | "failed";
         /** @description Every sealed digest, with its place in the ledger and the value to sign off. */
         DigestsResponse: {
             digests: {
@@ -1299,6 +1466,8 @@ export interface components {
                 perDayPoints: number | null;
             };
         };
+        EndpointList: components["schemas"]["PublicEndpoint"][];
+        EndpointSummary: components["schemas"]["PublicEndpoint"];
         EntriesResponse: {
             /** @description The last ledger position included: the same figures come back from the same cut. */
             ledgerPosition: string;
@@ -1534,12 +1703,84 @@ export interface components {
             /** @description "One step from loyal": every loyal threshold met to at least this percentage. */
             oneStepClosenessPercent: number;
         };
+        /** @description What a member would be told, and what a CRM needs to tell them: one fact of the ledger or of time passing. */
+        LoyaltyNotification: {
+            /** @description Deterministic: the same fact always has the same id (a hash of the type and the fact's own key). */
+            id: string;
+            type: components["schemas"]["NotificationType"];
+            /** @enum {integer} */
+            version: 1;
+            customerId: string;
+            /** @description The business time of the fact (UTC, ISO-8601). */
+            occurredAt: string;
+            /** @description The ledger position the fact derives from (for a scan: the read models' position it read). */
+            position: string;
+            data: components["schemas"]["NotificationData"];
+        };
         /** @enum {string} */
         Movement: "issued" | "redeemed" | "redemption-cancelled" | "expired" | "adjusted" | "reversed" | "deficit" | "written-off";
         NextExpiryView: {
             at: string;
             points: number;
         };
+        NotificationData: {
+            points: number;
+            lotId: string;
+            /** @enum {string} */
+            reason: "purchase" | "survey-answer";
+            orderId: string | null;
+            availableAt: string;
+            expiresAt: string;
+        } | {
+            points: number;
+            lotId: string;
+            availableAt: string;
+            expiresAt: string;
+        } | {
+            points: number;
+            lotId: string;
+            expiresAt: string;
+            daysBefore: number;
+        } | {
+            points: number;
+            expiryRunId: string;
+        } | {
+            points: number;
+            redemptionId: string;
+            reward: string;
+        } | {
+            from: string;
+            to: string;
+            qualifyingTotal: number;
+            /** @enum {string} */
+            basis: "spend" | "points";
+            next: {
+                tier: string;
+                missing: number;
+            } | null;
+        } | {
+            tier: string;
+            dropsTo: string;
+            at: string;
+            qualifyingTotal: number;
+            missing: number;
+            /** @enum {string} */
+            basis: "spend" | "points";
+        } | {
+            /** @enum {string} */
+            kind: "rfm-segment" | "loyalty-class";
+            name: string;
+            lacks?: {
+                behavioural: string[];
+                psychological: string | null;
+            };
+        };
+        NotificationFeedPage: {
+            entries: components["schemas"]["OutboxEntry"][];
+            headSeq: number;
+        };
+        /** @enum {string} */
+        NotificationType: "points.earned" | "points.available" | "points.expiring" | "points.expired" | "points.redeemed" | "tier.upgraded" | "tier.downgraded" | "tier.downgrade-warning" | "segment.entered" | "segment.left";
         /** @enum {string} */
         NpsCategory: "promoter" | "passive" | "detractor";
         /** @enum {string} */
@@ -1567,6 +1808,13 @@ export interface components {
             detractorMax: number;
             passiveMax: number;
         };
+        Omit_WebhookEndpoint__secret__: components["schemas"]["Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor__string___secret___"];
+        /** @description A notification as the outbox holds it: in the order it was derived (seq), the one order every sink follows. */
+        OutboxEntry: {
+            seq: number;
+            recordedAt: string;
+            notification: components["schemas"]["LoyaltyNotification"];
+        };
         Partial_Record_SupportChannel_number__: {
             phone?: number;
             email?: number;
@@ -1575,6 +1823,17 @@ export interface components {
             faq?: number;
             sms?: number;
             ivr?: number;
+        };
+        Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor__string___secret___: {
+            id: string;
+            url: string;
+            /** @description The notification types it receives; empty: every type. */
+            types: string[];
+            enabled: boolean;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good). */
+            cursor: number;
         };
         PointsView: {
             /** @description Spendable now */
@@ -1681,6 +1940,8 @@ export interface components {
             ledger: number;
             projection: number | null;
         };
+        /** @description An endpoint as listed: everything but its secret. */
+        PublicEndpoint: components["schemas"]["Omit_WebhookEndpoint__secret__"];
         PurchaseLineV1: {
             sku: string;
             category: string;
@@ -1750,6 +2011,16 @@ export interface components {
              */
             occurredAt: string;
             amount: number;
+        };
+        /** @description A registered endpoint with its signing secret: answered once, at registration. */
+        RegisteredEndpoint: components["schemas"]["WebhookEndpoint"];
+        RegisterEndpointRequest: {
+            /** @example https://crm.example.com/hooks/loyalty */
+            url: string;
+            /** @description The types it receives; absent or empty: every type */
+            types?: ("points.earned" | "points.available" | "points.expiring" | "points.expired" | "points.redeemed" | "tier.upgraded" | "tier.downgraded" | "tier.downgrade-warning" | "segment.entered" | "segment.left")[];
+            /** @default true */
+            enabled: boolean;
         };
         ReplayList: components["schemas"]["ReplayRecord"][];
         ReplayProgress: {
@@ -1828,6 +2099,15 @@ export interface components {
                     code: string;
                 }[];
             } | null;
+        };
+        ResendRequest: {
+            /** @description First outbox seq to send again */
+            fromSeq: number;
+            /** @description Last outbox seq (default: fromSeq) */
+            toSeq?: number;
+        };
+        ResendResponse: {
+            queued: number;
         };
         RfmDimensionScoring: {
             /**
@@ -1936,6 +2216,17 @@ export interface components {
             scheduledBy: string | null;
             scheduledAt: string | null;
         };
+        ScanReport: {
+            after: string | null;
+            asOf: string;
+            customers: number;
+            notifications: number;
+        };
+        ScanRequest: {
+            /** @description Scan up to this instant (ISO-8601); defaults to now */
+            asOf?: string;
+        };
+        ScanResponse: components["schemas"]["ScanReport"];
         ScheduleRequest: {
             /** @description When the ledger starts applying this version (ISO-8601 UTC, not in the past) */
             effectiveFrom: string;
@@ -1945,6 +2236,10 @@ export interface components {
             sealed: number;
             signOff: components["schemas"]["SignedOffDigest"] | null;
             keyId: string;
+        };
+        SecretRotation: {
+            id: string;
+            secret: string;
         };
         SegmentCount: {
             segment: string;
@@ -2103,6 +2398,11 @@ export interface components {
             totalDebit: number;
             totalCredit: number;
         };
+        UpdateEndpointRequest: {
+            url?: string;
+            types?: ("points.earned" | "points.available" | "points.expiring" | "points.expired" | "points.redeemed" | "tier.upgraded" | "tier.downgraded" | "tier.downgrade-warning" | "segment.entered" | "segment.left")[];
+            enabled?: boolean;
+        };
         VerificationReport: {
             ok: boolean;
             ledgerPosition: string;
@@ -2130,6 +2430,19 @@ export interface components {
         VerifyRequest: {
             /** @description The last digest you signed off (from POST /v1/audit/seal or GET /v1/audit/digests) */
             anchor?: components["schemas"]["SignedOffDigestDto"];
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            /** @description The notification types it receives; empty: every type. */
+            types: string[];
+            /** @description The signing secret (`whsec_` + base64), shown once at creation and rotation. */
+            secret: string;
+            enabled: boolean;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good). */
+            cursor: number;
         };
         WrittenEvent: {
             /** @example PointsEarned */
@@ -6284,6 +6597,717 @@ export interface operations {
                 };
             };
             /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_runScan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanResponse"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointList"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_register: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredEndpoint"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointSummary"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointSummary"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_rotate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretRotation"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_deliveries: {
+        parameters: {
+            query?: {
+                afterSeq?: number;
+                limit?: number;
+                status?: "delivered" | "retrying" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryLog"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_resend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters: a retried request with the same key and body gets the first answer again (Idempotent-Replayed: true); with another body 422 HTTP.IDEMPOTENCY_KEY_REUSED, while the first is still running 409 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResendResponse"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In conflict with the ledger or operations state (e.g. a source id recorded with another meaning) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood and refused by the ledger or operations: a stable code and the field it concerns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    NotificationsHttpController_notifications: {
+        parameters: {
+            query?: {
+                afterSeq?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationFeedPage"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, admin */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -38,5 +38,10 @@ export const ERRORS: ErrorTable = {
   'CUSTOMER_VALUE.NOT_FITTED': { status: HttpStatus.CONFLICT, title: 'No customer value model is fitted yet' },
   'CUSTOMER_VALUE.TOO_FEW_CUSTOMERS': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Too few customers bought in the window to fit the model' },
   'CUSTOMER_VALUE.INVALID_WINDOW': { status: HttpStatus.BAD_REQUEST, title: 'The calibration window is empty' },
+  // Notifications: webhook endpoints.
+  'WEBHOOK.NOT_FOUND': { status: HttpStatus.NOT_FOUND, title: 'No such webhook endpoint' },
+  'WEBHOOK.URL_REFUSED': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'The webhook URL is refused' },
+  'WEBHOOK.UNKNOWN_TYPE': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'No such notification type' },
+  'WEBHOOK.NOTHING_TO_RESEND': { status: HttpStatus.NOT_FOUND, title: 'Nothing to send again in that range' },
   'RERATING.ALREADY_POSTED': { status: HttpStatus.CONFLICT, title: 'The re-rating is posted already' },
 };

@@ -60,6 +60,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(100) LOYALTY_CLV_DISCOUNT_PERCENT = 10;
   /** How often an API instance refits the customer value model on the history up to then (0 = only when asked: POST /v1/analytics/customer-value/model/fit). */
   @Transform(toInt) @IsInt() @Min(0) LOYALTY_CLV_REFIT_INTERVAL_SECONDS = 86_400;
+  /** Outbound notifications (role all): on by default. */
+  @IsIn(['true', 'false']) LOYALTY_NOTIFICATIONS: 'true' | 'false' = 'true';
+  /** How often the time-driven notifications are scanned for (points available or expiring, tier drops, segments). */
+  @Transform(toInt) @IsInt() @Min(1) LOYALTY_NOTIFICATION_SCAN_INTERVAL_SECONDS = 300;
+  /** Days before a lot's expiry at which points.expiring is sent, comma-separated. */
+  @Matches(/^\d{1,4}(,\d{1,4})*$/, { message: 'LOYALTY_NOTIFY_EXPIRING_DAYS must be days, comma-separated (e.g. 30,7)' }) LOYALTY_NOTIFY_EXPIRING_DAYS = '30,7';
+  /** From how many days before a tier drop the customer is warned. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(366) LOYALTY_NOTIFY_DOWNGRADE_WARNING_DAYS = 30;
+  /** Webhook URLs may be http (development); in production they must be https unless this is true. */
+  @IsOptional() @IsIn(['true', 'false']) LOYALTY_WEBHOOKS_ALLOW_HTTP?: 'true' | 'false';
+  /** An attempt without an answer within this many ms is retried. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000) LOYALTY_WEBHOOK_TIMEOUT_MS = 10_000;
+  /** Retry delays in ms, comma-separated (default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+  @IsOptional()
+  @Matches(/^\d{1,9}(,\d{1,9})*$/, { message: 'LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS must be delays in ms, comma-separated' })
+  LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS?: string;
   @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
 }
 

@@ -47,8 +47,9 @@ const response = (description: string) => ({ description, content: problemConten
 const TAGS = [
   { name: 'ingestion', description: 'Purchases, refunds, survey answers, support contacts, enrolments: the same payloads as the Kafka topics' },
   { name: 'accounts', description: 'A customer account: points as of any instant, redemptions, adjustments, its ledger' },
-  { name: 'segments', description: 'RFM segments, their members, customers one step from loyal' },
-  { name: 'analytics', description: 'NPS and support metrics' },
+  { name: 'segments', description: 'RFM segments and their members; loyal customers, good customers, one step from loyal; the predicted value ranking' },
+  { name: 'analytics', description: 'NPS, support and repurchase after support, the predictive customer value model' },
+  { name: 'notifications', description: 'What the ledger announces: the outbox, webhook endpoints (Standard Webhooks) and their delivery log' },
   { name: 'finance', description: 'The points liability, roll-forward, trial balance, breakage, and the entries behind each figure' },
   { name: 'audit', description: 'Sealed digests and verification of the ledger' },
   { name: 'operations', description: 'Rules versions, replays, re-ratings, expiry runs, the audit trail' },

@@ -34,6 +34,16 @@ import type {
   RulesVersionSummary,
 } from '@loyalty/program-operations';
 import type { ProgramRules } from '@loyalty/program-rules';
+import type {
+  DeliveryLog,
+  EndpointList,
+  EndpointSummary,
+  NotificationFeedPage,
+  RegisteredEndpoint,
+  ResendResponse,
+  ScanResponse,
+  SecretRotation,
+} from '@loyalty/notifications';
 
 /** Each answer under its name in the contract. */
 export interface HttpResponses {
@@ -55,6 +65,14 @@ export interface HttpResponses {
   SegmentsResponse: SegmentsResponse;
   SupportResponse: SupportResponse;
   AuditTrail: AuditTrail;
+  RegisteredEndpoint: RegisteredEndpoint;
+  EndpointList: EndpointList;
+  EndpointSummary: EndpointSummary;
+  SecretRotation: SecretRotation;
+  DeliveryLog: DeliveryLog;
+  ResendResponse: ResendResponse;
+  NotificationFeedPage: NotificationFeedPage;
+  ScanResponse: ScanResponse;
   ExpiryRunRecord: ExpiryRunRecord;
   ImpactReport: ImpactReport;
   ReplayList: ReplayList;

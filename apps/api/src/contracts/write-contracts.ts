@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAsyncApi } from '@loyalty/kafka-contracts';
+import { notificationChannel } from './notification-contract';
 import { JsonLogger } from '@loyalty/http-platform';
 import { loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { loadConfig } from '../config/app-config';
@@ -54,7 +55,7 @@ export function renderClientTypes(openApiFile: string, into: string): void {
 }
 
 async function main(): Promise<void> {
-  writeFileSync(CONTRACT_PATHS.asyncApi, renderAsyncApi());
+  writeFileSync(CONTRACT_PATHS.asyncApi, renderAsyncApi([notificationChannel()]));
   const answers = generateResponseSchemas();
   writeFileSync(CONTRACT_PATHS.responseSchemas, json(answers));
   writeFileSync(CONTRACT_PATHS.openApi, await renderOpenApi(answers));

@@ -66,8 +66,19 @@ export function envelopeSchema(type: MessageType, version: number): JsonSchema {
   };
 }
 
-/** The AsyncAPI 2.6 document of the ledger's topics: what producers must send, and the dead letters. */
-export function asyncApiDocument(): Record<string, unknown> {
+/** A topic the ledger writes for others to read (its payload schema and examples are the writer's to give). */
+export interface OutboundChannel {
+  topic: string;
+  description: string;
+  messageName: string;
+  summary: string;
+  /** JSON Schema of the message value. */
+  schema: JsonSchema;
+  examples: { name: string; summary: string; payload: unknown; key: string }[];
+}
+
+/** The AsyncAPI 2.6 document of the ledger's topics: what producers must send, the dead letters, and what the ledger publishes. */
+export function asyncApiDocument(outbound: readonly OutboundChannel[] = []): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   const channels: Record<string, { description: string; subscribe?: unknown; publish?: unknown }> = {};
   for (const type of MESSAGE_TYPES) {
@@ -138,6 +149,23 @@ export function asyncApiDocument(): Record<string, unknown> {
       },
     },
   };
+  for (const out of outbound) {
+    channels[out.topic] = {
+      description: out.description,
+      subscribe: {
+        operationId: out.messageName,
+        summary: out.summary,
+        message: {
+          messageId: out.messageName,
+          name: out.messageName,
+          contentType: 'application/json',
+          bindings: { kafka: { key: { type: 'string', description: 'The customer id' } } },
+          payload: out.schema,
+          examples: out.examples.map(({ name, summary, payload, key }) => ({ name, summary: `${summary} (key: ${key})`, payload })),
+        },
+      },
+    };
+  }
   return {
     asyncapi: '2.6.0',
     id: 'urn:loyalty-ledger:kafka',
@@ -158,8 +186,8 @@ export function asyncApiDocument(): Record<string, unknown> {
 }
 
 /** The AsyncAPI document as published (docs/kafka/asyncapi.json). */
-export function renderAsyncApi(): string {
-  return `${JSON.stringify(asyncApiDocument(), null, 2)}\n`;
+export function renderAsyncApi(outbound: readonly OutboundChannel[] = []): string {
+  return `${JSON.stringify(asyncApiDocument(outbound), null, 2)}\n`;
 }
 
 /** When the fact of a payload happened: its occurredAt, or its opening or enrolment time. */

@@ -1,5 +1,5 @@
 import type { LedgerEvent } from '@loyalty/ledger-domain';
-import type { ProgramRules, TierRules, TierStatus } from '@loyalty/program-rules';
+import { addDays, addMonths, type ProgramRules, type TierRules, type TierStatus } from '@loyalty/program-rules';
 import { customerProfileProjection, type CustomerProfile } from '../customer-profile/customer-profile.projection';
 import { tierOf } from '../measures/tier';
 import { NOTIFICATION_CATALOG_VERSION, notificationId, type LoyaltyNotification } from './notification-catalog';
@@ -35,7 +35,9 @@ export function deriveFromEvent(
 ): { state: NotifierCustomerState; notifications: LoyaltyNotification[] } {
   const before = state.profile;
   const at = businessTimeOf(event);
-  const tierBefore = at !== null && touchesTier(event) ? tierOf(before, rules.tiers, at) : null;
+  // Both sides at the instant after the event: only the event itself differs between them.
+  const justAfter = at === null ? null : new Date(Date.parse(at) + 1).toISOString();
+  const tierBefore = justAfter !== null && touchesTier(event) ? tierOf(before, rules.tiers, justAfter) : null;
   // Like a projection, the state may be changed in place: the tier before is taken first.
   const profile = customerProfileProjection.apply(before, event);
   const customerId = event.customerId;
@@ -77,15 +79,30 @@ export function deriveFromEvent(
       break;
   }
 
-  if (at !== null && tierBefore) {
-    const after = tierOf(profile, rules.tiers, new Date(Date.parse(at) + 1).toISOString());
+  if (at !== null && justAfter !== null && tierBefore) {
+    const after = tierOf(profile, rules.tiers, justAfter);
     const rank = (name: string) => rules.tiers.levels.findIndex((l) => l.name === name);
     if (rank(after.level.name) !== rank(tierBefore.level.name)) {
       const type = rank(after.level.name) > rank(tierBefore.level.name) ? 'tier.upgraded' : 'tier.downgraded';
       emit(type, at, tierChange(tierBefore.level.name, after, rules.tiers), eventId);
     }
   }
-  return { state: { profile }, notifications: out };
+  return { state: { profile: keptForTiers(profile, rules, at) }, notifications: out };
+}
+
+/**
+ * What the tier can still depend on: purchases within two tier windows and a grace period of
+ * the event (the current window and the one the previous period held), nothing else of the
+ * profile. A frequent buyer's state stays small, so a page does not rewrite years of history.
+ */
+function keptForTiers(profile: CustomerProfile, rules: ProgramRules, at: string | null): CustomerProfile {
+  const trimmed = profile.surveyAnswers.length > 0 || profile.supportContacts.length > 0 ? { ...profile, surveyAnswers: [], supportContacts: [] } : profile;
+  if (at === null) return trimmed;
+  const windowMonths = rules.tiers.window.kind === 'calendar-year' ? 12 : rules.tiers.window.months;
+  const horizon = addDays(addMonths(Date.parse(at), -2 * windowMonths - 1), -rules.tiers.downgradeGraceDays);
+  const from = new Date(horizon).toISOString();
+  if (trimmed.purchases.length === 0 || trimmed.purchases[0].at >= from) return trimmed;
+  return { ...trimmed, purchases: trimmed.purchases.filter((p) => p.at >= from) };
 }
 
 /** The tiers change with what qualifies: purchases and refunds (spend), and the points of purchases (points basis). */

@@ -83,10 +83,11 @@ describe('notifications derived from ledger events', () => {
   });
 
   it('announces exactly one tier.upgraded when a purchase crosses the silver threshold, with what gold still needs', () => {
-    // Given ¥60,000 spent, then ¥50,000 (crossing ¥100,000), then ¥10,000 more
+    // Given ¥60,000 spent, then ¥50,000 (crossing ¥100,000) with its points, then ¥10,000 more
     const { notifications } = follow([
       purchase('O-1', '2026-03-01T10:00:00.000Z', 60_000),
       purchase('O-2', '2026-03-02T10:00:00.000Z', 50_000),
+      earned('L-2', 'O-2', '2026-03-02T10:00:00.000Z', 500, '2026-03-16T10:00:00.000Z', '2027-03-02T10:00:00.000Z'),
       purchase('O-3', '2026-03-03T10:00:00.000Z', 10_000),
     ]);
     // Then one upgrade, at the crossing purchase
@@ -132,6 +133,20 @@ describe('notifications derived from ledger events', () => {
       ['tier.downgraded', '2026-03-06T00:00:00.000Z'],
       ['points.expired', '2026-03-07T00:00:00.000Z'],
     ]);
+  });
+});
+
+describe('the notifier state', () => {
+  it('keeps only what the tier can still depend on: purchases of the last two windows and a grace period', () => {
+    // Given a purchase in 2023 and two in 2026
+    const { state, notifications } = follow([
+      purchase('OLD', '2023-01-10T00:00:00.000Z', 200_000),
+      purchase('O-1', '2026-03-01T10:00:00.000Z', 60_000),
+      purchase('O-2', '2026-03-02T10:00:00.000Z', 50_000),
+    ]);
+    // Then the 2023 purchase is gone from the state, and the 2026 upgrade is still found
+    expect(state.profile.purchases.map((p) => p.orderId)).toEqual(['O-1', 'O-2']);
+    expect(notifications.filter((n) => n.type === 'tier.upgraded').map((n) => n.occurredAt)).toEqual(['2023-01-10T00:00:00.000Z', '2026-03-02T10:00:00.000Z']);
   });
 });
 

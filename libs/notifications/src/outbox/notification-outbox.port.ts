@@ -1,0 +1,74 @@
+import type { LoyaltyNotification, NotifierCustomerState, StandingMemory } from '@loyalty/read-models';
+
+/** A notification as the outbox holds it: in the order it was derived (seq), the one order every sink follows. */
+export interface OutboxEntry {
+  seq: number;
+  recordedAt: string;
+  notification: LoyaltyNotification;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** The notification types it receives; empty: every type. */
+  types: string[];
+  /** The signing secret (`whsec_` + base64), shown once at creation and rotation. */
+  secret: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** The last outbox seq handled for this endpoint (delivered, or failed for good). */
+  cursor: number;
+}
+
+export type DeliveryStatus = 'delivered' | 'retrying' | 'failed';
+
+export interface DeliveryRecord {
+  endpointId: string;
+  seq: number;
+  notificationId: string;
+  type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** The last answer: HTTP status, or null for a timeout or connection error (then `lastError`). */
+  lastStatus: number | null;
+  lastError: string | null;
+  lastResponse: string | null;
+  lastLatencyMs: number | null;
+  firstAttemptAt: string;
+  lastAttemptAt: string;
+  nextAttemptAt: string | null;
+}
+
+/**
+ * Where notifications wait for their sinks, with what derived them: the notifier's checkpoint
+ * and per-customer states, the scan's standing memory, and each sink's progress. A page of
+ * derived notifications and the checkpoint that produced it are committed together, and a
+ * notification id is stored once: at least once out, never twice in.
+ */
+export interface NotificationOutbox {
+  checkpoint(name: string): Promise<string | null>;
+  setCheckpoint(name: string, value: string): Promise<void>;
+  notifierStates(customerIds: readonly string[]): Promise<Map<string, NotifierCustomerState>>;
+  /** The states after a page of ledger events, its notifications, and the notifier checkpoint, in one transaction. */
+  commitFollowed(states: ReadonlyMap<string, NotifierCustomerState>, notifications: readonly LoyaltyNotification[], position: bigint): Promise<void>;
+  standingMemories(customerIds: readonly string[]): Promise<Map<string, StandingMemory>>;
+  /** A chunk of a scan: memories and notifications together. */
+  commitScanned(memories: ReadonlyMap<string, StandingMemory>, notifications: readonly LoyaltyNotification[]): Promise<void>;
+  /** Outbox entries after a seq, in order, optionally of some types only. */
+  after(seq: number, limit: number, types?: readonly string[]): Promise<OutboxEntry[]>;
+  entry(seq: number): Promise<OutboxEntry | null>;
+  /** The last seq (0 when empty). */
+  headSeq(): Promise<number>;
+  endpoints(): Promise<WebhookEndpoint[]>;
+  endpoint(id: string): Promise<WebhookEndpoint | null>;
+  saveEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** Records an attempt's outcome; a final one (delivered, failed) moves the endpoint's cursor past the seq when it is the next one. */
+  recordDelivery(record: DeliveryRecord, advanceCursor: boolean): Promise<void>;
+  deliveries(endpointId: string, options: { afterSeq?: number; limit: number; status?: DeliveryStatus }): Promise<DeliveryRecord[]>;
+  /** Counts of the last record per (endpoint, seq) by status. */
+  deliveryCounts(): Promise<Record<DeliveryStatus, number>>;
+  close(): Promise<void>;
+}
+
+export const NOTIFICATION_OUTBOX = Symbol('NOTIFICATION_OUTBOX');

@@ -1,0 +1,149 @@
+// Notifications keep up with ingestion: purchases written through the ledger writer at full speed
+// (the ingestion benchmark's path) while the notifier derives their notifications and both sinks
+// send them (webhooks to a loopback receiver, the Kafka topic of infra/kafka/kafka.sh). Prints
+// the rates, the lag when ingestion ends, and the age of the oldest undelivered notification.
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { SqliteEventStore } from '@loyalty/event-store';
+import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
+import { KafkaNotificationPublisher, Notifier, SqliteNotificationOutbox, WebhookDispatcher } from '@loyalty/notifications';
+import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
+import { generateWorkload } from '@loyalty/workload-generator';
+import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
+
+export async function benchNotifications(): Promise<void> {
+  const purchases = numberArg('purchases', 100_000);
+  const customers = Math.max(1000, Math.round(purchases / 10));
+  const batchSize = numberArg('batch', 5_000);
+  const root = join(__dirname, '..', '..', '..'); // dist/test/bench -> the repository
+  const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
+  if (started.status !== 0) throw new Error('could not start Kafka (infra/kafka/kafka.sh start)');
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  const { dir, cleanup } = benchDir('notifications');
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    const envelopes: CommandEnvelope[] = [];
+    let index = 0;
+    for (const { command } of generateWorkload({ seed: 11, customers, purchases, duplicateRate: 0 }))
+      envelopes.push({ command, provenance: { channel: 'batch', batchId: 'bench', index: index++ } });
+
+    const ledger = new SqliteEventStore({ file: join(dir, 'ledger.sqlite'), synchronous: 'FULL' });
+    const outbox = new SqliteNotificationOutbox(join(dir, 'notifications.sqlite'));
+    const now = new Date().toISOString();
+    await outbox.saveEndpoint({
+      id: 'wh_bench',
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      types: [],
+      secret: `whsec_${Buffer.alloc(24, 3).toString('base64')}`,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+      cursor: 0,
+    });
+    const ruleBook = new RuleBook([defaultProgramRules()]);
+    const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }, { cacheCapacity: customers });
+    const dispatcher = new WebhookDispatcher(outbox, { pollMs: 50 });
+    const publisher = new KafkaNotificationPublisher(
+      new Kafka({ clientId: 'bench-notifications', brokers: brokers.split(','), logLevel: logLevel.NOTHING }),
+      outbox,
+      {
+        topic: `bench-${Date.now()}.loyalty.notifications.v1`,
+        partitions: 4,
+        pollMs: 20,
+      },
+    );
+    let derived = 0;
+    const notifier = new Notifier(
+      ledger,
+      outbox,
+      { current: () => ruleBook },
+      {
+        batchSize: 5000,
+        onCommitted: (_position, count) => {
+          derived += count;
+          dispatcher.wake();
+          publisher.wake();
+        },
+      },
+    );
+    await publisher.start();
+    dispatcher.start();
+    await notifier.start();
+
+    const start = performance.now();
+    for (let i = 0; i < envelopes.length; i += batchSize) {
+      await writer.executeBatch(envelopes.slice(i, i + batchSize));
+      if ((i / batchSize) % 5 === 0)
+        process.stderr.write(`\r  ingesting ${i.toLocaleString()} / ${envelopes.length.toLocaleString()} commands, ${derived.toLocaleString()} notifications`);
+    }
+    const ingestMs = performance.now() - start;
+    const head = await ledger.headPosition();
+    const atEnd = await sinkState(outbox, notifier.checkpoint, head);
+
+    // Drain: the notifier to the ledger's head, both sinks to the outbox's end.
+    let drained = atEnd;
+    while (!(drained.notifierLag === 0n && drained.undeliveredWebhook === 0 && drained.unpublishedKafka === 0) && performance.now() - start < 600_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      drained = await sinkState(outbox, notifier.checkpoint, head);
+    }
+    const totalMs = performance.now() - start;
+    process.stderr.write('\n');
+    const notifications = await outbox.headSeq();
+    await notifier.stop();
+    await dispatcher.stop();
+    await publisher.stop();
+
+    report(`notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, SQLite ledger, webhook + Kafka sinks)`, {
+      'commands ingested': envelopes.length,
+      'ingestion with notifications, commands/s': rate(envelopes.length, ingestMs),
+      'notifications derived': notifications,
+      'notifications/s (derived, during ingestion)': rate(atEnd.derivedSoFar, ingestMs),
+      'notifications/s (delivered to both sinks, end to end)': rate(notifications, totalMs),
+      'at ingestion end: notifier lag, events': Number(atEnd.notifierLag),
+      'at ingestion end: undelivered (webhook / Kafka)': `${atEnd.undeliveredWebhook} / ${atEnd.unpublishedKafka}`,
+      'at ingestion end: oldest undelivered, s': atEnd.oldestAgeSeconds.toFixed(2),
+      'drained after ingestion end, s': ((totalMs - ingestMs) / 1000).toFixed(2),
+      'at the end: oldest undelivered, s': drained.oldestAgeSeconds.toFixed(2),
+      'webhook requests received': received,
+      'peak RSS MiB': peakRssMiB(),
+    });
+    await Promise.all([outbox.close(), ledger.close()]);
+  } finally {
+    receiver.closeAllConnections();
+    receiver.close();
+    cleanup();
+  }
+}
+
+async function sinkState(outbox: SqliteNotificationOutbox, notifierAt: bigint, head: bigint) {
+  const [outboxHead, kafka, endpoint] = await Promise.all([outbox.headSeq(), outbox.checkpoint('kafka'), outbox.endpoint('wh_bench')]);
+  const webhookCursor = endpoint?.cursor ?? 0;
+  const kafkaCursor = Number(kafka ?? 0);
+  const oldestSeq = Math.min(webhookCursor, kafkaCursor);
+  const [oldest] = await outbox.after(oldestSeq, 1);
+  return {
+    derivedSoFar: outboxHead,
+    notifierLag: head - notifierAt,
+    undeliveredWebhook: outboxHead - webhookCursor,
+    unpublishedKafka: outboxHead - kafkaCursor,
+    oldestAgeSeconds: oldest ? (Date.now() - Date.parse(oldest.recordedAt)) / 1000 : 0,
+  };
+}
+
+if (require.main === module) {
+  benchNotifications().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
