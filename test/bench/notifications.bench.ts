@@ -2,14 +2,11 @@
 // (the ingestion benchmark's path) while the notifier derives their notifications and both sinks
 // send them (webhooks to a loopback receiver, the Kafka topic of infra/kafka/kafka.sh). Prints
 // the rates, the lag when ingestion ends, and the age of the oldest undelivered notification.
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
-import { KafkaNotificationPublisher, Notifier, SqliteNotificationOutbox, WebhookDispatcher } from '@loyalty/notifications';
+import { NotificationSinks, Notifier, SqliteNotificationOutbox } from '@loyalty/notifications';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
 import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
@@ -17,21 +14,19 @@ import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
 export async function benchNotifications(): Promise<void> {
   const purchases = numberArg('purchases', 100_000);
   const customers = Math.max(1000, Math.round(purchases / 10));
-  const batchSize = numberArg('batch', 5_000);
+  const batchSize = numberArg('batch', 2_000);
   const root = join(__dirname, '..', '..', '..'); // dist/test/bench -> the repository
   const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
   if (started.status !== 0) throw new Error('could not start Kafka (infra/kafka/kafka.sh start)');
   const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
   const { dir, cleanup } = benchDir('notifications');
-  let received = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      res.writeHead(204).end();
+  const receiver = fork(join(__dirname, 'webhook-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
+  const receivedCount = () =>
+    new Promise<number>((resolve) => {
+      receiver.once('message', (m: { received: number }) => resolve(m.received));
+      receiver.send({ kind: 'count' });
     });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
     const envelopes: CommandEnvelope[] = [];
     let index = 0;
@@ -43,7 +38,7 @@ export async function benchNotifications(): Promise<void> {
     const now = new Date().toISOString();
     await outbox.saveEndpoint({
       id: 'wh_bench',
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      url: `http://127.0.0.1:${port}/hooks`,
       types: [],
       secret: `whsec_${Buffer.alloc(24, 3).toString('base64')}`,
       enabled: true,
@@ -53,15 +48,20 @@ export async function benchNotifications(): Promise<void> {
     });
     const ruleBook = new RuleBook([defaultProgramRules()]);
     const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }, { cacheCapacity: customers });
-    const dispatcher = new WebhookDispatcher(outbox, { pollMs: 50 });
-    const publisher = new KafkaNotificationPublisher(
-      new Kafka({ clientId: 'bench-notifications', brokers: brokers.split(','), logLevel: logLevel.NOTHING }),
-      outbox,
+    // The sinks as the app runs them: in their own thread (the writer keeps the main one busy).
+    const sinks = new NotificationSinks(
       {
-        topic: `bench-${Date.now()}.loyalty.notifications.v1`,
-        partitions: 4,
-        pollMs: 20,
+        outboxFile: join(dir, 'notifications.sqlite'),
+        webhooks: { timeoutMs: 10_000, pollMs: 50 },
+        kafka: {
+          clientConfig: { clientId: 'bench-notifications', brokers: brokers.split(',') },
+          topic: `bench-${Date.now()}.loyalty.notifications.v1`,
+          partitions: 4,
+          createTopic: true,
+        },
       },
+      () => undefined,
+      outbox,
     );
     let derived = 0;
     const notifier = new Notifier(
@@ -72,23 +72,35 @@ export async function benchNotifications(): Promise<void> {
         batchSize: 5000,
         onCommitted: (_position, count) => {
           derived += count;
-          dispatcher.wake();
-          publisher.wake();
+          sinks.wake();
         },
       },
     );
-    await publisher.start();
-    dispatcher.start();
-    await notifier.start();
+    // --without-notifications: the same ingestion alone, the baseline the cost of notifying is read against.
+    const baseline = process.argv.includes('--without-notifications');
+    if (!baseline) {
+      await sinks.start();
+      await notifier.start();
+    }
 
     const start = performance.now();
     for (let i = 0; i < envelopes.length; i += batchSize) {
       await writer.executeBatch(envelopes.slice(i, i + batchSize));
+      // A consumer or an HTTP server yields to the event loop between batches (network reads); so does this loop.
+      await new Promise((resolve) => setImmediate(resolve));
       if ((i / batchSize) % 5 === 0)
         process.stderr.write(`\r  ingesting ${i.toLocaleString()} / ${envelopes.length.toLocaleString()} commands, ${derived.toLocaleString()} notifications`);
     }
     const ingestMs = performance.now() - start;
     const head = await ledger.headPosition();
+    if (baseline) {
+      report(`notifications baseline: the same ingestion without notifications (${purchases.toLocaleString()} purchases)`, {
+        'commands ingested': envelopes.length,
+        'ingestion alone, commands/s': rate(envelopes.length, ingestMs),
+      });
+      await Promise.all([outbox.close(), ledger.close()]);
+      return;
+    }
     const atEnd = await sinkState(outbox, notifier.checkpoint, head);
 
     // Drain: the notifier to the ledger's head, both sinks to the outbox's end.
@@ -101,8 +113,7 @@ export async function benchNotifications(): Promise<void> {
     process.stderr.write('\n');
     const notifications = await outbox.headSeq();
     await notifier.stop();
-    await dispatcher.stop();
-    await publisher.stop();
+    await sinks.stop();
 
     report(`notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, SQLite ledger, webhook + Kafka sinks)`, {
       'commands ingested': envelopes.length,
@@ -115,13 +126,12 @@ export async function benchNotifications(): Promise<void> {
       'at ingestion end: oldest undelivered, s': atEnd.oldestAgeSeconds.toFixed(2),
       'drained after ingestion end, s': ((totalMs - ingestMs) / 1000).toFixed(2),
       'at the end: oldest undelivered, s': drained.oldestAgeSeconds.toFixed(2),
-      'webhook requests received': received,
+      'webhook requests received': await receivedCount(),
       'peak RSS MiB': peakRssMiB(),
     });
     await Promise.all([outbox.close(), ledger.close()]);
   } finally {
-    receiver.closeAllConnections();
-    receiver.close();
+    receiver.send({ kind: 'stop' });
     cleanup();
   }
 }

@@ -1,9 +1,8 @@
 // Child process of the notifier crash test: the notifier and both sinks over a SQLite ledger
 // that another process writes, with their SQLite outbox. Killed and restarted by the test.
 // Usage: node -r infra/node/register-paths.js dist/test/crash/notifier-runner.js <ledger> <outbox> <brokers> <topic> <webhook-url>
-import { Kafka, logLevel } from 'kafkajs';
 import { SqliteEventStore } from '@loyalty/event-store';
-import { KafkaNotificationPublisher, Notifier, SqliteNotificationOutbox, WebhookDispatcher } from '@loyalty/notifications';
+import { NotificationSinks, Notifier, SqliteNotificationOutbox } from '@loyalty/notifications';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 
 async function main(): Promise<void> {
@@ -25,12 +24,18 @@ async function main(): Promise<void> {
     });
   }
   const ruleBook = new RuleBook([defaultProgramRules()]);
-  const dispatcher = new WebhookDispatcher(outbox, { retryScheduleMs: [50, 100, 200, 400, 800], timeoutMs: 2000, pollMs: 100 });
-  const publisher = new KafkaNotificationPublisher(new Kafka({ clientId: 'notifier-crash', brokers: [brokers], logLevel: logLevel.NOTHING }), outbox, {
-    topic,
-    partitions: 3,
-    pollMs: 50,
-  });
+  // The sinks as the app runs them: in their own thread, on their own connection to the outbox.
+  const sinks = new NotificationSinks(
+    {
+      outboxFile,
+      webhooks: { retryScheduleMs: [50, 100, 200, 400, 800], timeoutMs: 2000, pollMs: 100 },
+      kafka: { clientConfig: { clientId: 'notifier-crash', brokers: [brokers] }, topic, partitions: 3, createTopic: true },
+    },
+    (event) => {
+      if (event.kind === 'error') process.stderr.write(`sink ${event.sink}: ${event.message}\n`);
+    },
+    outbox,
+  );
   const notifier = new Notifier(
     ledger,
     outbox,
@@ -39,14 +44,12 @@ async function main(): Promise<void> {
       batchSize: 500,
       onCommitted: (position, count) => {
         process.stdout.write(`committed ${position} ${count}\n`);
-        dispatcher.wake();
-        publisher.wake();
+        sinks.wake();
       },
       onError: (error) => process.stderr.write(`notifier: ${(error as Error).stack}\n`),
     },
   );
-  await publisher.start();
-  dispatcher.start();
+  await sinks.start();
   await notifier.start();
   // Report how far each sink is, for the test to know when everything has been sent.
   setInterval(() => {

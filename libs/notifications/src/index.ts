@@ -7,6 +7,7 @@ export * from './notifier/notification-feed';
 export * from './webhooks/webhook-dispatcher';
 export * from './webhooks/webhook-endpoints';
 export * from './kafka/kafka-notification-publisher';
+export * from './sinks/notification-sinks';
 export * from './notifications.module';
 export type {
   RegisteredEndpoint,

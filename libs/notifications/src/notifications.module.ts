@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import { Counter, Gauge } from 'prom-client';
 import type { EventStore } from '@loyalty/event-store';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
@@ -7,7 +7,6 @@ import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE, type Clock, type RuleBookSource }
 import { PROJECTION_PROGRESS, PROJECTION_STORE, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
 import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from '@loyalty/read-models';
 import { NotificationsHttpController } from './http/notifications.http-controller';
-import { KafkaNotificationPublisher } from './kafka/kafka-notification-publisher';
 import { NotificationFeed } from './notifier/notification-feed';
 import { NotificationScan } from './notifier/notification-scan';
 import { Notifier } from './notifier/notifier';
@@ -15,6 +14,7 @@ import { NOTIFICATION_OUTBOX, type NotificationOutbox } from './outbox/notificat
 import { SqliteNotificationOutbox } from './outbox/sqlite-notification-outbox';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints';
+import { NotificationSinks, type SinksSetup } from './sinks/notification-sinks';
 
 export interface NotificationsOptions {
   /** The outbox's SQLite file (':memory:' for an in-memory ledger). */
@@ -23,47 +23,28 @@ export interface NotificationsOptions {
   retryScheduleMs?: readonly number[];
   webhookTimeoutMs: number;
   scan: ScanSettings;
-  /** The Kafka sink: a client and the topic as the cluster names it; null without Kafka. */
-  kafka: { client: () => Kafka; topic: string; partitions: number; createTopic: boolean } | null;
+  /** The Kafka sink: the client's configuration and the topic as the cluster names it; null without Kafka. */
+  kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
 
 const OPTIONS = Symbol('NOTIFICATIONS_OPTIONS');
 
 /** Starts the notifier and the sinks with the app, and stops them before the stores close. */
 class NotificationsRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('notifications');
-  private publisherStart: Promise<void> | null = null;
-
   constructor(
     private readonly notifier: Notifier,
-    private readonly dispatcher: WebhookDispatcher,
+    private readonly sinks: NotificationSinks,
     @Inject(NOTIFICATION_OUTBOX) private readonly outbox: NotificationOutbox,
-    @Inject(KafkaNotificationPublisher) private readonly publisher: KafkaNotificationPublisher | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.notifier.start();
-    this.dispatcher.start();
-    if (this.publisher) {
-      const publisher = this.publisher;
-      // In the background: a broker that is not there yet never holds the app's start.
-      const attempt = async (): Promise<void> => {
-        try {
-          await publisher.start();
-        } catch (error) {
-          this.logger.warn({ msg: 'the notifications topic is not reachable yet; retrying', error: (error as Error).message });
-          await new Promise((resolve) => setTimeout(resolve, 5000).unref());
-          return attempt();
-        }
-      };
-      this.publisherStart = attempt();
-    }
+    await this.sinks.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.notifier.stop();
-    await this.dispatcher.stop();
-    if (this.publisher) await Promise.race([this.publisherStart, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() => this.publisher?.stop());
+    await this.sinks.stop();
     await this.outbox.close();
   }
 }
@@ -84,19 +65,29 @@ export class NotificationsModule {
         { provide: OPTIONS, useValue: options },
         { provide: NOTIFICATION_OUTBOX, useFactory: () => new SqliteNotificationOutbox(options.outboxFile) },
         {
+          // The main thread's dispatcher: re-sends asked through the API (the sinks' own loops run in their thread).
           provide: WebhookDispatcher,
+          inject: [NOTIFICATION_OUTBOX],
+          useFactory: (outbox: NotificationOutbox) =>
+            new WebhookDispatcher(outbox, {
+              ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
+              timeoutMs: options.webhookTimeoutMs,
+            }),
+        },
+        {
+          provide: NotificationSinks,
           inject: [NOTIFICATION_OUTBOX, LoyaltyMetrics],
           useFactory: (outbox: NotificationOutbox, metrics: LoyaltyMetrics) => {
-            const deliveries = new Counter({
+            const attempts = new Counter({
               name: 'webhook_delivery_attempts_total',
               help: 'Webhook delivery attempts by outcome (delivered, retrying, failed)',
               labelNames: ['outcome'] as const,
               registers: [metrics.registry],
             });
-            const dispatcher = new WebhookDispatcher(outbox, {
-              ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
-              timeoutMs: options.webhookTimeoutMs,
-              onAttempt: (record) => deliveries.inc({ outcome: record.status }),
+            const published = new Counter({
+              name: 'notifications_published_total',
+              help: 'Notifications published to the Kafka topic',
+              registers: [metrics.registry],
             });
             new Gauge({
               name: 'webhook_oldest_undelivered_age_seconds',
@@ -112,47 +103,41 @@ export class NotificationsModule {
                 }
               },
             });
-            return dispatcher;
+            const logger = new Logger('notifications');
+            const setup: SinksSetup = {
+              outboxFile: options.outboxFile,
+              webhooks: { ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}), timeoutMs: options.webhookTimeoutMs },
+              kafka: options.kafka
+                ? {
+                    clientConfig: options.kafka.clientConfig,
+                    topic: options.kafka.topic,
+                    partitions: options.kafka.partitions,
+                    createTopic: options.kafka.createTopic,
+                  }
+                : null,
+            };
+            return new NotificationSinks(
+              setup,
+              (event) => {
+                if (event.kind === 'attempt') attempts.inc({ outcome: event.status });
+                else if (event.kind === 'published') published.inc(event.count);
+                else logger.warn({ msg: `notification sink: ${event.sink}`, error: event.message });
+              },
+              outbox,
+            );
           },
         },
         {
           provide: WebhookEndpoints,
-          inject: [NOTIFICATION_OUTBOX, WebhookDispatcher, CLOCK],
-          useFactory: (outbox: NotificationOutbox, dispatcher: WebhookDispatcher, clock: Clock) =>
-            new WebhookEndpoints(outbox, dispatcher, { allowHttp: options.allowHttpWebhooks, now: () => clock.now() }),
+          inject: [NOTIFICATION_OUTBOX, WebhookDispatcher, NotificationSinks, CLOCK],
+          useFactory: (outbox: NotificationOutbox, dispatcher: WebhookDispatcher, sinks: NotificationSinks, clock: Clock) =>
+            new WebhookEndpoints(outbox, dispatcher, sinks, { allowHttp: options.allowHttpWebhooks, now: () => clock.now() }),
         },
         { provide: NotificationFeed, inject: [NOTIFICATION_OUTBOX], useFactory: (outbox: NotificationOutbox) => new NotificationFeed(outbox) },
         {
-          provide: KafkaNotificationPublisher,
-          inject: [NOTIFICATION_OUTBOX, LoyaltyMetrics],
-          useFactory: (outbox: NotificationOutbox, metrics: LoyaltyMetrics) => {
-            if (!options.kafka) return null;
-            const published = new Counter({
-              name: 'notifications_published_total',
-              help: 'Notifications published to the Kafka topic',
-              registers: [metrics.registry],
-            });
-            const logger = new Logger('notifications');
-            return new KafkaNotificationPublisher(options.kafka.client(), outbox, {
-              topic: options.kafka.topic,
-              partitions: options.kafka.partitions,
-              createTopic: options.kafka.createTopic,
-              onPublished: (count) => published.inc(count),
-              onError: (error) => logger.warn({ msg: 'publishing notifications failed; retrying', error: (error as Error).message }),
-            });
-          },
-        },
-        {
           provide: Notifier,
-          inject: [EVENT_STORE, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE, WebhookDispatcher, KafkaNotificationPublisher, LoyaltyMetrics],
-          useFactory: (
-            events: EventStore,
-            outbox: NotificationOutbox,
-            rules: RuleBookSource,
-            dispatcher: WebhookDispatcher,
-            publisher: KafkaNotificationPublisher | null,
-            metrics: LoyaltyMetrics,
-          ) => {
+          inject: [EVENT_STORE, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE, NotificationSinks, LoyaltyMetrics],
+          useFactory: (events: EventStore, outbox: NotificationOutbox, rules: RuleBookSource, sinks: NotificationSinks, metrics: LoyaltyMetrics) => {
             const derived = new Counter({ name: 'notifications_derived_total', help: 'Notifications derived from the ledger', registers: [metrics.registry] });
             const position = new Gauge({ name: 'notifier_position', help: 'The ledger position the notifier has committed', registers: [metrics.registry] });
             const logger = new Logger('notifications');
@@ -160,10 +145,7 @@ export class NotificationsModule {
               onCommitted: (at, count) => {
                 derived.inc(count);
                 position.set(Number(at));
-                if (count > 0) {
-                  dispatcher.wake();
-                  publisher?.wake();
-                }
+                if (count > 0) sinks.wake();
               },
               onError: (error) =>
                 logger.error({ msg: 'the notifier stopped on an error; it resumes from its checkpoint at the next start', error: (error as Error).message }),
@@ -178,7 +160,7 @@ export class NotificationsModule {
         },
         NotificationsRuntime,
       ],
-      exports: [Notifier, NotificationScan, WebhookDispatcher, NOTIFICATION_OUTBOX],
+      exports: [Notifier, NotificationScan, NOTIFICATION_OUTBOX],
     };
   }
 }

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { NotificationScan, NotificationsModule, NOTIFICATIONS_TOPIC } from '@loyalty/notifications';
@@ -58,7 +57,7 @@ export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig 
       },
       kafka: kafka
         ? {
-            client: () => new Kafka({ ...kafka.clientConfig(), clientId: `${kafka.KAFKA_CLIENT_ID}-notifications`, logLevel: logLevel.WARN }),
+            clientConfig: { ...kafka.clientConfig(), clientId: `${kafka.KAFKA_CLIENT_ID}-notifications` },
             topic: kafka.topic(NOTIFICATIONS_TOPIC),
             partitions: kafka.KAFKA_TOPIC_PARTITIONS,
             createTopic: kafka.KAFKA_CREATE_TOPICS === 'true',

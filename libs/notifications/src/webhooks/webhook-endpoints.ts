@@ -28,7 +28,10 @@ function newSecret(): string {
 export class WebhookEndpoints {
   constructor(
     private readonly outbox: NotificationOutbox,
+    /** Sends a re-send, here (outside the sinks' ordered streams). */
     private readonly dispatcher: WebhookDispatcher,
+    /** The sinks, told of a new or changed endpoint. */
+    private readonly sinks: { wake(): void },
     private readonly options: { allowHttp: boolean; now: () => Date },
   ) {}
 
@@ -45,7 +48,7 @@ export class WebhookEndpoints {
       cursor: await this.outbox.headSeq(),
     };
     await this.outbox.saveEndpoint(endpoint);
-    this.dispatcher.wake();
+    this.sinks.wake();
     return endpoint;
   }
 
@@ -67,7 +70,7 @@ export class WebhookEndpoints {
       updatedAt: this.options.now().toISOString(),
     };
     await this.outbox.saveEndpoint(updated);
-    this.dispatcher.wake();
+    this.sinks.wake();
     return withoutSecret(updated);
   }
 
