@@ -76,7 +76,11 @@ describe('decodeMessage', () => {
 
 describe('published contract', () => {
   it('docs/kafka/asyncapi.json is what the DTOs generate (run `npm run contracts:generate` after changing them)', () => {
-    expect(readFileSync(ASYNCAPI_PATH, 'utf8')).toBe(renderAsyncApi());
+    // The topics the ledger writes for others are the app's to add (apps/api/src/contracts checks them): the rest is this library's.
+    const published = JSON.parse(readFileSync(ASYNCAPI_PATH, 'utf8')) as { channels: Record<string, unknown> };
+    const consumed = new Set<string>(Object.values(LOYALTY_TOPICS));
+    published.channels = Object.fromEntries(Object.entries(published.channels).filter(([topic]) => consumed.has(topic)));
+    expect(published).toEqual(JSON.parse(renderAsyncApi()));
   });
 
   it('the generated JSON Schema carries the DTO constraints', () => {
