@@ -52,7 +52,7 @@ export class LoyaltyAnalyticsModule {
           provide: CustomerValueModels,
           inject: [ProfileReader, CLOCK],
           useFactory: (profiles: ProfileReader, clock: Clock) =>
-            new CustomerValueModels(profiles, options.customerValue, () => clock.now(), undefined, {
+            new CustomerValueModels(profiles, options.customerValue, () => clock.now(), {
               onThreadFailure: (error) =>
                 new Logger('customer-value').error({ msg: 'the fitting thread failed; fits run in the HTTP thread from now on', error: error.message }),
             }),

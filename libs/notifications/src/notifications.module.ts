@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import type { KafkaConfig } from 'kafkajs';
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import type { EventStore } from '@loyalty/event-store';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
@@ -78,17 +78,7 @@ export class NotificationsModule {
           provide: NotificationSinks,
           inject: [NOTIFICATION_OUTBOX, LoyaltyMetrics],
           useFactory: (outbox: NotificationOutbox, metrics: LoyaltyMetrics) => {
-            const attempts = new Counter({
-              name: 'webhook_delivery_attempts_total',
-              help: 'Webhook delivery attempts by outcome (delivered, retrying, failed)',
-              labelNames: ['outcome'] as const,
-              registers: [metrics.registry],
-            });
-            const published = new Counter({
-              name: 'notifications_published_total',
-              help: 'Notifications published to the Kafka topic',
-              registers: [metrics.registry],
-            });
+            // Measured at each scrape from the outbox (the other notification metrics are LoyaltyMetrics').
             new Gauge({
               name: 'webhook_oldest_undelivered_age_seconds',
               help: 'Per endpoint: the age of the oldest notification it has not received yet',
@@ -119,8 +109,8 @@ export class NotificationsModule {
             return new NotificationSinks(
               setup,
               (event) => {
-                if (event.kind === 'attempt') attempts.inc({ outcome: event.status });
-                else if (event.kind === 'published') published.inc(event.count);
+                if (event.kind === 'attempt') metrics.webhookAttempts.inc({ outcome: event.status });
+                else if (event.kind === 'published') metrics.notificationsPublished.inc(event.count);
                 else logger.warn({ msg: `notification sink: ${event.sink}`, error: event.message });
               },
               outbox,
@@ -138,13 +128,11 @@ export class NotificationsModule {
           provide: Notifier,
           inject: [EVENT_STORE, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE, NotificationSinks, LoyaltyMetrics],
           useFactory: (events: EventStore, outbox: NotificationOutbox, rules: RuleBookSource, sinks: NotificationSinks, metrics: LoyaltyMetrics) => {
-            const derived = new Counter({ name: 'notifications_derived_total', help: 'Notifications derived from the ledger', registers: [metrics.registry] });
-            const position = new Gauge({ name: 'notifier_position', help: 'The ledger position the notifier has committed', registers: [metrics.registry] });
             const logger = new Logger('notifications');
             return new Notifier(events, outbox, rules, {
               onCommitted: (at, count) => {
-                derived.inc(count);
-                position.set(Number(at));
+                metrics.notificationsDerived.inc(count);
+                metrics.notifierPosition.set(Number(at));
                 if (count > 0) sinks.wake();
               },
               onError: (error) =>

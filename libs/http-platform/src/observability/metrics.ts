@@ -105,6 +105,23 @@ export class LoyaltyMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly notificationsDerived = new Counter({
+    name: 'notifications_derived_total',
+    help: 'Notifications derived from the ledger',
+    registers: [this.registry],
+  });
+  readonly notifierPosition = new Gauge({ name: 'notifier_position', help: 'The ledger position the notifier has committed', registers: [this.registry] });
+  readonly notificationsPublished = new Counter({
+    name: 'notifications_published_total',
+    help: 'Notifications published to the Kafka topic',
+    registers: [this.registry],
+  });
+  readonly webhookAttempts = new Counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retrying, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly expiryLastCompleted = new Gauge({
     name: 'expiry_job_last_completed_cutoff_seconds',
     help: 'Cut-off (Unix seconds) of the last completed expiry run: every lot due before it has its expiry entry',

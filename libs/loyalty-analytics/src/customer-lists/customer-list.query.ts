@@ -3,9 +3,19 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { exportTable, type HttpReply } from '@loyalty/http-platform';
 import type { StreamableFile } from '@nestjs/common';
-import { ReadModelQuery } from '../analytics-http.support';
+import { ReadModelQuery, type ReadSide } from '../analytics-http.support';
 import type { CustomerEvaluation } from '../profiles/customer-evaluation';
-import { CUSTOMER_COLUMNS, customerRow, LIST_SORTS, pageOf, type CustomerPage, type ListOrder, type ListSort } from './customer-list';
+import {
+  CUSTOMER_COLUMNS,
+  customerRow,
+  evaluatePopulation,
+  LIST_SORTS,
+  selectCustomers,
+  pageOf,
+  type CustomerPage,
+  type ListOrder,
+  type ListSort,
+} from './customer-list';
 
 /** Every customer list: paged and sorted as JSON; the whole list (sorted) as CSV or NDJSON, streamed. */
 export class CustomerListQuery extends ReadModelQuery {
@@ -47,4 +57,19 @@ export function answerList(
     return exportTable(query.format, `${filename}-${asOf.slice(0, 10)}`, rows(), CUSTOMER_COLUMNS);
   }
   return { asOf, ...pageOf(customers, { sort, order: query.order ?? 'natural', page: query.page ?? 1, pageSize: query.pageSize ?? 50 }) };
+}
+
+/** Every customer list's answer: the customers a filter keeps, evaluated as of the query's instant, sorted, as a page or an export. */
+export async function listCustomers(
+  readSide: ReadSide,
+  query: CustomerListQuery,
+  keep: (e: CustomerEvaluation) => boolean,
+  defaultSort: ListSort,
+  filename: string,
+  response: HttpReply,
+): Promise<CustomerListResponse | StreamableFile> {
+  const context = await readSide.evaluationAt(query, response);
+  const sort = query.sort ?? defaultSort;
+  const customers = await selectCustomers(evaluatePopulation(readSide.profiles.all(), context), keep, sort, query.order ?? 'natural');
+  return answerList(query, context.asOf, sort, customers, filename, response);
 }

@@ -5,8 +5,8 @@ import type { LoyaltyClass } from '@loyalty/read-models';
 import { ReadSide } from '../analytics-http.support';
 import { CustomerValueModels } from '../customer-value/customer-value-models';
 import type { CustomerEvaluation } from '../profiles/customer-evaluation';
-import { evaluatePopulation, selectCustomers, type ListSort } from './customer-list';
-import { answerList, CustomerListQuery, type CustomerListResponse } from './customer-list.query';
+import type { ListSort } from './customer-list';
+import { CustomerListQuery, listCustomers, type CustomerListResponse } from './customer-list.query';
 
 const LIST = { csv: true, ndjson: true };
 
@@ -61,16 +61,13 @@ export class CustomerListsHttpController {
     return this.list((e) => e.loyalty.class === cls, defaultSort, cls, query, response);
   }
 
-  private async list(
+  private list(
     keep: (e: CustomerEvaluation) => boolean,
     defaultSort: ListSort,
     filename: string,
     query: CustomerListQuery,
     response: HttpReply,
   ): Promise<CustomerListResponse | StreamableFile> {
-    const context = await this.readSide.evaluationAt(query, response);
-    const sort = query.sort ?? defaultSort;
-    const customers = await selectCustomers(evaluatePopulation(this.readSide.profiles.all(), context), keep, sort, query.order ?? 'natural');
-    return answerList(query, context.asOf, sort, customers, filename, response);
+    return listCustomers(this.readSide, query, keep, defaultSort, filename, response);
   }
 }

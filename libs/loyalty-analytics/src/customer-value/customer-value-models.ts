@@ -35,15 +35,20 @@ export class CustomerValueModels {
   private model: CustomerValueModel | null = null;
   private fitting: Promise<CustomerValueModel> | null = null;
   private readonly fitter: ThreadOrHere<FitJob, CustomerValueModel>;
+  private readonly minimumCustomers: number;
 
   constructor(
     private readonly profiles: ProfileReader,
     readonly settings: CustomerValueSettings,
     private readonly now: () => Date,
-    /** Fewer customers than this and a fit says nothing reliable. */
-    private readonly minimumCustomers = 20,
-    options: { inThread?: boolean; onThreadFailure?: (error: Error) => void } = {},
+    options: {
+      /** Fewer customers than this (default 20) and a fit says nothing reliable. */
+      minimumCustomers?: number;
+      inThread?: boolean;
+      onThreadFailure?: (error: Error) => void;
+    } = {},
   ) {
+    this.minimumCustomers = options.minimumCustomers ?? 20;
     // The fit runs in its own thread (the HTTP thread keeps serving); a broken thread fits here.
     this.fitter = new ThreadOrHere<FitJob, CustomerValueModel>({
       worker: options.inThread === false ? null : { module: join(__dirname, 'fit-model.worker') },

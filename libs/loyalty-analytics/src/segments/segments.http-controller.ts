@@ -3,8 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '
 import { Matches } from 'class-validator';
 import { ApiJsonResponse, RequireRoles, type HttpReply } from '@loyalty/http-platform';
 import { ReadModelQuery, ReadSide } from '../analytics-http.support';
-import { evaluatePopulation, selectCustomers } from '../customer-lists/customer-list';
-import { answerList, CustomerListQuery, type CustomerListResponse } from '../customer-lists/customer-list.query';
+import { CustomerListQuery, listCustomers, type CustomerListResponse } from '../customer-lists/customer-list.query';
 import { segmentCounts, type SegmentCount } from './segment-report';
 
 class SegmentParam {
@@ -51,15 +50,7 @@ export class SegmentsHttpController {
     @Query() query: CustomerListQuery,
     @Res({ passthrough: true }) response: HttpReply,
   ): Promise<SegmentMembersResponse | StreamableFile> {
-    const context = await this.readSide.evaluationAt(query, response);
-    const sort = query.sort ?? 'monetary';
-    const members = await selectCustomers(
-      evaluatePopulation(this.readSide.profiles.all(), context),
-      (e) => e.rfm.segment === segment,
-      sort,
-      query.order ?? 'natural',
-    );
-    const answer = answerList(query, context.asOf, sort, members, `segment-${segment}`, response);
+    const answer = await listCustomers(this.readSide, query, (e) => e.rfm.segment === segment, 'monetary', `segment-${segment}`, response);
     return 'customers' in answer ? { segment, ...answer } : answer;
   }
 }

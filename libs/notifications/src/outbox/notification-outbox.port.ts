@@ -57,7 +57,6 @@ export interface NotificationOutbox {
   commitScanned(memories: ReadonlyMap<string, StandingMemory>, notifications: readonly LoyaltyNotification[]): Promise<void>;
   /** Outbox entries after a seq, in order, optionally of some types only. */
   after(seq: number, limit: number, types?: readonly string[]): Promise<OutboxEntry[]>;
-  entry(seq: number): Promise<OutboxEntry | null>;
   /** The last seq (0 when empty). */
   headSeq(): Promise<number>;
   endpoints(): Promise<WebhookEndpoint[]>;

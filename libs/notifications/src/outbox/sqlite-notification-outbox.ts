@@ -86,12 +86,6 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
     return rows.map((r) => ({ seq: r.seq, recordedAt: r.recorded_at, notification: JSON.parse(r.body) as LoyaltyNotification }));
   }
 
-  async entry(seq: number): Promise<OutboxEntry | null> {
-    const row = this.db.prepare('SELECT seq, recorded_at, body FROM outbox WHERE seq = ?').get(seq) as
-      { seq: number; recorded_at: string; body: string } | undefined;
-    return row ? { seq: row.seq, recordedAt: row.recorded_at, notification: JSON.parse(row.body) as LoyaltyNotification } : null;
-  }
-
   async headSeq(): Promise<number> {
     return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS head FROM outbox').get() as { head: number }).head;
   }

@@ -37,7 +37,7 @@ export function deriveFromEvent(
   const at = businessTimeOf(event);
   // Both sides at the instant after the event: only the event itself differs between them.
   const justAfter = at === null ? null : new Date(Date.parse(at) + 1).toISOString();
-  const tierBefore = justAfter !== null && touchesTier(event) ? tierOf(before, rules.tiers, justAfter) : null;
+  const tierBefore = justAfter !== null && touchesTier(event, rules.tiers.basis) ? tierOf(before, rules.tiers, justAfter) : null;
   // Like a projection, the state may be changed in place: the tier before is taken first.
   const profile = customerProfileProjection.apply(before, event);
   const customerId = event.customerId;
@@ -105,9 +105,14 @@ function keptForTiers(profile: CustomerProfile, rules: ProgramRules, at: string 
   return { ...trimmed, purchases: trimmed.purchases.filter((p) => p.at >= from) };
 }
 
-/** The tiers change with what qualifies: purchases and refunds (spend), and the points of purchases (points basis). */
-function touchesTier(event: LedgerEvent): boolean {
-  return event.type === 'PurchaseRecorded' || event.type === 'PointsReversed' || event.type === 'PointsEarned';
+/**
+ * Only an event that changes what qualifies can change the tier: under a spend basis, a purchase
+ * or a refund; under a points basis, the purchase's points or a refund (a purchase alone has none
+ * yet). The tier is evaluated twice per such event, on the notifier's hot path: never for others.
+ */
+function touchesTier(event: LedgerEvent, basis: TierRules['basis']): boolean {
+  if (event.type === 'PointsReversed') return true;
+  return basis === 'spend' ? event.type === 'PurchaseRecorded' : event.type === 'PointsEarned';
 }
 
 function businessTimeOf(event: LedgerEvent): string | null {
