@@ -42,6 +42,7 @@ export async function benchNotifications(): Promise<void> {
       types: [],
       secret: `whsec_${Buffer.alloc(24, 3).toString('base64')}`,
       enabled: true,
+      maxInFlight: numberArg('in-flight', 16),
       createdAt: now,
       updatedAt: now,
       cursor: 0,
@@ -51,7 +52,7 @@ export async function benchNotifications(): Promise<void> {
     // The sinks as the app runs them: in their own thread (the writer keeps the main one busy).
     const sinks = new NotificationSinks(
       {
-        outboxFile: join(dir, 'notifications.sqlite'),
+        outbox: { kind: 'sqlite', file: join(dir, 'notifications.sqlite') },
         webhooks: { timeoutMs: 10_000, pollMs: 50 },
         kafka: {
           clientConfig: { clientId: 'bench-notifications', brokers: brokers.split(',') },
@@ -79,7 +80,7 @@ export async function benchNotifications(): Promise<void> {
     // --without-notifications: the same ingestion alone, the baseline the cost of notifying is read against.
     const baseline = process.argv.includes('--without-notifications');
     if (!baseline) {
-      await sinks.start();
+      await sinks.start(await outbox.claimWriter());
       await notifier.start();
     }
 

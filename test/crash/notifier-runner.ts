@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       types: [],
       secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
       enabled: true,
+      maxInFlight: 1,
       createdAt: now,
       updatedAt: now,
       cursor: 0,
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   // The sinks as the app runs them: in their own thread, on their own connection to the outbox.
   const sinks = new NotificationSinks(
     {
-      outboxFile,
+      outbox: { kind: 'sqlite', file: outboxFile },
       webhooks: { retryScheduleMs: [50, 100, 200, 400, 800], timeoutMs: 2000, pollMs: 100 },
       kafka: { clientConfig: { clientId: 'notifier-crash', brokers: [brokers] }, topic, partitions: 3, createTopic: true },
     },
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       onError: (error) => process.stderr.write(`notifier: ${(error as Error).stack}\n`),
     },
   );
-  await sinks.start();
+  await sinks.start(await outbox.claimWriter());
   await notifier.start();
   // Report how far each sink is, for the test to know when everything has been sent.
   setInterval(() => {

@@ -25,7 +25,11 @@ export class AppModule {
     const withHttpApi = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'api';
     const withIngestion = kafka !== null && (config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'ingestion-worker');
     const withProjector = config.LOYALTY_ROLE === 'all' || config.LOYALTY_ROLE === 'projector';
-    const withReadModels = withProjector || (withHttpApi && config.READ_MODEL_STORE === 'postgres');
+    const withNotifier = config.LOYALTY_ROLE === 'notifier';
+    if (withNotifier && config.READ_MODEL_STORE !== 'postgres')
+      throw new Error('LOYALTY_ROLE=notifier needs READ_MODEL_STORE=postgres (its outbox and the read models it scans are shared there)');
+    const withReadModels = withProjector || ((withHttpApi || withNotifier) && config.READ_MODEL_STORE === 'postgres');
+    const notifications = config.LOYALTY_NOTIFICATIONS === 'true';
     return {
       module: AppModule,
       imports: [
@@ -64,8 +68,11 @@ export class AppModule {
               }),
             ]
           : []),
-        // Notifications follow the ledger and scan the read models beside the projector: the embedded app.
-        ...(withProjector && withHttpApi && config.LOYALTY_NOTIFICATIONS === 'true' ? notificationsFor(config, kafka) : []),
+        // Notifications: all of them in the embedded app; scaled out, the notifier role derives and
+        // sends, and API instances serve endpoints and feed from the outbox they share in PostgreSQL.
+        ...(notifications && config.LOYALTY_ROLE === 'all' ? notificationsFor(config, kafka, 'all') : []),
+        ...(notifications && withNotifier ? notificationsFor(config, kafka, 'runtime') : []),
+        ...(notifications && config.LOYALTY_ROLE === 'api' && config.READ_MODEL_STORE === 'postgres' ? notificationsFor(config, kafka, 'http') : []),
         // The projector role seals the ledger: one sealer per deployment, like one projector.
         ...(sealsTheLedger(config) ? [LedgerSealingModule.every(config.LOYALTY_SEAL_INTERVAL_SECONDS)] : []),
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).

@@ -1808,7 +1808,7 @@ export interface components {
             detractorMax: number;
             passiveMax: number;
         };
-        Omit_WebhookEndpoint__secret__: components["schemas"]["Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor__string___secret___"];
+        Omit_WebhookEndpoint__secret__: components["schemas"]["Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight__string___secret___"];
         /** @description A notification as the outbox holds it: in the order it was derived (seq), the one order every sink follows. */
         OutboxEntry: {
             seq: number;
@@ -1824,7 +1824,7 @@ export interface components {
             sms?: number;
             ivr?: number;
         };
-        Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor__string___secret___: {
+        Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight__string___secret___: {
             id: string;
             url: string;
             /** @description The notification types it receives; empty: every type. */
@@ -1832,8 +1832,10 @@ export interface components {
             enabled: boolean;
             createdAt: string;
             updatedAt: string;
-            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good). */
+            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good), every earlier one handled too. */
             cursor: number;
+            /** @description Deliveries under way at once (1 to 64). With 1, the endpoint receives the outbox in order; above, each customer's notifications still arrive in order, one at a time, and different customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one). */
+            maxInFlight: number;
         };
         PointsView: {
             /** @description Spendable now */
@@ -2021,6 +2023,11 @@ export interface components {
             types?: ("points.earned" | "points.available" | "points.expiring" | "points.expired" | "points.redeemed" | "tier.upgraded" | "tier.downgraded" | "tier.downgrade-warning" | "segment.entered" | "segment.left")[];
             /** @default true */
             enabled: boolean;
+            /**
+             * @description Deliveries under way at once. 1: the endpoint receives every notification in ledger order, one after the other. Above 1: each customer’s notifications still arrive in ledger order, different customers’ in parallel.
+             * @default 1
+             */
+            maxInFlight: number;
         };
         ReplayList: components["schemas"]["ReplayRecord"][];
         ReplayProgress: {
@@ -2402,6 +2409,8 @@ export interface components {
             url?: string;
             types?: ("points.earned" | "points.available" | "points.expiring" | "points.expired" | "points.redeemed" | "tier.upgraded" | "tier.downgraded" | "tier.downgrade-warning" | "segment.entered" | "segment.left")[];
             enabled?: boolean;
+            /** @description Deliveries under way at once. 1: the endpoint receives every notification in ledger order, one after the other. Above 1: each customer’s notifications still arrive in ledger order, different customers’ in parallel. */
+            maxInFlight?: number;
         };
         VerificationReport: {
             ok: boolean;
@@ -2441,8 +2450,10 @@ export interface components {
             enabled: boolean;
             createdAt: string;
             updatedAt: string;
-            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good). */
+            /** @description The last outbox seq handled for this endpoint (delivered, or failed for good), every earlier one handled too. */
             cursor: number;
+            /** @description Deliveries under way at once (1 to 64). With 1, the endpoint receives the outbox in order; above, each customer's notifications still arrive in order, one at a time, and different customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one). */
+            maxInFlight: number;
         };
         WrittenEvent: {
             /** @example PointsEarned */

@@ -1,5 +1,6 @@
 export * from './outbox/notification-outbox.port';
 export * from './outbox/sqlite-notification-outbox';
+export * from './outbox/postgres-notification-outbox';
 export * from './outbox/notification-envelope';
 export * from './notifier/notifier';
 export * from './notifier/notification-scan';

@@ -110,7 +110,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
         useValue: {
           cacheCapacity: config.ACCOUNT_CACHE_SIZE,
           futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000,
-          warmUp: config.LOYALTY_ROLE !== 'projector' && config.LEDGER_STORE !== 'memory',
+          warmUp: config.LOYALTY_ROLE !== 'projector' && config.LOYALTY_ROLE !== 'notifier' && config.LEDGER_STORE !== 'memory',
         },
       },
       { provide: ApiKeyRegistry, useValue: registry },
@@ -143,7 +143,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
  * the folder with it (its own writes, seals and expiry entries, go through expected revisions).
  */
 function takesEmbeddedWriterLock(config: AppConfig): boolean {
-  return config.LEDGER_STORE === 'sqlite' && config.LOYALTY_ROLE !== 'projector';
+  return config.LEDGER_STORE === 'sqlite' && config.LOYALTY_ROLE !== 'projector' && config.LOYALTY_ROLE !== 'notifier';
 }
 
 /** How often every process re-reads the scheduled rules versions and the read view (a schedule must be further ahead than this). */

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
-import { NotificationScan, NotificationsModule, NOTIFICATIONS_TOPIC } from '@loyalty/notifications';
+import { NotificationScan, NotificationsModule, NOTIFICATIONS_TOPIC, type NotificationsOptions, type OutboxLocation } from '@loyalty/notifications';
 import type { AppConfig } from '../config/app-config';
 import { PeriodicTask } from './periodic-task';
 
@@ -42,12 +42,20 @@ class NotificationScanSchedule implements OnApplicationBootstrap, BeforeApplicat
 @Module({})
 class NotificationScanScheduleModule {}
 
-/** Notifications as this deployment configures them: the outbox beside the other data files, the Kafka sink when Kafka is there. */
-export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig | null): DynamicModule[] {
+/**
+ * Notifications as this deployment configures them: the outbox beside the other data files
+ * (embedded) or beside the read models in PostgreSQL (scaled out), the Kafka sink when Kafka is there.
+ */
+export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig | null, parts: NotificationsOptions['parts']): DynamicModule[] {
   const production = config.NODE_ENV === 'production';
+  const outbox: OutboxLocation =
+    config.READ_MODEL_STORE === 'postgres'
+      ? { kind: 'postgres', url: config.READ_MODEL_POSTGRES_URL ?? '', schema: config.READ_MODEL_POSTGRES_SCHEMA }
+      : { kind: 'sqlite', file: config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'notifications.sqlite') };
   return [
     NotificationsModule.forConfig({
-      outboxFile: config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'notifications.sqlite'),
+      outbox,
+      parts,
       allowHttpWebhooks: config.LOYALTY_WEBHOOKS_ALLOW_HTTP === undefined ? !production : config.LOYALTY_WEBHOOKS_ALLOW_HTTP === 'true',
       ...(config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS ? { retryScheduleMs: config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number) } : {}),
       webhookTimeoutMs: config.LOYALTY_WEBHOOK_TIMEOUT_MS,
@@ -64,9 +72,13 @@ export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig 
           }
         : null,
     }),
-    {
-      module: NotificationScanScheduleModule,
-      providers: [{ provide: SCAN_INTERVAL_MS, useValue: config.LOYALTY_NOTIFICATION_SCAN_INTERVAL_SECONDS * 1000 }, NotificationScanSchedule],
-    },
+    ...(parts === 'http'
+      ? []
+      : [
+          {
+            module: NotificationScanScheduleModule,
+            providers: [{ provide: SCAN_INTERVAL_MS, useValue: config.LOYALTY_NOTIFICATION_SCAN_INTERVAL_SECONDS * 1000 }, NotificationScanSchedule],
+          },
+        ]),
   ];
 }

@@ -76,7 +76,7 @@ export class AppConfig {
   @IsOptional()
   @Matches(/^\d{1,9}(,\d{1,9})*$/, { message: 'LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS must be delays in ms, comma-separated' })
   LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS?: string;
-  @IsIn(['all', 'api', 'ingestion-worker', 'projector']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' = 'all';
+  @IsIn(['all', 'api', 'ingestion-worker', 'projector', 'notifier']) LOYALTY_ROLE: 'all' | 'api' | 'ingestion-worker' | 'projector' | 'notifier' = 'all';
 }
 
 export class ConfigError extends Error {

@@ -17,13 +17,14 @@ describe('infra/docker-compose.yml', () => {
     services: Record<string, { environment?: Record<string, unknown>; deploy?: { replicas?: number } }>;
   };
 
-  it('has Kafka, EventStoreDB, PostgreSQL, two ingestion workers, one projector and the API', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'eventstoredb', 'ingestion-worker', 'kafka', 'postgres', 'projector']);
+  it('has Kafka, EventStoreDB, PostgreSQL, two ingestion workers, one projector, one notifier and the API', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'eventstoredb', 'ingestion-worker', 'kafka', 'notifier', 'postgres', 'projector']);
     expect(compose.services['ingestion-worker'].deploy?.replicas).toBe(2);
     expect(compose.services.projector.deploy?.replicas).toBe(1);
+    expect(compose.services.notifier.deploy?.replicas).toBe(1);
   });
 
-  it.each(['api', 'ingestion-worker', 'projector'])('gives the %s service a configuration the app accepts', (service) => {
+  it.each(['api', 'ingestion-worker', 'projector', 'notifier'])('gives the %s service a configuration the app accepts', (service) => {
     const env = asEnv({ ...compose.services[service].environment, LOYALTY_API_KEYS: 'change-me-admin-key:admin' });
     const config = loadConfig(env);
     expect(config.LEDGER_STORE).toBe('eventstoredb');
@@ -64,12 +65,13 @@ describe('infra/k8s/loyalty-ledger.yaml', () => {
       },
   );
 
-  it('declares the API, the ingestion workers and one projector, with a configuration the app accepts', () => {
+  it('declares the API, the ingestion workers, one projector and one notifier, with a configuration the app accepts', () => {
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
     const secret = docs.find((d) => d.kind === 'Secret')!;
     const deployments = docs.filter((d) => d.kind === 'Deployment');
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', 'ingestion-worker', 'projector']);
-    expect((deployments.find((d) => d.metadata.name === 'projector') as unknown as { spec: { replicas: number } }).spec.replicas).toBe(1);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', 'ingestion-worker', 'notifier', 'projector']);
+    for (const single of ['projector', 'notifier'])
+      expect((deployments.find((d) => d.metadata.name === single) as unknown as { spec: { replicas: number } }).spec.replicas).toBe(1);
     for (const deployment of deployments) {
       const container = deployment.spec!.template!.spec.containers[0];
       const env = { ...configMap.data, ...secret.stringData, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };

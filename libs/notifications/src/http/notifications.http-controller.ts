@@ -10,6 +10,10 @@ import { NotificationScan, type ScanReport } from '../notifier/notification-scan
 import type { DeliveryRecord, OutboxEntry, WebhookEndpoint } from '../outbox/notification-outbox.port';
 import { NotificationFeed } from '../notifier/notification-feed';
 import { WebhookEndpoints, type PublicEndpoint } from '../webhooks/webhook-endpoints';
+import { MAX_IN_FLIGHT } from '../webhooks/webhook-dispatcher';
+
+const IN_FLIGHT_DESCRIPTION =
+  'Deliveries under way at once. 1: the endpoint receives every notification in ledger order, one after the other. Above 1: each customer’s notifications still arrive in ledger order, different customers’ in parallel.';
 
 class RegisterEndpointRequest {
   @ApiProperty({ example: 'https://crm.example.com/hooks/loyalty' }) @IsString() @MaxLength(2000) url!: string;
@@ -20,12 +24,24 @@ class RegisterEndpointRequest {
   @IsIn(NOTIFICATION_TYPES, { each: true })
   types?: string[];
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_IN_FLIGHT, description: IN_FLIGHT_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_IN_FLIGHT)
+  maxInFlight?: number;
 }
 
 class UpdateEndpointRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) url?: string;
   @ApiPropertyOptional({ enum: NOTIFICATION_TYPES, isArray: true }) @IsOptional() @IsArray() @IsIn(NOTIFICATION_TYPES, { each: true }) types?: string[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_IN_FLIGHT, description: IN_FLIGHT_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_IN_FLIGHT)
+  maxInFlight?: number;
 }
 
 class EndpointParam {

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { NotificationOutbox } from '../outbox/notification-outbox.port';
+import { StaleNotifierWriterError, type NotificationOutbox } from '../outbox/notification-outbox.port';
 import { notificationEnvelope, NOTIFICATIONS_TOPIC } from '../outbox/notification-envelope';
 
 export interface KafkaPublisherOptions {
@@ -87,6 +87,7 @@ export class KafkaNotificationPublisher {
         this.options.onPublished?.(entries.length, last);
       } catch (error) {
         this.options.onError?.(error);
+        if (error instanceof StaleNotifierWriterError) return; // another notifier publishes now
         await this.idle(1000);
       }
     }

@@ -6,6 +6,8 @@ import type { NotificationOutbox } from '../outbox/notification-outbox.port';
 
 export interface NotifierOptions {
   batchSize?: number;
+  /** Customers' states kept in memory between pages (the notifier is their only writer). */
+  cacheCapacity?: number;
   onError?: (error: unknown) => void;
   /** Told after each committed page: the ledger position reached and how many notifications it stored. */
   onCommitted?: (position: bigint, notifications: number) => void;
@@ -22,6 +24,8 @@ export interface NotifierOptions {
 export class Notifier {
   private subscription: Subscription | null = null;
   private committed = 0n;
+  /** States as last committed, most recently used last: a page reads only the others back. */
+  private readonly cache = new Map<string, NotifierCustomerState>();
 
   constructor(
     private readonly events: EventStore,
@@ -60,8 +64,21 @@ export class Notifier {
 
   private async follow(batch: StoredEvent[]): Promise<void> {
     if (batch.length === 0) return;
+    try {
+      await this.derivePage(batch);
+    } catch (error) {
+      this.cache.clear(); // states are changed in place: read them back from the outbox
+      throw error;
+    }
+  }
+
+  private async derivePage(batch: StoredEvent[]): Promise<void> {
     const customers = [...new Set(batch.map((e) => customerIdOfStream(e.stream)).filter((id): id is string => id !== null))];
-    const states = await this.outbox.notifierStates(customers);
+    const states = await this.outbox.notifierStates(customers.filter((id) => !this.cache.has(id)));
+    for (const id of customers) {
+      const cached = this.cache.get(id);
+      if (cached) states.set(id, cached);
+    }
     const changed = new Map<string, NotifierCustomerState>();
     const notifications: LoyaltyNotification[] = [];
     const book = this.rules.current();
@@ -73,11 +90,24 @@ export class Notifier {
       const rules = book.inForceAt(Date.parse(stored.recordedAt)).rules;
       const result = deriveFromEvent(state, { eventId: stored.eventId, position: stored.position, event }, rules);
       changed.set(customerId, result.state);
-      notifications.push(...result.notifications);
+      for (const n of result.notifications) notifications.push(n);
     }
     const position = batch[batch.length - 1].position;
     await this.outbox.commitFollowed(changed, notifications, position);
+    this.remember(changed);
     this.committed = position;
     this.options.onCommitted?.(position, notifications.length);
+  }
+
+  private remember(states: ReadonlyMap<string, NotifierCustomerState>): void {
+    const capacity = this.options.cacheCapacity ?? 100_000;
+    for (const [id, state] of states) {
+      this.cache.delete(id);
+      this.cache.set(id, state);
+    }
+    for (const id of this.cache.keys()) {
+      if (this.cache.size <= capacity) break;
+      this.cache.delete(id);
+    }
   }
 }

@@ -17,8 +17,14 @@ export interface WebhookEndpoint {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
-  /** The last outbox seq handled for this endpoint (delivered, or failed for good). */
+  /** The last outbox seq handled for this endpoint (delivered, or failed for good), every earlier one handled too. */
   cursor: number;
+  /**
+   * Deliveries under way at once (1 to 64). With 1, the endpoint receives the outbox in order;
+   * above, each customer's notifications still arrive in order, one at a time, and different
+   * customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one).
+   */
+  maxInFlight: number;
 }
 
 export type DeliveryStatus = 'delivered' | 'retrying' | 'failed';
@@ -47,6 +53,15 @@ export interface DeliveryRecord {
  * notification id is stored once: at least once out, never twice in.
  */
 export interface NotificationOutbox {
+  /**
+   * Makes this connection the outbox's writer (the notifier, the scan and the sinks of one
+   * process): a new epoch, greater than every earlier one. From then on, the derived and sent
+   * progress written through a connection fenced at an older epoch is refused
+   * (StaleNotifierWriterError) and writes nothing, as the projector's commits are.
+   */
+  claimWriter(): Promise<number>;
+  /** Fences this connection's writes at an epoch claimed by another connection of the same writer (the sinks' thread). */
+  fenceAt(epoch: number): void;
   checkpoint(name: string): Promise<string | null>;
   setCheckpoint(name: string, value: string): Promise<void>;
   notifierStates(customerIds: readonly string[]): Promise<Map<string, NotifierCustomerState>>;
@@ -61,9 +76,12 @@ export interface NotificationOutbox {
   headSeq(): Promise<number>;
   endpoints(): Promise<WebhookEndpoint[]>;
   endpoint(id: string): Promise<WebhookEndpoint | null>;
+  /** Creates or changes an endpoint; its cursor is set at creation only (then it moves with deliveries). */
   saveEndpoint(endpoint: WebhookEndpoint): Promise<void>;
-  /** Records an attempt's outcome; a final one (delivered, failed) moves the endpoint's cursor past the seq when it is the next one. */
-  recordDelivery(record: DeliveryRecord, advanceCursor: boolean): Promise<void>;
+  /** Records attempts' outcomes (the last per endpoint and seq is kept) and moves endpoints' cursors (never back), in one transaction. */
+  recordDeliveries(records: readonly DeliveryRecord[], cursors: ReadonlyMap<string, number>): Promise<void>;
+  /** The seqs after `cursor` whose delivery to the endpoint is finished (delivered or failed): not sent again at a restart. */
+  finishedAfter(endpointId: string, cursor: number): Promise<number[]>;
   deliveries(endpointId: string, options: { afterSeq?: number; limit: number; status?: DeliveryStatus }): Promise<DeliveryRecord[]>;
   /** Counts of the last record per (endpoint, seq) by status. */
   deliveryCounts(): Promise<Record<DeliveryStatus, number>>;
@@ -71,3 +89,13 @@ export interface NotificationOutbox {
 }
 
 export const NOTIFICATION_OUTBOX = Symbol('NOTIFICATION_OUTBOX');
+
+/** A write of a notifier that another one has replaced (a newer writer epoch): it stops. */
+export class StaleNotifierWriterError extends Error {
+  constructor(
+    readonly writerEpoch: number,
+    readonly latestEpoch: number | null,
+  ) {
+    super(`notifier writer epoch ${writerEpoch} is no longer the latest (${latestEpoch ?? 'none'}): another notifier took over`);
+  }
+}

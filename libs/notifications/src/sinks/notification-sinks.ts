@@ -3,19 +3,31 @@ import type { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { startWorkerModule } from '@loyalty/thread-support';
 import { KafkaNotificationPublisher } from '../kafka/kafka-notification-publisher';
-import type { NotificationOutbox } from '../outbox/notification-outbox.port';
+import { StaleNotifierWriterError, type NotificationOutbox } from '../outbox/notification-outbox.port';
+import { PostgresNotificationOutbox } from '../outbox/postgres-notification-outbox';
+import { SqliteNotificationOutbox } from '../outbox/sqlite-notification-outbox';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+
+/** Where the outbox is: plain data, so that a thread can open it. */
+export type OutboxLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
+
+export function openNotificationOutbox(location: OutboxLocation): NotificationOutbox {
+  return location.kind === 'sqlite' ? new SqliteNotificationOutbox(location.file) : new PostgresNotificationOutbox(location.url, location.schema);
+}
 
 /** How the sinks are set up: plain data, so that a thread can be given it. */
 export interface SinksSetup {
-  outboxFile: string;
+  outbox: OutboxLocation;
   webhooks: { retryScheduleMs?: readonly number[]; timeoutMs: number; pollMs?: number };
   kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
 
-/** What the sinks tell: each webhook attempt's outcome, each batch published, and errors. */
+/** What the sinks tell: webhook attempts by outcome, notifications published, and errors. */
 export type SinkEvent =
-  { kind: 'attempt'; status: 'delivered' | 'retrying' | 'failed' } | { kind: 'published'; count: number } | { kind: 'error'; sink: string; message: string };
+  | { kind: 'attempts'; status: 'delivered' | 'retrying' | 'failed'; count: number }
+  | { kind: 'published'; count: number }
+  | { kind: 'error'; sink: string; message: string }
+  | { kind: 'fenced'; message: string };
 
 /**
  * The webhook dispatcher and the Kafka publisher, in a thread of their own when the outbox is a
@@ -34,14 +46,15 @@ export class NotificationSinks {
     private readonly outbox: NotificationOutbox,
   ) {}
 
-  async start(): Promise<void> {
-    if (this.setup.outboxFile === ':memory:') {
+  /** Starts sending, as the writer of `writerEpoch` (claimed by the notifier of this process). */
+  async start(writerEpoch: number): Promise<void> {
+    if (this.setup.outbox.kind === 'sqlite' && this.setup.outbox.file === ':memory:') {
       this.local = runSinks(this.outbox, this.setup, this.onEvent);
       this.local.dispatcher.start();
       if (this.local.publisher) void startPublisher(this.local.publisher, this.onEvent);
       return;
     }
-    this.worker = startWorkerModule(join(__dirname, 'notification-sinks.worker'), { setup: this.setup });
+    this.worker = startWorkerModule(join(__dirname, 'notification-sinks.worker'), { setup: this.setup, writerEpoch });
     this.worker.on('message', (event: SinkEvent) => this.onEvent(event));
     this.worker.on('error', (error) => this.onEvent({ kind: 'error', sink: 'thread', message: error.message }));
   }
@@ -81,7 +94,8 @@ export function runSinks(outbox: NotificationOutbox, setup: SinksSetup, onEvent:
     ...(setup.webhooks.retryScheduleMs ? { retryScheduleMs: setup.webhooks.retryScheduleMs } : {}),
     timeoutMs: setup.webhooks.timeoutMs,
     ...(setup.webhooks.pollMs ? { pollMs: setup.webhooks.pollMs } : {}),
-    onAttempt: (record) => onEvent({ kind: 'attempt', status: record.status }),
+    onAttempt: (record) => onEvent({ kind: 'attempts', status: record.status, count: 1 }),
+    onFenced: (error) => onEvent({ kind: 'fenced', message: error.message }),
   });
   const publisher = setup.kafka
     ? new KafkaNotificationPublisher(new Kafka({ ...setup.kafka.clientConfig, logLevel: logLevel.NOTHING }), outbox, {
@@ -89,7 +103,12 @@ export function runSinks(outbox: NotificationOutbox, setup: SinksSetup, onEvent:
         partitions: setup.kafka.partitions,
         createTopic: setup.kafka.createTopic,
         onPublished: (count) => onEvent({ kind: 'published', count }),
-        onError: (error) => onEvent({ kind: 'error', sink: 'kafka', message: (error as Error).message }),
+        onError: (error) =>
+          onEvent(
+            error instanceof StaleNotifierWriterError
+              ? { kind: 'fenced', message: error.message }
+              : { kind: 'error', sink: 'kafka', message: (error as Error).message },
+          ),
       })
     : null;
   return { dispatcher, publisher };

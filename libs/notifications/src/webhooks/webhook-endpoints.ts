@@ -35,7 +35,7 @@ export class WebhookEndpoints {
     private readonly options: { allowHttp: boolean; now: () => Date },
   ) {}
 
-  async register(request: { url: string; types?: string[]; enabled?: boolean }): Promise<WebhookEndpoint> {
+  async register(request: { url: string; types?: string[]; enabled?: boolean; maxInFlight?: number }): Promise<WebhookEndpoint> {
     const now = this.options.now().toISOString();
     const endpoint: WebhookEndpoint = {
       id: `wh_${randomUUID()}`,
@@ -43,6 +43,7 @@ export class WebhookEndpoints {
       types: this.checkedTypes(request.types ?? []),
       secret: newSecret(),
       enabled: request.enabled ?? true,
+      maxInFlight: request.maxInFlight ?? 1,
       createdAt: now,
       updatedAt: now,
       cursor: await this.outbox.headSeq(),
@@ -60,13 +61,14 @@ export class WebhookEndpoints {
     return withoutSecret(await this.required(id));
   }
 
-  async update(id: string, change: { url?: string; types?: string[]; enabled?: boolean }): Promise<PublicEndpoint> {
+  async update(id: string, change: { url?: string; types?: string[]; enabled?: boolean; maxInFlight?: number }): Promise<PublicEndpoint> {
     const endpoint = await this.required(id);
     const updated: WebhookEndpoint = {
       ...endpoint,
       ...(change.url !== undefined ? { url: this.checkedUrl(change.url) } : {}),
       ...(change.types !== undefined ? { types: this.checkedTypes(change.types) } : {}),
       ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+      ...(change.maxInFlight !== undefined ? { maxInFlight: change.maxInFlight } : {}),
       updatedAt: this.options.now().toISOString(),
     };
     await this.outbox.saveEndpoint(updated);
@@ -98,7 +100,7 @@ export class WebhookEndpoints {
     if (entries.length === 0)
       throw new WebhookEndpointError('WEBHOOK.NOTHING_TO_RESEND', `no notification of this endpoint's types between seq ${fromSeq} and ${toSeq}`);
     void (async () => {
-      for (const entry of entries) await this.dispatcher.deliver(endpoint, entry, { advanceCursor: false });
+      for (const entry of entries) await this.dispatcher.deliver(endpoint, entry);
     })().catch(() => undefined);
     return { queued: entries.length };
   }

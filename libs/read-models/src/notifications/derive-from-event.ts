@@ -1,7 +1,15 @@
 import type { LedgerEvent } from '@loyalty/ledger-domain';
-import { addDays, addMonths, type ProgramRules, type TierRules, type TierStatus } from '@loyalty/program-rules';
+import {
+  addDays,
+  addMonths,
+  evaluateTier,
+  QualifyingActivityLog,
+  type ProgramRules,
+  type QualifyingActivity,
+  type TierRules,
+  type TierStatus,
+} from '@loyalty/program-rules';
 import { customerProfileProjection, type CustomerProfile } from '../customer-profile/customer-profile.projection';
-import { tierOf } from '../measures/tier';
 import { NOTIFICATION_CATALOG_VERSION, notificationId, type LoyaltyNotification } from './notification-catalog';
 
 /** What the notifier remembers of a customer between events: the facts the tier needs. */
@@ -37,9 +45,13 @@ export function deriveFromEvent(
   const at = businessTimeOf(event);
   // Both sides at the instant after the event: only the event itself differs between them.
   const justAfter = at === null ? null : new Date(Date.parse(at) + 1).toISOString();
-  const tierBefore = justAfter !== null && touchesTier(event, rules.tiers.basis) ? tierOf(before, rules.tiers, justAfter) : null;
+  const tierBefore =
+    justAfter !== null && touchesTier(event, rules.tiers.basis) ? evaluateTier(tierLogOf(before).log, rules.tiers, Date.parse(justAfter)) : null;
   // Like a projection, the state may be changed in place: the tier before is taken first.
+  const memo = tierLogs.get(before);
   const profile = customerProfileProjection.apply(before, event);
+  if (memo && profile === before) followInTierLog(memo, event);
+  else tierLogs.delete(before);
   const customerId = event.customerId;
   const out: LoyaltyNotification[] = [];
   const emit = (type: LoyaltyNotification['type'], occurredAt: string, data: LoyaltyNotification['data'], ...key: string[]) =>
@@ -80,7 +92,7 @@ export function deriveFromEvent(
   }
 
   if (at !== null && justAfter !== null && tierBefore) {
-    const after = tierOf(profile, rules.tiers, justAfter);
+    const after = evaluateTier(tierLogOf(profile).log, rules.tiers, Date.parse(justAfter));
     const rank = (name: string) => rules.tiers.levels.findIndex((l) => l.name === name);
     if (rank(after.level.name) !== rank(tierBefore.level.name)) {
       const type = rank(after.level.name) > rank(tierBefore.level.name) ? 'tier.upgraded' : 'tier.downgraded';
@@ -96,13 +108,63 @@ export function deriveFromEvent(
  * profile. A frequent buyer's state stays small, so a page does not rewrite years of history.
  */
 function keptForTiers(profile: CustomerProfile, rules: ProgramRules, at: string | null): CustomerProfile {
-  const trimmed = profile.surveyAnswers.length > 0 || profile.supportContacts.length > 0 ? { ...profile, surveyAnswers: [], supportContacts: [] } : profile;
-  if (at === null) return trimmed;
+  let trimmed = profile;
+  if (profile.surveyAnswers.length > 0 || profile.supportContacts.length > 0) {
+    trimmed = { ...profile, surveyAnswers: [], supportContacts: [] };
+    const memo = tierLogs.get(profile);
+    if (memo) tierLogs.set(trimmed, memo); // the same purchases: the same log
+  }
+  if (at === null || trimmed.purchases.length === 0) return trimmed;
   const windowMonths = rules.tiers.window.kind === 'calendar-year' ? 12 : rules.tiers.window.months;
   const horizon = addDays(addMonths(Date.parse(at), -2 * windowMonths - 1), -rules.tiers.downgradeGraceDays);
+  // Trimmed a window at a time, not at every event: each trim drops the log, rebuilt at the next tier question.
+  if (Date.parse(trimmed.purchases[0].at) >= addMonths(horizon, -windowMonths)) return trimmed;
   const from = new Date(horizon).toISOString();
-  if (trimmed.purchases.length === 0 || trimmed.purchases[0].at >= from) return trimmed;
   return { ...trimmed, purchases: trimmed.purchases.filter((p) => p.at >= from) };
+}
+
+/**
+ * A profile's purchases as the tier function reads them (times parsed once, window sums kept),
+ * remembered per profile object and kept in step with the projection's in-place changes: the
+ * tier is asked twice per purchase, and rebuilding it from the purchases each time made the
+ * notifier quadratic in a customer's history. A memo, never stored: rebuilt from the purchases
+ * when missing, so a state read back from the outbox gives the same answers.
+ */
+interface TierLogMemo {
+  log: QualifyingActivityLog;
+  byOrder: Map<string, QualifyingActivity>;
+}
+const tierLogs = new WeakMap<CustomerProfile, TierLogMemo>();
+
+function tierLogOf(profile: CustomerProfile): TierLogMemo {
+  let memo = tierLogs.get(profile);
+  if (!memo) {
+    const log = new QualifyingActivityLog();
+    const byOrder = new Map<string, QualifyingActivity>();
+    for (const p of profile.purchases) byOrder.set(p.orderId, log.add({ atMs: Date.parse(p.at), spendMinor: p.amount - p.refunded, points: p.points }));
+    memo = { log, byOrder };
+    tierLogs.set(profile, memo);
+  }
+  return memo;
+}
+
+/** The change customerProfileProjection.apply made to the purchases, made to the log too. */
+function followInTierLog({ log, byOrder }: TierLogMemo, event: LedgerEvent): void {
+  switch (event.type) {
+    case 'PurchaseRecorded':
+      byOrder.set(event.orderId, log.add({ atMs: Date.parse(event.occurredAt), spendMinor: event.amount, points: 0 }));
+      return;
+    case 'PointsEarned': {
+      const activity = event.source.kind === 'purchase' ? byOrder.get(event.source.orderId) : undefined;
+      if (activity) log.adjust(activity, 0, event.points);
+      return;
+    }
+    case 'PointsReversed': {
+      const activity = byOrder.get(event.orderId);
+      if (activity) log.adjust(activity, -event.refundAmount, -event.points);
+      return;
+    }
+  }
 }
 
 /**

@@ -137,16 +137,18 @@ describe('notifications derived from ledger events', () => {
 });
 
 describe('the notifier state', () => {
-  it('keeps only what the tier can still depend on: purchases of the last two windows and a grace period', () => {
-    // Given a purchase in 2023 and two in 2026
+  it('keeps only what the tier can still depend on: purchases of the last two windows and a grace period, trimmed a window at a time', () => {
+    // Given a purchase in 2022, one in 2023 and two in 2026
     const { state, notifications } = follow([
-      purchase('OLD', '2023-01-10T00:00:00.000Z', 200_000),
+      purchase('OLD', '2022-06-10T00:00:00.000Z', 200_000),
+      purchase('MID', '2023-06-10T00:00:00.000Z', 10_000),
       purchase('O-1', '2026-03-01T10:00:00.000Z', 60_000),
       purchase('O-2', '2026-03-02T10:00:00.000Z', 50_000),
     ]);
-    // Then the 2023 purchase is gone from the state, and the 2026 upgrade is still found
+    // Then the 2022 purchase, more than three windows old, starts a trim to the horizon of two
+    // windows and a grace period: the 2023 purchase goes with it; the 2026 upgrade is still found
     expect(state.profile.purchases.map((p) => p.orderId)).toEqual(['O-1', 'O-2']);
-    expect(notifications.filter((n) => n.type === 'tier.upgraded').map((n) => n.occurredAt)).toEqual(['2023-01-10T00:00:00.000Z', '2026-03-02T10:00:00.000Z']);
+    expect(notifications.filter((n) => n.type === 'tier.upgraded').map((n) => n.occurredAt)).toEqual(['2022-06-10T00:00:00.000Z', '2026-03-02T10:00:00.000Z']);
   });
 });
 
@@ -254,5 +256,66 @@ describe('notifications derived from a scan of the read models', () => {
     it('learns every standing silently at the very first scan (no flood of old facts)', () => {
       expect(scan({ standing: loyal, after: null })).toEqual({ memory: { segment: 'loyal', loyaltyClass: 'loyal', changes: 0 }, notifications: [] });
     });
+  });
+});
+
+describe('the tier the notifier keeps in memory', () => {
+  it('gives the same notifications as a state read back from the outbox before every event', () => {
+    // Given a customer's purchases, points and refunds over three years, some arriving late
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const events: LedgerEvent[] = [];
+    let clock = Date.parse('2024-01-01T00:00:00.000Z');
+    for (let i = 0; i < 400; i++) {
+      clock += Math.floor((random() < 0.04 ? 200 : random() * 6) * 86_400_000); // bursts, and long pauses that lose a tier
+      const late = random() < 0.1 ? Math.floor(random() * 60 * 86_400_000) : 0;
+      const at = new Date(clock - late).toISOString();
+      const orderId = `O-${i}`;
+      events.push(purchase(orderId, at, 1_000 + Math.floor(random() * 40_000)));
+      events.push(earned(`L-${i}`, orderId, at, 10 + Math.floor(random() * 400), at, '2030-01-01T00:00:00.000Z'));
+      if (random() < 0.15) {
+        const refunded = events.filter((e) => e.type === 'PurchaseRecorded')[Math.floor(random() * (i + 1))] as Extract<
+          LedgerEvent,
+          { type: 'PurchaseRecorded' }
+        >;
+        events.push({
+          type: 'PointsReversed',
+          customerId: CUSTOMER,
+          orderId: refunded.orderId,
+          refundId: `R-${i}`,
+          occurredAt: new Date(clock).toISOString(),
+          refundAmount: Math.floor(refunded.amount / 3),
+          points: 5,
+          lots: [],
+          addedToDeficit: 0,
+          writtenOff: 0,
+        } as unknown as LedgerEvent);
+      }
+    }
+    for (const basis of ['spend', 'points'] as const) {
+      const book = {
+        ...rules,
+        tiers: { ...rules.tiers, basis, levels: rules.tiers.levels.map((l, i) => ({ ...l, threshold: basis === 'points' ? i * 2_000 : l.threshold })) },
+      };
+      // When it is derived once in memory, and once with the state stored and read back before each event
+      const derive = (roundTrip: boolean) => {
+        let state = initialNotifierState(CUSTOMER);
+        const out: string[] = [];
+        events.forEach((event, i) => {
+          const result = deriveFromEvent(
+            roundTrip ? (JSON.parse(JSON.stringify(state)) as NotifierCustomerState) : state,
+            { eventId: `E-${i}`, position: BigInt(i + 1), event },
+            book,
+          );
+          state = result.state;
+          for (const n of result.notifications) if (n.type.startsWith('tier.')) out.push(`${n.id} ${JSON.stringify(n.data)}`);
+        });
+        return out;
+      };
+      const inMemory = derive(false);
+      // Then the tier changes are the same, and there are some
+      expect(inMemory.filter((n) => n.includes('"from"')).length).toBeGreaterThan(6);
+      expect(inMemory).toEqual(derive(true));
+    }
   });
 });
