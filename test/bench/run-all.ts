@@ -7,6 +7,7 @@ import { benchExpiryJob } from './expiry-job.bench';
 import { benchAccountReads } from './account-reads.bench';
 import { benchCustomerValue } from './customer-value.bench';
 import { benchNotifications } from './notifications.bench';
+import { benchHistoryImport } from './history-import.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     ['account-reads', benchAccountReads],
     ['customer-value', benchCustomerValue],
     ['notifications', benchNotifications],
+    ['history-import', benchHistoryImport],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

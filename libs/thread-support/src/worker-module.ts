@@ -12,7 +12,22 @@ const TYPESCRIPT_WORKER = join(__dirname, '..', '..', '..', 'infra', 'node', 'ty
  * The thread inherits the process's options (the build's alias resolution among them).
  */
 export function startWorkerModule(module: string, workerData?: Record<string, unknown>): Worker {
-  if (existsSync(`${module}.js`)) return new Worker(`${module}.js`, { workerData });
+  if (existsSync(`${module}.js`)) return new Worker(`${module}.js`, { workerData, execArgv: requiredModules() });
   if (existsSync(`${module}.ts`)) return new Worker(TYPESCRIPT_WORKER, { workerData: { ...workerData, typescriptModule: `${module}.ts` } });
   throw new Error(`no worker module ${module}.js or .ts`);
+}
+
+/**
+ * The modules the process preloads (`-r`), as they are now: the `loyalty` command adds its alias
+ * resolution at run time, after the thread's default (the options the process started with)
+ * was fixed. V8 flags are the process's anyway (and refused in a thread's execArgv).
+ */
+function requiredModules(): string[] {
+  const argv = process.execArgv;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '-r' || argv[i] === '--require') && i + 1 < argv.length) kept.push(argv[i], argv[++i]);
+    else if (argv[i].startsWith('--require=')) kept.push(argv[i]);
+  }
+  return kept;
 }

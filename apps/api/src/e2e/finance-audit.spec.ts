@@ -167,7 +167,7 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     ).toBe(0);
     expect(JSON.parse(out.join('')).ok).toBe(true);
     expect(await runCli(['finance', 'roll-forward', '--from', 'last week'], config, io)).toBe(2);
-    expect(err.join('')).toContain('--from must be an ISO-8601 date or instant');
+    expect(err.join('')).toContain("option '--from <instant>' argument 'last week' is invalid. an ISO-8601 date or instant is needed");
   });
 
   it('manages rules versions from the CLI: submit a file, list, diff; a bad document names its fields', async () => {

@@ -82,9 +82,9 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
       messageId,
     };
   }
-  const payload = plainToInstance(payloadClass, e.payload);
-  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
-  if (errors.length > 0) return { ok: false, reason: 'SCHEMA_VIOLATION', detail: describe(errors), messageId, field: `payload.${firstField(errors)}` };
+  const decoded = decodePayload(payloadClass, e.payload);
+  if (!decoded.ok) return { ...decoded, messageId };
+  const payload = decoded.payload;
   if (context.topic !== undefined && context.topic !== entry.topic) {
     return { ok: false, reason: 'WRONG_TOPIC', detail: `${type} belongs on ${entry.topic}, not ${context.topic}`, messageId };
   }
@@ -99,6 +99,20 @@ export function decodeMessage(value: Buffer | string | null, context: { topic?: 
     };
   }
   return { ok: true, envelope: { ...(e as unknown as MessageEnvelope), type: type as MessageType, payload: payload as never } };
+}
+
+/**
+ * A payload checked against its class (every field validated, unknown fields refused): what a
+ * message carries, or a row of an imported file in the same shape.
+ */
+export function decodePayload(
+  payloadClass: new () => object,
+  value: unknown,
+): { ok: true; payload: object } | { ok: false; reason: 'SCHEMA_VIOLATION'; detail: string; field: string } {
+  const payload = plainToInstance(payloadClass, value);
+  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  if (errors.length > 0) return { ok: false, reason: 'SCHEMA_VIOLATION', detail: describe(errors), field: `payload.${firstField(errors)}` };
+  return { ok: true, payload };
 }
 
 /** The path of the first invalid field (class-validator's tree, as describe names them). */

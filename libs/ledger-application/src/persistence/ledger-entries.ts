@@ -52,6 +52,8 @@ export function correlationOf(provenance: Provenance): string {
       return provenance.messageId;
     case 'batch':
       return `${provenance.batchId}#${provenance.index}`;
+    case 'import':
+      return `${provenance.file}:${provenance.line}`;
     case 'system':
       return provenance.job;
   }

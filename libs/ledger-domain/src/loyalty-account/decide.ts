@@ -571,7 +571,8 @@ function outsideTheProgramsTime(command: LedgerCommand, context: DecisionContext
   return null;
 }
 
-function businessTimeOf(command: LedgerCommand): string {
+/** The instant a command's fact happened (what picks the rules in force, and orders a customer's history). */
+export function businessTimeOf(command: LedgerCommand): string {
   switch (command.type) {
     case 'EnrolCustomer':
       return command.enrolledAt;

@@ -1,0 +1,6 @@
+export * from './rows/import-row';
+export * from './rows/import-row-decoder';
+export * from './rows/row-sources';
+export * from './run/history-import';
+export * from './run/import-checkpoints';
+export * from './run/import-file';
