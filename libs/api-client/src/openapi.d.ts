@@ -718,8 +718,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)
-         * @description Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)
+         * Schedule a proposed version: the ledger applies it from effectiveFrom (at least a minute ahead; in the past only where the ledger has no entry at or after it, for a history to load)
+         * @description Schedule a proposed version: the ledger applies it from effectiveFrom (at least a minute ahead; in the past only where the ledger has no entry at or after it, for a history to load)
          */
         post: operations["RulesHttpController_schedule"];
         delete?: never;

@@ -1,4 +1,5 @@
 export * from './ledger-scan/ledger-scan';
+export * from './ledger-scan/ledger-history';
 export * from './finance-reports/finance-report.service';
 export * from './tamper-evidence/ledger-digests';
 export * from './tamper-evidence/ledger-verifier';

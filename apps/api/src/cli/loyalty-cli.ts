@@ -91,7 +91,9 @@ function program(config: () => AppConfig, io: CliIo, terminal: CliTerminal, exit
     .action((file: string) => runRules({ kind: 'submit', file }));
   rules
     .command('schedule')
-    .description('put a proposed version in force from an instant')
+    .description(
+      'put a proposed version in force from an instant: at least a minute ahead, or in the past where the ledger has no entry at or after it (rules for a history to load)',
+    )
     .argument('<version>', 'the version', positiveIntArg)
     .requiredOption('--effective-from <instant>', 'when it takes effect', instantArg)
     .action((version: number, o: { effectiveFrom: string }) => runRules({ kind: 'schedule', version, effectiveFrom: o.effectiveFrom }));

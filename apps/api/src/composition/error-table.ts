@@ -23,7 +23,7 @@ export const ERRORS: ErrorTable = {
   'RULES.WRONG_PROGRAM': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'The rules are of another program' },
   'RULES.VERSION_EXISTS': { status: HttpStatus.CONFLICT, title: 'That rules version exists already' },
   'RULES.VERSION_NOT_FOUND': { status: HttpStatus.NOT_FOUND, title: 'No such rules version' },
-  'RULES.RETROACTIVE': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'A rules version cannot take effect in the past' },
+  'RULES.RETROACTIVE': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'A rules version cannot take effect where the ledger has entries' },
   'RULES.TOO_SOON': { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'A rules version must be scheduled further ahead' },
   'RULES.ALREADY_SCHEDULED': { status: HttpStatus.CONFLICT, title: 'That rules version is scheduled already' },
   'REPLAY.NOT_FOUND': { status: HttpStatus.NOT_FOUND, title: 'No such replay' },

@@ -10,7 +10,7 @@ import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type Even
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
 import { ApiKeyRegistry, IdempotencyStore, LoyaltyMetrics } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
-import { AUDIT_KEY, auditKey, type AuditKey } from '@loyalty/finance-audit';
+import { AUDIT_KEY, auditKey, latestEffectiveAt, type AuditKey } from '@loyalty/finance-audit';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
@@ -91,7 +91,8 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
 
     // Operations' records (rules versions, replays, audit trail); the ledger decides with the base rules plus every scheduled version.
     const operations: OperationsStore = openOperationsStore(config);
-    const catalog = new RulesCatalog(operations, rules, () => systemClock.now());
+    // A version for the past is checked against the ledger's latest business time (a scan: a rare operation).
+    const catalog = new RulesCatalog(operations, rules, () => systemClock.now(), { latestEffectiveAt: () => latestEffectiveAt(store) });
     const readView = new OperationsReadView(operations, catalog);
     const ruleBookSource: RuleBookSource = { current: () => catalog.ruleBook() };
     logger.log({

@@ -89,7 +89,10 @@ export class RulesHttpController {
   @IdempotentPost(':version/schedule')
   @HttpCode(200)
   @RequireRoles('ops')
-  @ApiOperation({ summary: 'Schedule a proposed version: the ledger applies it from effectiveFrom (never in the past)' })
+  @ApiOperation({
+    summary:
+      'Schedule a proposed version: the ledger applies it from effectiveFrom (at least a minute ahead; in the past only where the ledger has no entry at or after it, for a history to load)',
+  })
   @ApiJsonResponse('RulesVersionSummary')
   schedule(@Param() { version }: VersionParam, @Body() body: ScheduleRequest, @Req() request: AuthenticatedRequest): Promise<RulesVersionSummary> {
     return this.catalog.schedule(version, body.effectiveFrom, actorOf(request));

@@ -42,10 +42,19 @@ export interface RulesVersionSummary {
   scheduledAt: string | null;
 }
 
+/** What the catalog asks of the ledger before it declares a version for the past. */
+export interface LedgerHistory {
+  /** The latest business time of any entry (null: the ledger is empty). */
+  latestEffectiveAt(): Promise<string | null>;
+}
+
 /**
  * Rules versions as data: submitted (validated, never changed after), listed, compared,
  * scheduled. Only scheduled versions reach the ledger, and never retroactively: points
  * already earned never change (a retroactive change is a re-rating, posted as adjustments).
+ * A version may take effect in the past only where the ledger has nothing yet: a program that
+ * starts with a backfill declares the rules its history was earned under (its currency, its
+ * bonuses) before it loads that history.
  */
 export class RulesCatalog {
   private book: RuleBook;
@@ -55,6 +64,8 @@ export class RulesCatalog {
     private readonly store: OperationsStore,
     private readonly base: readonly ProgramRules[],
     private readonly clock: () => Date,
+    /** Without it, no version can be declared for the past. */
+    private readonly history: LedgerHistory | null = null,
   ) {
     this.book = new RuleBook(base);
   }
@@ -129,7 +140,10 @@ export class RulesCatalog {
     return { version, against, changes, lines: describeDiff(changes) };
   }
 
-  /** Puts a proposed version in force for the ledger from `effectiveFrom` (not in the past). */
+  /**
+   * Puts a proposed version in force for the ledger from `effectiveFrom`: at least a minute
+   * ahead, or in the past when no entry of the ledger is at or after it (history to be loaded).
+   */
   async schedule(version: number, effectiveFrom: string, actor: string): Promise<RulesVersionSummary> {
     await this.refresh();
     const record = this.records.find((r) => r.version === version);
@@ -141,13 +155,22 @@ export class RulesCatalog {
     if (record.status === 'scheduled')
       throw new RulesLifecycleError('RULES.ALREADY_SCHEDULED', `version ${version} is already scheduled from ${record.rules.effectiveFrom}`);
     const now = this.clock();
-    if (Date.parse(effectiveFrom) < now.getTime())
-      throw new RulesLifecycleError(
-        'RULES.RETROACTIVE',
-        `effectiveFrom ${effectiveFrom} is in the past: earned points never change; express a retroactive change as a re-rating`,
-      );
+    const past = Date.parse(effectiveFrom) < now.getTime();
+    if (past) {
+      const latest = this.history ? await this.history.latestEffectiveAt() : undefined;
+      if (latest === undefined)
+        throw new RulesLifecycleError(
+          'RULES.RETROACTIVE',
+          `effectiveFrom ${effectiveFrom} is in the past: earned points never change; express a retroactive change as a re-rating`,
+        );
+      if (latest !== null && Date.parse(latest) >= Date.parse(effectiveFrom))
+        throw new RulesLifecycleError(
+          'RULES.RETROACTIVE',
+          `effectiveFrom ${effectiveFrom} is in the past and the ledger has entries since (the latest at ${latest}): earned points never change; a version for the past is declared before its history is loaded, and a change of what was earned is a re-rating`,
+        );
+    }
     // Every process re-reads the schedule every few seconds: a version must not take effect before they all know it.
-    if (Date.parse(effectiveFrom) < now.getTime() + MIN_SCHEDULE_LEAD_MS)
+    if (!past && Date.parse(effectiveFrom) < now.getTime() + MIN_SCHEDULE_LEAD_MS)
       throw new RulesLifecycleError(
         'RULES.TOO_SOON',
         `effectiveFrom must be at least ${MIN_SCHEDULE_LEAD_MS / 1000} s ahead, so that every ledger process has loaded the version before it applies`,
@@ -160,7 +183,7 @@ export class RulesCatalog {
       actor,
       action: 'rules.scheduled',
       subject: `${record.programId}@${version}`,
-      details: { effectiveFrom: rules.effectiveFrom, hash: scheduled.hash },
+      details: { effectiveFrom: rules.effectiveFrom, hash: scheduled.hash, ...(past ? { forThePast: true } : {}) },
     });
     await this.refresh();
     return this.summary(scheduled);

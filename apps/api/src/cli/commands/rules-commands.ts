@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { RulesCatalog, RulesLifecycleError } from '@loyalty/program-operations';
 import type { AppConfig } from '../../config/app-config';
-import { loadRuleBook } from '../../composition/ledger-infrastructure.module';
+import { latestEffectiveAt } from '@loyalty/finance-audit';
+import { loadRuleBook, openLedgerStore } from '../../composition/ledger-infrastructure.module';
 import { openOperationsStore } from '../../composition/shared-stores';
 import { EXIT, UsageError, type CliIo } from '../cli-support';
 
@@ -20,6 +21,16 @@ export async function rulesCommand(action: RulesAction, config: AppConfig, io: C
       .all()
       .map((v) => v.rules),
     () => new Date(),
+    {
+      latestEffectiveAt: async () => {
+        const ledger = openLedgerStore(config);
+        try {
+          return await latestEffectiveAt(ledger);
+        } finally {
+          await ledger.close();
+        }
+      },
+    },
   );
   const actor = `cli:${process.env.USER ?? 'unknown'}`;
   const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
