@@ -157,6 +157,7 @@ export function openLedgerStore(config: AppConfig): EventStore {
   return new SqliteEventStore({
     file: join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'),
     synchronous: config.LEDGER_SQLITE_SYNCHRONOUS,
+    cacheMiB: config.LEDGER_SQLITE_CACHE_MIB,
     onThreadFailure: (error) => new Logger('ledger').error({ msg: 'a ledger thread failed: its work goes on in the main thread', error: error.message }),
   });
 }

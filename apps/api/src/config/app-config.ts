@@ -21,6 +21,8 @@ export class AppConfig {
   })
   EVENTSTORE_CONNECTION_STRING?: string;
   @IsIn(['FULL', 'NORMAL', 'EXTRA']) LEDGER_SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' | 'EXTRA' = 'FULL';
+  /** The page cache of each ledger connection (the writer thread's among them), in MiB. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(65_536) LEDGER_SQLITE_CACHE_MIB = 64;
   /** A JSON file of one rules version or an array of versions; unset = the shipped defaults. */
   @IsOptional() @IsString() LOYALTY_RULES_FILE?: string;
   @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
