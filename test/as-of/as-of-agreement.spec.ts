@@ -98,6 +98,8 @@ function businessTime(e: LedgerEvent): string {
       return e.asOf;
     case 'AccountOpened':
       return e.openedAt;
+    case 'OpeningBalanceMigrated':
+      return e.migratedAt;
     case 'CustomerEnrolled':
       return e.enrolledAt;
     case 'SupportContactRecorded':

@@ -512,8 +512,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month
-         * @description Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month
+         * Opening + migrated + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month
+         * @description Opening + migrated + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month
          */
         get: operations["FinanceReportsHttpController_rollForward"];
         put?: never;
@@ -1577,10 +1577,11 @@ export interface components {
          *     - customer-points-liability: every unspent point a customer holds (credit balance).
          *     - negative-balance-receivable: points customers owe after refunds of spent points (debit balance).
          *     - refund-write-offs: points a refund could not take back (already spent) and that the   write-off policy forgives: the purchase's points expense is undone and the forgiven points   become an expense of their own. The liability does not move (the customer holds nothing).
+         *     - migrated-opening-balances: the liability taken over from another program at its cutover   (what the customers held there), so that it is one line of the roll-forward.
          *     - the rest are the movements' other sides.
          * @enum {string}
          */
-        LedgerAccount: "liability:customer-points" | "receivable:negative-balances" | "expense:purchase-points" | "expense:bonus-points" | "expense:adjustments" | "expense:refund-write-offs" | "redemptions:rewards" | "income:breakage";
+        LedgerAccount: "liability:customer-points" | "receivable:negative-balances" | "expense:purchase-points" | "expense:bonus-points" | "expense:adjustments" | "expense:refund-write-offs" | "redemptions:rewards" | "income:breakage" | "opening:migrated-balances";
         LedgerEntryView: {
             revision: string;
             position: string;
@@ -1718,7 +1719,7 @@ export interface components {
             data: components["schemas"]["NotificationData"];
         };
         /** @enum {string} */
-        Movement: "issued" | "redeemed" | "redemption-cancelled" | "expired" | "adjusted" | "reversed" | "deficit" | "written-off";
+        Movement: "migrated" | "issued" | "redeemed" | "redemption-cancelled" | "expired" | "adjusted" | "reversed" | "deficit" | "written-off";
         NextExpiryView: {
             at: string;
             points: number;
@@ -2180,6 +2181,8 @@ export interface components {
                 from: string;
                 to: string;
                 opening: number;
+                /** @description Taken over from another program at its cutover (opening balances migrated). */
+                migrated: number;
                 issued: number;
                 redeemed: number;
                 redemptionsCancelled: number;
@@ -4870,7 +4873,7 @@ export interface operations {
                 format?: "json" | "csv";
                 from?: string;
                 to?: string;
-                movement?: "issued" | "redeemed" | "redemption-cancelled" | "expired" | "adjusted" | "reversed" | "deficit" | "written-off";
+                movement?: "migrated" | "issued" | "redeemed" | "redemption-cancelled" | "expired" | "adjusted" | "reversed" | "deficit" | "written-off";
                 account?: string;
                 customerId?: string;
                 /** @description With splitKey and splitAsOf: the entries behind one row of the liability split */

@@ -122,25 +122,51 @@ function program(config: () => AppConfig, io: CliIo, terminal: CliTerminal, exit
       .action((id: string) => runReplay({ kind, id }));
 
   const importing = root.command('import').description('load history from files into the ledger');
-  importing
-    .command('history')
-    .summary('purchases, refunds, enrolments, survey answers and support contacts from NDJSON or CSV files')
-    .description(
-      'purchases, refunds, enrolments, survey answers and support contacts from NDJSON (the Kafka payload shape) or CSV, through the ledger’s batch path.\nResumable: a checkpoint per file in the data folder; re-running a file adds nothing. Invalid rows go to the reject file with their line, field and reason.',
-    )
-    .argument('<files...>', "files or globs (quoted), '-' for stdin")
-    .addOption(new Option('--format <format>', 'the file format (default: by extension, .csv or NDJSON)').choices(['ndjson', 'csv']))
+  /** What every file import takes: the files, their format, the reject file, dry runs and restarts, chunking. */
+  const fileImport = (command: Command) =>
+    command
+      .argument('<files...>', "files or globs (quoted), '-' for stdin")
+      .addOption(new Option('--format <format>', 'the file format (default: by extension, .csv or NDJSON)').choices(['ndjson', 'csv']))
+      .option('--rejects <file>', 'the reject file (default <file>.rejects.csv)')
+      .option('--dry-run', 'read and check every row, write nothing to the ledger')
+      .option('--restart', 'read a file imported completely before again (its rows are then duplicates)')
+      .option('--chunk-rows <n>', 'rows ordered and checkpointed together', positiveIntArg, 20_000)
+      .option('--batch-size <n>', 'commands per ledger batch', positiveIntArg, 2_000);
+  fileImport(
+    importing
+      .command('history')
+      .summary('purchases, refunds, enrolments, survey answers and support contacts from NDJSON or CSV files')
+      .description(
+        'purchases, refunds, enrolments, survey answers and support contacts from NDJSON (the Kafka payload shape) or CSV, through the ledger’s batch path.\nResumable: a checkpoint per file in the data folder; re-running a file adds nothing. Invalid rows go to the reject file with their line, field and reason.',
+      ),
+  )
     .option(
       '--type <type>',
       'the message type of rows that carry none (purchase.recorded, refund.recorded, customer.enrolled, survey.answered, support-contact.recorded)',
     )
     .option('--map <field=column,...>', 'CSV: payload fields read from columns of other names')
-    .option('--rejects <file>', 'the reject file (default <file>.rejects.csv)')
-    .option('--dry-run', 'read and check every row, write nothing to the ledger')
-    .option('--restart', 'read a file imported completely before again (its rows are then duplicates)')
-    .option('--chunk-rows <n>', 'rows ordered and checkpointed together', positiveIntArg, 20_000)
-    .option('--batch-size <n>', 'commands per ledger batch', positiveIntArg, 2_000)
     .action(async (files: string[], o) => exit(await (await import('./commands/import-commands')).importHistoryCommand(files, o, config(), io, terminal)));
+  fileImport(
+    importing
+      .command('opening-balances')
+      .summary("another program's balances: lots, tier and its qualifying figures, enrolment date")
+      .description(
+        [
+          "another program's balances as opening entries (the chart's opening:migrated-balances account, the roll-forward's migrated line).",
+          'NDJSON: one customer per line {customerId, migrationId, sourceProgram, migratedAt, memberSince?, birthDate?, lots: [{ref, points, earnedAt, availableAt?, expiresAt}], tier?: {name, qualifying: [{at, spend, points}]}}.',
+          'CSV: one lot per row (consecutive rows of a customer are one balance): customerId, lotRef, points, earnedAt, availableAt, expiresAt, memberSince, birthDate, tier, qualifyingAt, qualifyingSpend, qualifyingPoints.',
+          'A lot is spendable from the cutover (migratedAt) or its availableAt, and expires at its expiresAt; the stated tier must be the one the rules find from the qualifying figures.',
+          'An opening balance opens its account: a customer with points entries already is rejected. Resumable and idempotent like import history.',
+        ].join('\n'),
+      ),
+  )
+    .option('--migration-id <id>', 'the migration id of rows that give none (e.g. from-acme-2026-12)')
+    .option('--source-program <name>', 'the program the balances come from, for rows that give none')
+    .option('--migrated-at <instant>', 'the cutover (ISO-8601 UTC), for rows that give none', instantArg)
+    .option('--map <field=column,...>', 'CSV: fields read from columns of other names')
+    .action(async (files: string[], o) =>
+      exit(await (await import('./commands/import-commands')).importOpeningBalancesCommand(files, o, config(), io, terminal)),
+    );
   const withExitCodes = (command: Command) => {
     for (const sub of command.commands) {
       sub.addHelpText('after', EXIT_CODES);

@@ -121,7 +121,7 @@ describe('finance reports and the ledger audit over HTTP and the CLI (embedded S
     expect(trial.body.totalDebit).toBeGreaterThan(0);
     const csv = await http().get('/v1/finance/roll-forward?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&by=month&format=csv').set(auth(FIN)).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csv.text.split('\r\n')[0]).toBe('from,to,opening,issued,redeemed,redemptionsCancelled,expired,adjustments,reversals,closing,writtenOff');
+    expect(csv.text.split('\r\n')[0]).toBe('from,to,opening,migrated,issued,redeemed,redemptionsCancelled,expired,adjustments,reversals,closing,writtenOff');
     expect(csv.text.trim().split('\r\n')).toHaveLength(3);
     const bad = await http().get('/v1/finance/roll-forward?from=2026-04-01T00:00:00Z&to=2026-01-01T00:00:00Z').set(auth(FIN)).expect(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);

@@ -5,7 +5,7 @@ import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'clas
 import { IsCalendarInstant, OptionalField } from '@loyalty/kafka-contracts';
 import { ProblemError } from '@loyalty/http-platform';
 
-const MOVEMENTS = ['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'deficit', 'written-off'] as const;
+const MOVEMENTS = ['migrated', 'issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'deficit', 'written-off'] as const;
 
 export class ExportFormatQuery {
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';

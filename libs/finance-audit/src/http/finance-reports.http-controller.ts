@@ -84,7 +84,7 @@ export class FinanceReportsHttpController {
 
   @Get('roll-forward')
   @RequireRoles('finance')
-  @ApiOperation({ summary: 'Opening + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month' })
+  @ApiOperation({ summary: 'Opening + migrated + issued − redeemed + cancelled − expired ± adjustments − reversals = closing, by day or month' })
   @ApiProduces('application/json', 'text/csv')
   @ApiJsonResponse('RollForwardResponse', 200, 'The report (text/csv with format=csv)', { csv: true })
   async rollForward(@Query() q: PeriodsQuery, @Res({ passthrough: true }) res: HttpReply): Promise<RollForwardResponse | string> {
@@ -97,7 +97,7 @@ export class FinanceReportsHttpController {
       rows: report.rows.map((r) => ({
         ...r,
         drillDown: Object.fromEntries(
-          (['issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'written-off'] as const).map((m) => [
+          (['migrated', 'issued', 'redeemed', 'redemption-cancelled', 'expired', 'adjusted', 'reversed', 'written-off'] as const).map((m) => [
             m,
             `${ENTRIES}?movement=${m}&from=${r.from}&to=${r.to}`,
           ]),

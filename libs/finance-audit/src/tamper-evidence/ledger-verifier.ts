@@ -41,6 +41,7 @@ export interface VerificationReport {
 }
 
 interface LedgerSums {
+  migrated: number;
   earned: number;
   redeemed: number;
   expired: number;
@@ -205,8 +206,9 @@ export class LedgerVerifier {
     for await (const [customerId, raw] of this.projections.entries(key)) {
       const state = raw as CustomerBalance;
       seen.add(customerId);
-      const ledger = sums.get(customerId) ?? { earned: 0, redeemed: 0, expired: 0, adjusted: 0, outstanding: 0 };
+      const ledger = sums.get(customerId) ?? { migrated: 0, earned: 0, redeemed: 0, expired: 0, adjusted: 0, outstanding: 0 };
       const projected: LedgerSums = {
+        migrated: state.lifetime.migrated ?? 0,
         earned: state.lifetime.earned,
         redeemed: state.lifetime.redeemed,
         expired: state.lifetime.expired,
@@ -217,7 +219,7 @@ export class LedgerVerifier {
         if (ledger[field] !== projected[field]) drift.push({ customerId, field, ledger: ledger[field], projection: projected[field] });
     }
     for (const [customerId, ledger] of sums)
-      if (!seen.has(customerId) && ledger.earned + ledger.adjusted !== 0)
+      if (!seen.has(customerId) && ledger.migrated + ledger.earned + ledger.adjusted !== 0)
         drift.push({ customerId, field: 'missing from the read model', ledger: ledger.outstanding, projection: null });
     // A live projector may commit while we read: a moved checkpoint means compare again later, not drift.
     if ((await this.projections.checkpoint(key)) !== cut)
@@ -258,9 +260,12 @@ function checkDigest(digest: LedgerDigest, position: bigint, builder: DigestBuil
 
 function addSums(sums: Map<string, LedgerSums>, customerId: string, event: LedgerEvent): void {
   let s = sums.get(customerId);
-  if (!s) sums.set(customerId, (s = { earned: 0, redeemed: 0, expired: 0, adjusted: 0, outstanding: 0 }));
+  if (!s) sums.set(customerId, (s = { migrated: 0, earned: 0, redeemed: 0, expired: 0, adjusted: 0, outstanding: 0 }));
   for (const p of datedPostings(event)) s.outstanding += liabilityEffect(p);
   switch (event.type) {
+    case 'OpeningBalanceMigrated':
+      s.migrated += event.points;
+      return;
     case 'PointsEarned':
     case 'BonusAwarded':
       s.earned += event.points;

@@ -7,7 +7,7 @@ export interface DatedPosting extends Posting {
   movement: Movement;
 }
 
-export type Movement = 'issued' | 'redeemed' | 'redemption-cancelled' | 'expired' | 'adjusted' | 'reversed' | 'deficit' | 'written-off';
+export type Movement = 'migrated' | 'issued' | 'redeemed' | 'redemption-cancelled' | 'expired' | 'adjusted' | 'reversed' | 'deficit' | 'written-off';
 
 /** When an event takes effect for the books: its business time, not the time it was recorded. */
 export function effectiveAtOf(event: LedgerEvent): string {
@@ -19,6 +19,8 @@ export function effectiveAtOf(event: LedgerEvent): string {
       return event.asOf;
     case 'AccountOpened':
       return event.openedAt;
+    case 'OpeningBalanceMigrated':
+      return event.migratedAt;
     case 'CustomerEnrolled':
       return event.enrolledAt;
     case 'SupportContactRecorded':
@@ -32,6 +34,8 @@ function movementOf(event: LedgerEvent, posting: Posting): Movement {
   if (posting.debit === LedgerAccount.NegativeBalanceReceivable || posting.credit === LedgerAccount.NegativeBalanceReceivable) return 'deficit';
   if (posting.debit === LedgerAccount.RefundWriteOffExpense) return 'written-off';
   switch (event.type) {
+    case 'OpeningBalanceMigrated':
+      return 'migrated';
     case 'PointsEarned':
     case 'BonusAwarded':
       return 'issued';

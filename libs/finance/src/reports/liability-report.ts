@@ -89,20 +89,23 @@ export class LiabilityAccumulator {
     this.asOfMs = Date.parse(asOf);
   }
 
+  /** The tier of the customer's latest earning (or opening balance) up to as-of. */
+  private noteTier(customerId: string, at: string, tier: string): void {
+    const known = this.tierOf.get(customerId);
+    if (!known || known.at <= at) this.tierOf.set(customerId, { at, tier });
+  }
+
   add(event: LedgerEvent): void {
     if (this.customerId !== undefined && event.customerId !== this.customerId) return;
     const at = effectiveAtOf(event);
     if (at > this.asOf) return;
     this.events++;
     for (const p of datedPostings(event)) this.posted = exact(this.posted + liabilityEffect(p));
-    if (event.type === 'PointsEarned') {
-      const known = this.tierOf.get(event.customerId);
-      if (!known || known.at <= event.earnedAt) this.tierOf.set(event.customerId, { at: event.earnedAt, tier: event.breakdown.tier.name });
-    }
+    if (event.type === 'PointsEarned') this.noteTier(event.customerId, event.earnedAt, event.breakdown.tier.name);
+    if (event.type === 'OpeningBalanceMigrated' && event.tier) this.noteTier(event.customerId, event.migratedAt, event.tier.name);
     const effects = lotEffectsOf(event);
     if (!effects) return;
-    const { opened } = effects;
-    if (opened) {
+    for (const opened of effects.opened) {
       this.lots.set(lotKey(event.customerId, opened.lotId), {
         customerId: event.customerId,
         remaining: opened.points,

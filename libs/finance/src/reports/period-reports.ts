@@ -24,7 +24,7 @@ function periodIndex(periods: readonly Period[], at: string): number {
 }
 
 /**
- * The roll-forward, streamed: opening + issued − redeemed + cancelled redemptions − expired
+ * The roll-forward, streamed: opening + migrated + issued − redeemed + cancelled redemptions − expired
  * ± adjustments − reversals = closing per period, each period's closing the next one's
  * opening. Same definitions as `rollForward` (which it is tested against), in one pass and
  * O(log periods) per posting.
@@ -57,7 +57,7 @@ export class RollForwardAccumulator {
   report(): RollForwardRow[] {
     let opening = this.opening;
     return this.rows.map((r) => {
-      const closing = exact(opening + r.issued - r.redeemed + r.redemptionsCancelled - r.expired + r.adjustments - r.reversals);
+      const closing = exact(opening + r.migrated + r.issued - r.redeemed + r.redemptionsCancelled - r.expired + r.adjustments - r.reversals);
       const row = { ...r, opening, closing };
       opening = closing;
       return row;
@@ -141,8 +141,7 @@ export class BreakageAccumulator {
     if (at > this.asOf) return;
     const effects = lotEffectsOf(event);
     if (!effects) return;
-    if (effects.opened) {
-      const { opened } = effects;
+    for (const opened of effects.opened) {
       this.lots.set(lotKey(event.customerId, opened.lotId), {
         expiresAtMs: opened.expiresAtMs,
         availableAtMs: opened.availableAtMs,

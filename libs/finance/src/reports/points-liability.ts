@@ -20,6 +20,8 @@ export interface RollForwardRow {
   from: string;
   to: string;
   opening: number;
+  /** Taken over from another program at its cutover (opening balances migrated). */
+  migrated: number;
   issued: number;
   redeemed: number;
   redemptionsCancelled: number;
@@ -37,11 +39,24 @@ export interface RollForwardRow {
 
 /** A period's roll-forward before any movement. */
 export function emptyRollForwardRow(from: string, to: string): RollForwardRow {
-  return { from, to, opening: 0, issued: 0, redeemed: 0, redemptionsCancelled: 0, expired: 0, adjustments: 0, reversals: 0, closing: 0, writtenOff: 0 };
+  return {
+    from,
+    to,
+    opening: 0,
+    migrated: 0,
+    issued: 0,
+    redeemed: 0,
+    redemptionsCancelled: 0,
+    expired: 0,
+    adjustments: 0,
+    reversals: 0,
+    closing: 0,
+    writtenOff: 0,
+  };
 }
 
 /**
- * Opening + issued − redeemed + cancelled redemptions − expired ± adjustments − reversals =
+ * Opening + migrated + issued − redeemed + cancelled redemptions − expired ± adjustments − reversals =
  * closing, for each period [from, to) (postings effective at or after `from`, before `to`).
  * Opening is the liability of everything before `from`; closing of everything before `to`.
  */
@@ -62,7 +77,7 @@ export function rollForward(postings: readonly DatedPosting[], periods: readonly
       if (p.effectiveAt >= to) continue;
       addMovement(row, p.movement, effect);
     }
-    row.closing = exact(row.opening + row.issued - row.redeemed + row.redemptionsCancelled - row.expired + row.adjustments - row.reversals);
+    row.closing = exact(row.opening + row.migrated + row.issued - row.redeemed + row.redemptionsCancelled - row.expired + row.adjustments - row.reversals);
     return row;
   });
 }
@@ -70,6 +85,9 @@ export function rollForward(postings: readonly DatedPosting[], periods: readonly
 /** Adds a posting's liability effect to its roll-forward column. */
 export function addMovement(row: RollForwardRow, movement: Movement, effect: number): void {
   switch (movement) {
+    case 'migrated':
+      row.migrated = exact(row.migrated + effect);
+      return;
     case 'issued':
       row.issued = exact(row.issued + effect);
       return;

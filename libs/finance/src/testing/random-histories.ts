@@ -15,7 +15,7 @@ export const history = fc.array(
   fc.record({
     advance: fc.integer({ min: 0, max: 20 * DAY }),
     customer: fc.constantFrom('C-1', 'C-2', 'C-3'),
-    kind: fc.constantFrom('purchase', 'purchase', 'refund', 'redeem', 'cancel', 'adjust', 'expire', 'survey'),
+    kind: fc.constantFrom('purchase', 'purchase', 'refund', 'redeem', 'cancel', 'adjust', 'expire', 'survey', 'migrate'),
     amount: fc.integer({ min: 100, max: 200_000 }),
     points: fc.integer({ min: -500, max: 500 }),
   }),
@@ -53,7 +53,20 @@ export function eventsOf(steps: { advance: number; customer: string; kind: strin
                 ? { type: 'AdjustPoints', customerId: s.customer, adjustmentId: `A-${i}`, points: s.points || 1, reasonCode: 'TEST', actor: 't', occurredAt }
                 : s.kind === 'expire'
                   ? { type: 'ExpirePoints', customerId: s.customer, expiryRunId: `X-${i}`, asOf: occurredAt }
-                  : { type: 'RecordSurveyAnswer', customerId: s.customer, responseId: `S-${i}`, surveyId: 'nps', occurredAt, score: 9 };
+                  : s.kind === 'migrate'
+                    ? {
+                        // Accepted only as a customer's first points entry: an opening balance from another program.
+                        type: 'MigrateOpeningBalance',
+                        customerId: s.customer,
+                        migrationId: 'M',
+                        sourceProgram: 'other',
+                        migratedAt: occurredAt,
+                        lots: [
+                          { ref: 'a', points: 1 + (s.amount % 3_000), earnedAt: iso(at - 90 * DAY), expiresAt: iso(at + (1 + (s.amount % 60)) * DAY) },
+                          { ref: 'b', points: Math.abs(s.points) + 1, earnedAt: occurredAt, availableAt: iso(at + 7 * DAY), expiresAt: iso(at + 400 * DAY) },
+                        ],
+                      }
+                    : { type: 'RecordSurveyAnswer', customerId: s.customer, responseId: `S-${i}`, surveyId: 'nps', occurredAt, score: 9 };
     const decision = decide(command, state, { ruleBook, nowMs: at });
     if (decision.outcome !== 'accepted') return;
     for (const e of decision.events) {

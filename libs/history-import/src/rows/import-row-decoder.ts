@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { MessageType } from '@loyalty/kafka-contracts';
 import { ThreadOrHere } from '@loyalty/thread-support';
-import { decodeImportRow, type DecodedRow, type ImportRow } from './import-row';
+import { decodeImportRow, type DecodedRow, type ImportRow, type RowReading } from './import-row';
 
 /**
  * A chunk's rows packed to cross threads cheaply (one string, as the Kafka decoder packs
@@ -9,13 +8,13 @@ import { decodeImportRow, type DecodedRow, type ImportRow } from './import-row';
  * rows that could not be read.
  */
 export interface PackedRows {
-  defaultType: MessageType | null;
+  reading: RowReading;
   lines: number[];
   texts: string;
   unreadable: [number, string][];
 }
 
-export function packRows(rows: readonly ImportRow[], defaultType: MessageType | null): PackedRows {
+export function packRows(rows: readonly ImportRow[], reading: RowReading): PackedRows {
   const lines: number[] = [];
   const texts: string[] = [];
   const unreadable: [number, string][] = [];
@@ -26,13 +25,13 @@ export function packRows(rows: readonly ImportRow[], defaultType: MessageType | 
       texts.push('text' in row ? row.text : JSON.stringify(row.value));
     }
   }
-  return { defaultType, lines, texts: texts.join('\n'), unreadable };
+  return { reading, lines, texts: texts.join('\n'), unreadable };
 }
 
 export function decodePackedRows(packed: PackedRows): DecodedRow[] {
   const texts = packed.lines.length > 0 ? packed.texts.split('\n') : [];
-  const decoded = packed.lines.map((line, i) => decodeImportRow({ line, text: texts[i] }, packed.defaultType));
-  for (const [line, unreadable] of packed.unreadable) decoded.push(decodeImportRow({ line, unreadable }, packed.defaultType));
+  const decoded = packed.lines.map((line, i) => decodeImportRow({ line, text: texts[i] }, packed.reading));
+  for (const [line, unreadable] of packed.unreadable) decoded.push(decodeImportRow({ line, unreadable }, packed.reading));
   return decoded.sort((a, b) => a.line - b.line);
 }
 
@@ -54,8 +53,8 @@ export class ImportRowDecoder {
     });
   }
 
-  async decode(rows: readonly ImportRow[], defaultType: MessageType | null): Promise<DecodedRow[]> {
-    const decoded = await this.chunks.request(packRows(rows, defaultType));
+  async decode(rows: readonly ImportRow[], reading: RowReading): Promise<DecodedRow[]> {
+    const decoded = await this.chunks.request(packRows(rows, reading));
     return typeof decoded === 'string' ? (JSON.parse(decoded) as DecodedRow[]) : decoded;
   }
 

@@ -1,13 +1,30 @@
 import { decodePayload, MESSAGE_CATALOG, type MessageEnvelope, type MessageType } from '@loyalty/kafka-contracts';
 import { messageToCommand } from '@loyalty/kafka-ingestion';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
+import { openingBalanceCommand, OpeningBalanceRow } from './opening-balance-row';
 
 /**
  * A row as read from a file: its line (1: the file's first line) and its value, as JSON text (an
  * NDJSON line, parsed where the row is decoded) or an object (a CSV record), or why it could not
  * be read.
  */
-export type ImportRow = { line: number; text: string } | { line: number; value: Record<string, unknown> } | { line: number; unreadable: string };
+export type ImportRow =
+  | { line: number; text: string }
+  /** A CSV record; `lastLine`: the last line of records read as one row (a customer's lots). */
+  | { line: number; value: Record<string, unknown>; lastLine?: number }
+  | { line: number; unreadable: string };
+
+/** The rows of a migration file: one customer's opening balance each (see OpeningBalanceRow). */
+export const OPENING_BALANCE_ROW = 'opening-balance';
+
+/** What a file's rows are: messages in the Kafka payload shape (of one type, or each naming its own), or opening balances. */
+export type ImportRowType = MessageType | typeof OPENING_BALANCE_ROW;
+
+/** How to read a file's rows: their type (null: each row names it) and fields every row takes unless it says otherwise. */
+export interface RowReading {
+  type: ImportRowType | null;
+  defaults?: Readonly<Record<string, unknown>>;
+}
 
 /** A row as the ledger takes it, or the reason it is refused (the reject file's line). */
 export type DecodedRow = { line: number; command: LedgerCommand } | { line: number; rejected: { field: string; reason: string } };
@@ -17,7 +34,7 @@ export type DecodedRow = { line: number; command: LedgerCommand } | { line: numb
  * live ingestion uses. A row is a payload (its type given by the import) or an envelope-like
  * object `{type, schemaVersion?, payload}` (other envelope fields are ignored).
  */
-export function decodeImportRow(row: ImportRow, defaultType: MessageType | null): DecodedRow {
+export function decodeImportRow(row: ImportRow, reading: RowReading): DecodedRow {
   if ('unreadable' in row) return { line: row.line, rejected: { field: '(row)', reason: row.unreadable } };
   let value: Record<string, unknown>;
   if ('text' in row) {
@@ -31,6 +48,13 @@ export function decodeImportRow(row: ImportRow, defaultType: MessageType | null)
       return { line: row.line, rejected: { field: '(row)', reason: 'a row must be a JSON object' } };
     value = parsed as Record<string, unknown>;
   } else value = row.value;
+  if (reading.defaults) value = { ...reading.defaults, ...value };
+  if (reading.type === OPENING_BALANCE_ROW) {
+    const decoded = decodePayload(OpeningBalanceRow, value);
+    if (!decoded.ok) return { line: row.line, rejected: { field: decoded.field.replace(/^payload\./, ''), reason: decoded.detail.replace(/payload\./g, '') } };
+    return { line: row.line, command: openingBalanceCommand(decoded.payload as OpeningBalanceRow) };
+  }
+  const defaultType = reading.type;
   const wrapped = typeof value.payload === 'object' && value.payload !== null && !Array.isArray(value.payload);
   const type = wrapped && value.type !== undefined ? value.type : defaultType;
   if (type === null || type === undefined)

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import type { ImportRow } from './import-row';
 
 /** Fields read as integers from CSV text (amounts in minor units, scores). */
-const INTEGER_FIELDS = new Set(['amount', 'score', 'satisfaction', 'quantity', 'unitPrice']);
+const INTEGER_FIELDS = new Set(['amount', 'score', 'satisfaction', 'quantity', 'unitPrice', 'points', 'qualifyingSpend', 'qualifyingPoints']);
 
 /**
  * NDJSON: one JSON object per line (blank lines skipped), handed on as text: it is parsed where
@@ -47,3 +47,54 @@ export async function* csvRows(input: Readable, mapping: Readonly<Record<string,
 }
 
 export class UnreadableFileError extends Error {}
+
+/** A customer's fields in a migration CSV (on each of their rows; the first row's count). */
+const CUSTOMER_COLUMNS = ['customerId', 'migrationId', 'sourceProgram', 'migratedAt', 'memberSince', 'birthDate'] as const;
+/** A lot's fields: one lot per row (no lotRef: a customer without points). */
+const LOT_COLUMNS: Record<string, string> = { lotRef: 'ref', points: 'points', earnedAt: 'earnedAt', availableAt: 'availableAt', expiresAt: 'expiresAt' };
+
+/**
+ * A migration CSV, one row per lot, read as opening balances: the consecutive rows of one
+ * customer are one row `{customerId, ..., lots: [...], tier}` whose line is the first row's and
+ * lastLine the last's (a checkpoint never cuts a customer). Tier columns: tier, qualifyingAt,
+ * qualifyingSpend, qualifyingPoints (one carried-over figure, from the customer's first row).
+ */
+export async function* openingBalanceCsvRows(records: AsyncIterable<ImportRow>): AsyncGenerator<ImportRow> {
+  let current: { line: number; lastLine: number; value: Record<string, unknown>; lots: Record<string, unknown>[] } | null = null;
+  for await (const record of records) {
+    if (!('value' in record)) {
+      if (current) yield close(current);
+      current = null;
+      yield record;
+      continue;
+    }
+    const customerId = record.value.customerId;
+    if (current && customerId !== undefined && customerId === current.value.customerId) {
+      current.lastLine = record.line;
+      const lot = lotOf(record.value);
+      if (lot) current.lots.push(lot);
+      continue;
+    }
+    if (current) yield close(current);
+    const value: Record<string, unknown> = {};
+    for (const column of CUSTOMER_COLUMNS) if (record.value[column] !== undefined) value[column] = record.value[column];
+    if (record.value.tier !== undefined) {
+      const figure = { at: record.value.qualifyingAt, spend: record.value.qualifyingSpend ?? 0, points: record.value.qualifyingPoints ?? 0 };
+      value.tier = { name: record.value.tier, qualifying: figure.at === undefined ? [] : [figure] };
+    }
+    const lot = lotOf(record.value);
+    current = { line: record.line, lastLine: record.line, value, lots: lot ? [lot] : [] };
+  }
+  if (current) yield close(current);
+
+  function close(group: NonNullable<typeof current>): ImportRow {
+    return { line: group.line, lastLine: group.lastLine, value: { ...group.value, lots: group.lots } };
+  }
+}
+
+function lotOf(record: Record<string, unknown>): Record<string, unknown> | null {
+  if (record.lotRef === undefined) return null;
+  const lot: Record<string, unknown> = {};
+  for (const [column, field] of Object.entries(LOT_COLUMNS)) if (record[column] !== undefined) lot[field] = record[column];
+  return lot;
+}

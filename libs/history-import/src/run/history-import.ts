@@ -11,6 +11,7 @@ export interface ImportTotals {
   duplicates: number;
   /** Rows refused, each written to the reject file with its line, field and reason. */
   rejected: number;
+  /** Points the recorded entries credited: earned, bonuses, migrated lots. */
   pointsIssued: number;
 }
 
@@ -56,7 +57,7 @@ export async function importHistory(rows: AsyncIterable<ImportRow>, ports: Impor
   let ahead: { rows: ImportRow[]; decoded: Promise<DecodedRow[]> } | null = null;
   const write = async (chunk: { rows: ImportRow[]; decoded: Promise<DecodedRow[]> }) => {
     await importChunk(chunk.rows.length, await chunk.decoded, ports, options, totals);
-    ports.chunkDone(chunk.rows[chunk.rows.length - 1].line + 1, { ...totals });
+    ports.chunkDone(lastLineOf(chunk.rows[chunk.rows.length - 1]) + 1, { ...totals });
   };
   const next = async (chunk: ImportRow[]) => {
     const decoding = { rows: chunk, decoded: ports.decode(chunk) };
@@ -107,7 +108,8 @@ async function importChunk(
       results.forEach((result, j) => {
         if (result.status === 'accepted') {
           totals.applied++;
-          for (const event of result.decided) if (event.type === 'PointsEarned' || event.type === 'BonusAwarded') totals.pointsIssued += event.points;
+          for (const event of result.decided)
+            if (event.type === 'PointsEarned' || event.type === 'BonusAwarded' || event.type === 'OpeningBalanceMigrated') totals.pointsIssued += event.points;
         } else if (result.status === 'no-op') totals.applied++;
         else if (result.status === 'duplicate') totals.duplicates++;
         else rejected.push({ line: batch[j].line, field: fieldOf(result.rejection.details), reason: `${result.rejection.code}: ${result.rejection.message}` });
@@ -116,6 +118,10 @@ async function importChunk(
   } else totals.applied += valid.length; // a dry run: what would be offered to the ledger
   totals.rejected += rejected.length;
   ports.rejects(rejected.sort((a, b) => a.line - b.line));
+}
+
+function lastLineOf(row: ImportRow): number {
+  return 'lastLine' in row && row.lastLine !== undefined ? row.lastLine : row.line;
 }
 
 function fieldOf(details: unknown): string {

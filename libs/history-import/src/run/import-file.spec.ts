@@ -45,15 +45,17 @@ describe('importing a file from its checkpoint', () => {
       finishedAt: null,
     });
     const writer = recordingWriter();
+    const run = () =>
+      importFile({
+        path: file,
+        format: 'ndjson',
+        reading: { type: 'purchase.recorded' },
+        rejectsPath: `${file}.rejects.csv`,
+        writer,
+        checkpoints,
+      });
     // When the import runs again
-    const outcome = await importFile({
-      path: file,
-      format: 'ndjson',
-      defaultType: 'purchase.recorded',
-      rejectsPath: `${file}.rejects.csv`,
-      writer,
-      checkpoints,
-    });
+    const outcome = await run();
     // Then it read lines 3 and 4 only, added to the totals, and the reject file names each refused row once
     expect(outcome.startedAtLine).toBe(3);
     expect(writer.lines).toEqual([3]);
@@ -61,7 +63,7 @@ describe('importing a file from its checkpoint', () => {
     const rejects = readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n');
     expect(rejects.map((l) => l.split(',')[0])).toEqual(['line', '2', '4']);
     // And the file is done: a next run reads nothing
-    const again = await importFile({ path: file, format: 'ndjson', defaultType: 'purchase.recorded', rejectsPath: `${file}.rejects.csv`, writer, checkpoints });
+    const again = await run();
     expect(again.alreadyImported).toBe(true);
     expect(writer.lines).toEqual([3]);
     checkpoints.close();

@@ -3,10 +3,9 @@ import { closeSync, createReadStream, ftruncateSync, openSync, readSync, realpat
 import { basename } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import type { MessageType } from '@loyalty/kafka-contracts';
 import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-application';
-import { decodeImportRow, type DecodedRow, type ImportRow } from '../rows/import-row';
-import { csvRows, ndjsonRows } from '../rows/row-sources';
+import { decodeImportRow, OPENING_BALANCE_ROW, type DecodedRow, type ImportRow, type RowReading } from '../rows/import-row';
+import { csvRows, ndjsonRows, openingBalanceCsvRows } from '../rows/row-sources';
 import { importHistory, NO_TOTALS, type ImportTotals } from './history-import';
 import type { ImportCheckpoints } from './import-checkpoints';
 
@@ -16,7 +15,8 @@ export interface ImportFileRequest {
   format: 'ndjson' | 'csv';
   /** CSV: payload field -> column. */
   mapping?: Readonly<Record<string, string>>;
-  defaultType: MessageType | null;
+  /** What the rows are (their type, and fields every row takes unless it says otherwise). */
+  reading: RowReading;
   rejectsPath: string;
   /** Null: a dry run (everything read and checked, nothing written but the reject file). */
   writer: { executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> } | null;
@@ -25,7 +25,7 @@ export interface ImportFileRequest {
   restart?: boolean;
   chunkRows?: number;
   batchSize?: number;
-  decode?: (rows: readonly ImportRow[], defaultType: MessageType | null) => Promise<DecodedRow[]>;
+  decode?: (rows: readonly ImportRow[], reading: RowReading) => Promise<DecodedRow[]>;
   input?: Readable;
   onProgress?: (progress: { bytesRead: number; totalBytes: number | null; totals: ImportTotals }) => void;
 }
@@ -73,15 +73,16 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
   const counting = new PassThrough();
   counting.on('data', (chunk: Buffer) => (bytesRead += chunk.length));
   (request.input ?? (stdin ? process.stdin : createReadStream(request.path))).pipe(counting);
-  const rows = request.format === 'csv' ? csvRows(counting, request.mapping ?? {}, fromLine) : ndjsonRows(counting, fromLine);
-  const decode = request.decode ?? (async (batch: readonly ImportRow[], type: MessageType | null) => batch.map((row) => decodeImportRow(row, type)));
+  const records = request.format === 'csv' ? csvRows(counting, request.mapping ?? {}, fromLine) : ndjsonRows(counting, fromLine);
+  const rows = request.format === 'csv' && request.reading.type === OPENING_BALANCE_ROW ? openingBalanceCsvRows(records) : records;
+  const decode = request.decode ?? (async (batch: readonly ImportRow[], reading: RowReading) => batch.map((row) => decodeImportRow(row, reading)));
   const fileName = stdin ? 'stdin' : basename(request.path);
   try {
     const totals = await importHistory(
       rows,
       {
         writer: request.writer,
-        decode: (batch) => decode(batch, request.defaultType),
+        decode: (batch) => decode(batch, request.reading),
         rejects: (rejected) => {
           if (rejected.length > 0) rejectsBytes += writeSync(rejects, stringify(rejected.map((r) => [r.line, r.field, r.reason])));
         },

@@ -78,6 +78,7 @@ const v1 = (storedType: string): EventTypeDefinition => ({ storedType, schemaVer
 /** The ledger's stored event types. Add a version with an upcaster; never rename or reuse a name. */
 export const LEDGER_EVENT_TYPES: Readonly<Record<LedgerEventType, EventTypeDefinition>> = {
   AccountOpened: v1('loyalty.account-opened'),
+  OpeningBalanceMigrated: v1('loyalty.opening-balance-migrated'),
   CustomerEnrolled: v1('loyalty.customer-enrolled'),
   PurchaseRecorded: v1('loyalty.purchase-recorded'),
   PointsEarned: v1('loyalty.points-earned'),

@@ -68,7 +68,8 @@ export interface OpenedLot {
 /** What one event does to the customer's lots and deficit, at its business time. */
 export interface LotEffects {
   atMs: number;
-  opened: OpenedLot | null;
+  /** The lots it creates (one for an earning, each migrated lot for an opening balance). */
+  opened: OpenedLot[];
   moves: { lotId: string; points: number; cause: LotMoveCause }[];
   /** Signed change of the deficit. */
   deficit: number;
@@ -83,19 +84,38 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
     case 'SurveyAnswered':
     case 'SupportContactRecorded':
       return null;
+    case 'OpeningBalanceMigrated': {
+      // A migrated lot exists in this ledger from the cutover: before it, the other program owed it.
+      const atMs = parseInstant(event.migratedAt);
+      return {
+        atMs,
+        opened: event.lots.map((lot) => ({
+          lotId: lot.lotId,
+          source: { kind: 'migration' as const, migrationId: event.migrationId, ref: lot.ref },
+          points: lot.points,
+          earnedAtMs: atMs,
+          availableAtMs: parseInstant(lot.availableAt),
+          expiresAtMs: parseInstant(lot.expiresAt),
+        })),
+        moves: [],
+        deficit: 0,
+      };
+    }
     case 'PointsEarned':
     case 'BonusAwarded': {
       const atMs = parseInstant(event.earnedAt);
       return {
         atMs,
-        opened: {
-          lotId: event.lotId,
-          source: event.source,
-          points: event.points - event.deficitSettled,
-          earnedAtMs: atMs,
-          availableAtMs: parseInstant(event.availableAt),
-          expiresAtMs: parseInstant(event.expiresAt),
-        },
+        opened: [
+          {
+            lotId: event.lotId,
+            source: event.source,
+            points: event.points - event.deficitSettled,
+            earnedAtMs: atMs,
+            availableAtMs: parseInstant(event.availableAt),
+            expiresAtMs: parseInstant(event.expiresAt),
+          },
+        ],
         moves: [],
         deficit: -event.deficitSettled,
       };
@@ -106,33 +126,35 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
         const lot = event.lot;
         return {
           atMs,
-          opened: {
-            lotId: lot.lotId,
-            source: { kind: 'adjustment', adjustmentId: event.adjustmentId },
-            points: event.points - lot.deficitSettled,
-            earnedAtMs: atMs,
-            availableAtMs: parseInstant(lot.availableAt),
-            expiresAtMs: parseInstant(lot.expiresAt),
-          },
+          opened: [
+            {
+              lotId: lot.lotId,
+              source: { kind: 'adjustment', adjustmentId: event.adjustmentId },
+              points: event.points - lot.deficitSettled,
+              earnedAtMs: atMs,
+              availableAtMs: parseInstant(lot.availableAt),
+              expiresAtMs: parseInstant(lot.expiresAt),
+            },
+          ],
           moves: [],
           deficit: -lot.deficitSettled,
         };
       }
-      return { atMs, opened: null, moves: taken(event.fromLots, 'adjusted'), deficit: 0 };
+      return { atMs, opened: [], moves: taken(event.fromLots, 'adjusted'), deficit: 0 };
     }
     case 'PointsRedeemed':
-      return { atMs: parseInstant(event.occurredAt), opened: null, moves: taken(event.fromLots, 'redeemed'), deficit: 0 };
+      return { atMs: parseInstant(event.occurredAt), opened: [], moves: taken(event.fromLots, 'redeemed'), deficit: 0 };
     case 'RedemptionCancelled':
       return {
         atMs: parseInstant(event.occurredAt),
-        opened: null,
+        opened: [],
         moves: event.toLots.map((m) => ({ lotId: m.lotId, points: m.points, cause: 'redemption-cancelled' as const })),
         deficit: 0,
       };
     case 'PointsReversed':
-      return { atMs: parseInstant(event.occurredAt), opened: null, moves: taken(event.fromLots, 'reversed'), deficit: event.addedToDeficit };
+      return { atMs: parseInstant(event.occurredAt), opened: [], moves: taken(event.fromLots, 'reversed'), deficit: event.addedToDeficit };
     case 'PointsExpired':
-      return { atMs: parseInstant(event.asOf), opened: null, moves: taken(event.lots, 'expired'), deficit: 0 };
+      return { atMs: parseInstant(event.asOf), opened: [], moves: taken(event.lots, 'expired'), deficit: 0 };
     default:
       return assertNever(event);
   }
@@ -146,7 +168,7 @@ function taken(movements: readonly LotMovement[], cause: LotMoveCause): LotEffec
 export function lotIdsTouchedBy(event: LedgerEvent): string[] {
   const effects = lotEffectsOf(event);
   if (!effects) return [];
-  return effects.opened ? [effects.opened.lotId] : effects.moves.map((m) => m.lotId);
+  return effects.opened.length > 0 ? effects.opened.map((l) => l.lotId) : effects.moves.map((m) => m.lotId);
 }
 
 /** Points in the lot at the instant: credited if earned by then, plus every move dated at or before it. */

@@ -5,6 +5,7 @@ import {
   formatInstant,
   isCalendarDate,
   limitsOf,
+  QualifyingActivityLog,
   startOfMonth,
   startOfYear,
   utcDayNumber,
@@ -21,13 +22,14 @@ import type {
   EnrolCustomer,
   ExpirePoints,
   LedgerCommand,
+  MigrateOpeningBalance,
   RecordPurchase,
   RecordRefund,
   RecordSupportContact,
   RecordSurveyAnswer,
   RedeemPoints,
 } from './ledger-commands';
-import type { LedgerEvent, LotMovement } from './ledger-events';
+import type { LedgerEvent, LotMovement, MigratedLot, OpeningBalanceMigrated } from './ledger-events';
 import { LedgerRejectionCode, type LedgerRejection } from './ledger-rejections';
 import type { Lot, LoyaltyAccountState } from './loyalty-account.state';
 import { bySpendingOrder, deficitAt, dueExpiry, settleableDeficitFrom, spendableFrom, statusWithPoints } from '../lots/lot-model';
@@ -90,6 +92,8 @@ type Outcome = { events: LedgerEvent[] } | { rejection: LedgerRejection };
 
 function decideWithRules(command: LedgerCommand, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
   switch (command.type) {
+    case 'MigrateOpeningBalance':
+      return migrateOpeningBalance(command, state, rules, atMs);
     case 'EnrolCustomer':
       return enrol(command, atMs);
     case 'RecordPurchase':
@@ -117,18 +121,151 @@ function decideWithRules(command: LedgerCommand, state: LoyaltyAccountState, rul
 const EARLIEST_BIRTH_DATE = '1900-01-01';
 
 function enrol(command: EnrolCustomer, atMs: number): Outcome {
-  if (command.birthDate !== undefined) {
-    if (!isCalendarDate(command.birthDate))
-      return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be a date YYYY-MM-DD that exists, got ${command.birthDate}`, { field: 'birthDate' });
-    if (command.birthDate < EARLIEST_BIRTH_DATE || command.birthDate > formatInstant(atMs).slice(0, 10)) {
-      return rejection(LedgerRejectionCode.InvalidValue, `birthDate ${command.birthDate} must be from ${EARLIEST_BIRTH_DATE} to the enrolment date`, {
-        field: 'birthDate',
-      });
-    }
-  }
+  const badBirthDate = birthDateOutOfBounds(command.birthDate, atMs);
+  if (badBirthDate) return badBirthDate;
   return {
     events: [{ type: 'CustomerEnrolled', customerId: command.customerId, enrolledAt: formatInstant(atMs), birthDate: command.birthDate ?? null }],
   };
+}
+
+function birthDateOutOfBounds(birthDate: string | undefined, atMs: number): { rejection: LedgerRejection } | null {
+  if (birthDate === undefined) return null;
+  if (!isCalendarDate(birthDate))
+    return rejection(LedgerRejectionCode.InvalidTime, `birthDate must be a date YYYY-MM-DD that exists, got ${birthDate}`, { field: 'birthDate' });
+  if (birthDate < EARLIEST_BIRTH_DATE || birthDate > formatInstant(atMs).slice(0, 10)) {
+    return rejection(LedgerRejectionCode.InvalidValue, `birthDate ${birthDate} must be from ${EARLIEST_BIRTH_DATE} to the enrolment date`, {
+      field: 'birthDate',
+    });
+  }
+  return null;
+}
+
+/**
+ * Takes over a balance from another program at the cutover (atMs): each lot keeps its points,
+ * pending date and expiry; the tier must be the one the rules find from the carried-over
+ * qualifying figures, so that this ledger goes on from the same tier for the same reasons.
+ */
+function migrateOpeningBalance(command: MigrateOpeningBalance, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
+  if (state.lots.length > 0 || state.purchases.size > 0 || state.deficitMoves.length > 0) {
+    return rejection(
+      LedgerRejectionCode.OpeningBalanceNotFirst,
+      `customer ${command.customerId} already has points entries: an opening balance opens an account (adjust an existing one instead)`,
+      { field: 'customerId' },
+    );
+  }
+  const badBirthDate = birthDateOutOfBounds(command.birthDate, atMs);
+  if (badBirthDate) return badBirthDate;
+  if (command.memberSince !== undefined) {
+    const since = Date.parse(command.memberSince);
+    if (Number.isNaN(since))
+      return rejection(LedgerRejectionCode.InvalidTime, `memberSince is not an ISO-8601 instant: ${command.memberSince}`, { field: 'memberSince' });
+    if (since > atMs) return rejection(LedgerRejectionCode.InvalidTime, 'memberSince is after the cutover (migratedAt)', { field: 'memberSince' });
+  }
+  const maxPoints = limitsOf(rules).maxPoints;
+  const refs = new Set<string>();
+  const lots: MigratedLot[] = [];
+  let total = 0;
+  for (const [i, lot] of command.lots.entries()) {
+    const field = `lots[${i}]`;
+    if (lot.ref === '' || refs.has(lot.ref))
+      return rejection(LedgerRejectionCode.InvalidValue, `${field}.ref must be a non-empty id, unique in the balance (got ${JSON.stringify(lot.ref)})`, {
+        field: `${field}.ref`,
+      });
+    refs.add(lot.ref);
+    if (!isPositiveInteger(lot.points) || lot.points > maxPoints)
+      return rejection(LedgerRejectionCode.InvalidPoints, `${field}.points must be a positive integer of at most ${maxPoints}`, {
+        field: `${field}.points`,
+        points: lot.points,
+      });
+    const earnedAtMs = Date.parse(lot.earnedAt);
+    const availableAtMs = lot.availableAt === undefined ? atMs : Date.parse(lot.availableAt);
+    const expiresAtMs = Date.parse(lot.expiresAt);
+    for (const [name, value] of [
+      ['earnedAt', earnedAtMs],
+      ['availableAt', availableAtMs],
+      ['expiresAt', expiresAtMs],
+    ] as const) {
+      if (Number.isNaN(value)) return rejection(LedgerRejectionCode.InvalidTime, `${field}.${name} is not an ISO-8601 instant`, { field: `${field}.${name}` });
+    }
+    if (earnedAtMs > atMs)
+      return rejection(LedgerRejectionCode.InvalidTime, `${field}.earnedAt is after the cutover (migratedAt)`, { field: `${field}.earnedAt` });
+    if (expiresAtMs <= atMs) {
+      return rejection(
+        LedgerRejectionCode.InvalidTime,
+        `${field} expired at ${formatInstant(expiresAtMs)}, before the cutover: expired points are not part of an opening balance`,
+        { field: `${field}.expiresAt` },
+      );
+    }
+    if (availableAtMs >= expiresAtMs)
+      return rejection(LedgerRejectionCode.InvalidTime, `${field}.availableAt must be before its expiresAt`, { field: `${field}.availableAt` });
+    total += lot.points;
+    lots.push({
+      lotId: `migrated:${lot.ref}`,
+      ref: lot.ref,
+      points: lot.points,
+      earnedAt: formatInstant(earnedAtMs),
+      availableAt: formatInstant(availableAtMs),
+      expiresAt: formatInstant(expiresAtMs),
+    });
+  }
+  const tier = command.tier ? openingTier(command.tier, rules, atMs) : null;
+  if (tier && 'rejection' in tier) return tier;
+  return {
+    events: [
+      {
+        type: 'OpeningBalanceMigrated',
+        customerId: command.customerId,
+        migrationId: command.migrationId,
+        sourceProgram: command.sourceProgram,
+        migratedAt: formatInstant(atMs),
+        memberSince: command.memberSince === undefined ? null : formatInstant(Date.parse(command.memberSince)),
+        birthDate: command.birthDate ?? null,
+        points: total,
+        lots,
+        tier: tier ? tier.tier : null,
+      },
+    ],
+  };
+}
+
+/** The stated tier, checked against what the rules find at the cutover from the carried-over figures. */
+function openingTier(
+  stated: NonNullable<MigrateOpeningBalance['tier']>,
+  rules: ProgramRules,
+  atMs: number,
+): { tier: NonNullable<OpeningBalanceMigrated['tier']> } | { rejection: LedgerRejection } {
+  if (!rules.tiers.levels.some((l) => l.name === stated.name)) {
+    return rejection(
+      LedgerRejectionCode.InvalidValue,
+      `tier ${stated.name} is not a level of the rules (${rules.tiers.levels.map((l) => l.name).join(', ')})`,
+      {
+        field: 'tier.name',
+      },
+    );
+  }
+  const qualifying: { at: string; spend: number; points: number }[] = [];
+  for (const [i, figure] of stated.qualifying.entries()) {
+    const field = `tier.qualifying[${i}]`;
+    const at = Date.parse(figure.at);
+    if (Number.isNaN(at) || at >= atMs)
+      return rejection(LedgerRejectionCode.InvalidTime, `${field}.at must be an ISO-8601 instant before the cutover`, { field: `${field}.at` });
+    if (!Number.isSafeInteger(figure.spend) || figure.spend < 0 || !Number.isSafeInteger(figure.points) || figure.points < 0)
+      return rejection(LedgerRejectionCode.InvalidValue, `${field}: spend and points must be non-negative integers`, { field });
+    qualifying.push({ at: formatInstant(at), spend: figure.spend, points: figure.points });
+  }
+  const found = evaluateTier(
+    QualifyingActivityLog.of(qualifying.map((q) => ({ atMs: Date.parse(q.at), spendMinor: q.spend, points: q.points }))),
+    rules.tiers,
+    atMs,
+  );
+  if (found.level.name !== stated.name) {
+    return rejection(
+      LedgerRejectionCode.OpeningTierMismatch,
+      `the file says ${stated.name}; the rules find ${found.level.name} at the cutover from the qualifying figures (${found.qualifyingTotal} qualifying ${rules.tiers.basis} in the current window)`,
+      { field: 'tier', stated: stated.name, found: found.level.name, basis: found.basis, qualifyingTotal: found.qualifyingTotal },
+    );
+  }
+  return { tier: { name: stated.name, qualifying } };
 }
 
 function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rules: ProgramRules, atMs: number): Outcome {
@@ -152,7 +289,7 @@ function recordPurchase(command: RecordPurchase, state: LoyaltyAccountState, rul
     amount: command.amount,
     lines,
     tier,
-    isFirstPurchase: state.purchases.size === 0,
+    isFirstPurchase: state.purchases.size === 0 && state.migratedAtMs === null,
     inBirthMonth: state.birthMonth !== null && state.birthMonth === utcMonthOfYear(atMs),
     pointsEarnedThatDay: state.purchasePointsByDay.get(day) ?? 0,
   });
@@ -525,6 +662,8 @@ export function expiresAt(policy: ExpiryPolicy, earnedAtMs: number): number {
 /** Every business time of the command, by field name. */
 function businessTimesOf(command: LedgerCommand): [field: string, value: string][] {
   switch (command.type) {
+    case 'MigrateOpeningBalance':
+      return [['migratedAt', command.migratedAt]];
     case 'EnrolCustomer':
       return [['enrolledAt', command.enrolledAt]];
     case 'RecordSupportContact':
@@ -574,6 +713,8 @@ function outsideTheProgramsTime(command: LedgerCommand, context: DecisionContext
 /** The instant a command's fact happened (what picks the rules in force, and orders a customer's history). */
 export function businessTimeOf(command: LedgerCommand): string {
   switch (command.type) {
+    case 'MigrateOpeningBalance':
+      return command.migratedAt;
     case 'EnrolCustomer':
       return command.enrolledAt;
     case 'RecordSupportContact':

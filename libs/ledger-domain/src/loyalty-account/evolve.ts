@@ -15,6 +15,12 @@ export function evolve(state: LoyaltyAccountState, event: LedgerEvent): LoyaltyA
       state.customerId = event.customerId;
       state.openedAtMs = parseInstant(event.openedAt);
       return state;
+    case 'OpeningBalanceMigrated':
+      state.migratedAtMs = parseInstant(event.migratedAt);
+      if (event.birthDate) state.birthMonth = Number(event.birthDate.slice(5, 7));
+      for (const figure of event.tier?.qualifying ?? [])
+        state.qualifying.add({ atMs: parseInstant(figure.at), spendMinor: figure.spend, points: figure.points });
+      return state;
     case 'CustomerEnrolled':
       if (event.birthDate) state.birthMonth = Number(event.birthDate.slice(5, 7));
       return state;
@@ -89,8 +95,8 @@ function applyLotEffects(state: LoyaltyAccountState, event: LedgerEvent): void {
   const effects = lotEffectsOf(event);
   if (!effects) return;
   const { atMs, opened } = effects;
-  if (opened) {
-    const lot: Lot = { ...opened, remaining: opened.points, moves: [] };
+  for (const created of opened) {
+    const lot: Lot = { ...created, remaining: created.points, moves: [] };
     state.lots.push(lot);
     state.lotsById.set(lot.lotId, lot);
   }

@@ -102,7 +102,61 @@ export interface ExpirePoints {
   asOf: string;
 }
 
+/** A lot of points as another program held it at the cutover. */
+export interface OpeningLot {
+  /** The other program's id of the lot (unique within the customer's opening balance). */
+  ref: string;
+  points: number;
+  /** When the other program credited it (kept for the record; in this ledger it exists from the cutover). */
+  earnedAt: string;
+  /** Pending until this instant (the return window); absent: available at the cutover. */
+  availableAt?: string;
+  /** Leftover points expire here; after the cutover. */
+  expiresAt: string;
+}
+
+/** A figure the tier counts, as the other program had it (e.g. one per month of the window). */
+export interface OpeningQualifyingFigure {
+  /** When it was earned; before the cutover. */
+  at: string;
+  /** Net spend in minor units. */
+  spend: number;
+  points: number;
+}
+
+/**
+ * A customer's balance taken over from another program at the cutover: its lots with their own
+ * dates, the tier with the figures that qualify for it, and the enrolment date. It opens the
+ * account: the first points entry it has.
+ */
+export interface MigrateOpeningBalance {
+  type: 'MigrateOpeningBalance';
+  customerId: string;
+  /** The migration this balance belongs to (e.g. "from-acme-points-2026-12"). */
+  migrationId: string;
+  /** The program the balance comes from. */
+  sourceProgram: string;
+  /** The cutover: the entry's business time. */
+  migratedAt: string;
+  /** Enrolment date in the other program. */
+  memberSince?: string;
+  /** YYYY-MM-DD; its month drives the birthday bonus. */
+  birthDate?: string;
+  lots: OpeningLot[];
+  /** The tier the other program gave, with the figures the rules must find it from. */
+  tier?: { name: string; qualifying: OpeningQualifyingFigure[] };
+}
+
 export type LedgerCommand =
-  EnrolCustomer | RecordPurchase | RecordRefund | RecordSurveyAnswer | RecordSupportContact | RedeemPoints | CancelRedemption | AdjustPoints | ExpirePoints;
+  | MigrateOpeningBalance
+  | EnrolCustomer
+  | RecordPurchase
+  | RecordRefund
+  | RecordSurveyAnswer
+  | RecordSupportContact
+  | RedeemPoints
+  | CancelRedemption
+  | AdjustPoints
+  | ExpirePoints;
 
 export type LedgerCommandType = LedgerCommand['type'];

@@ -2,7 +2,10 @@ import type { PurchaseLine, SupportChannel } from './ledger-commands';
 
 /** Where a lot of points came from: its source document. */
 export type LotSource =
-  { kind: 'purchase'; orderId: string } | { kind: 'survey-bonus'; responseId: string; surveyId: string } | { kind: 'adjustment'; adjustmentId: string };
+  | { kind: 'purchase'; orderId: string }
+  | { kind: 'survey-bonus'; responseId: string; surveyId: string }
+  | { kind: 'adjustment'; adjustmentId: string }
+  | { kind: 'migration'; migrationId: string; ref: string };
 
 /** Points taken from (or given back to) one lot. */
 export interface LotMovement {
@@ -73,6 +76,37 @@ export interface PointsEarned {
   availableAt: string;
   expiresAt: string;
   breakdown: EarningBreakdown;
+}
+
+/** A lot taken over from another program (see MigrateOpeningBalance). */
+export interface MigratedLot {
+  lotId: string;
+  /** The other program's id of the lot. */
+  ref: string;
+  points: number;
+  /** When the other program credited it; in this ledger the lot exists from the cutover. */
+  earnedAt: string;
+  availableAt: string;
+  expiresAt: string;
+}
+
+/**
+ * A balance taken over from another program, posted on the chart's opening-balances account:
+ * the migrated liability is one line of the roll-forward. The lots exist from `migratedAt`.
+ */
+export interface OpeningBalanceMigrated {
+  type: 'OpeningBalanceMigrated';
+  customerId: string;
+  migrationId: string;
+  sourceProgram: string;
+  migratedAt: string;
+  memberSince: string | null;
+  birthDate: string | null;
+  /** The sum of the lots' points. */
+  points: number;
+  lots: MigratedLot[];
+  /** The tier the rules found at the cutover from the carried-over figures (equal to the other program's). */
+  tier: { name: string; qualifying: { at: string; spend: number; points: number }[] } | null;
 }
 
 /** A lot of points given as a bonus outside a purchase (e.g. for answering a survey). */
@@ -175,6 +209,7 @@ export interface SupportContactRecorded {
 
 export type LedgerEvent =
   | AccountOpened
+  | OpeningBalanceMigrated
   | CustomerEnrolled
   | PurchaseRecorded
   | PointsEarned

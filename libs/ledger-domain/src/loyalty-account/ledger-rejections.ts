@@ -17,6 +17,10 @@ export const LedgerRejectionCode = {
   Unprocessable: 'LEDGER.UNPROCESSABLE',
   InvalidValue: 'LEDGER.INVALID_VALUE',
   UnknownRedemption: 'LEDGER.UNKNOWN_REDEMPTION',
+  /** An opening balance for an account that already holds points entries. */
+  OpeningBalanceNotFirst: 'LEDGER.OPENING_BALANCE_NOT_FIRST',
+  /** The tier an opening balance states is not the one the rules find from its qualifying figures. */
+  OpeningTierMismatch: 'LEDGER.OPENING_TIER_MISMATCH',
 } as const;
 
 export type LedgerRejectionCode = (typeof LedgerRejectionCode)[keyof typeof LedgerRejectionCode];

@@ -39,6 +39,8 @@ export interface RedemptionRecord {
 export interface LoyaltyAccountState {
   customerId: string | null;
   openedAtMs: number | null;
+  /** The cutover of an opening balance migrated from another program: a member already, never a first purchase. */
+  migratedAtMs: number | null;
   birthMonth: number | null;
   lots: Lot[];
   lotsById: Map<string, Lot>;
@@ -61,6 +63,7 @@ export function initialLoyaltyAccountState(): LoyaltyAccountState {
   return {
     customerId: null,
     openedAtMs: null,
+    migratedAtMs: null,
     birthMonth: null,
     lots: [],
     lotsById: new Map(),

@@ -6,6 +6,8 @@ import type { LedgerCommand } from './ledger-commands';
  */
 export function sourceKeyOf(command: LedgerCommand): string | null {
   switch (command.type) {
+    case 'MigrateOpeningBalance':
+      return 'opening-balance';
     case 'EnrolCustomer':
       return `enrolment:${command.customerId}`;
     case 'RecordPurchase':

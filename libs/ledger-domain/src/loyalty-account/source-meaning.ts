@@ -22,6 +22,8 @@ const linesOf = (lines: readonly unknown[] | undefined): string => canonicalJson
 /** The meaning of a command, keyed by the command's own field names. Null: the command has no source (an expiry). */
 export function meaningOfCommand(command: LedgerCommand): SourceMeaning | null {
   switch (command.type) {
+    case 'MigrateOpeningBalance':
+      return openingBalanceMeaning(command.migrationId, command.migratedAt, command.lots, command.tier?.name ?? null);
     case 'EnrolCustomer':
       return { enrolledAt: ms(command.enrolledAt), birthDate: orNull(command.birthDate) };
     case 'RecordPurchase':
@@ -66,6 +68,8 @@ export function meaningOfCommand(command: LedgerCommand): SourceMeaning | null {
 /** The source an entry recorded and what it said (the same fields as meaningOfCommand); null for entries that record no source. */
 export function meaningOfEvent(event: LedgerEvent): { sourceKey: string; meaning: SourceMeaning } | null {
   switch (event.type) {
+    case 'OpeningBalanceMigrated':
+      return { sourceKey: 'opening-balance', meaning: openingBalanceMeaning(event.migrationId, event.migratedAt, event.lots, event.tier?.name ?? null) };
     case 'CustomerEnrolled':
       return { sourceKey: `enrolment:${event.customerId}`, meaning: { enrolledAt: ms(event.enrolledAt), birthDate: event.birthDate } };
     case 'PurchaseRecorded':
@@ -100,6 +104,19 @@ export function meaningOfEvent(event: LedgerEvent): { sourceKey: string; meaning
     default:
       return null;
   }
+}
+
+/** An opening balance says which migration, when, which lots (points and dates; available at the cutover unless said) and which tier. */
+function openingBalanceMeaning(
+  migrationId: string,
+  migratedAt: string,
+  lots: readonly { ref: string; points: number; availableAt?: string; expiresAt: string }[],
+  tier: string | null,
+): SourceMeaning {
+  const lotsSaid = [...lots]
+    .map((l) => [l.ref, l.points, ms(l.availableAt ?? migratedAt), ms(l.expiresAt)])
+    .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+  return { migrationId, migratedAt: ms(migratedAt), lots: canonicalJson(lotsSaid), tier };
 }
 
 /** The meaning as kept in the account state: one short string per source. */

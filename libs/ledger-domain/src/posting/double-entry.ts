@@ -8,6 +8,8 @@ import { assertNever } from '../loyalty-account/source-keys';
  * - refund-write-offs: points a refund could not take back (already spent) and that the
  *   write-off policy forgives: the purchase's points expense is undone and the forgiven points
  *   become an expense of their own. The liability does not move (the customer holds nothing).
+ * - migrated-opening-balances: the liability taken over from another program at its cutover
+ *   (what the customers held there), so that it is one line of the roll-forward.
  * - the rest are the movements' other sides.
  */
 export const LedgerAccount = {
@@ -19,6 +21,7 @@ export const LedgerAccount = {
   RefundWriteOffExpense: 'expense:refund-write-offs',
   Redemptions: 'redemptions:rewards',
   Breakage: 'income:breakage',
+  MigratedOpeningBalances: 'opening:migrated-balances',
 } as const;
 export type LedgerAccount = (typeof LedgerAccount)[keyof typeof LedgerAccount];
 
@@ -41,6 +44,15 @@ export function postingsFor(event: LedgerEvent): Posting[] {
     case 'SurveyAnswered':
     case 'SupportContactRecorded':
       return [];
+    case 'OpeningBalanceMigrated':
+      return compact([
+        {
+          debit: L.MigratedOpeningBalances,
+          credit: L.CustomerPointsLiability,
+          points: event.points,
+          memo: `opening balance migrated from ${event.sourceProgram} (${event.migrationId})`,
+        },
+      ]);
     case 'PointsEarned':
       return issue(
         L.PurchasePointsExpense,

@@ -38,7 +38,7 @@ export const CUSTOMER = 'C-1';
 /** When a command reaches the ledger, unless a test says otherwise: as it happens (its latest business time). */
 export function arrivalOf(command: LedgerCommand): number {
   const times = Object.entries(command)
-    .filter(([field, value]) => ['occurredAt', 'enrolledAt', 'openedAt', 'resolvedAt', 'asOf'].includes(field) && typeof value === 'string')
+    .filter(([field, value]) => ['occurredAt', 'enrolledAt', 'openedAt', 'resolvedAt', 'asOf', 'migratedAt'].includes(field) && typeof value === 'string')
     .map(([, value]) => Date.parse(value as string));
   return Math.max(...times.filter((t) => !Number.isNaN(t)), 0);
 }

@@ -22,6 +22,18 @@ function ledger(commands: LedgerCommand[]): LedgerEvent[] {
 const project = (events: LedgerEvent[]): CustomerBalance => events.reduce((s, e) => balancesProjection.apply(s, e), balancesProjection.initial('C'));
 const ms = (iso: string) => Date.parse(iso);
 
+/** Folds the ledger state and the projection side by side: after each event, both hold the same at every instant. */
+function expectAgreementAtEveryStep(events: LedgerEvent[], instants: string[]): CustomerBalance {
+  const state = initialLoyaltyAccountState();
+  let balance = balancesProjection.initial('C');
+  for (const e of events) {
+    evolve(state, e);
+    balance = balancesProjection.apply(balance, e);
+    for (const asOf of instants) expect(balanceHoldingsAt(balance, ms(asOf))).toEqual(accountHoldingsAt(state, ms(asOf)));
+  }
+  return balance;
+}
+
 describe('balances projection', () => {
   const commands: LedgerCommand[] = [
     { type: 'RecordPurchase', customerId: 'C', orderId: 'O-1', occurredAt: '2026-01-01T00:00:00Z', currency: 'JPY', amount: 50_000 },
@@ -35,15 +47,35 @@ describe('balances projection', () => {
   const events = ledger(commands);
 
   it("agrees with the ledger's own account state at every step and instant", () => {
-    const state = initialLoyaltyAccountState();
-    let balance = balancesProjection.initial('C');
-    for (const e of events) {
-      evolve(state, e);
-      balance = balancesProjection.apply(balance, e);
-      for (const asOf of ['2025-12-31T00:00:00.000Z', '2026-01-10T00:00:00.000Z', '2026-02-20T00:00:00.000Z', '2027-01-05T00:00:00.000Z']) {
-        expect(balanceHoldingsAt(balance, ms(asOf))).toEqual(accountHoldingsAt(state, ms(asOf)));
-      }
-    }
+    expectAgreementAtEveryStep(events, ['2025-12-31T00:00:00.000Z', '2026-01-10T00:00:00.000Z', '2026-02-20T00:00:00.000Z', '2027-01-05T00:00:00.000Z']);
+  });
+
+  it('agrees with the ledger for a migrated opening balance spent, expired and added to, at every step and instant', () => {
+    const migrated = ledger([
+      {
+        type: 'MigrateOpeningBalance',
+        customerId: 'C',
+        migrationId: 'M',
+        sourceProgram: 'acme',
+        migratedAt: '2026-01-01T00:00:00Z',
+        lots: [
+          { ref: 'A', points: 400, earnedAt: '2025-03-01T00:00:00Z', expiresAt: '2026-01-20T00:00:00Z' },
+          { ref: 'B', points: 600, earnedAt: '2025-12-30T00:00:00Z', availableAt: '2026-01-10T00:00:00Z', expiresAt: '2026-12-31T00:00:00Z' },
+        ],
+      },
+      { type: 'RedeemPoints', customerId: 'C', redemptionId: 'R-1', points: 150, reward: 'coupon', occurredAt: '2026-01-05T00:00:00Z' },
+      { type: 'RecordPurchase', customerId: 'C', orderId: 'O-1', occurredAt: '2026-01-07T00:00:00Z', currency: 'JPY', amount: 20_000 },
+      { type: 'RedeemPoints', customerId: 'C', redemptionId: 'R-2', points: 200, reward: 'coupon', occurredAt: '2026-01-15T00:00:00Z' },
+      { type: 'ExpirePoints', customerId: 'C', expiryRunId: 'X', asOf: '2026-03-01T00:00:00Z' },
+    ]);
+    expect(migrated.map((e) => e.type)).toContain('PointsExpired');
+    const balance = expectAgreementAtEveryStep(migrated, [
+      '2025-12-31T00:00:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-12T00:00:00.000Z',
+      '2026-02-01T00:00:00.000Z',
+    ]);
+    expect(balance.lifetime).toMatchObject({ migrated: 1_000, redeemed: 350, expired: 50 });
   });
 
   it('tells the next expiry and what expires within 30, 60 and 90 days', () => {
@@ -57,7 +89,7 @@ describe('balances projection', () => {
   });
 
   it('keeps lifetime totals: earned, redeemed (net of cancellations), reversed, expired', () => {
-    expect(project(events).lifetime).toEqual({ earned: 850 + 100, redeemed: 850, expired: 0, adjusted: 0, reversed: 100, writtenOff: 0 });
+    expect(project(events).lifetime).toEqual({ migrated: 0, earned: 850 + 100, redeemed: 850, expired: 0, adjusted: 0, reversed: 100, writtenOff: 0 });
   });
 
   it('keeps the soonest expiry of the lots with points left, for the expiry job', () => {

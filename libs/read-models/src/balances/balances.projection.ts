@@ -1,4 +1,4 @@
-import { holdingsAt, lotEffectsOf, type DatedLot, type DeficitMove, type Holdings } from '@loyalty/ledger-domain';
+import { holdingsAt, lotEffectsOf, type OpenedLot, type DatedLot, type DeficitMove, type Holdings } from '@loyalty/ledger-domain';
 import type { CustomerProjection, TouchItem } from '../projection/projection';
 
 /** A lot as the read model keeps it: the one lot model's dated lot, plus what is left of it as recorded. */
@@ -14,7 +14,8 @@ export interface CustomerBalance {
   /** Owed after every recorded move. */
   deficit: number;
   deficitMoves: DeficitMove[];
-  lifetime: { earned: number; redeemed: number; expired: number; adjusted: number; reversed: number; writtenOff: number };
+  /** `migrated` is absent in states stored before opening balances existed (read it as 0). */
+  lifetime: { migrated?: number; earned: number; redeemed: number; expired: number; adjusted: number; reversed: number; writtenOff: number };
   lastEventAt: string | null;
   /** The expiresAt (ms) of every lot with points left (as recorded), ascending: a multiset, one entry per open lot. */
   openExpiries: number[];
@@ -37,7 +38,7 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
     lots: {},
     deficit: 0,
     deficitMoves: [],
-    lifetime: { earned: 0, redeemed: 0, expired: 0, adjusted: 0, reversed: 0, writtenOff: 0 },
+    lifetime: { migrated: 0, earned: 0, redeemed: 0, expired: 0, adjusted: 0, reversed: 0, writtenOff: 0 },
     lastEventAt: null,
     openExpiries: [],
     nextExpiryAtMs: null,
@@ -45,6 +46,10 @@ export const balancesProjection: CustomerProjection<CustomerBalance> = {
   apply(state, event, touch) {
     applyLotEffects(state, event, touch);
     switch (event.type) {
+      case 'OpeningBalanceMigrated':
+        state.lifetime.migrated = (state.lifetime.migrated ?? 0) + event.points;
+        state.lastEventAt = event.migratedAt;
+        return state;
       case 'PointsEarned':
       case 'BonusAwarded':
         state.lifetime.earned += event.points;
@@ -83,18 +88,7 @@ function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEff
   const effects = lotEffectsOf(event);
   if (!effects) return;
   const { atMs, opened } = effects;
-  if (opened) {
-    state.lots[opened.lotId] = {
-      earnedAtMs: opened.earnedAtMs,
-      availableAtMs: opened.availableAtMs,
-      expiresAtMs: opened.expiresAtMs,
-      points: opened.points,
-      moves: [],
-      remaining: opened.points,
-    };
-    if (opened.points > 0) trackOpen(state, opened.expiresAtMs, true);
-    touch?.('lots', opened.lotId);
-  }
+  for (const lot of opened) openLot(state, lot, touch);
   for (const m of effects.moves) {
     // Lots keep their dates at zero, so that a cancelled redemption can give points back to them.
     const lot = state.lots[m.lotId];
@@ -109,6 +103,19 @@ function applyLotEffects(state: CustomerBalance, event: Parameters<typeof lotEff
     state.deficit += effects.deficit;
     state.deficitMoves.push({ atMs, points: effects.deficit });
   }
+}
+
+function openLot(state: CustomerBalance, opened: OpenedLot, touch: TouchItem | undefined): void {
+  state.lots[opened.lotId] = {
+    earnedAtMs: opened.earnedAtMs,
+    availableAtMs: opened.availableAtMs,
+    expiresAtMs: opened.expiresAtMs,
+    points: opened.points,
+    moves: [],
+    remaining: opened.points,
+  };
+  if (opened.points > 0) trackOpen(state, opened.expiresAtMs, true);
+  touch?.('lots', opened.lotId);
 }
 
 /**

@@ -10,6 +10,13 @@ export interface ProfilePurchase {
   points: number;
 }
 
+/** A figure the tier counts that another program recorded before this ledger's cutover (an opening balance). */
+export interface CarriedOverQualifying {
+  at: string;
+  spend: number;
+  points: number;
+}
+
 export interface ProfileSurveyAnswer {
   responseId: string;
   surveyId: string;
@@ -37,6 +44,8 @@ export interface CustomerProfile {
   enrolledAt: string | null;
   birthDate: string | null;
   purchases: ProfilePurchase[];
+  /** Tier-qualifying figures migrated from another program (absent in profiles stored before migrations existed). */
+  carriedOverQualifying?: CarriedOverQualifying[];
   surveyAnswers: ProfileSurveyAnswer[];
   supportContacts: ProfileSupportContact[];
 }
@@ -51,6 +60,11 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
   initial: (customerId) => ({ customerId, enrolledAt: null, birthDate: null, purchases: [], surveyAnswers: [], supportContacts: [] }),
   apply(state, event, touch) {
     switch (event.type) {
+      case 'OpeningBalanceMigrated':
+        state.enrolledAt ??= event.memberSince;
+        state.birthDate ??= event.birthDate;
+        if (event.tier && event.tier.qualifying.length > 0) state.carriedOverQualifying = event.tier.qualifying.map((q) => ({ ...q }));
+        return state;
       case 'CustomerEnrolled':
         state.enrolledAt = event.enrolledAt;
         state.birthDate = event.birthDate;
@@ -105,6 +119,13 @@ export const customerProfileProjection: CustomerProjection<CustomerProfile> = {
     },
   },
 };
+
+/** What the tier counts: the purchases net of refunds, and any figures carried over from another program. */
+export function qualifyingActivitiesOf(profile: CustomerProfile): { atMs: number; spendMinor: number; points: number }[] {
+  const activities = profile.purchases.map((p) => ({ atMs: Date.parse(p.at), spendMinor: p.amount - p.refunded, points: p.points }));
+  for (const q of profile.carriedOverQualifying ?? []) activities.push({ atMs: Date.parse(q.at), spendMinor: q.spend, points: q.points });
+  return activities;
+}
 
 function findOrder(purchases: ProfilePurchase[], orderId: string): ProfilePurchase | undefined {
   for (let i = purchases.length - 1; i >= 0; i--) if (purchases[i].orderId === orderId) return purchases[i];

@@ -1,5 +1,5 @@
 import { defaultProgramRules } from '@loyalty/program-rules';
-import type { CustomerProfile, ProfilePurchase } from '../customer-profile/customer-profile.projection';
+import { customerProfileProjection, type CustomerProfile, type ProfilePurchase } from '../customer-profile/customer-profile.projection';
 import { customerValue } from './customer-value';
 import { classifyLoyalty } from './loyalty-classification';
 import { placeInRfmSegment } from './rfm-placement';
@@ -178,5 +178,25 @@ describe('tier from the profile', () => {
     const p = buyer(3, 120_000, '2026-06-01T00:00:00.000Z');
     expect(tierOf(p, rules.tiers, ASOF).level.name).toBe('silver');
     expect(tierOf(p, rules.tiers, '2026-05-01T00:00:00.000Z').level.name).toBe('regular');
+  });
+
+  it('counts the qualifying figures an opening balance carried over, and not as purchases', () => {
+    // Given a gold member migrated at the cutover (320,000 qualifying spend in the window), who then buys once
+    const migrated = customerProfileProjection.apply(customerProfileProjection.initial('C'), {
+      type: 'OpeningBalanceMigrated',
+      customerId: 'C',
+      migrationId: 'M',
+      sourceProgram: 'acme',
+      migratedAt: '2026-06-01T00:00:00.000Z',
+      memberSince: '2019-01-01T00:00:00.000Z',
+      birthDate: null,
+      points: 0,
+      lots: [],
+      tier: { name: 'gold', qualifying: [{ at: '2026-05-15T00:00:00.000Z', spend: 320_000, points: 3_200 }] },
+    });
+    // Then the read side's tier is gold, the enrolment date is the other program's, and RFM sees no purchase
+    expect(tierOf(migrated, rules.tiers, ASOF).level.name).toBe('gold');
+    expect(migrated.enrolledAt).toBe('2019-01-01T00:00:00.000Z');
+    expect(migrated.purchases).toEqual([]);
   });
 });

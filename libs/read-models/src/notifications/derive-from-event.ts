@@ -142,6 +142,7 @@ function tierLogOf(profile: CustomerProfile): TierLogMemo {
     const log = new QualifyingActivityLog();
     const byOrder = new Map<string, QualifyingActivity>();
     for (const p of profile.purchases) byOrder.set(p.orderId, log.add({ atMs: Date.parse(p.at), spendMinor: p.amount - p.refunded, points: p.points }));
+    for (const q of profile.carriedOverQualifying ?? []) log.add({ atMs: Date.parse(q.at), spendMinor: q.spend, points: q.points });
     memo = { log, byOrder };
     tierLogs.set(profile, memo);
   }
@@ -151,6 +152,9 @@ function tierLogOf(profile: CustomerProfile): TierLogMemo {
 /** The change customerProfileProjection.apply made to the purchases, made to the log too. */
 function followInTierLog({ log, byOrder }: TierLogMemo, event: LedgerEvent): void {
   switch (event.type) {
+    case 'OpeningBalanceMigrated':
+      for (const q of event.tier?.qualifying ?? []) log.add({ atMs: Date.parse(q.at), spendMinor: q.spend, points: q.points });
+      return;
     case 'PurchaseRecorded':
       byOrder.set(event.orderId, log.add({ atMs: Date.parse(event.occurredAt), spendMinor: event.amount, points: 0 }));
       return;

@@ -5,7 +5,15 @@ import { MESSAGE_CATALOG, type MessageType } from '@loyalty/kafka-contracts';
 import { LedgerWriter, systemClock } from '@loyalty/ledger-application';
 import { RulesCatalog } from '@loyalty/program-operations';
 import { FolderLockedError, FolderWriterLock } from '@loyalty/sqlite-support';
-import { ImportCheckpoints, importFile, ImportRowDecoder, type ImportFileOutcome, type ImportTotals } from '@loyalty/history-import';
+import {
+  ImportCheckpoints,
+  importFile,
+  ImportRowDecoder,
+  OPENING_BALANCE_ROW,
+  type ImportFileOutcome,
+  type ImportTotals,
+  type RowReading,
+} from '@loyalty/history-import';
 import type { AppConfig } from '../../config/app-config';
 import { loadRuleBook, openLedgerStore } from '../../composition/ledger-infrastructure.module';
 import { openOperationsStore } from '../../composition/shared-stores';
@@ -20,6 +28,31 @@ export interface ImportHistoryOptions {
   restart?: boolean;
   chunkRows?: number;
   batchSize?: number;
+}
+
+export interface ImportOpeningBalancesOptions extends Omit<ImportHistoryOptions, 'type'> {
+  migrationId?: string;
+  sourceProgram?: string;
+  migratedAt?: string;
+}
+
+/**
+ * `loyalty import opening-balances`: another program's balances, one customer per NDJSON line
+ * (or one lot per CSV row), each posted as an opening entry; the options give the fields every
+ * row shares.
+ */
+export async function importOpeningBalancesCommand(
+  inputs: string[],
+  options: ImportOpeningBalancesOptions,
+  config: AppConfig,
+  io: CliIo,
+  terminal: CliTerminal,
+): Promise<number> {
+  const defaults: Record<string, string> = {};
+  if (options.migrationId !== undefined) defaults.migrationId = options.migrationId;
+  if (options.sourceProgram !== undefined) defaults.sourceProgram = options.sourceProgram;
+  if (options.migratedAt !== undefined) defaults.migratedAt = options.migratedAt;
+  return importFiles(inputs, options, { type: OPENING_BALANCE_ROW, defaults }, config, io, terminal);
 }
 
 /**
@@ -37,6 +70,17 @@ export async function importHistoryCommand(
   const type = options.type ?? null;
   if (type !== null && !(type in MESSAGE_CATALOG))
     throw new UsageError(`--type must be one of ${Object.keys(MESSAGE_CATALOG).join(', ')}, got ${JSON.stringify(type)}`);
+  return importFiles(inputs, options, { type: type as MessageType | null }, config, io, terminal);
+}
+
+async function importFiles(
+  inputs: string[],
+  options: Omit<ImportHistoryOptions, 'type'>,
+  reading: RowReading,
+  config: AppConfig,
+  io: CliIo,
+  terminal: CliTerminal,
+): Promise<number> {
   const mapping = parseMapping(options.map);
   const files = await expand(inputs);
   if (files.includes('-') && !options.format) throw new UsageError('reading stdin needs --format ndjson or csv');
@@ -90,14 +134,14 @@ export async function importHistoryCommand(
         path: file,
         format: formatOf(file),
         mapping,
-        defaultType: type as MessageType | null,
+        reading,
         rejectsPath: options.rejects ?? `${file === '-' ? 'stdin' : file}.rejects.csv`,
         writer,
         checkpoints,
         restart: options.restart,
         chunkRows: options.chunkRows,
         batchSize: options.batchSize,
-        decode: (rows, rowType) => decoder.decode(rows, rowType),
+        decode: (rows, rowReading) => decoder.decode(rows, rowReading),
         onProgress: ({ bytesRead, totalBytes, totals }) =>
           progress.update(bytesRead, totalBytes, { rows: totals.rowsRead, applied: totals.applied, duplicates: totals.duplicates, rejected: totals.rejected }),
       });
