@@ -35,6 +35,8 @@ function depConstraints({ inSpecFiles }) {
       sourceTag: 'type:test',
       onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:app', 'type:contracts', 'type:test-support'],
     },
+    // The console calls the public HTTP API through its typed client, nothing else.
+    { sourceTag: 'type:console', onlyDependOnLibsWithTags: ['type:contracts'] },
     { sourceTag: 'type:test-support', onlyDependOnLibsWithTags: ['type:domain', 'type:infrastructure', 'type:application', 'type:contracts'] },
   ];
 }

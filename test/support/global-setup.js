@@ -1,5 +1,6 @@
-// Brings up what the tests need: a clean temp root, a real Kafka broker (infra/kafka/kafka.sh) and
-// PostgreSQL (infra/postgres/postgres.sh), both idempotent: reused if already running. Nothing is mocked.
+// Brings up what the tests need: a clean temp root, a real Kafka broker (infra/kafka/kafka.sh),
+// PostgreSQL (infra/postgres/postgres.sh), both idempotent: reused if already running, and Chromium
+// for the console (infra/chromium/chromium.sh, installed once). Nothing is mocked.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -29,4 +30,9 @@ module.exports = async () => {
   if (pgStarted.status !== 0) throw new Error('could not start PostgreSQL (infra/postgres/postgres.sh start); see the lines above');
   process.env.LOYALTY_TEST_POSTGRES_URL = spawnSync(postgres, ['url'], { encoding: 'utf8' }).stdout.trim();
   globalThis.__LOYALTY_STARTED_POSTGRES__ = !pgWasRunning;
+
+  // Debian's Chromium for the console's browser tests (Playwright cannot download its own here).
+  const chromium = spawnSync(path.join(root, 'infra', 'chromium', 'chromium.sh'), ['ensure'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (chromium.status !== 0) throw new Error('could not install Chromium (infra/chromium/chromium.sh ensure); see the lines above');
+  process.env.LOYALTY_TEST_CHROMIUM = chromium.stdout.trim();
 };

@@ -11,6 +11,7 @@ import { LoyaltyAnalyticsModule } from '@loyalty/loyalty-analytics';
 import { CustomerValueRefitModule } from './composition/customer-value-refit.module';
 import { notificationsFor } from './composition/notifications.composition';
 import { OperabilityHttpController } from './operability/operability.http-controller';
+import { SessionHttpController } from './operability/session.http-controller';
 import { HealthHttpController } from './operability/health.http-controller';
 import { TerminusModule } from '@nestjs/terminus';
 import { FinanceAuditModule } from '@loyalty/finance-audit';
@@ -78,7 +79,7 @@ export class AppModule {
         // The expiry job reads the balances read model, so it runs beside the projector (one per deployment).
         ...(withProjector ? [ExpiryJobModule.every(config.LOYALTY_EXPIRY_INTERVAL_SECONDS)] : []),
       ],
-      controllers: [OperabilityHttpController, HealthHttpController],
+      controllers: [OperabilityHttpController, HealthHttpController, SessionHttpController],
       providers: [
         // In this order: the request limits, then the key (whose failures have their own limit).
         { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -8,6 +8,7 @@ import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { completeContract } from './contracts/http-contract';
+import { serveConsole } from './operability/console-assets';
 
 /** The HTTP application, configured but not listening (tests use it through supertest). */
 export async function createApp(
@@ -25,6 +26,7 @@ export async function createApp(
   registerRequestContext(fastify, app.get(LoyaltyMetrics));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  await serveConsole(app);
   return app;
 }
 

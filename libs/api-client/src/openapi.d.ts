@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling key's id and roles
+         * @description The calling key's id and roles
+         */
+        get: operations["SessionHttpController_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/purchases": {
         parameters: {
             query?: never;
@@ -2277,6 +2297,12 @@ export interface components {
             };
             segments: components["schemas"]["SegmentCount"][];
         };
+        SessionView: {
+            /** @description The key's id (as in provenance and logs), never the key */
+            keyId: string;
+            /** @description What the key may do (admin: everything) */
+            roles: ("ingest" | "redeem" | "finance" | "ops" | "admin")[];
+        };
         /** @description What the auditor keeps outside the ledger when signing off: the newest digest's range end and the hash of its whole entry. Verify then proves nothing up to there was changed, and that the digests after it were not removed. */
         SignedOffDigest: {
             toPosition: string;
@@ -2476,6 +2502,52 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    SessionHttpController_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ingest, redeem, finance, ops, admin, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     RecordPurchaseHttpController_recordPurchase: {
         parameters: {
             query?: never;

@@ -54,6 +54,7 @@ const TAGS = [
   { name: 'audit', description: 'Sealed digests and verification of the ledger' },
   { name: 'operations', description: 'Rules versions, replays, re-ratings, expiry runs, the audit trail' },
   { name: 'dead letters', description: 'Kafka messages the ledger could not apply, and their re-drive' },
+  { name: 'session', description: 'Who the calling key is: its id and roles (the console signs in with it)' },
 ];
 
 /**

@@ -1,0 +1,2 @@
+export * from './command-to-http';
+export * from './demo-data';
