@@ -8,6 +8,7 @@ import { benchAccountReads } from './account-reads.bench';
 import { benchCustomerValue } from './customer-value.bench';
 import { benchNotifications } from './notifications.bench';
 import { benchHistoryImport } from './history-import.bench';
+import { benchConsoleLoad } from './console-load.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     ['customer-value', benchCustomerValue],
     ['notifications', benchNotifications],
     ['history-import', benchHistoryImport],
+    ['console-load', benchConsoleLoad],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

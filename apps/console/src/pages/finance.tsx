@@ -33,7 +33,7 @@ export function FinancePage() {
           <Liability asOf={endOfDay(asOfDate)} onDrill={setDrill} />
           <RollForward from={from} to={to} onDrill={setDrill} />
           <TrialBalance from={from} to={to} onDrill={setDrill} />
-          <Breakage from={from} to={to} />
+          <Breakage from={from} to={to} onDrill={setDrill} />
           <SealAndVerify />
           {drill ? <Entries path={drill} onClose={() => setDrill(null)} /> : null}
         </div>
@@ -47,11 +47,12 @@ type Split = { key: string; points: number; valueMinor: number; lots: number; dr
 function Liability({ asOf, onDrill }: { asOf: string; onDrill: (path: string) => void }) {
   const { api } = useSession();
   const liability = useApi(() => okJson(api.GET('/v1/finance/liability', { params: { query: { asOf } } })), [asOf]);
-  const splitTable = (rows: Split[], currency: string, title: string) => (
+  const splitTable = (rows: Split[], currency: string, title: string, split: 'tier' | 'lotAge' | 'expiryMonth') => (
     <>
       <h3>{title}</h3>
       <Table
         rows={rows}
+        csv={{ path: `/v1/finance/liability?${new URLSearchParams({ asOf, split, format: 'csv' })}`, fileName: `liability-${split}.csv` }}
         columns={[
           { title: title.replace('By ', ''), value: (r) => r.key },
           { title: 'Points', value: (r) => <DrillLink onClick={() => onDrill(r.drillDown)}>{n(r.points)}</DrillLink>, numeric: true },
@@ -84,9 +85,9 @@ function Liability({ asOf, onDrill }: { asOf: string; onDrill: (path: string) =>
               labels={l.byExpiryMonth.map((r) => r.key)}
               series={[{ label: 'Points expiring', values: l.byExpiryMonth.map((r) => r.points), color: '#c0392b' }]}
             />
-            {splitTable(l.byTier, l.currency, 'By tier')}
-            {splitTable(l.byLotAge, l.currency, 'By lot age')}
-            {splitTable(l.byExpiryMonth, l.currency, 'By expiry month')}
+            {splitTable(l.byTier, l.currency, 'By tier', 'tier')}
+            {splitTable(l.byLotAge, l.currency, 'By lot age', 'lotAge')}
+            {splitTable(l.byExpiryMonth, l.currency, 'By expiry month', 'expiryMonth')}
           </>
         )}
       </Loadable>
@@ -134,6 +135,7 @@ function TrialBalance({ from, to, onDrill }: { from: string; to: string; onDrill
           <>
             <Table
               rows={t.rows as { account: string; debit: number; credit: number; drillDown: string }[]}
+              csv={{ path: `/v1/finance/trial-balance?${new URLSearchParams({ from, to, format: 'csv' })}`, fileName: 'trial-balance.csv' }}
               columns={[
                 { title: 'Account', value: (r) => <DrillLink onClick={() => onDrill(r.drillDown)}>{r.account}</DrillLink> },
                 { title: 'Debit', value: (r) => n(r.debit), numeric: true },
@@ -150,7 +152,7 @@ function TrialBalance({ from, to, onDrill }: { from: string; to: string; onDrill
   );
 }
 
-function Breakage({ from, to }: { from: string; to: string }) {
+function Breakage({ from, to, onDrill }: { from: string; to: string; onDrill: (path: string) => void }) {
   const { api } = useSession();
   const breakage = useApi(() => okJson(api.GET('/v1/finance/breakage', { params: { query: { from, to, by: 'month' } } })), [from, to]);
   return (
@@ -164,9 +166,10 @@ function Breakage({ from, to }: { from: string; to: string }) {
             </div>
             <Table
               rows={b.periods}
+              csv={{ path: `/v1/finance/breakage?${new URLSearchParams({ from, to, by: 'month', format: 'csv' })}`, fileName: 'breakage.csv' }}
               columns={[
                 { title: 'Month', value: (p) => p.from.slice(0, 7) },
-                { title: 'Expired', value: (p) => n(p.expiredPoints), numeric: true },
+                { title: 'Expired', value: (p) => <DrillLink onClick={() => onDrill(p.drillDown)}>{n(p.expiredPoints)}</DrillLink>, numeric: true },
                 { title: 'Awaiting the run', value: (p) => n(p.awaitingRun), numeric: true },
               ]}
             />

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ok } from '../api';
 import { n, when } from '../format';
 import { useSession } from '../session';
-import { ErrorState, Loadable, Page, Panel, RequireRole, Table } from '../ui';
+import { ErrorState, Loadable, Page, Panel, RequireRole, Stat, Table } from '../ui';
 import { useApi } from '../use-api';
 
 /** Dead letters with their reason and original payload, re-driven by choice; the consumer's state and lag. */
@@ -92,18 +92,47 @@ function DeadLetters() {
   );
 }
 
-/** The consumer as /health reports it: its state, and its lag per partition where it knows it. */
+/** The consumer as /health reports it: its state, last batch, failures, and its lag per topic and partition. */
 function Consumer() {
-  const health = useApi(async () => (await fetch('/health')).json() as Promise<{ details?: Record<string, Record<string, unknown>> }>, []);
+  const health = useApi(async () => (await fetch('/health')).json() as Promise<{ details?: Record<string, ConsumerDetails | undefined> }>, []);
   return (
     <Panel title="Kafka consumer" wide>
       <Loadable loaded={health}>
         {(h) => {
-          const kafka = Object.entries(h.details ?? {}).filter(([name]) => name.toLowerCase().includes('kafka') || name.toLowerCase().includes('consumer'));
-          if (kafka.length === 0) return <div className="state empty">No Kafka consumer in this process (ingestion runs over HTTP, or in another role).</div>;
-          return <pre>{JSON.stringify(Object.fromEntries(kafka), null, 2)}</pre>;
+          const kafka = h.details?.kafka;
+          if (!kafka) return <div className="state empty">No Kafka consumer in this process (ingestion runs over HTTP here, or in another role).</div>;
+          const lag = Object.entries(kafka.lag ?? {}).flatMap(([topic, partitions]) =>
+            Object.entries(partitions).map(([partition, behind]) => ({ topic, partition, behind })),
+          );
+          return (
+            <>
+              <div className="stats">
+                <Stat label="State" value={kafka.state ?? '—'} />
+                <Stat label="Messages behind" value={n(lag.reduce((sum, l) => sum + l.behind, 0))} />
+                <Stat label="Failures in a row" value={n(kafka.consecutiveFailures ?? 0)} />
+                <Stat label="Last batch" value={when(kafka.lastBatchAt ?? null)} />
+              </div>
+              <Table
+                testId="consumer-lag"
+                rows={lag}
+                rowKey={(l) => `${l.topic}/${l.partition}`}
+                columns={[
+                  { title: 'Topic', value: (l) => l.topic },
+                  { title: 'Partition', value: (l) => l.partition, numeric: true },
+                  { title: 'Behind', value: (l) => n(l.behind), numeric: true },
+                ]}
+              />
+            </>
+          );
         }}
       </Loadable>
     </Panel>
   );
+}
+
+interface ConsumerDetails {
+  state?: string;
+  lag?: Record<string, Record<string, number>>;
+  consecutiveFailures?: number;
+  lastBatchAt?: string | null;
 }
