@@ -25,7 +25,8 @@ export interface Series {
 
 /**
  * Bars (stacked when the series share a stack) and lines over labelled periods, drawn by
- * Chart.js. The labels are on the element too (data-labels), so that a test can count the bars.
+ * Chart.js. The labels and the first series are on the element too (data-labels, data-values),
+ * so that a test can read what is drawn.
  */
 export function BarChart({ labels, series, testId, stacked }: { labels: string[]; series: Series[]; testId?: string; stacked?: boolean }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -56,7 +57,7 @@ export function BarChart({ labels, series, testId, stacked }: { labels: string[]
     return () => chart.destroy();
   }, [labels, series, stacked]);
   return (
-    <div className="chart" data-testid={testId} data-labels={labels.join('|')} data-bars={labels.length}>
+    <div className="chart" data-testid={testId} data-labels={labels.join('|')} data-bars={labels.length} data-values={series[0]?.values.join('|')}>
       <canvas ref={canvas} role="img" aria-label={series.map((s) => s.label).join(', ')} />
     </div>
   );

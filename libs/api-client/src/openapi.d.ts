@@ -324,6 +324,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members per tier as of an instant (every level of the rules in force, lowest first)
+         * @description Members per tier as of an instant (every level of the rules in force, lowest first)
+         */
+        get: operations["TiersHttpController_tiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/loyal": {
         parameters: {
             query?: never;
@@ -2384,6 +2404,12 @@ export interface components {
             comment?: string | null;
             touchpoint?: string | null;
         };
+        TierCount: {
+            tier: string;
+            /** @description The level's qualifying threshold under the rules in force. */
+            threshold: number;
+            customers: number;
+        };
         TierLevel: {
             name: string;
             threshold: number;
@@ -2407,6 +2433,17 @@ export interface components {
             downgradeGraceDays: number;
             /** @description Ascending thresholds; the first level must have threshold 0. */
             levels: components["schemas"]["TierLevel"][];
+        };
+        /** @description Members per tier, as of an instant, under the rules in force then. */
+        TiersResponse: {
+            asOf: string;
+            rules: {
+                id: string;
+                version: number;
+                /** @enum {string} */
+                basis: "spend" | "points";
+            };
+            tiers: components["schemas"]["TierCount"][];
         };
         TierView: {
             name: string;
@@ -4000,6 +4037,69 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ledger or a store is busy or unavailable: retry (retryable: true) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TiersHttpController_tiers: {
+        parameters: {
+            query?: {
+                /** @description Evaluate as of this instant (ISO-8601); defaults to now */
+                asOf?: string;
+                /** @description A ledger position returned by a write: wait until the read models have applied it */
+                waitForPosition?: string;
+                /** @description How long to wait for waitForPosition, in ms (max 10000) */
+                waitMs?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TiersResponse"];
+                };
+            };
+            /** @description A parameter or the body is invalid: every invalid field is named (errors[].field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role: one of ops, finance, admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

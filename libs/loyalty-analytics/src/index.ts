@@ -9,6 +9,7 @@ export * from './support-analytics/support-report';
 export * from './loyalty-analytics.module';
 export * from './read-view';
 export type { SegmentMembersResponse, SegmentsResponse } from './segments/segments.http-controller';
+export type { TiersResponse } from './segments/tiers.http-controller';
 export type { CustomerListResponse } from './customer-lists/customer-list.query';
 export type { CustomerValueModelResponse } from './customer-value/customer-value.http-controller';
 export type { NpsResponse } from './nps-analytics/nps-analytics.http-controller';

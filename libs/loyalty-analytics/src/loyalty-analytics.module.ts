@@ -12,6 +12,7 @@ import { NpsAnalyticsHttpController } from './nps-analytics/nps-analytics.http-c
 import { ProfileReader } from './profiles/profile-reader';
 import { RfmBases } from './profiles/rfm-bases';
 import { SegmentsHttpController } from './segments/segments.http-controller';
+import { TiersHttpController } from './segments/tiers.http-controller';
 import { SupportAnalyticsHttpController } from './support-analytics/support-analytics.http-controller';
 
 export interface LoyaltyAnalyticsOptions {
@@ -31,6 +32,7 @@ export class LoyaltyAnalyticsModule {
       module: LoyaltyAnalyticsModule,
       controllers: [
         SegmentsHttpController,
+        TiersHttpController,
         CustomerListsHttpController,
         CustomerValueHttpController,
         NpsAnalyticsHttpController,

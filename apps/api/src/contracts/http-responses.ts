@@ -21,6 +21,7 @@ import type {
   SegmentMembersResponse,
   SegmentsResponse,
   SupportResponse,
+  TiersResponse,
 } from '@loyalty/loyalty-analytics';
 import type {
   AuditTrail,
@@ -63,6 +64,7 @@ export interface HttpResponses {
   RepurchaseResponse: RepurchaseResponse;
   SegmentMembersResponse: SegmentMembersResponse;
   SegmentsResponse: SegmentsResponse;
+  TiersResponse: TiersResponse;
   SupportResponse: SupportResponse;
   AuditTrail: AuditTrail;
   RegisteredEndpoint: RegisteredEndpoint;

@@ -98,6 +98,17 @@ describe('the operations console in a browser', () => {
     const roll = await api<{ rows: { from: string }[] }>(FIN, `/v1/finance/roll-forward?from=${from}&to=${to}&by=month`);
     expect(Number(await chart.getAttribute('data-bars'))).toBe(roll.rows.length);
     expect(await chart.getAttribute('data-labels')).toBe(roll.rows.map((r) => r.from.slice(0, 7)).join('|'));
+    // And members by tier are the API's
+    const tiers = await api<{ tiers: { tier: string; customers: number }[] }>(FIN, `/v1/tiers?asOf=${endOfToday()}`);
+    const byTier = page.locator('[data-testid=members-by-tier]');
+    await byTier.waitFor();
+    expect([await byTier.getAttribute('data-labels'), await byTier.getAttribute('data-values')]).toEqual([
+      tiers.tiers.map((t) => t.tier).join('|'),
+      tiers.tiers.map((t) => t.customers).join('|'),
+    ]);
+    // (the same population as the segments: every customer the read models know)
+    const segments = await api<{ segments: { customers: number }[] }>(FIN, `/v1/segments?asOf=${endOfToday()}`);
+    expect(tiers.tiers.reduce((n, t) => n + t.customers, 0)).toBe(segments.segments.reduce((n, s) => n + s.customers, 0));
     await context.close();
   });
 

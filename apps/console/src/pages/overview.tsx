@@ -17,6 +17,7 @@ export function OverviewPage() {
           <RollForwardChart />
         </RequireRole>
         <RequireRole roles={['finance', 'ops']} what="Segments and NPS">
+          <MembersByTier asOf={endOfDay(date)} />
           <Segments asOf={endOfDay(date)} />
           <NpsTrend />
         </RequireRole>
@@ -101,6 +102,24 @@ function RollForwardChart() {
             </>
           );
         }}
+      </Loadable>
+    </Panel>
+  );
+}
+
+function MembersByTier({ asOf }: { asOf: string }) {
+  const { api } = useSession();
+  const tiers = useApi(() => ok(api.GET('/v1/tiers', { params: { query: { asOf } } })), [asOf]);
+  return (
+    <Panel title="Members by tier">
+      <Loadable loaded={tiers} empty={(t) => t.tiers.every((x) => x.customers === 0)}>
+        {(t) => (
+          <BarChart
+            testId="members-by-tier"
+            labels={t.tiers.map((x) => x.tier)}
+            series={[{ label: 'Members', values: t.tiers.map((x) => x.customers), color: '#7e57c2' }]}
+          />
+        )}
       </Loadable>
     </Panel>
   );

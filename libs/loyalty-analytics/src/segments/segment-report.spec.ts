@@ -2,7 +2,7 @@ import { defaultProgramRules, type ProgramRules } from '@loyalty/program-rules';
 import type { CustomerProfile } from '@loyalty/read-models';
 import { evaluatePopulation, selectCustomers } from '../customer-lists/customer-list';
 import { rfmBaseOfProfiles, type EvaluationContext } from '../profiles/customer-evaluation';
-import { segmentCounts } from './segment-report';
+import { segmentCounts, tierCounts } from './segment-report';
 
 const ASOF = '2026-06-30T00:00:00.000Z';
 const DAY = 86_400_000;
@@ -52,5 +52,17 @@ describe('segment reports', () => {
     const champions = await selectCustomers(evaluatePopulation(stream(base), context), (e) => e.rfm.segment === 'champions', 'monetary', 'natural');
     expect(champions.map((m) => [m.customerId, m.rfm.scores])).toEqual([['TOP', { recency: 4, frequency: 4, monetary: 4 }]]);
     expect(counts.reduce((n, c) => n + c.customers, 0)).toBe(4);
+  });
+
+  it('counts members per tier, every level of the rules listed lowest first', async () => {
+    // Given spends of 800,000 (20 days), 310,000, 200,000 and an idle customer
+    const counts = await tierCounts(stream(base), { rules: defaultProgramRules(), asOf: ASOF, base: null, model: null });
+    // Then one customer in each level, by the thresholds of the rules
+    expect(counts).toEqual([
+      { tier: 'regular', threshold: 0, customers: 1 },
+      { tier: 'silver', threshold: 100_000, customers: 1 },
+      { tier: 'gold', threshold: 300_000, customers: 1 },
+      { tier: 'platinum', threshold: 500_000, customers: 1 },
+    ]);
   });
 });

@@ -22,3 +22,20 @@ export async function segmentCounts(profiles: AsyncIterable<CustomerProfile>, co
   }
   return [...counts.values()];
 }
+
+export interface TierCount {
+  tier: string;
+  /** The level's qualifying threshold under the rules in force. */
+  threshold: number;
+  customers: number;
+}
+
+/** Members per tier as of the instant (every level of the rules in force, lowest first), by the tier function the ledger rates with. */
+export async function tierCounts(profiles: AsyncIterable<CustomerProfile>, context: EvaluationContext): Promise<TierCount[]> {
+  const counts = new Map<string, TierCount>(context.rules.tiers.levels.map((l) => [l.name, { tier: l.name, threshold: l.threshold, customers: 0 }]));
+  for await (const evaluation of evaluatePopulation(profiles, context)) {
+    const row = counts.get(evaluation.tier);
+    if (row) row.customers++;
+  }
+  return [...counts.values()];
+}
