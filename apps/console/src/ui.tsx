@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from 'react';
+import { isValidElement, useState, type ReactNode } from 'react';
+import { stringify } from 'csv-stringify/browser/esm/sync';
 import { ApiError, downloadCsv } from './api';
 import { useSession, type Role } from './session';
 import type { Loaded } from './use-api';
@@ -75,25 +76,32 @@ export interface Column<R> {
   title: string;
   value: (row: R) => ReactNode;
   numeric?: boolean;
+  /** The cell in a CSV export, where `value` is not plain text or a number (a link, a button). */
+  csv?: (row: R) => string | number | null;
 }
 
-/** A table; with `csv`, an export of the same list from the API (its CSV format). */
+/**
+ * A table with a CSV export: of the same list from the API where it has a CSV format (`csv`),
+ * otherwise of the rows shown (`exportAs`, a file name), the cells as their text.
+ */
 export function Table<R>({
   rows,
   columns,
   csv,
+  exportAs,
   testId,
   rowKey,
 }: {
   rows: R[];
   columns: Column<R>[];
   csv?: { path: string; fileName: string };
+  exportAs?: string;
   testId?: string;
   rowKey?: (row: R, i: number) => string;
 }) {
   return (
     <div className="table-wrap">
-      {csv ? <CsvButton {...csv} /> : null}
+      {csv ? <CsvButton {...csv} /> : exportAs ? <ShownRowsCsvButton rows={rows} columns={columns} fileName={exportAs} /> : null}
       <table data-testid={testId}>
         <thead>
           <tr>
@@ -117,6 +125,39 @@ export function Table<R>({
         </tbody>
       </table>
     </div>
+  );
+}
+
+function ShownRowsCsvButton<R>({ rows, columns, fileName }: { rows: R[]; columns: Column<R>[]; fileName: string }) {
+  const exported = columns.filter((c) => c.title !== '');
+  const cell = (c: Column<R>, row: R): string | number | null => {
+    if (c.csv) return c.csv(row);
+    const value = c.value(row);
+    return typeof value === 'string' || typeof value === 'number'
+      ? value
+      : isValidElement(value)
+        ? null
+        : value === null || value === undefined
+          ? null
+          : String(value);
+  };
+  const download = () => {
+    const text = stringify([exported.map((c) => c.title), ...rows.map((row) => exported.map((c) => cell(c, row)))]);
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = fileName;
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  return (
+    <span className="csv">
+      <button type="button" onClick={download}>
+        Export CSV
+      </button>
+    </span>
   );
 }
 

@@ -29,8 +29,9 @@ export interface DemoLoad {
 
 /**
  * A living program relative to today: a year of purchases (with refunds, NPS answers, support
- * contacts) ending about a month ago, so that points are about to expire and some customers are
- * loyal; redemptions today; and a proposed rules version (lower tier thresholds) to replay.
+ * contacts) ending about a month ago, so that points are about to expire; recent purchases and
+ * answers of the most active customers, so that some are loyal; redemptions today; and a
+ * proposed rules version (lower tier thresholds) to replay.
  */
 export async function loadDemoData(options: DemoOptions): Promise<DemoLoad> {
   const nowMs = options.nowMs ?? Date.now();
@@ -46,6 +47,7 @@ export async function loadDemoData(options: DemoOptions): Promise<DemoLoad> {
       withLines: true,
     }),
   ].map((i) => i.command);
+  commands.push(...recentActivity(commands, nowMs));
   for (let c = 0; c < Math.min(10, customers); c++)
     commands.push({
       type: 'RedeemPoints',
@@ -92,6 +94,39 @@ export async function loadDemoData(options: DemoOptions): Promise<DemoLoad> {
     candidateVersion,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * The last weeks: the most active customers buy again (2 to 20 days ago) and answer the NPS
+ * survey yesterday, two of three as promoters: loyal customers (top segment and promoters), good
+ * customers (top segment, not promoters) and customers one step from loyal, as of today.
+ */
+function recentActivity(history: readonly LedgerCommand[], nowMs: number): LedgerCommand[] {
+  const purchases = new Map<string, number>();
+  for (const c of history) if (c.type === 'RecordPurchase') purchases.set(c.customerId, (purchases.get(c.customerId) ?? 0) + 1);
+  const active = [...purchases.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, Math.max(1, Math.floor(purchases.size / 6)))
+    .map(([customerId]) => customerId);
+  const day = 86_400_000;
+  return active.flatMap((customerId, i): LedgerCommand[] => [
+    ...[0, 1, 2].map((k): LedgerCommand => ({
+      type: 'RecordPurchase',
+      customerId,
+      orderId: `DEMO-RECENT-${i}-${k}`,
+      occurredAt: new Date(nowMs - (2 + ((i + 6 * k) % 19)) * day).toISOString(),
+      currency: 'JPY',
+      amount: 20_000 + ((i * 7_919 + k * 3_571) % 40_000),
+    })),
+    {
+      type: 'RecordSurveyAnswer',
+      customerId,
+      responseId: `DEMO-NPS-${i}`,
+      surveyId: 'demo-nps-recent',
+      occurredAt: new Date(nowMs - day).toISOString(),
+      score: i % 3 === 2 ? 7 : 9 + (i % 2),
+    },
+  ]);
 }
 
 /** A rules version that lowers the tier thresholds by a fifth, proposed (not scheduled): operations replay it to see who would move up. */

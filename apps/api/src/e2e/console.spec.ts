@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { JsonLogger } from '@loyalty/http-platform';
 import { loadDemoData, type DemoLoad } from '@loyalty/demo-data';
@@ -121,6 +122,13 @@ describe('the operations console in a browser', () => {
     );
     expect(rows.map((r) => [r[0], r[1]])).toEqual(ledger.entries.map((e) => [e.revision, e.type]));
     expect(rows.every((r) => r[3].startsWith('http '))).toBe(true);
+    // And its CSV export has a line per entry under the header, with the same provenance
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('article[aria-label="Ledger entries"] button:has-text("Export CSV")').click(),
+    ]);
+    const csv = parse(readFileSync((await download.path()) as string), { columns: true }) as Record<string, string>[];
+    expect(csv.map((r) => [r.Rev, r.Entry, r.Provenance])).toEqual(rows.map((r) => [r[0], r[1], r[3]]));
     await context.close();
   });
 
@@ -158,7 +166,10 @@ describe('the operations console in a browser', () => {
     const segment = [...segments.segments].sort((a, b) => b.customers - a.customers)[0].segment;
     await page.click(`[data-testid=segments] tbody tr button:text-is("${segment}")`);
     await page.waitForSelector('[data-testid=members]', { timeout: 20_000 });
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export CSV")')]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`article[aria-label="Members of ${segment}"] button:has-text("Export CSV")`).click(),
+    ]);
     const exported = readFileSync((await download.path()) as string, 'utf8');
     const expected = await api<string>(
       FIN,
@@ -169,6 +180,16 @@ describe('the operations console in a browser', () => {
     );
     expect(exported.trim().split('\n').length).toBeGreaterThan(1);
     expect(exported).toBe(expected);
+    await context.close();
+  });
+
+  it('lets finance seal and verify the ledger from the finance page, the result said plainly', async () => {
+    const { context, page } = await signedIn(FIN, '/finance');
+    await page.click('button:has-text("Seal now")', { timeout: 20_000 });
+    await page.waitForSelector('text=Keep this sign-off outside the ledger', { timeout: 30_000 });
+    await page.click('button:has-text("Verify")');
+    const result = await page.textContent('[data-testid=verify-result]', { timeout: 60_000 });
+    expect(result).toContain('Verified: every hash chain and sealed digest holds');
     await context.close();
   });
 

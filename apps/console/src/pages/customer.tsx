@@ -56,6 +56,7 @@ function Customer({ id }: { id: string }) {
                 <h3>Lots</h3>
                 <Table
                   rows={a.lots}
+                  exportAs={`lots-${id}.csv`}
                   columns={[
                     { title: 'Lot', value: (l) => l.lotId },
                     { title: 'Status', value: (l) => l.status },
@@ -184,14 +185,20 @@ function Timeline({ id }: { id: string }) {
         {(l) => (
           <Table
             testId="timeline"
+            exportAs={`ledger-${id}.csv`}
             rowKey={(e) => e.eventId}
             rows={l.entries}
             columns={[
               { title: 'Rev', value: (e) => e.revision, numeric: true },
               { title: 'Entry', value: (e) => e.type },
               { title: 'Recorded', value: (e) => when(e.recordedAt) },
-              { title: 'Provenance', value: (e) => <span data-testid="provenance">{provenanceOf(e.provenance as Record<string, unknown>)}</span> },
+              {
+                title: 'Provenance',
+                value: (e) => <span data-testid="provenance">{provenanceOf(e.provenance as Record<string, unknown>)}</span>,
+                csv: (e) => provenanceOf(e.provenance as Record<string, unknown>),
+              },
               { title: 'Rules', value: (e) => rulesOf(e.rules as Record<string, unknown> | null) },
+              { title: 'Computation', value: (e) => breakdownOf((e.event as { breakdown?: unknown }).breakdown) },
               {
                 title: 'Postings',
                 value: (e) => (e.postings.length === 0 ? '—' : e.postings.map((p) => `${p.debit} → ${p.credit}: ${n(p.points)}`).join('; ')),
@@ -215,7 +222,24 @@ export function provenanceOf(p: Record<string, unknown> | null | undefined): str
     .join(' ');
 }
 
-function rulesOf(r: Record<string, unknown> | null): string {
+/** How an earning was computed, in one line: base points, each step, the caps. */
+export function breakdownOf(breakdown: unknown): string {
+  const b = breakdown as {
+    basePoints?: number;
+    steps?: { label: string; points: number }[];
+    caps?: { kind: string; pointsRemoved: number }[];
+    tier?: { name: string };
+  } | null;
+  if (!b || b.basePoints === undefined) return '—';
+  const parts = [
+    `base ${n(b.basePoints)}`,
+    ...(b.steps ?? []).map((s) => `${s.label} +${n(s.points)}`),
+    ...(b.caps ?? []).filter((c) => c.pointsRemoved > 0).map((c) => `${c.kind} cap −${n(c.pointsRemoved)}`),
+  ];
+  return `${parts.join(', ')}${b.tier ? ` (tier ${b.tier.name})` : ''}`;
+}
+
+export function rulesOf(r: Record<string, unknown> | null): string {
   if (!r) return '—';
   return r.version !== undefined ? `v${String(r.version)}` : JSON.stringify(r);
 }

@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import type { components } from '@loyalty/api-client';
 import { ok, okJson } from '../api';
 import { BarChart } from '../chart';
 import { endOfDay, money, n, today, when } from '../format';
 import { useSession } from '../session';
 import { DateField, ErrorState, Loadable, Page, Panel, RequireRole, Stat, Table } from '../ui';
 import { useApi } from '../use-api';
-import { provenanceOf } from './customer';
+import { breakdownOf, provenanceOf, rulesOf } from './customer';
 
 const firstOfYear = () => `${new Date().getUTCFullYear()}-01-01`;
 
@@ -180,16 +181,12 @@ function Breakage({ from, to, onDrill }: { from: string; to: string; onDrill: (p
   );
 }
 
-interface VerifyReport {
-  ok: boolean;
-  breaks?: { kind: string; position: string; stream: string; detail: string }[];
-  projections?: { driftCount: number };
-  [key: string]: unknown;
-}
+type VerifyReport = components['schemas']['VerificationReport'];
+type BrokenLink = NonNullable<VerifyReport['chain']['firstBrokenLink']>;
 
 /** Seal the ledger and verify it: the result said plainly (which link broke, where). */
 function SealAndVerify() {
-  const { api } = useSession();
+  const { api, may } = useSession();
   const [sealed, setSealed] = useState<unknown>(null);
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -208,54 +205,71 @@ function SealAndVerify() {
   return (
     <Panel title="Tamper evidence">
       <div className="page-actions">
-        <button type="button" disabled={busy} onClick={() => run(async () => setSealed(await ok(api.POST('/v1/audit/seal'))))}>
-          Seal now
-        </button>
+        {may('finance') ? (
+          <button type="button" disabled={busy} onClick={() => run(async () => setSealed(await ok(api.POST('/v1/audit/seal'))))}>
+            Seal now
+          </button>
+        ) : null}
         <button
           type="button"
           className="secondary"
           disabled={busy}
-          onClick={() => run(async () => setReport((await ok(api.POST('/v1/audit/verify', { body: {} }))) as unknown as VerifyReport))}
+          onClick={() => run(async () => setReport(await ok(api.POST('/v1/audit/verify', { body: {} }))))}
         >
           Verify
         </button>
       </div>
+      {busy ? <p className="muted">Working…</p> : null}
       {error ? <ErrorState error={error} /> : null}
-      {sealed ? <pre>{JSON.stringify(sealed, null, 2)}</pre> : null}
-      {report ? (
-        report.ok ? (
-          <p className="ok-text" data-testid="verify-result">
-            Verified: every hash chain and sealed digest holds; the balances read model agrees.
-          </p>
-        ) : (
-          <div className="state error" data-testid="verify-result">
-            <strong>Verification failed.</strong>
-            <ul>
-              {(report.breaks ?? []).map((b) => (
-                <li key={`${b.position}-${b.kind}`}>
-                  {b.kind} at position {b.position} ({b.stream}): {b.detail}
-                </li>
-              ))}
-              {report.projections?.driftCount ? <li>{n(report.projections.driftCount)} customers differ in the balances read model</li> : null}
-            </ul>
-          </div>
-        )
+      {sealed ? (
+        <>
+          <p className="ok-text">Sealed. Keep this sign-off outside the ledger:</p>
+          <pre>{JSON.stringify(sealed, null, 2)}</pre>
+        </>
       ) : null}
+      {report ? <Verification report={report} /> : null}
     </Panel>
   );
 }
 
-interface EntriesPage {
-  entries: {
-    position: string;
-    customerId?: string;
-    type?: string;
-    effectiveAt?: string;
-    provenance?: Record<string, unknown>;
-    postings: { debit: string; credit: string; points: number; memo: string }[];
-  }[];
-  nextAfter: string | null;
+function Verification({ report }: { report: VerifyReport }) {
+  const link = (l: BrokenLink | null) =>
+    l ? `${l.kind} at ledger position ${l.position} (stream ${l.stream}${l.revision ? `, revision ${l.revision}` : ''}): ${l.detail}` : null;
+  const summary = `${n(report.entries)} entries in ${n(report.streams)} streams up to position ${report.ledgerPosition}; ${n(report.digests.checked)} sealed digests checked (sealed up to ${report.digests.sealedUpTo}, ${n(report.digests.unsealedEntries)} entries not sealed yet); ${n(report.projections.customers)} customers of the balances read model cross-checked.`;
+  if (report.ok)
+    return (
+      <div data-testid="verify-result">
+        <p className="ok-text">Verified: every hash chain and sealed digest holds; the balances read model agrees with the ledger.</p>
+        <p className="muted">{summary}</p>
+      </div>
+    );
+  const problems = [
+    report.chain.brokenStreams > 0
+      ? `${n(report.chain.brokenStreams)} account streams have a broken hash chain; the first: ${link(report.chain.firstBrokenLink)}`
+      : null,
+    report.digests.failed > 0 ? `${n(report.digests.failed)} sealed digests do not match; the first: ${link(report.digests.firstBrokenLink)}` : null,
+    report.projections.driftCount > 0
+      ? `${n(report.projections.driftCount)} differences between the balances read model and the ledger, e.g. ${report.projections.drift
+          .slice(0, 3)
+          .map((d) => `${d.customerId} ${d.field}: ledger ${String(d.ledger)}, read model ${String(d.projection)}`)
+          .join('; ')}`
+      : null,
+    report.projections.note ?? null,
+  ].filter((p): p is string => p !== null);
+  return (
+    <div className="state error" data-testid="verify-result">
+      <strong>Verification failed.</strong>
+      <ul>
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+      <p className="muted">{summary}</p>
+    </div>
+  );
 }
+
+type EntriesPage = components['schemas']['EntriesResponse'];
 
 /** The entries behind a figure (the API's drill-down link), paged. */
 function Entries({ path, onClose }: { path: string; onClose: () => void }) {
@@ -282,12 +296,15 @@ function Entries({ path, onClose }: { path: string; onClose: () => void }) {
           <>
             <Table
               rows={e.entries}
+              exportAs="entries.csv"
               columns={[
                 { title: 'Position', value: (x) => x.position, numeric: true },
-                { title: 'Customer', value: (x) => x.customerId ?? '—' },
-                { title: 'Entry', value: (x) => x.type ?? '—' },
+                { title: 'Stream', value: (x) => `${x.stream} #${x.revision}` },
+                { title: 'Entry', value: (x) => x.type },
                 { title: 'Effective', value: (x) => when(x.effectiveAt) },
-                { title: 'Provenance', value: (x) => provenanceOf(x.provenance) },
+                { title: 'Provenance', value: (x) => provenanceOf(x.source.provenance as Record<string, unknown> | null) },
+                { title: 'Rules', value: (x) => rulesOf(x.rules as Record<string, unknown> | null) },
+                { title: 'Computation', value: (x) => breakdownOf(x.breakdown) },
                 { title: 'Postings', value: (x) => x.postings.map((p) => `${p.debit} → ${p.credit}: ${n(p.points)}`).join('; ') },
               ]}
             />

@@ -63,6 +63,7 @@ function DeadLetters() {
             </p>
             <Table
               rows={l.items}
+              exportAs="dead-letters.csv"
               rowKey={keyOf}
               columns={[
                 {
@@ -81,7 +82,7 @@ function DeadLetters() {
                 { title: 'Reason', value: (d) => `${d.reason}${d.field ? ` (${d.field})` : ''}` },
                 { title: 'Detail', value: (d) => d.detail },
                 { title: 'Source', value: (d) => `${d.sourceTopic}/${d.sourcePartition}@${d.sourceOffset}` },
-                { title: 'Payload', value: (d) => <code>{(d.value ?? '').slice(0, 300)}</code> },
+                { title: 'Payload', value: (d) => <code>{(d.value ?? '').slice(0, 300)}</code>, csv: (d) => d.value ?? '' },
                 { title: 'Re-driven', value: (d) => (d.redriven ? `${d.redriven.by}, ${when(d.redriven.at)}` : '—') },
               ]}
             />
@@ -115,6 +116,7 @@ function Consumer() {
               <Table
                 testId="consumer-lag"
                 rows={lag}
+                exportAs="consumer-lag.csv"
                 rowKey={(l) => `${l.topic}/${l.partition}`}
                 columns={[
                   { title: 'Topic', value: (l) => l.topic },

@@ -32,10 +32,12 @@ function Endpoints({ onChoose }: { onChoose: (id: string) => void }) {
             return (
               <Table
                 rows={rows}
+                exportAs="webhook-endpoints.csv"
                 rowKey={(x) => x.id}
                 columns={[
                   {
                     title: 'Endpoint',
+                    csv: (x) => x.id,
                     value: (x) => (
                       <button type="button" className="secondary" onClick={() => onChoose(x.id)}>
                         {x.id}
@@ -65,6 +67,7 @@ function Deliveries({ id }: { id: string }) {
         {(d) => (
           <Table
             rows={d}
+            exportAs={`deliveries-${id}.csv`}
             rowKey={(x) => `${x.seq}`}
             columns={[
               { title: 'Seq', value: (x) => x.seq, numeric: true },

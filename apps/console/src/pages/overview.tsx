@@ -45,6 +45,7 @@ function Liability({ asOf }: { asOf: string }) {
             <h3>Points by tier</h3>
             <Table
               rows={l.byTier}
+              csv={{ path: `/v1/finance/liability?${new URLSearchParams({ asOf, split: 'tier', format: 'csv' })}`, fileName: 'liability-by-tier.csv' }}
               columns={[
                 { title: 'Tier', value: (r) => r.key },
                 { title: 'Points', value: (r) => n(r.points), numeric: true },
@@ -88,6 +89,7 @@ function RollForwardChart() {
                 <summary>The figures</summary>
                 <Table
                   testId="roll-forward-table"
+                  csv={{ path: `/v1/finance/roll-forward?${new URLSearchParams({ from, to, by: 'month', format: 'csv' })}`, fileName: 'roll-forward.csv' }}
                   rows={r.rows}
                   columns={[
                     { title: 'Month', value: (x) => x.from.slice(0, 7) },
@@ -162,24 +164,38 @@ function NpsTrend() {
 interface HealthDetails {
   status?: string;
   ledgerPosition?: string;
-  details?: Record<string, { status?: string; [key: string]: unknown }>;
+  details?: Record<string, { status?: string; state?: string; lag?: Record<string, Record<string, number>>; [key: string]: unknown } | undefined>;
 }
 
-/** Ingestion health from /health (public): the ledger's position, the consumer's state and lag, dead letters. */
+/** Ingestion health: /health (public) for the ledger's position and the consumer's state and lag; dead letters for ops. */
 function Ingestion() {
+  const { api, may } = useSession();
   const health = useApi(async () => (await fetch('/health')).json() as Promise<HealthDetails>, []);
+  const letters = useApi(async () => (may('ops') ? ok(api.GET('/v1/dead-letters', { params: { query: { limit: 1, status: 'pending' } } })) : null), []);
   return (
     <Panel title="Ingestion health">
       <Loadable loaded={health}>
-        {(h) => (
-          <>
-            <div className="stats">
-              <Stat label="Status" value={h.status ?? '—'} />
-              <Stat label="Ledger position" value={h.ledgerPosition ? n(Number(h.ledgerPosition)) : '—'} />
-            </div>
-            <pre>{JSON.stringify(h.details ?? {}, null, 2)}</pre>
-          </>
-        )}
+        {(h) => {
+          const kafka = h.details?.kafka;
+          const behind = kafka?.lag
+            ? Object.values(kafka.lag).reduce((sum, partitions) => sum + Object.values(partitions).reduce((a, b) => a + b, 0), 0)
+            : null;
+          return (
+            <>
+              <div className="stats">
+                <Stat label="Status" value={h.status ?? '—'} />
+                <Stat label="Ledger position" value={h.ledgerPosition ? n(Number(h.ledgerPosition)) : '—'} />
+                <Stat label="Kafka consumer" value={kafka ? (kafka.state ?? kafka.status ?? '—') : 'not in this process'} />
+                {behind !== null ? <Stat label="Messages behind" value={n(behind)} /> : null}
+                {letters.state === 'ok' && letters.data ? <Stat label="Dead letters waiting" value={n(letters.data.total)} /> : null}
+              </div>
+              <details>
+                <summary>Every check</summary>
+                <pre>{JSON.stringify(h.details ?? {}, null, 2)}</pre>
+              </details>
+            </>
+          );
+        }}
       </Loadable>
     </Panel>
   );

@@ -43,6 +43,7 @@ function Versions({ onReplay }: { onReplay: (id: string) => void }) {
           <Table
             testId="rules-versions"
             rows={v}
+            exportAs="rules-versions.csv"
             rowKey={(r) => String(r.version)}
             columns={[
               { title: 'Version', value: (r) => r.version, numeric: true },
@@ -106,10 +107,12 @@ function Replays({ chosen, onChoose }: { chosen: string | null; onChoose: (id: s
         {(r) => (
           <Table
             rows={r}
+            exportAs="replays.csv"
             rowKey={(x) => x.id}
             columns={[
               {
                 title: 'Replay',
+                csv: (x) => x.id,
                 value: (x) => (
                   <button type="button" className="secondary" onClick={() => onChoose(x.id)}>
                     {x.id}
@@ -230,6 +233,7 @@ function Impact({ impact }: { impact: ImpactReport }) {
       <h3>Affected customers (sample)</h3>
       <Table
         rows={impact.sample}
+        exportAs="affected-customers.csv"
         rowKey={(s) => s.customerId}
         columns={[
           { title: 'Customer', value: (s) => s.customerId },
@@ -289,6 +293,7 @@ function AuditTrail() {
         {(t) => (
           <Table
             rows={[...t].reverse()}
+            exportAs="audit-trail.csv"
             rowKey={(e) => String(e.seq)}
             columns={[
               { title: 'When', value: (e) => when(e.at) },

@@ -37,16 +37,23 @@ function Segments({ asOf }: { asOf: string }) {
             <Table
               testId="segments"
               rows={s.segments}
+              exportAs="segments.csv"
               columns={[
                 {
                   title: 'Segment',
+                  csv: (r) => r.segment,
                   value: (r) => (
                     <button type="button" className="secondary" onClick={() => setChosen(r.segment)}>
                       {r.segment}
                     </button>
                   ),
                 },
-                { title: 'Customers', value: (r) => <span data-testid={`segment-count-${r.segment}`}>{n(r.customers)}</span>, numeric: true },
+                {
+                  title: 'Customers',
+                  value: (r) => <span data-testid={`segment-count-${r.segment}`}>{n(r.customers)}</span>,
+                  csv: (r) => r.customers,
+                  numeric: true,
+                },
                 { title: 'Monetary', value: (r) => n(r.monetary), numeric: true },
               ]}
             />
