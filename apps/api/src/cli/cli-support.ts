@@ -24,6 +24,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** An ISO-8601 date or instant with an offset, as a UTC instant. */
+const MIB = 1024 * 1024;
+
 export function instantArg(value: string): string {
   if (!UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value)))
     throw new InvalidArgumentError(`an ISO-8601 date or instant is needed, got ${JSON.stringify(value)}`);
@@ -86,6 +88,8 @@ export function progressReporter(io: CliIo, terminal: CliTerminal, label: string
     if (!last) return;
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
     const rate = last.done / seconds;
+    // Memory beside the progress: an operator (and the import benchmark) sees whether a long run stays bounded, and where it grows.
+    const memory = process.memoryUsage();
     io.err(
       `${JSON.stringify({
         progress: label,
@@ -97,6 +101,9 @@ export function progressReporter(io: CliIo, terminal: CliTerminal, label: string
         etaSeconds: last.total && rate > 0 ? Math.round((last.total - last.done) / rate) : null,
         elapsedSeconds: Math.round(seconds),
         ...last.details,
+        rssMiB: Math.round(memory.rss / MIB),
+        heapUsedMiB: Math.round(memory.heapUsed / MIB),
+        externalMiB: Math.round(memory.external / MIB),
       })}\n`,
     );
   };

@@ -80,7 +80,10 @@ describe('the loyalty command line', () => {
     const progress = err()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { progress: string; done: number; total: number; rows: number });
+      .map((l) => JSON.parse(l) as { progress: string; done: number; total: number; rows: number; rssMiB: number; heapUsedMiB: number });
     expect(progress[progress.length - 1]).toMatchObject({ done: progress[progress.length - 1].total, rows: 5 });
+    // And each line says how much memory the process holds
+    expect(progress[progress.length - 1].rssMiB).toBeGreaterThanOrEqual(progress[progress.length - 1].heapUsedMiB);
+    expect(progress[progress.length - 1].heapUsedMiB).toBeGreaterThan(0);
   });
 });
