@@ -13,15 +13,6 @@ import { spawnCompiled } from '../support/child-process';
 import { benchDir, numberArg, report } from './bench-support';
 
 const KEY = 'console-bench-admin-key-0001';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export async function benchConsoleLoad(): Promise<void> {
   const purchases = numberArg('purchases', 2_000);
@@ -38,7 +29,9 @@ export async function benchConsoleLoad(): Promise<void> {
   const app = spawnCompiled('apps/api/src/main.js', [], { LOYALTY_DATA_DIR: dir, LOYALTY_API_KEYS: `${KEY}:admin`, PORT: String(port), LOG_LEVEL: 'warn' });
   const base = `http://127.0.0.1:${port}`;
   await waitUntilLive(base);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  // Chromium's flags for this machine's closed network (the console's browser test uses the same).
+  const args = JSON.parse(readFileSync(join(root, 'infra', 'chromium', 'launch-args.json'), 'utf8')) as string[];
+  const browser = await chromium.launch({ executablePath: chromiumPath, args });
   try {
     const demo = await loadDemoData({ baseUrl: base, apiKey: KEY, purchases });
     await fetch(`${base}/v1/segments?waitForPosition=${demo.lastPosition}&waitMs=10000`, { headers: { Authorization: `Bearer ${KEY}` } });

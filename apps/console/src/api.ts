@@ -37,7 +37,12 @@ export async function okJson<T>(call: Promise<{ data?: T | string; error?: unkno
 export async function downloadCsv(key: string, path: string, fileName: string): Promise<void> {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${key}`, Accept: 'text/csv' } });
   if (!response.ok) throw new ApiError(response.status, `HTTP_${response.status}`, await response.text());
-  const url = URL.createObjectURL(await response.blob());
+  saveAs(await response.blob(), fileName);
+}
+
+/** Hands a file to the browser's download. */
+export function saveAs(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const anchor = document.createElement('a');
   anchor.href = url;
   anchor.download = fileName;

@@ -1,6 +1,6 @@
 import { isValidElement, useState, type ReactNode } from 'react';
 import { stringify } from 'csv-stringify/browser/esm/sync';
-import { ApiError, downloadCsv } from './api';
+import { ApiError, downloadCsv, saveAs } from './api';
 import { useSession, type Role } from './session';
 import type { Loaded } from './use-api';
 
@@ -143,14 +143,7 @@ function ShownRowsCsvButton<R>({ rows, columns, fileName }: { rows: R[]; columns
   };
   const download = () => {
     const text = stringify([exported.map((c) => c.title), ...rows.map((row) => exported.map((c) => cell(c, row)))]);
-    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-    const anchor = document.createElement('a');
-    anchor.href = url;
-    anchor.download = fileName;
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveAs(new Blob([text], { type: 'text/csv' }), fileName);
   };
   return (
     <span className="csv">

@@ -18,16 +18,10 @@ const FIN = 'console-finance-key-000001';
 const OPS = 'console-ops-key-0000000002';
 const INGEST = 'console-ingest-key-000003';
 const ADMIN = 'console-admin-key-0000004';
-const SCREENSHOTS = join(__dirname, '..', '..', '..', '..', 'test-output', 'console-screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const SCREENSHOTS = join(ROOT, 'test-output', 'console-screenshots');
+// Chromium's flags for this machine's closed network (shared with the console's benchmark).
+const CHROMIUM_ARGS = JSON.parse(readFileSync(join(ROOT, 'infra', 'chromium', 'launch-args.json'), 'utf8')) as string[];
 
 const endOfToday = () => new Date(Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) + 86_400_000 - 1).toISOString();
 const en = (n: number) => n.toLocaleString('en-US');

@@ -3,6 +3,7 @@ import { ok } from '../api';
 import { n, when } from '../format';
 import { useSession } from '../session';
 import { ErrorState, Loadable, Page, Panel, RequireRole, Stat, Table } from '../ui';
+import { fetchHealth, lagRows } from '../health';
 import { useApi } from '../use-api';
 
 /** Dead letters with their reason and original payload, re-driven by choice; the consumer's state and lag. */
@@ -95,16 +96,14 @@ function DeadLetters() {
 
 /** The consumer as /health reports it: its state, last batch, failures, and its lag per topic and partition. */
 function Consumer() {
-  const health = useApi(async () => (await fetch('/health')).json() as Promise<{ details?: Record<string, ConsumerDetails | undefined> }>, []);
+  const health = useApi(fetchHealth, []);
   return (
     <Panel title="Kafka consumer" wide>
       <Loadable loaded={health}>
         {(h) => {
           const kafka = h.details?.kafka;
           if (!kafka) return <div className="state empty">No Kafka consumer in this process (ingestion runs over HTTP here, or in another role).</div>;
-          const lag = Object.entries(kafka.lag ?? {}).flatMap(([topic, partitions]) =>
-            Object.entries(partitions).map(([partition, behind]) => ({ topic, partition, behind })),
-          );
+          const lag = lagRows(kafka);
           return (
             <>
               <div className="stats">
@@ -130,11 +129,4 @@ function Consumer() {
       </Loadable>
     </Panel>
   );
-}
-
-interface ConsumerDetails {
-  state?: string;
-  lag?: Record<string, Record<string, number>>;
-  consecutiveFailures?: number;
-  lastBatchAt?: string | null;
 }

@@ -4,6 +4,7 @@ import { BarChart } from '../chart';
 import { endOfDay, money, monthsBack, n, n1, startOfNextMonth, today, when } from '../format';
 import { useSession } from '../session';
 import { DateField, Loadable, Page, Panel, RequireRole, Stat, Table } from '../ui';
+import { fetchHealth, lagRows } from '../health';
 import { useApi } from '../use-api';
 
 /** The program at a glance: the liability as of a date and its roll-forward, points by tier, segments, NPS, ingestion. */
@@ -161,25 +162,17 @@ function NpsTrend() {
   );
 }
 
-interface HealthDetails {
-  status?: string;
-  ledgerPosition?: string;
-  details?: Record<string, { status?: string; state?: string; lag?: Record<string, Record<string, number>>; [key: string]: unknown } | undefined>;
-}
-
 /** Ingestion health: /health (public) for the ledger's position and the consumer's state and lag; dead letters for ops. */
 function Ingestion() {
   const { api, may } = useSession();
-  const health = useApi(async () => (await fetch('/health')).json() as Promise<HealthDetails>, []);
+  const health = useApi(fetchHealth, []);
   const letters = useApi(async () => (may('ops') ? ok(api.GET('/v1/dead-letters', { params: { query: { limit: 1, status: 'pending' } } })) : null), []);
   return (
     <Panel title="Ingestion health">
       <Loadable loaded={health}>
         {(h) => {
           const kafka = h.details?.kafka;
-          const behind = kafka?.lag
-            ? Object.values(kafka.lag).reduce((sum, partitions) => sum + Object.values(partitions).reduce((a, b) => a + b, 0), 0)
-            : null;
+          const behind = kafka?.lag ? lagRows(kafka).reduce((sum, l) => sum + l.behind, 0) : null;
           return (
             <>
               <div className="stats">

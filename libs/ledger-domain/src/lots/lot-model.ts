@@ -69,11 +69,14 @@ export interface OpenedLot {
 export interface LotEffects {
   atMs: number;
   /** The lots it creates (one for an earning, each migrated lot for an opening balance). */
-  opened: OpenedLot[];
+  opened: readonly OpenedLot[];
   moves: { lotId: string; points: number; cause: LotMoveCause }[];
   /** Signed change of the deficit. */
   deficit: number;
 }
+
+/** Shared by the events that open no lot: lotEffectsOf runs per event on every replay. */
+const NO_LOTS: readonly OpenedLot[] = Object.freeze([]);
 
 /** Which lots an event touches, and how. Null for events that move no points. */
 export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
@@ -140,21 +143,21 @@ export function lotEffectsOf(event: LedgerEvent): LotEffects | null {
           deficit: -lot.deficitSettled,
         };
       }
-      return { atMs, opened: [], moves: taken(event.fromLots, 'adjusted'), deficit: 0 };
+      return { atMs, opened: NO_LOTS, moves: taken(event.fromLots, 'adjusted'), deficit: 0 };
     }
     case 'PointsRedeemed':
-      return { atMs: parseInstant(event.occurredAt), opened: [], moves: taken(event.fromLots, 'redeemed'), deficit: 0 };
+      return { atMs: parseInstant(event.occurredAt), opened: NO_LOTS, moves: taken(event.fromLots, 'redeemed'), deficit: 0 };
     case 'RedemptionCancelled':
       return {
         atMs: parseInstant(event.occurredAt),
-        opened: [],
+        opened: NO_LOTS,
         moves: event.toLots.map((m) => ({ lotId: m.lotId, points: m.points, cause: 'redemption-cancelled' as const })),
         deficit: 0,
       };
     case 'PointsReversed':
-      return { atMs: parseInstant(event.occurredAt), opened: [], moves: taken(event.fromLots, 'reversed'), deficit: event.addedToDeficit };
+      return { atMs: parseInstant(event.occurredAt), opened: NO_LOTS, moves: taken(event.fromLots, 'reversed'), deficit: event.addedToDeficit };
     case 'PointsExpired':
-      return { atMs: parseInstant(event.asOf), opened: [], moves: taken(event.lots, 'expired'), deficit: 0 };
+      return { atMs: parseInstant(event.asOf), opened: NO_LOTS, moves: taken(event.lots, 'expired'), deficit: 0 };
     default:
       return assertNever(event);
   }
