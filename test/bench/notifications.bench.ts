@@ -6,7 +6,7 @@ import { fork, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { LedgerWriter, type CommandEnvelope } from '@loyalty/ledger-application';
-import { NotificationSinks, Notifier, SqliteNotificationOutbox } from '@loyalty/notifications';
+import { NotificationSinks, Notifier, SqliteNotificationOutbox, type RunningNotifier } from '@loyalty/notifications';
 import { defaultProgramRules, RuleBook } from '@loyalty/program-rules';
 import { generateWorkload } from '@loyalty/workload-generator';
 import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
@@ -14,7 +14,8 @@ import { benchDir, numberArg, peakRssMiB, rate, report } from './bench-support';
 export async function benchNotifications(): Promise<void> {
   const purchases = numberArg('purchases', 100_000);
   const customers = Math.max(1000, Math.round(purchases / 10));
-  const batchSize = numberArg('batch', 2_000);
+  const batchSize = numberArg('batch-size', 1);
+  const commandBatch = numberArg('batch', 2_000);
   const root = join(__dirname, '..', '..', '..'); // dist/test/bench -> the repository
   const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
   if (started.status !== 0) throw new Error('could not start Kafka (infra/kafka/kafka.sh start)');
@@ -23,8 +24,8 @@ export async function benchNotifications(): Promise<void> {
   const receiver = fork(join(__dirname, 'webhook-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
   const receivedCount = () =>
-    new Promise<number>((resolve) => {
-      receiver.once('message', (m: { received: number }) => resolve(m.received));
+    new Promise<{ received: number; notifications: number }>((resolve) => {
+      receiver.once('message', (m: { received: number; notifications: number }) => resolve(m));
       receiver.send({ kind: 'count' });
     });
   try {
@@ -43,16 +44,22 @@ export async function benchNotifications(): Promise<void> {
       secret: `whsec_${Buffer.alloc(24, 3).toString('base64')}`,
       enabled: true,
       maxInFlight: numberArg('in-flight', 16),
+      maxBatchSize: batchSize,
       createdAt: now,
       updatedAt: now,
       cursor: 0,
     });
     const ruleBook = new RuleBook([defaultProgramRules()]);
     const writer = new LedgerWriter(ledger, { current: () => ruleBook }, { now: () => new Date('2026-06-01T00:00:00Z') }, { cacheCapacity: customers });
-    // The sinks as the app runs them: in their own thread (the writer keeps the main one busy).
+    // The notifier and the sinks as the app runs them with a SQLite ledger: in the notifications
+    // thread (the writer keeps the main one busy). --notifier-on-main-thread: the notifier in this
+    // thread instead, as before, for comparison.
+    const notifierHere = process.argv.includes('--notifier-on-main-thread');
+    let derived = 0;
     const sinks = new NotificationSinks(
       {
         outbox: { kind: 'sqlite', file: join(dir, 'notifications.sqlite') },
+        ...(notifierHere ? {} : { notifier: { ledgerFile: join(dir, 'ledger.sqlite'), rules: [], batchSize: numberArg('notifier-page', 5000) } }),
         webhooks: { timeoutMs: 10_000, pollMs: 50 },
         kafka: {
           clientConfig: { clientId: 'bench-notifications', brokers: brokers.split(',') },
@@ -61,22 +68,26 @@ export async function benchNotifications(): Promise<void> {
           createTopic: true,
         },
       },
-      () => undefined,
-      outbox,
-    );
-    let derived = 0;
-    const notifier = new Notifier(
-      ledger,
+      (event) => {
+        if (event.kind === 'derived') derived += event.count;
+      },
       outbox,
       { current: () => ruleBook },
-      {
-        batchSize: 5000,
-        onCommitted: (_position, count) => {
-          derived += count;
-          sinks.wake();
-        },
-      },
     );
+    const notifier: RunningNotifier = notifierHere
+      ? new Notifier(
+          ledger,
+          outbox,
+          { current: () => ruleBook },
+          {
+            batchSize: 5000,
+            onCommitted: (_position, count) => {
+              derived += count;
+              sinks.wake();
+            },
+          },
+        )
+      : sinks.threadedNotifier;
     // --without-notifications: the same ingestion alone, the baseline the cost of notifying is read against.
     const baseline = process.argv.includes('--without-notifications');
     if (!baseline) {
@@ -85,11 +96,11 @@ export async function benchNotifications(): Promise<void> {
     }
 
     const start = performance.now();
-    for (let i = 0; i < envelopes.length; i += batchSize) {
-      await writer.executeBatch(envelopes.slice(i, i + batchSize));
+    for (let i = 0; i < envelopes.length; i += commandBatch) {
+      await writer.executeBatch(envelopes.slice(i, i + commandBatch));
       // A consumer or an HTTP server yields to the event loop between batches (network reads); so does this loop.
       await new Promise((resolve) => setImmediate(resolve));
-      if ((i / batchSize) % 5 === 0)
+      if ((i / commandBatch) % 5 === 0)
         process.stderr.write(`\r  ingesting ${i.toLocaleString()} / ${envelopes.length.toLocaleString()} commands, ${derived.toLocaleString()} notifications`);
     }
     const ingestMs = performance.now() - start;
@@ -116,20 +127,25 @@ export async function benchNotifications(): Promise<void> {
     await notifier.stop();
     await sinks.stop();
 
-    report(`notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, SQLite ledger, webhook + Kafka sinks)`, {
-      'commands ingested': envelopes.length,
-      'ingestion with notifications, commands/s': rate(envelopes.length, ingestMs),
-      'notifications derived': notifications,
-      'notifications/s (derived, during ingestion)': rate(atEnd.derivedSoFar, ingestMs),
-      'notifications/s (delivered to both sinks, end to end)': rate(notifications, totalMs),
-      'at ingestion end: notifier lag, events': Number(atEnd.notifierLag),
-      'at ingestion end: undelivered (webhook / Kafka)': `${atEnd.undeliveredWebhook} / ${atEnd.unpublishedKafka}`,
-      'at ingestion end: oldest undelivered, s': atEnd.oldestAgeSeconds.toFixed(2),
-      'drained after ingestion end, s': ((totalMs - ingestMs) / 1000).toFixed(2),
-      'at the end: oldest undelivered, s': drained.oldestAgeSeconds.toFixed(2),
-      'webhook requests received': await receivedCount(),
-      'peak RSS MiB': peakRssMiB(),
-    });
+    const received = await receivedCount();
+    report(
+      `notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, SQLite ledger, webhook (${batchSize === 1 ? 'one notification a request' : `batches of up to ${batchSize}`}) + Kafka sinks, notifier ${notifierHere ? 'on the main thread' : 'in the notifications thread'})`,
+      {
+        'commands ingested': envelopes.length,
+        'ingestion with notifications, commands/s': rate(envelopes.length, ingestMs),
+        'notifications derived': notifications,
+        'notifications/s (derived, during ingestion)': rate(atEnd.derivedSoFar, ingestMs),
+        'notifications/s (delivered to both sinks, end to end)': rate(notifications, totalMs),
+        'at ingestion end: notifier lag, events': Number(atEnd.notifierLag),
+        'at ingestion end: undelivered (webhook / Kafka)': `${atEnd.undeliveredWebhook} / ${atEnd.unpublishedKafka}`,
+        'at ingestion end: oldest undelivered, s': atEnd.oldestAgeSeconds.toFixed(2),
+        'drained after ingestion end, s': ((totalMs - ingestMs) / 1000).toFixed(2),
+        'at the end: oldest undelivered, s': drained.oldestAgeSeconds.toFixed(2),
+        'webhook requests received': received.received,
+        'webhook notifications received (at least once)': received.notifications,
+        'peak RSS MiB': peakRssMiB(),
+      },
+    );
     await Promise.all([outbox.close(), ledger.close()]);
   } finally {
     receiver.send({ kind: 'stop' });

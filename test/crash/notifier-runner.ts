@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
       enabled: true,
       maxInFlight: 1,
+      maxBatchSize: 1,
       createdAt: now,
       updatedAt: now,
       cursor: 0,

@@ -1849,7 +1849,7 @@ export interface components {
             detractorMax: number;
             passiveMax: number;
         };
-        Omit_WebhookEndpoint__secret__: components["schemas"]["Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight__string___secret___"];
+        Omit_WebhookEndpoint__secret__: components["schemas"]["Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight___maxBatchSize__string___secret___"];
         /** @description A notification as the outbox holds it: in the order it was derived (seq), the one order every sink follows. */
         OutboxEntry: {
             seq: number;
@@ -1865,7 +1865,7 @@ export interface components {
             sms?: number;
             ivr?: number;
         };
-        Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight__string___secret___: {
+        Pick_WebhookEndpoint_Exclude___id___url___types___secret___enabled___createdAt___updatedAt___cursor___maxInFlight___maxBatchSize__string___secret___: {
             id: string;
             url: string;
             /** @description The notification types it receives; empty: every type. */
@@ -1877,6 +1877,8 @@ export interface components {
             cursor: number;
             /** @description Deliveries under way at once (1 to 64). With 1, the endpoint receives the outbox in order; above, each customer's notifications still arrive in order, one at a time, and different customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one). */
             maxInFlight: number;
+            /** @description Notifications per request, at most (1 to 500). 1: each request's body is one notification's envelope. Above 1: every request's body is a batch (`notification.batch`) of up to this many, in outbox order, signed as one message; a batch holds what is waiting when a slot frees, so a quiet stream still goes out one at a time, without waiting to fill a batch. */
+            maxBatchSize: number;
         };
         PointsView: {
             /** @description Spendable now */
@@ -2069,6 +2071,11 @@ export interface components {
              * @default 1
              */
             maxInFlight: number;
+            /**
+             * @description Notifications per request, at most. 1: each request’s body is one notification envelope. Above 1: each request’s body is a `notification.batch` ({ type, messageId, producer, notifications: [envelopes] }) of up to this many in ledger order, signed as one message; it carries what is waiting, so a quiet stream still goes out at once, in batches of one. For receivers that take high volumes.
+             * @default 1
+             */
+            maxBatchSize: number;
         };
         ReplayList: components["schemas"]["ReplayRecord"][];
         ReplayProgress: {
@@ -2477,6 +2484,8 @@ export interface components {
             enabled?: boolean;
             /** @description Deliveries under way at once. 1: the endpoint receives every notification in ledger order, one after the other. Above 1: each customer’s notifications still arrive in ledger order, different customers’ in parallel. */
             maxInFlight?: number;
+            /** @description Notifications per request, at most. 1: each request’s body is one notification envelope. Above 1: each request’s body is a `notification.batch` ({ type, messageId, producer, notifications: [envelopes] }) of up to this many in ledger order, signed as one message; it carries what is waiting, so a quiet stream still goes out at once, in batches of one. For receivers that take high volumes. */
+            maxBatchSize?: number;
         };
         VerificationReport: {
             ok: boolean;
@@ -2520,6 +2529,8 @@ export interface components {
             cursor: number;
             /** @description Deliveries under way at once (1 to 64). With 1, the endpoint receives the outbox in order; above, each customer's notifications still arrive in order, one at a time, and different customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one). */
             maxInFlight: number;
+            /** @description Notifications per request, at most (1 to 500). 1: each request's body is one notification's envelope. Above 1: every request's body is a batch (`notification.batch`) of up to this many, in outbox order, signed as one message; a batch holds what is waiting when a slot frees, so a quiet stream still goes out one at a time, without waiting to fill a batch. */
+            maxBatchSize: number;
         };
         WrittenEvent: {
             /** @example PointsEarned */

@@ -9,7 +9,7 @@ import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from '@loyalty/read-models';
 import { NotificationsHttpController } from './http/notifications.http-controller';
 import { NotificationFeed } from './notifier/notification-feed';
 import { NotificationScan } from './notifier/notification-scan';
-import { Notifier } from './notifier/notifier';
+import { NOTIFIER, Notifier, type RunningNotifier } from './notifier/notifier';
 import { NOTIFICATION_OUTBOX, StaleNotifierWriterError, type NotificationOutbox } from './outbox/notification-outbox.port';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints';
@@ -28,6 +28,8 @@ export interface NotificationsOptions {
   retryScheduleMs?: readonly number[];
   webhookTimeoutMs: number;
   scan: ScanSettings;
+  /** The ledger's SQLite file: the notifier then runs in the notifications thread beside the sinks (null: here, on the app's event store). */
+  ledgerFile: string | null;
   /** The Kafka sink: the client's configuration and the topic as the cluster names it; null without Kafka. */
   kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
@@ -41,7 +43,7 @@ const OPTIONS = Symbol('NOTIFICATIONS_OPTIONS');
 class NotificationsRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('notifications');
   constructor(
-    private readonly notifier: Notifier,
+    @Inject(NOTIFIER) private readonly notifier: RunningNotifier,
     private readonly sinks: NotificationSinks,
     @Inject(NOTIFICATION_OUTBOX) private readonly outbox: NotificationOutbox,
   ) {}
@@ -81,6 +83,8 @@ export class NotificationsModule {
   static forConfig(options: NotificationsOptions): DynamicModule {
     const runtime = options.parts !== 'http';
     const http = options.parts !== 'runtime';
+    // The notifier beside the sinks in their thread: both stores are files another thread can open.
+    const threaded = options.ledgerFile !== null && !(options.outbox.kind === 'sqlite' && options.outbox.file === ':memory:');
     const common: Provider[] = [
       { provide: OPTIONS, useValue: options },
       { provide: NOTIFICATION_OUTBOX, useFactory: () => openNotificationOutbox(options.outbox) },
@@ -95,8 +99,8 @@ export class NotificationsModule {
     const runtimeProviders: Provider[] = [
       {
         provide: NotificationSinks,
-        inject: [NOTIFICATION_OUTBOX, LoyaltyMetrics],
-        useFactory: (outbox: NotificationOutbox, metrics: LoyaltyMetrics) => {
+        inject: [NOTIFICATION_OUTBOX, LoyaltyMetrics, RULE_BOOK_SOURCE],
+        useFactory: (outbox: NotificationOutbox, metrics: LoyaltyMetrics, rules: RuleBookSource) => {
           // Measured at each scrape from the outbox (the other notification metrics are LoyaltyMetrics').
           new Gauge({
             name: 'webhook_oldest_undelivered_age_seconds',
@@ -115,6 +119,7 @@ export class NotificationsModule {
           const logger = new Logger('notifications');
           const setup: SinksSetup = {
             outbox: options.outbox,
+            ...(threaded && options.ledgerFile ? { notifier: { ledgerFile: options.ledgerFile, rules: [] } } : {}),
             webhooks: { ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}), timeoutMs: options.webhookTimeoutMs },
             kafka: options.kafka
               ? {
@@ -130,18 +135,23 @@ export class NotificationsModule {
             (event) => {
               if (event.kind === 'attempts') metrics.webhookAttempts.inc({ outcome: event.status }, event.count);
               else if (event.kind === 'published') metrics.notificationsPublished.inc(event.count);
-              else if (event.kind === 'fenced')
+              else if (event.kind === 'derived') {
+                metrics.notificationsDerived.inc(event.count);
+                metrics.notifierPosition.set(Number(event.position));
+              } else if (event.kind === 'fenced')
                 logger.error({ msg: 'notification sinks stopped: another notifier took over the outbox', error: event.message });
               else logger.warn({ msg: `notification sink: ${event.sink}`, error: event.message });
             },
             outbox,
+            rules,
           );
         },
       },
       {
-        provide: Notifier,
+        provide: NOTIFIER,
         inject: [EVENT_STORE, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE, NotificationSinks, LoyaltyMetrics],
         useFactory: (events: EventStore, outbox: NotificationOutbox, rules: RuleBookSource, sinks: NotificationSinks, metrics: LoyaltyMetrics) => {
+          if (threaded) return sinks.threadedNotifier;
           const logger = new Logger('notifications');
           return new Notifier(events, outbox, rules, {
             onCommitted: (at, count) => {
@@ -181,7 +191,7 @@ export class NotificationsModule {
       module: NotificationsModule,
       controllers: http ? [NotificationsHttpController] : [],
       providers: [...common, ...(runtime ? runtimeProviders : []), ...(http ? httpProviders : [])],
-      exports: [NotificationScan, NOTIFICATION_OUTBOX, ...(runtime ? [Notifier] : [])],
+      exports: [NotificationScan, NOTIFICATION_OUTBOX, ...(runtime ? [NOTIFIER] : [])],
     };
   }
 }

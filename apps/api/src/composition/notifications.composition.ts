@@ -56,6 +56,7 @@ export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig 
     NotificationsModule.forConfig({
       outbox,
       parts,
+      ledgerFile: config.LEDGER_STORE === 'sqlite' ? join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite') : null,
       allowHttpWebhooks: config.LOYALTY_WEBHOOKS_ALLOW_HTTP === undefined ? !production : config.LOYALTY_WEBHOOKS_ALLOW_HTTP === 'true',
       ...(config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS ? { retryScheduleMs: config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number) } : {}),
       webhookTimeoutMs: config.LOYALTY_WEBHOOK_TIMEOUT_MS,

@@ -23,7 +23,7 @@ export function notificationChannel(): OutboundChannel {
   return {
     topic: NOTIFICATIONS_TOPIC,
     description:
-      'What changed for a member, derived from the ledger by the notifier (at least once; the messageId is the notification id, the same for the same fact: deduplicate by it). Keyed by customer id: a customer’s notifications stay in order on one partition. The same envelopes go to webhook endpoints, signed as Standard Webhooks say.',
+      'What changed for a member, derived from the ledger by the notifier (at least once; the messageId is the notification id, the same for the same fact: deduplicate by it). Keyed by customer id: a customer’s notifications stay in order on one partition. The same envelopes go to webhook endpoints, signed as Standard Webhooks say (to an endpoint with maxBatchSize above 1, several at a time in a `notification.batch` body: { type, messageId, producer, notifications: [envelopes] }).',
     messageName: 'loyalty-notification',
     summary: 'CRM and marketing systems read what happened to members',
     schema: envelopeSchema(),

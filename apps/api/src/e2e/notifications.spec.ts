@@ -159,6 +159,61 @@ describe('notifications: derived from the ledger, delivered as signed webhooks',
     expect(healthy.received[1].headers['webhook-id']).toBe(id);
   });
 
+  it('sends an endpoint that takes batches its notifications as notification.batch bodies, signed as one message, each notification once', async () => {
+    // Given an endpoint taking batches of up to 50 (and one asking for more than the most a request may carry)
+    await http().post('/v1/webhooks/endpoints').set(auth(OPS)).send({ url: 'http://127.0.0.1/x', maxBatchSize: 501 }).expect(400);
+    const batches = await receiver(() => 204);
+    receivers.push(batches.server);
+    const endpoint = (await http().post('/v1/webhooks/endpoints').set(auth(OPS)).send({ url: batches.url, maxBatchSize: 50 }).expect(201)).body as {
+      id: string;
+      secret: string;
+      maxBatchSize: number;
+      cursor: number;
+    };
+    expect(endpoint.maxBatchSize).toBe(50);
+
+    // When a new customer makes two purchases, the second crossing silver
+    for (const [orderId, amount, day] of [
+      ['NB-1', 60_000, '05'],
+      ['NB-2', 50_000, '06'],
+    ] as const)
+      await http()
+        .post('/v1/purchases')
+        .set(auth(INGEST))
+        .send({ orderId, customerId: 'NOTIFY-BATCH', occurredAt: `2026-11-${day}T10:00:00Z`, currency: 'JPY', amount })
+        .expect(201);
+
+    // Then every notification of the outbox from the registration on arrives, in requests that each verify as one Standard Webhooks message
+    type Envelope = { type: string; messageId: string; payload: { customerId: string } };
+    const feed = async () =>
+      (
+        (await http().get(`/v1/notifications?afterSeq=${endpoint.cursor}&limit=1000`).set(auth(OPS)).expect(200)).body.entries as {
+          notification: { id: string };
+        }[]
+      ).map((e) => e.notification.id);
+    const arrived = () => batches.received.flatMap((r) => (JSON.parse(r.body) as { notifications: Envelope[] }).notifications);
+    const expected = await until(feed, (ids) => ids.length > 0 && arrived().length >= ids.length && arrived().some((n) => n.type === 'tier.upgraded'));
+    for (const r of batches.received) {
+      const verified = new Webhook(endpoint.secret).verify(r.body, r.headers as Record<string, string>) as { type: string; messageId: string };
+      expect(verified.type).toBe('notification.batch');
+      expect(r.headers['webhook-id']).toBe(verified.messageId);
+    }
+    // And each arrived once, in ledger order, the tier upgrade among them
+    expect(arrived().map((n) => n.messageId)).toEqual(expected);
+    expect(
+      arrived()
+        .filter((n) => n.payload.customerId === 'NOTIFY-BATCH')
+        .map((n) => n.type),
+    ).toContain('tier.upgraded');
+    // And the delivery log has a record per notification, not per request
+    const log = (await until(
+      () => deliveries(endpoint.id),
+      (d: unknown[]) => d.length >= expected.length,
+    )) as { notificationId: string; status: string }[];
+    expect(log.map((d) => d.notificationId).sort()).toEqual([...expected].sort());
+    expect(log.every((d) => d.status === 'delivered')).toBe(true);
+  });
+
   it('refuses URLs it must not call and types it does not know', async () => {
     const refused = await http().post('/v1/webhooks/endpoints').set(auth(OPS)).send({ url: 'ftp://127.0.0.1/x' }).expect(422);
     expect(refused.body.code).toBe('WEBHOOK.URL_REFUSED');

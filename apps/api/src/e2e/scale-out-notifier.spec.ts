@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { JsonLogger } from '@loyalty/http-platform';
-import { Notifier } from '@loyalty/notifications';
+import { NOTIFIER, type RunningNotifier } from '@loyalty/notifications';
 import { loadConfig } from '../config/app-config';
 import { createApp, initApp } from '../create-app';
 
@@ -129,7 +129,7 @@ describe('scale-out notifications: LOYALTY_ROLE=notifier, fenced like the projec
 
   it('fences the first notifier off when a second one starts: only the second derives and sends from then on', async () => {
     // Given the first notifier at the ledger's head
-    const before = firstNotifier.get(Notifier).checkpoint;
+    const before = firstNotifier.get<typeof NOTIFIER, RunningNotifier>(NOTIFIER).checkpoint;
     expect(before).toBeGreaterThan(0n);
     // When a second notifier starts, and another purchase crosses the threshold
     const second = await start('notifier');
@@ -139,11 +139,11 @@ describe('scale-out notifications: LOYALTY_ROLE=notifier, fenced like the projec
       () => upgradesOf('C-N2'),
       (r) => r.length > 0,
     );
-    expect(await second.get(Notifier).waitFor(BigInt(body.position), 10_000)).toBe(true);
+    expect(await second.get<typeof NOTIFIER, RunningNotifier>(NOTIFIER).waitFor(BigInt(body.position), 10_000)).toBe(true);
     expect(new Set(upgradesOf('C-N2').map((r) => r.id)).size).toBe(1);
     // And the first one's page was refused: its checkpoint never reached the purchase
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(firstNotifier.get(Notifier).checkpoint).toBeLessThan(BigInt(body.position));
+    expect(firstNotifier.get<typeof NOTIFIER, RunningNotifier>(NOTIFIER).checkpoint).toBeLessThan(BigInt(body.position));
     // And the feed (read through the API instance) holds the upgrade once
     const feed = await request(api.getHttpServer())
       .get('/v1/notifications?limit=1000')

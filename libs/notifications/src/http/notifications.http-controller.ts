@@ -10,10 +10,13 @@ import { NotificationScan, type ScanReport } from '../notifier/notification-scan
 import type { DeliveryRecord, OutboxEntry, WebhookEndpoint } from '../outbox/notification-outbox.port';
 import { NotificationFeed } from '../notifier/notification-feed';
 import { WebhookEndpoints, type PublicEndpoint } from '../webhooks/webhook-endpoints';
-import { MAX_IN_FLIGHT } from '../webhooks/webhook-dispatcher';
+import { MAX_BATCH_SIZE, MAX_IN_FLIGHT } from '../webhooks/webhook-dispatcher';
 
 const IN_FLIGHT_DESCRIPTION =
   'Deliveries under way at once. 1: the endpoint receives every notification in ledger order, one after the other. Above 1: each customer’s notifications still arrive in ledger order, different customers’ in parallel.';
+
+const BATCH_DESCRIPTION =
+  'Notifications per request, at most. 1: each request’s body is one notification envelope. Above 1: each request’s body is a `notification.batch` ({ type, messageId, producer, notifications: [envelopes] }) of up to this many in ledger order, signed as one message; it carries what is waiting, so a quiet stream still goes out at once, in batches of one. For receivers that take high volumes.';
 
 class RegisterEndpointRequest {
   @ApiProperty({ example: 'https://crm.example.com/hooks/loyalty' }) @IsString() @MaxLength(2000) url!: string;
@@ -30,6 +33,12 @@ class RegisterEndpointRequest {
   @Min(1)
   @Max(MAX_IN_FLIGHT)
   maxInFlight?: number;
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_BATCH_SIZE, description: BATCH_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_SIZE)
+  maxBatchSize?: number;
 }
 
 class UpdateEndpointRequest {
@@ -42,6 +51,12 @@ class UpdateEndpointRequest {
   @Min(1)
   @Max(MAX_IN_FLIGHT)
   maxInFlight?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_BATCH_SIZE, description: BATCH_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_SIZE)
+  maxBatchSize?: number;
 }
 
 class EndpointParam {

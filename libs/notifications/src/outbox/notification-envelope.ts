@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LoyaltyNotification } from '@loyalty/read-models';
 
 export const NOTIFICATIONS_TOPIC = 'loyalty.notifications.v1';
@@ -20,5 +21,27 @@ export function notificationEnvelope(n: LoyaltyNotification): NotificationEnvelo
     occurredAt: n.occurredAt,
     producer: 'loyalty-ledger',
     payload: { customerId: n.customerId, position: n.position, ...n.data },
+  };
+}
+
+/**
+ * A webhook request's body for an endpoint that takes batches (`maxBatchSize` above 1): its
+ * notifications in outbox order. The id is the same on every retry of the batch (a receiver that
+ * has it may skip it whole) and each notification keeps its own `messageId` to deduplicate by.
+ */
+export interface NotificationBatch {
+  type: 'notification.batch';
+  messageId: string;
+  producer: 'loyalty-ledger';
+  notifications: NotificationEnvelope[];
+}
+
+export function notificationBatch(notifications: readonly LoyaltyNotification[]): NotificationBatch {
+  const ids = notifications.map((n) => n.id).join('\n');
+  return {
+    type: 'notification.batch',
+    messageId: `nbt_${createHash('sha256').update(ids).digest('hex').slice(0, 32)}`,
+    producer: 'loyalty-ledger',
+    notifications: notifications.map(notificationEnvelope),
   };
 }

@@ -1,5 +1,4 @@
-import type { LoyaltyNotification, NotifierCustomerState } from '@loyalty/read-models';
-import { initialNotifierState } from '@loyalty/read-models';
+import type { LoyaltyNotification } from '@loyalty/read-models';
 import { StaleNotifierWriterError, type DeliveryRecord, type NotificationOutbox, type WebhookEndpoint } from './notification-outbox.port';
 
 const notification = (n: number, type = 'points.redeemed'): LoyaltyNotification =>
@@ -20,6 +19,7 @@ const endpoint = (id: string, cursor = 0): WebhookEndpoint => ({
   secret: `whsec_${Buffer.alloc(24, 5).toString('base64')}`,
   enabled: true,
   maxInFlight: 4,
+  maxBatchSize: 20,
   createdAt: '2026-06-01T00:00:00.000Z',
   updatedAt: '2026-06-01T00:00:00.000Z',
   cursor,
@@ -52,18 +52,15 @@ export function describeNotificationOutboxContract(name: string, open: () => Pro
       await outbox.close();
     });
 
-    it('stores a page of notifications with the states and the checkpoint, each id once, in order', async () => {
+    it('stores a page of notifications with the checkpoint, each id once, in order', async () => {
       // Given a page committed, then the same page again (a crash before the checkpoint was read back)
-      const states = new Map<string, NotifierCustomerState>([['C-1', initialNotifierState('C-1')]]);
-      await outbox.commitFollowed(states, [notification(1), notification(2)], 10n);
-      await outbox.commitFollowed(states, [notification(2), notification(3)], 12n);
+      await outbox.commitFollowed([notification(1), notification(2)], 10n);
+      await outbox.commitFollowed([notification(2), notification(3)], 12n);
       // Then each id is stored once, in the order derived (seqs may leave gaps), with the checkpoint of the last page
       const stored = await outbox.after(0, 10);
       expect(stored.map((e) => e.notification.id)).toEqual(['ntf_1', 'ntf_2', 'ntf_3']);
       expect(await outbox.headSeq()).toBe(stored[2].seq);
       expect(await outbox.checkpoint('notifier')).toBe('12');
-      expect((await outbox.notifierStates(['C-1', 'C-9'])).get('C-1')).toEqual(initialNotifierState('C-1'));
-      expect((await outbox.notifierStates(['C-9'])).size).toBe(0);
       // And the entries of some types only are read after a seq
       await outbox.commitScanned(new Map([['C-2', { standing: null } as never]]), [notification(4, 'points.expiring')]);
       expect((await outbox.after(stored[0].seq, 10, ['points.expiring'])).map((e) => e.notification.id)).toEqual(['ntf_4']);
@@ -78,7 +75,7 @@ export function describeNotificationOutboxContract(name: string, open: () => Pro
       await outbox.saveEndpoint({ ...endpoint('wh_1', 0), enabled: false });
       await outbox.recordDeliveries([delivery('wh_1', 4, 'retrying')], new Map([['wh_1', 3]]));
       // Then the change is kept and the cursor stays at 5
-      expect(await outbox.endpoint('wh_1')).toMatchObject({ enabled: false, cursor: 5, maxInFlight: 4 });
+      expect(await outbox.endpoint('wh_1')).toMatchObject({ enabled: false, cursor: 5, maxInFlight: 4, maxBatchSize: 20 });
       expect((await outbox.endpoints()).map((e) => e.id)).toEqual(['wh_1']);
       expect(await outbox.endpoint('wh_none')).toBeNull();
       // And the log tells the finished seqs beyond a cursor, the last record per seq, and counts
@@ -91,7 +88,7 @@ export function describeNotificationOutboxContract(name: string, open: () => Pro
     it('refuses the progress of a notifier another one has replaced, and writes nothing of it', async () => {
       // Given a notifier writing under its epoch, and its sinks' connection fenced at the same epoch
       const epoch = await outbox.claimWriter();
-      await outbox.commitFollowed(new Map(), [notification(1)], 5n);
+      await outbox.commitFollowed([notification(1)], 5n);
       const sinks = await open();
       sinks.fenceAt(epoch);
       await sinks.setCheckpoint('kafka', '1');
@@ -99,7 +96,7 @@ export function describeNotificationOutboxContract(name: string, open: () => Pro
       const other = await open();
       expect(await other.claimWriter()).toBeGreaterThan(epoch);
       // Then the first one's writes are refused
-      await expect(outbox.commitFollowed(new Map(), [notification(2)], 6n)).rejects.toBeInstanceOf(StaleNotifierWriterError);
+      await expect(outbox.commitFollowed([notification(2)], 6n)).rejects.toBeInstanceOf(StaleNotifierWriterError);
       await expect(outbox.commitScanned(new Map(), [notification(3)])).rejects.toBeInstanceOf(StaleNotifierWriterError);
       await expect(sinks.setCheckpoint('kafka', '2')).rejects.toBeInstanceOf(StaleNotifierWriterError);
       await expect(sinks.recordDeliveries([], new Map([['wh_1', 1]]))).rejects.toBeInstanceOf(StaleNotifierWriterError);
@@ -107,7 +104,7 @@ export function describeNotificationOutboxContract(name: string, open: () => Pro
       expect(await outbox.checkpoint('notifier')).toBe('5');
       expect(await outbox.checkpoint('kafka')).toBe('1');
       expect(await outbox.headSeq()).toBe(1);
-      await other.commitFollowed(new Map(), [notification(2)], 6n);
+      await other.commitFollowed([notification(2)], 6n);
       expect(await outbox.checkpoint('notifier')).toBe('6');
       await Promise.all([sinks.close(), other.close()]);
     });

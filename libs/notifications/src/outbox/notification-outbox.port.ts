@@ -1,4 +1,4 @@
-import type { LoyaltyNotification, NotifierCustomerState, StandingMemory } from '@loyalty/read-models';
+import type { LoyaltyNotification, StandingMemory } from '@loyalty/read-models';
 
 /** A notification as the outbox holds it: in the order it was derived (seq), the one order every sink follows. */
 export interface OutboxEntry {
@@ -25,6 +25,13 @@ export interface WebhookEndpoint {
    * customers' in parallel (a receiver that answers in 5 ms takes at most 200 a second one by one).
    */
   maxInFlight: number;
+  /**
+   * Notifications per request, at most (1 to 500). 1: each request's body is one notification's
+   * envelope. Above 1: every request's body is a batch (`notification.batch`) of up to this many,
+   * in outbox order, signed as one message; a batch holds what is waiting when a slot frees, so a
+   * quiet stream still goes out one at a time, without waiting to fill a batch.
+   */
+  maxBatchSize: number;
 }
 
 export type DeliveryStatus = 'delivered' | 'retrying' | 'failed';
@@ -64,9 +71,12 @@ export interface NotificationOutbox {
   fenceAt(epoch: number): void;
   checkpoint(name: string): Promise<string | null>;
   setCheckpoint(name: string, value: string): Promise<void>;
-  notifierStates(customerIds: readonly string[]): Promise<Map<string, NotifierCustomerState>>;
-  /** The states after a page of ledger events, its notifications, and the notifier checkpoint, in one transaction. */
-  commitFollowed(states: ReadonlyMap<string, NotifierCustomerState>, notifications: readonly LoyaltyNotification[], position: bigint): Promise<void>;
+  /**
+   * A page of ledger events' notifications and the notifier checkpoint, in one transaction. The
+   * customers' states are not stored: they are a fold of the ledger up to the checkpoint, which
+   * the notifier keeps in memory and reads back from the ledger when it does not have one.
+   */
+  commitFollowed(notifications: readonly LoyaltyNotification[], position: bigint): Promise<void>;
   standingMemories(customerIds: readonly string[]): Promise<Map<string, StandingMemory>>;
   /** A chunk of a scan: memories and notifications together. */
   commitScanned(memories: ReadonlyMap<string, StandingMemory>, notifications: readonly LoyaltyNotification[]): Promise<void>;

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
-import type { LoyaltyNotification, NotifierCustomerState, StandingMemory } from '@loyalty/read-models';
+import type { LoyaltyNotification, StandingMemory } from '@loyalty/read-models';
 import { endpointOf } from './sqlite-notification-outbox';
 import {
   StaleNotifierWriterError,
@@ -39,8 +39,8 @@ export class PostgresNotificationOutbox implements NotificationOutbox {
         CREATE SCHEMA IF NOT EXISTS ${s};
         CREATE TABLE IF NOT EXISTS ${s}.notification_checkpoints (name text PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${s}.notification_writers (name text PRIMARY KEY, epoch integer NOT NULL);
-        CREATE TABLE IF NOT EXISTS ${s}.notification_notifier_states (customer_id text PRIMARY KEY, state jsonb NOT NULL);
         CREATE TABLE IF NOT EXISTS ${s}.notification_standing_memory (customer_id text PRIMARY KEY, memory jsonb NOT NULL);
+        DROP TABLE IF EXISTS ${s}.notification_notifier_states; -- the notifier's states are folded from the ledger now
         CREATE TABLE IF NOT EXISTS ${s}.notification_outbox (
           seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, type text NOT NULL, customer_id text NOT NULL, recorded_at text NOT NULL, body jsonb NOT NULL
         );
@@ -101,17 +101,12 @@ export class PostgresNotificationOutbox implements NotificationOutbox {
     );
   }
 
-  async notifierStates(customerIds: readonly string[]): Promise<Map<string, NotifierCustomerState>> {
-    return this.byCustomer<NotifierCustomerState>('notification_notifier_states', 'state', customerIds);
-  }
-
   async standingMemories(customerIds: readonly string[]): Promise<Map<string, StandingMemory>> {
     return this.byCustomer<StandingMemory>('notification_standing_memory', 'memory', customerIds);
   }
 
-  async commitFollowed(states: ReadonlyMap<string, NotifierCustomerState>, notifications: readonly LoyaltyNotification[], position: bigint): Promise<void> {
+  async commitFollowed(notifications: readonly LoyaltyNotification[], position: bigint): Promise<void> {
     await this.fenced(async (client) => {
-      await this.upsertByCustomer(client, 'notification_notifier_states', 'state', states);
       await this.insert(client, notifications);
       await this.saveCheckpoint(client, 'notifier', position.toString());
     });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { LoyaltyNotification, NotifierCustomerState, StandingMemory } from '@loyalty/read-models';
+import type { LoyaltyNotification, StandingMemory } from '@loyalty/read-models';
 import { openPrivateDatabase } from '@loyalty/sqlite-support';
 import {
   StaleNotifierWriterError,
@@ -13,7 +13,7 @@ import {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writers (name TEXT PRIMARY KEY, epoch INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS notifier_states (customer_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+DROP TABLE IF EXISTS notifier_states; -- the notifier's states are folded from the ledger now
 CREATE TABLE IF NOT EXISTS standing_memory (customer_id TEXT PRIMARY KEY, memory TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -94,20 +94,12 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
     );
   }
 
-  async notifierStates(customerIds: readonly string[]): Promise<Map<string, NotifierCustomerState>> {
-    return this.jsonByCustomer('SELECT customer_id, state AS json FROM notifier_states WHERE customer_id = ?', customerIds);
-  }
-
   async standingMemories(customerIds: readonly string[]): Promise<Map<string, StandingMemory>> {
     return this.jsonByCustomer('SELECT customer_id, memory AS json FROM standing_memory WHERE customer_id = ?', customerIds);
   }
 
-  async commitFollowed(states: ReadonlyMap<string, NotifierCustomerState>, notifications: readonly LoyaltyNotification[], position: bigint): Promise<void> {
-    const save = this.statement(
-      'INSERT INTO notifier_states (customer_id, state) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET state = excluded.state',
-    );
+  async commitFollowed(notifications: readonly LoyaltyNotification[], position: bigint): Promise<void> {
     this.fenced(() => {
-      for (const [customerId, state] of states) save.run(customerId, JSON.stringify(state));
       this.insert(notifications);
       this.statement("INSERT INTO checkpoints (name, value) VALUES ('notifier', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(
         position.toString(),
@@ -219,8 +211,8 @@ export class SqliteNotificationOutbox implements NotificationOutbox {
   }
 }
 
-/** An endpoint as stored; one stored before `maxInFlight` existed sends one at a time. */
+/** An endpoint as stored; one stored before `maxInFlight` or `maxBatchSize` existed sends one at a time, one a request. */
 export function endpointOf(row: { body: string | object; cursor: number | string }): WebhookEndpoint {
   const body = typeof row.body === 'string' ? (JSON.parse(row.body) as Partial<WebhookEndpoint>) : (row.body as Partial<WebhookEndpoint>);
-  return { maxInFlight: 1, ...body, cursor: Number(row.cursor) } as WebhookEndpoint;
+  return { maxInFlight: 1, maxBatchSize: 1, ...body, cursor: Number(row.cursor) } as WebhookEndpoint;
 }

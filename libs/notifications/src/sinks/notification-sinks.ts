@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { ProgramRules, RuleBook } from '@loyalty/program-rules';
 import { startWorkerModule } from '@loyalty/thread-support';
 import { KafkaNotificationPublisher } from '../kafka/kafka-notification-publisher';
 import { StaleNotifierWriterError, type NotificationOutbox } from '../outbox/notification-outbox.port';
 import { PostgresNotificationOutbox } from '../outbox/postgres-notification-outbox';
 import { SqliteNotificationOutbox } from '../outbox/sqlite-notification-outbox';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+import { waitForCheckpoint, type RunningNotifier } from '../notifier/notifier';
 
 /** Where the outbox is: plain data, so that a thread can open it. */
 export type OutboxLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
@@ -15,16 +17,30 @@ export function openNotificationOutbox(location: OutboxLocation): NotificationOu
   return location.kind === 'sqlite' ? new SqliteNotificationOutbox(location.file) : new PostgresNotificationOutbox(location.url, location.schema);
 }
 
+/**
+ * The notifier's part when it runs in the notifications thread: the ledger's SQLite file (read
+ * on a connection of the thread's own) and the rules versions it derives with (sent again when
+ * they change: a version is scheduled well ahead of its effect, see MIN_SCHEDULE_LEAD_MS).
+ */
+export interface ThreadedNotifierSetup {
+  ledgerFile: string;
+  rules: ProgramRules[];
+  batchSize?: number;
+}
+
 /** How the sinks are set up: plain data, so that a thread can be given it. */
 export interface SinksSetup {
   outbox: OutboxLocation;
+  /** The notifier too, in the same thread (a SQLite ledger); absent: it runs in the caller's thread. */
+  notifier?: ThreadedNotifierSetup;
   webhooks: { retryScheduleMs?: readonly number[]; timeoutMs: number; pollMs?: number };
   kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
 
-/** What the sinks tell: webhook attempts by outcome, notifications published, and errors. */
+/** What the sinks tell: webhook attempts by outcome, notifications published and derived (in the thread), and errors. */
 export type SinkEvent =
   | { kind: 'attempts'; status: 'delivered' | 'retrying' | 'failed'; count: number }
+  | { kind: 'derived'; position: string; count: number }
   | { kind: 'published'; count: number }
   | { kind: 'error'; sink: string; message: string }
   | { kind: 'fenced'; message: string };
@@ -32,32 +48,69 @@ export type SinkEvent =
 /**
  * The webhook dispatcher and the Kafka publisher, in a thread of their own when the outbox is a
  * file: deliveries are network round trips that a busy ledger writer on the main thread would
- * otherwise starve (measured: 20 webhook deliveries during 118,000 commands of ingestion). An
- * in-memory outbox (tests) cannot be shared with a thread, so they run here then.
+ * otherwise starve (measured: 20 webhook deliveries during 118,000 commands of ingestion). With
+ * a SQLite ledger the notifier runs there too (`setup.notifier`): deriving on the main thread
+ * took as much of it as deciding the purchases, and halved ingestion. An in-memory outbox
+ * (tests) cannot be shared with a thread, so the sinks run here then.
  */
 export class NotificationSinks {
   private worker: Worker | null = null;
   private local: { dispatcher: WebhookDispatcher; publisher: KafkaNotificationPublisher | null } | null = null;
+  private rulesTimer: NodeJS.Timeout | null = null;
+  /** The threaded notifier's checkpoint, as it last told. */
+  private derived = 0n;
 
   constructor(
     private readonly setup: SinksSetup,
     private readonly onEvent: (event: SinkEvent) => void,
     /** The in-thread case's outbox (the app's own connection). */
     private readonly outbox: NotificationOutbox,
+    /** With `setup.notifier`: the rules of this process, sent to the thread whenever they change. */
+    private readonly rules?: { current(): RuleBook },
   ) {}
 
-  /** Starts sending, as the writer of `writerEpoch` (claimed by the notifier of this process). */
+  /** Starts sending (and deriving, with `setup.notifier`), as the writer of `writerEpoch` (claimed by this process). */
   async start(writerEpoch: number): Promise<void> {
     if (this.setup.outbox.kind === 'sqlite' && this.setup.outbox.file === ':memory:') {
+      if (this.setup.notifier) throw new Error('the notifier runs in the notifications thread only with outbox and ledger files');
       this.local = runSinks(this.outbox, this.setup, this.onEvent);
       this.local.dispatcher.start();
       if (this.local.publisher) void startPublisher(this.local.publisher, this.onEvent);
       return;
     }
-    this.worker = startWorkerModule(join(__dirname, 'notification-sinks.worker'), { setup: this.setup, writerEpoch });
-    this.worker.on('message', (event: SinkEvent) => this.onEvent(event));
-    this.worker.on('error', (error) => this.onEvent({ kind: 'error', sink: 'thread', message: error.message }));
+    if (this.setup.notifier) this.derived = BigInt((await this.outbox.checkpoint('notifier')) ?? '0');
+    let book = this.rules?.current();
+    const setup: SinksSetup = this.setup.notifier && book ? { ...this.setup, notifier: { ...this.setup.notifier, rules: rulesOf(book) } } : this.setup;
+    const worker = startWorkerModule(join(__dirname, 'notification-sinks.worker'), { setup, writerEpoch });
+    this.worker = worker;
+    worker.on('message', (event: SinkEvent) => {
+      if (event.kind === 'derived') this.derived = BigInt(event.position);
+      this.onEvent(event);
+    });
+    worker.on('error', (error) => this.onEvent({ kind: 'error', sink: 'thread', message: error.message }));
+    if (this.setup.notifier && this.rules) {
+      const rules = this.rules;
+      this.rulesTimer = setInterval(() => {
+        const now = rules.current();
+        if (now === book) return;
+        book = now;
+        worker.postMessage({ kind: 'rules', rules: rulesOf(now) });
+      }, 1000);
+      this.rulesTimer.unref();
+    }
   }
+
+  /** The notifier in the thread, as the app sees it (started and stopped with the sinks). */
+  readonly threadedNotifier: RunningNotifier = ((sinks: NotificationSinks): RunningNotifier => ({
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    get checkpoint() {
+      return sinks.derived;
+    },
+    waitFor(position, timeoutMs) {
+      return waitForCheckpoint(this, position, timeoutMs);
+    },
+  }))(this);
 
   /** New notifications in the outbox: the sinks look now. */
   wake(): void {
@@ -69,6 +122,8 @@ export class NotificationSinks {
   }
 
   async stop(): Promise<void> {
+    if (this.rulesTimer) clearInterval(this.rulesTimer);
+    this.rulesTimer = null;
     if (this.local) {
       await this.local.dispatcher.stop();
       await this.local.publisher?.stop().catch(() => undefined);
@@ -125,4 +180,8 @@ export async function startPublisher(publisher: KafkaNotificationPublisher, onEv
       await new Promise((resolve) => setTimeout(resolve, 5000).unref());
     }
   }
+}
+
+function rulesOf(book: RuleBook): ProgramRules[] {
+  return book.all().map((version) => version.rules);
 }

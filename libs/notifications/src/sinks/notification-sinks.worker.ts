@@ -1,6 +1,11 @@
-// The sinks' thread (see NotificationSinks): webhook deliveries and Kafka publishing from the
-// outbox file, on a connection of their own, whatever the main thread is busy with.
+// The notifications thread (see NotificationSinks): webhook deliveries and Kafka publishing from
+// the outbox file, on a connection of their own, whatever the main thread is busy with; with a
+// SQLite ledger, the notifier too, reading the ledger on its own connection.
 import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteEventStore } from '@loyalty/event-store';
+import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
+import { Notifier } from '../notifier/notifier';
+import { StaleNotifierWriterError } from '../outbox/notification-outbox.port';
 import { openNotificationOutbox, runSinks, startPublisher, type SinkEvent, type SinksSetup } from './notification-sinks';
 
 const port = parentPort;
@@ -25,13 +30,60 @@ const { dispatcher, publisher } = runSinks(outbox, setup, tell);
 dispatcher.start();
 const publishing = publisher ? startPublisher(publisher, tell) : Promise.resolve();
 
-port.on('message', (message: { kind: 'wake' | 'stop' }) => {
+// The notifier: derived pages wake the sinks here; the main thread is told the position (metrics, waitFor) in sums.
+let book = setup.notifier ? new RuleBook(setup.notifier.rules) : null;
+const ledger = setup.notifier ? new SqliteEventStore({ file: setup.notifier.ledgerFile, writerThread: false, readAheadThread: false }) : null;
+const derived = { position: null as string | null, count: 0 };
+const flushDerived = () => {
+  if (derived.position !== null) port.postMessage({ kind: 'derived', position: derived.position, count: derived.count } satisfies SinkEvent);
+  derived.position = null;
+  derived.count = 0;
+};
+const flushingDerived = setInterval(flushDerived, 100);
+const notifier =
+  ledger && book
+    ? new Notifier(
+        ledger,
+        outbox,
+        { current: () => book as RuleBook },
+        {
+          ...(setup.notifier?.batchSize ? { batchSize: setup.notifier.batchSize } : {}),
+          onCommitted: (position, count) => {
+            derived.position = position.toString();
+            derived.count += count;
+            if (count > 0) {
+              dispatcher.wake();
+              publisher?.wake();
+            }
+          },
+          onError: (error) =>
+            tell(
+              error instanceof StaleNotifierWriterError
+                ? { kind: 'fenced', message: error.message }
+                : { kind: 'error', sink: 'notifier', message: `the notifier stopped: ${(error as Error).message}` },
+            ),
+        },
+      )
+    : null;
+const notifying = notifier ? notifier.start() : Promise.resolve();
+notifying.catch((error: unknown) => tell({ kind: 'error', sink: 'notifier', message: `the notifier did not start: ${(error as Error).message}` }));
+
+port.on('message', (message: { kind: 'wake' | 'stop' } | { kind: 'rules'; rules: ProgramRules[] }) => {
+  if (message.kind === 'rules') {
+    book = new RuleBook(message.rules);
+    return;
+  }
   if (message.kind === 'wake') {
     dispatcher.wake();
     publisher?.wake();
     return;
   }
   void (async () => {
+    await notifying.catch(() => undefined);
+    await notifier?.stop();
+    clearInterval(flushingDerived);
+    flushDerived();
+    await ledger?.close();
     await dispatcher.stop();
     await Promise.race([publishing, new Promise((resolve) => setTimeout(resolve, 1000))]);
     await publisher?.stop().catch(() => undefined);

@@ -7,7 +7,7 @@ import {
   type OutboxEntry,
   type WebhookEndpoint,
 } from '../outbox/notification-outbox.port';
-import { notificationEnvelope } from '../outbox/notification-envelope';
+import { notificationBatch, notificationEnvelope } from '../outbox/notification-envelope';
 
 /**
  * Delays before each retry, in ms (the first attempt is immediate): 5 s, 5 min, 30 min, 2 h,
@@ -15,8 +15,47 @@ import { notificationEnvelope } from '../outbox/notification-envelope';
  */
 export const DEFAULT_RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
-/** How far past the cursor an endpoint's loop reads: the room a slow customer leaves the others. */
+/** How far past the cursor an endpoint's loop reads, at least: the room a slow customer leaves the others. */
 const LOOKAHEAD = 500;
+/** The most notifications one request may carry (an endpoint's `maxBatchSize`). */
+export const MAX_BATCH_SIZE = 500;
+
+/** Enough read ahead to fill every slot's batch twice over. */
+function lookaheadOf(endpoint: WebhookEndpoint): number {
+  return Math.max(LOOKAHEAD, 2 * Math.max(1, endpoint.maxInFlight) * Math.max(1, endpoint.maxBatchSize));
+}
+
+/**
+ * Takes from `waiting` (in outbox order) the next request's notifications: up to `size`, none of
+ * a customer held by a request under way (nor any later one of that customer, which must wait
+ * its turn). The customers taken are held from then on.
+ */
+export function takeBatch(waiting: OutboxEntry[], held: Set<string>, size: number): OutboxEntry[] {
+  const batch: OutboxEntry[] = [];
+  const taken = new Set<string>();
+  let kept = 0;
+  for (let i = 0; i < waiting.length; i++) {
+    const entry = waiting[i];
+    const customer = entry.notification.customerId;
+    if (batch.length < size && !held.has(customer)) {
+      batch.push(entry);
+      taken.add(customer);
+    } else waiting[kept++] = entry;
+  }
+  waiting.length = kept;
+  for (const customer of taken) held.add(customer);
+  return batch;
+}
+
+/** The request for these notifications: one envelope, or a batch for an endpoint that takes batches. */
+function requestOf(endpoint: WebhookEndpoint, entries: readonly OutboxEntry[]): { id: string; body: string } {
+  if (endpoint.maxBatchSize > 1) {
+    const batch = notificationBatch(entries.map((e) => e.notification));
+    return { id: batch.messageId, body: JSON.stringify(batch) };
+  }
+  const [only] = entries;
+  return { id: only.notification.id, body: JSON.stringify(notificationEnvelope(only.notification)) };
+}
 /** How stale an endpoint's settings may be in its loop (a change also wakes it). */
 const ENDPOINT_REREAD_MS = 200;
 
@@ -225,8 +264,9 @@ export class WebhookDispatcher {
           readAt = Date.now();
         }
         if (!endpoint || !endpoint.enabled) return;
-        if (waiting.length < LOOKAHEAD / 2) {
-          const more = await this.outbox.after(fetchedTo, LOOKAHEAD - waiting.length, endpoint.types);
+        const lookahead = lookaheadOf(endpoint);
+        if (waiting.length < lookahead / 2) {
+          const more = await this.outbox.after(fetchedTo, lookahead - waiting.length, endpoint.types);
           if (more.length > 0) fetchedTo = more[more.length - 1].seq;
           for (const entry of more) {
             if (window.isFinished(entry.seq)) continue;
@@ -234,20 +274,14 @@ export class WebhookDispatcher {
             waiting.push(entry);
           }
         }
-        // Start what may start: a free slot, and no earlier waiting or sending entry of the same customer.
+        // Start what may start: a free slot, and no entry whose customer has an earlier one sending.
         const held = new Set(window.sendingCustomers());
         const slots = Math.max(1, endpoint.maxInFlight);
-        for (let i = 0; i < waiting.length && inFlight.size < slots && !this.stopped;) {
-          const entry = waiting[i];
-          const customer = entry.notification.customerId;
-          if (held.has(customer)) {
-            i++;
-            continue;
-          }
-          held.add(customer);
-          waiting.splice(i, 1);
-          window.start(entry);
-          const sending: Promise<void> = this.deliver(endpoint, entry, { window })
+        while (inFlight.size < slots && !this.stopped) {
+          const batch = takeBatch(waiting, held, Math.max(1, endpoint.maxBatchSize));
+          if (batch.length === 0) break;
+          for (const entry of batch) window.start(entry);
+          const sending: Promise<void> = this.deliver(endpoint, batch, { window })
             .then(() => undefined)
             .finally(() => {
               inFlight.delete(sending);
@@ -263,38 +297,47 @@ export class WebhookDispatcher {
     }
   }
 
-  /** One notification to one endpoint, with its retries; resolves once delivered or failed for good. */
-  async deliver(endpoint: WebhookEndpoint, entry: OutboxEntry, { window }: { window?: DeliveryWindow } = {}): Promise<DeliveryRecord> {
+  /**
+   * One request's notifications (one, or a batch for an endpoint that takes them) to one
+   * endpoint, with its retries; resolves once delivered or failed for good, with a record per
+   * notification.
+   */
+  async deliver(endpoint: WebhookEndpoint, entries: readonly OutboxEntry[], { window }: { window?: DeliveryWindow } = {}): Promise<DeliveryRecord[]> {
     const schedule = this.options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
     const now = () => (this.options.now ?? (() => new Date()))();
-    const body = JSON.stringify(notificationEnvelope(entry.notification));
+    const { id, body } = requestOf(endpoint, entries);
     const firstAttemptAt = now().toISOString();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(endpoint, entry.notification.id, body);
+      const outcome = await this.attempt(endpoint, id, body);
       const retryable = outcome.status === null || outcome.status >= 500 || outcome.status === 408 || outcome.status === 429;
       const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
       const more = !delivered && retryable && attempt <= schedule.length && !this.stopped;
       const delay = more ? this.jittered(schedule[attempt - 1]) : 0;
-      const record: DeliveryRecord = {
+      const status = delivered ? 'delivered' : more ? 'retrying' : 'failed';
+      const lastAttemptAt = now().toISOString();
+      const nextAttemptAt = more ? new Date(now().getTime() + delay).toISOString() : null;
+      const records = entries.map((entry): DeliveryRecord => ({
         endpointId: endpoint.id,
         seq: entry.seq,
         notificationId: entry.notification.id,
         type: entry.notification.type,
-        status: delivered ? 'delivered' : more ? 'retrying' : 'failed',
+        status,
         attempts: attempt,
         lastStatus: outcome.status,
         lastError: outcome.error,
         lastResponse: outcome.response,
         lastLatencyMs: outcome.latencyMs,
         firstAttemptAt,
-        lastAttemptAt: now().toISOString(),
-        nextAttemptAt: more ? new Date(now().getTime() + delay).toISOString() : null,
-      };
-      await this.log.add(record, window && record.status !== 'retrying' ? window.finish(entry.seq) : null);
-      this.options.onAttempt?.(record);
-      if (!more) return record;
+        lastAttemptAt,
+        nextAttemptAt,
+      }));
+      for (const record of records) {
+        await this.log.add(record, window && status !== 'retrying' ? window.finish(record.seq) : null);
+        this.options.onAttempt?.(record);
+      }
+      if (!more) return records;
       await this.wait(delay); // a backoff: new notifications do not cut it short
-      if (this.stopped) return record;
+      if (this.stopped) return records;
     }
   }
 

@@ -35,7 +35,7 @@ export class WebhookEndpoints {
     private readonly options: { allowHttp: boolean; now: () => Date },
   ) {}
 
-  async register(request: { url: string; types?: string[]; enabled?: boolean; maxInFlight?: number }): Promise<WebhookEndpoint> {
+  async register(request: { url: string; types?: string[]; enabled?: boolean; maxInFlight?: number; maxBatchSize?: number }): Promise<WebhookEndpoint> {
     const now = this.options.now().toISOString();
     const endpoint: WebhookEndpoint = {
       id: `wh_${randomUUID()}`,
@@ -44,6 +44,7 @@ export class WebhookEndpoints {
       secret: newSecret(),
       enabled: request.enabled ?? true,
       maxInFlight: request.maxInFlight ?? 1,
+      maxBatchSize: request.maxBatchSize ?? 1,
       createdAt: now,
       updatedAt: now,
       cursor: await this.outbox.headSeq(),
@@ -61,7 +62,10 @@ export class WebhookEndpoints {
     return withoutSecret(await this.required(id));
   }
 
-  async update(id: string, change: { url?: string; types?: string[]; enabled?: boolean; maxInFlight?: number }): Promise<PublicEndpoint> {
+  async update(
+    id: string,
+    change: { url?: string; types?: string[]; enabled?: boolean; maxInFlight?: number; maxBatchSize?: number },
+  ): Promise<PublicEndpoint> {
     const endpoint = await this.required(id);
     const updated: WebhookEndpoint = {
       ...endpoint,
@@ -69,6 +73,7 @@ export class WebhookEndpoints {
       ...(change.types !== undefined ? { types: this.checkedTypes(change.types) } : {}),
       ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
       ...(change.maxInFlight !== undefined ? { maxInFlight: change.maxInFlight } : {}),
+      ...(change.maxBatchSize !== undefined ? { maxBatchSize: change.maxBatchSize } : {}),
       updatedAt: this.options.now().toISOString(),
     };
     await this.outbox.saveEndpoint(updated);
@@ -99,8 +104,9 @@ export class WebhookEndpoints {
     const entries = (await this.outbox.after(fromSeq - 1, Math.min(10_000, toSeq - fromSeq + 1), endpoint.types)).filter((e) => e.seq <= toSeq);
     if (entries.length === 0)
       throw new WebhookEndpointError('WEBHOOK.NOTHING_TO_RESEND', `no notification of this endpoint's types between seq ${fromSeq} and ${toSeq}`);
+    const size = Math.max(1, endpoint.maxBatchSize);
     void (async () => {
-      for (const entry of entries) await this.dispatcher.deliver(endpoint, entry);
+      for (let i = 0; i < entries.length; i += size) await this.dispatcher.deliver(endpoint, entries.slice(i, i + size));
     })().catch(() => undefined);
     return { queued: entries.length };
   }
