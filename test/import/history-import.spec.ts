@@ -55,13 +55,13 @@ interface Run {
   code: number | null;
   summary: {
     total: { rowsRead: number; applied: number; duplicates: number; rejected: number; pointsIssued: number };
-    files: { alreadyImported: boolean; startedAtLine: number }[];
+    files: { alreadyImported: boolean; resumedFrom: { phase: string; written?: number; nextLine?: number } | null }[];
   } | null;
   progressLines: number;
 }
 
-/** Runs the command; killAtRows: SIGKILL it a moment after a progress line says this many rows were read. */
-function importRun(dataDir: string, file: string, extra: string[] = [], killAtRows: number | null = null): Promise<Run> {
+/** Runs the command; kill: SIGKILL it a moment after a progress line of that phase says this many rows were read (ordering) or written. */
+function importRun(dataDir: string, file: string, extra: string[] = [], kill: { phase: 'order' | 'write'; rows: number } | null = null): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -74,6 +74,8 @@ function importRun(dataDir: string, file: string, extra: string[] = [], killAtRo
         'purchase.recorded',
         '--map',
         'orderId=order_no,customerId=member,occurredAt=ordered_at,amount=total',
+        '--run-rows',
+        '20000',
         '--chunk-rows',
         '5000',
         ...extra,
@@ -91,10 +93,11 @@ function importRun(dataDir: string, file: string, extra: string[] = [], killAtRo
         return;
       }
       progressLines++;
-      const rows = (JSON.parse(line) as { rows?: number }).rows ?? 0;
-      if (killAtRows !== null && rows >= killAtRows && !killing) {
+      const progress = JSON.parse(line) as { progress: string; done: number; rows?: number };
+      const rows = progress.progress.startsWith('order') ? (progress.rows ?? 0) : progress.done;
+      if (kill !== null && progress.progress.startsWith(kill.phase) && rows >= kill.rows && !killing) {
         killing = true;
-        setTimeout(() => child.kill('SIGKILL'), 40); // in the middle of the next chunk
+        setTimeout(() => child.kill('SIGKILL'), 40); // in the middle of the next run or chunk
       }
     });
     child.on('error', reject);
@@ -177,16 +180,17 @@ describe('loyalty import history: a 100,000-row CSV, exactly once', () => {
   });
 
   it('ends, after SIGKILLs in the middle and restarts, with the same ledger as the uninterrupted run, entry by entry', async () => {
-    // Given the import killed twice mid-chunk
+    // Given the import killed while it ordered the file, and again while it wrote the ledger
     const killedDir = join(dir, 'killed');
-    const firstKill = await importRun(killedDir, file, [], 30_000);
-    const secondKill = await importRun(killedDir, file, [], 70_000);
+    const firstKill = await importRun(killedDir, file, [], { phase: 'order', rows: 30_000 });
+    const secondKill = await importRun(killedDir, file, [], { phase: 'write', rows: 30_000 });
     expect([firstKill.code, secondKill.code]).toEqual([null, null]);
     // When it is run once more
     const last = await importRun(killedDir, file);
-    // Then it went on from its checkpoint, and the ledger is the uninterrupted run's
+    // Then it went on from its checkpoint in the writing phase, and the ledger is the uninterrupted run's
     expect(last.code).toBe(0);
-    expect(last.summary?.files[0].startedAtLine).toBeGreaterThan(70_000);
+    expect(last.summary?.files[0].resumedFrom).toMatchObject({ phase: 'writing', written: expect.any(Number) });
+    expect(last.summary?.files[0].resumedFrom?.written).toBeGreaterThanOrEqual(30_000);
     const [killed, uninterrupted] = await Promise.all([ledgerEntries(killedDir), ledgerEntries(join(dir, 'uninterrupted'))]);
     expect(uninterrupted.length).toBeGreaterThan(2 * (ROWS - expected.invalid.size - expected.duplicates));
     expect(killed.length).toBe(uninterrupted.length);

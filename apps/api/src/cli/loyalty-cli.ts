@@ -130,14 +130,15 @@ function program(config: () => AppConfig, io: CliIo, terminal: CliTerminal, exit
       .option('--rejects <file>', 'the reject file (default <file>.rejects.csv)')
       .option('--dry-run', 'read and check every row, write nothing to the ledger')
       .option('--restart', 'read a file imported completely before again (its rows are then duplicates)')
-      .option('--chunk-rows <n>', 'rows ordered and checkpointed together', positiveIntArg, 20_000)
+      .option('--run-rows <n>', 'rows sorted in memory into one run of the ordering (its memory)', positiveIntArg, 250_000)
+      .option('--chunk-rows <n>', 'rows read together; rows written between two checkpoints', positiveIntArg, 20_000)
       .option('--batch-size <n>', 'commands per ledger batch', positiveIntArg, 2_000);
   fileImport(
     importing
       .command('history')
       .summary('purchases, refunds, enrolments, survey answers and support contacts from NDJSON or CSV files')
       .description(
-        'purchases, refunds, enrolments, survey answers and support contacts from NDJSON (the Kafka payload shape) or CSV, through the ledger’s batch path.\nResumable: a checkpoint per file in the data folder; re-running a file adds nothing. Invalid rows go to the reject file with their line, field and reason.',
+        'purchases, refunds, enrolments, survey answers and support contacts from NDJSON (the Kafka payload shape) or CSV, through the ledger’s batch path.\nTwo phases: ordering reads and checks the file and sorts its rows by customer and business time (runs in the data folder); writing merges them into the ledger, each customer’s history together.\nResumable: a checkpoint per file in the data folder; re-running a file adds nothing. Invalid rows go to the reject file with their line, field and reason.',
       ),
   )
     .option(

@@ -1,6 +1,7 @@
-import { businessTimeOf, type LedgerCommand } from '@loyalty/ledger-domain';
+import { businessTimeOf } from '@loyalty/ledger-domain';
 import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-application';
 import type { DecodedRow, ImportRow } from '../rows/import-row';
+import type { OrderedRow, SortedRuns } from './sorted-runs';
 
 /** What an import did, cumulated over its runs (a resumed run goes on from the checkpoint's totals). */
 export interface ImportTotals {
@@ -23,88 +24,159 @@ export interface RejectedRow {
   reason: string;
 }
 
-/** The ports an import runs against: the ledger's batch path (null: a dry run), its decoding, where rejects and progress go. */
+/**
+ * Where a file's import stands. Ordering: the file is read up to `nextLine`, its valid rows
+ * (`ordered` of them) stored in `runs` sorted runs. Writing: every row is read and ordered, and
+ * the first `written` of the `toWrite` ordered rows are in the ledger.
+ */
+export type ImportStage =
+  { phase: 'ordering'; nextLine: number; runs: number; ordered: number } | { phase: 'writing'; runs: number; written: number; toWrite: number };
+
+export const NOT_STARTED: ImportStage = { phase: 'ordering', nextLine: 1, runs: 0, ordered: 0 };
+
+/** The ports an import runs against: the ledger's batch path (null: a dry run), its decoding, where the ordered runs, the rejects and the checkpoints go. */
 export interface ImportPorts {
   writer: { executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> } | null;
   decode(rows: readonly ImportRow[]): Promise<DecodedRow[]>;
+  /** Null for a dry run: nothing is ordered or written. */
+  runs: SortedRuns | null;
   rejects(rows: readonly RejectedRow[]): void;
-  /** After each chunk is in the ledger (never before): the next line to read, and the totals. */
-  chunkDone(nextLine: number, totals: ImportTotals): void;
+  /** After each chunk is read (progress only: nothing is kept yet). */
+  chunkRead(totals: ImportTotals): void;
+  /** Where the import stands, each time a run is on disk or a chunk is in the ledger (never before). */
+  reached(stage: ImportStage, totals: ImportTotals): void;
 }
 
 export interface HistoryImportOptions {
   /** The file's name, in each entry's provenance `{"channel":"import","file","line"}`. */
   fileName: string;
-  /** Rows read, ordered and written per chunk; a checkpoint after each. */
+  /** Rows sorted in memory into one run (the ordering's memory). */
+  runRows?: number;
+  /** Rows read and decoded together; rows written between two checkpoints. */
   chunkRows?: number;
   /** Commands per ledger batch (the live ingestion's batch path). */
   batchSize?: number;
-  /** The totals of the runs before this one (a resumed import). */
+  /** Where the runs before this one stopped (a resumed import), and their totals. */
+  from?: ImportStage;
   totals?: ImportTotals;
 }
 
+export const DEFAULT_RUN_ROWS = 250_000;
+export const DEFAULT_CHUNK_ROWS = 20_000;
+export const DEFAULT_BATCH_SIZE = 2_000;
+
 /**
- * Loads a file's rows into the ledger through the live batch path: chunk by chunk (a fixed
- * number of rows, so that a resumed run cuts the file where the first one did), each chunk in
- * business-time order per customer, every row with its provenance. Invalid rows and rows the
- * ledger refuses go to the reject file; the import goes on. Source ids make a row applied twice
- * (a re-run, or the chunk a kill interrupted) a duplicate that adds nothing.
+ * Loads a file's rows into the ledger through the live batch path, with every row's provenance,
+ * in two phases. Ordering reads and decodes the file and stores its valid rows in runs sorted by
+ * customer and business time (an external sort); writing merges the runs into the ledger, so
+ * each customer's whole history is written together, in business-time order, and each account
+ * is folded once. A checkpoint after each run and each written chunk: a killed import goes on
+ * where it stood, and source ids make the rows written twice (the chunk a kill interrupted)
+ * duplicates that add nothing. Invalid rows and rows the ledger refuses go to the reject file;
+ * the import goes on.
  */
 export async function importHistory(rows: AsyncIterable<ImportRow>, ports: ImportPorts, options: HistoryImportOptions): Promise<ImportTotals> {
-  const chunkRows = options.chunkRows ?? 20_000;
   const totals: ImportTotals = { ...(options.totals ?? NO_TOTALS) };
-  // One chunk is decoded (in the decoder's thread) while the one before it is written.
-  let ahead: { rows: ImportRow[]; decoded: Promise<DecodedRow[]> } | null = null;
-  const write = async (chunk: { rows: ImportRow[]; decoded: Promise<DecodedRow[]> }) => {
-    await importChunk(chunk.rows.length, await chunk.decoded, ports, options, totals);
-    ports.chunkDone(lastLineOf(chunk.rows[chunk.rows.length - 1]) + 1, { ...totals });
+  let stage = options.from ?? NOT_STARTED;
+  if (stage.phase === 'ordering') stage = await orderRows(rows, ports, options, stage, totals);
+  if (ports.writer && ports.runs && stage.phase === 'writing') await writeOrdered(ports.writer, ports.runs, ports, options, stage, totals);
+  return totals;
+}
+
+/** Ordering: reads and decodes chunk after chunk (the next one decoded in the decoder's thread while this one is sorted), rejects the invalid rows, stores the valid ones in sorted runs. */
+async function orderRows(
+  rows: AsyncIterable<ImportRow>,
+  ports: ImportPorts,
+  options: HistoryImportOptions,
+  from: ImportStage & { phase: 'ordering' },
+  totals: ImportTotals,
+): Promise<ImportStage> {
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const runRows = options.runRows ?? DEFAULT_RUN_ROWS;
+  ports.runs?.keepFirst(from.runs);
+  let runs = from.runs;
+  let ordered = from.ordered;
+  let run: OrderedRow[] = [];
+  const storeRun = (nextLine: number) => {
+    if (ports.runs && run.length > 0) {
+      ports.runs.write(runs++, run);
+      ordered += run.length;
+    }
+    run = [];
+    ports.reached({ phase: 'ordering', nextLine, runs, ordered }, { ...totals });
   };
+  const take = (chunk: readonly ImportRow[], decoded: readonly DecodedRow[]) => {
+    const rejected: RejectedRow[] = [];
+    for (const row of decoded) {
+      if ('rejected' in row) rejected.push({ line: row.line, ...row.rejected });
+      else if (ports.runs)
+        run.push({ customerId: row.command.customerId, atMs: Date.parse(businessTimeOf(row.command)), line: row.line, command: row.command });
+      else totals.applied++; // a dry run: what would be offered to the ledger
+    }
+    totals.rowsRead += chunk.length;
+    totals.rejected += rejected.length;
+    ports.rejects(rejected);
+    ports.chunkRead({ ...totals });
+    if (run.length >= runRows) storeRun(lastLineOf(chunk[chunk.length - 1]) + 1);
+  };
+  // One chunk is decoded (in the decoder's thread) while the one before it is taken.
+  let ahead: { rows: ImportRow[]; decoded: Promise<DecodedRow[]> } | null = null;
   const next = async (chunk: ImportRow[]) => {
     const decoding = { rows: chunk, decoded: ports.decode(chunk) };
     decoding.decoded.catch(() => undefined); // awaited in its turn
     const previous = ahead;
     ahead = decoding;
-    if (previous) await write(previous);
+    if (previous) take(previous.rows, await previous.decoded);
   };
   let chunk: ImportRow[] = [];
+  let lastLine = from.nextLine - 1;
   for await (const row of rows) {
     chunk.push(row);
     if (chunk.length >= chunkRows) {
+      lastLine = lastLineOf(row);
       await next(chunk);
       chunk = [];
     }
   }
-  if (chunk.length > 0) await next(chunk);
+  if (chunk.length > 0) {
+    lastLine = lastLineOf(chunk[chunk.length - 1]);
+    await next(chunk);
+  }
   const last = ahead as { rows: ImportRow[]; decoded: Promise<DecodedRow[]> } | null;
-  if (last) await write(last);
-  return totals;
+  if (last) take(last.rows, await last.decoded);
+  storeRun(lastLine + 1);
+  return { phase: 'writing', runs, written: 0, toWrite: ordered };
 }
 
-async function importChunk(
-  rowsRead: number,
-  decoded: readonly DecodedRow[],
+/** Writing: the runs merged into the ledger's batches; while one batch is decided and stored, the next is read from the runs. */
+async function writeOrdered(
+  writer: NonNullable<ImportPorts['writer']>,
+  runs: SortedRuns,
   ports: ImportPorts,
   options: HistoryImportOptions,
+  from: ImportStage & { phase: 'writing' },
   totals: ImportTotals,
 ): Promise<void> {
-  const rejected: RejectedRow[] = [];
-  const valid: { line: number; command: LedgerCommand; atMs: number }[] = [];
-  for (const row of decoded) {
-    if ('rejected' in row) rejected.push({ line: row.line, ...row.rejected });
-    else valid.push({ line: row.line, command: row.command, atMs: Date.parse(businessTimeOf(row.command)) });
-  }
-  totals.rowsRead += rowsRead;
-  // Each customer's history in business-time order (the file's order where times are equal).
-  valid.sort(
-    (a, b) => (a.command.customerId < b.command.customerId ? -1 : a.command.customerId > b.command.customerId ? 1 : 0) || a.atMs - b.atMs || a.line - b.line,
-  );
-  if (ports.writer) {
-    const batchSize = options.batchSize ?? 2_000;
-    for (let i = 0; i < valid.length; i += batchSize) {
-      const batch = valid.slice(i, i + batchSize);
-      const results = await ports.writer.executeBatch(
-        batch.map(({ command, line }) => ({ command, provenance: { channel: 'import', file: options.fileName, line } })),
-      );
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const merged = runs.merged(from.runs, from.written);
+  const take = (): OrderedRow[] => {
+    const batch: OrderedRow[] = [];
+    while (batch.length < batchSize) {
+      const next = merged.next();
+      if (next.done) break;
+      batch.push(next.value);
+    }
+    return batch;
+  };
+  let written = from.written;
+  let checkpointed = written;
+  let rejected: RejectedRow[] = [];
+  try {
+    for (let batch = take(); batch.length > 0;) {
+      const writing = writer.executeBatch(batch.map(({ command, line }) => ({ command, provenance: { channel: 'import', file: options.fileName, line } })));
+      const following = take();
+      const results = await writing;
       results.forEach((result, j) => {
         if (result.status === 'accepted') {
           totals.applied++;
@@ -114,10 +186,19 @@ async function importChunk(
         else if (result.status === 'duplicate') totals.duplicates++;
         else rejected.push({ line: batch[j].line, field: fieldOf(result.rejection.details), reason: `${result.rejection.code}: ${result.rejection.message}` });
       });
+      written += batch.length;
+      batch = following;
+      if (written - checkpointed >= chunkRows || batch.length === 0) {
+        totals.rejected += rejected.length;
+        ports.rejects(rejected.sort((a, b) => a.line - b.line));
+        rejected = [];
+        ports.reached({ phase: 'writing', runs: from.runs, written, toWrite: from.toWrite }, { ...totals });
+        checkpointed = written;
+      }
     }
-  } else totals.applied += valid.length; // a dry run: what would be offered to the ledger
-  totals.rejected += rejected.length;
-  ports.rejects(rejected.sort((a, b) => a.line - b.line));
+  } finally {
+    merged.return(undefined); // closes the runs
+  }
 }
 
 function lastLineOf(row: ImportRow): number {

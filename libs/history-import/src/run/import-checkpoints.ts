@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { openPrivateDatabase } from '@loyalty/sqlite-support';
-import type { ImportTotals } from './history-import';
+import type { ImportStage, ImportTotals } from './history-import';
 
-/** Where a file's import stands: the next line to read, the reject file's length, the totals so far. */
+/** Where a file's import stands: its phase and how far it got, the reject file's length, the totals so far. */
 export interface ImportCheckpoint {
   fileKey: string;
   path: string;
-  nextLine: number;
+  /** Absent from the checkpoints of the chunked imports before the ordering phase: such an unfinished import starts again. */
+  stage?: ImportStage;
   rejectsBytes: number;
   totals: ImportTotals;
   finishedAt: string | null;
@@ -14,8 +15,8 @@ export interface ImportCheckpoint {
 
 /**
  * Each imported file's progress, in `imports.sqlite` of the data folder (owner-only, WAL,
- * synchronous FULL: a checkpoint that says a chunk is done is never ahead of the ledger, which
- * is written first). A file is known by its content (see fileKey), not its name.
+ * synchronous FULL: a checkpoint that says a run is stored or a chunk written is never ahead of
+ * the runs or the ledger, which are written first). A file is known by its content (see fileKey), not its name.
  */
 export class ImportCheckpoints {
   private readonly db: Database.Database;

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, ftruncateSync, openSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-application';
 import { decodeImportRow, OPENING_BALANCE_ROW, type DecodedRow, type ImportRow, type RowReading } from '../rows/import-row';
 import { csvRows, ndjsonRows, openingBalanceCsvRows } from '../rows/row-sources';
-import { importHistory, NO_TOTALS, type ImportTotals } from './history-import';
+import { importHistory, NO_TOTALS, NOT_STARTED, type ImportStage, type ImportTotals } from './history-import';
+import { SortedRuns } from './sorted-runs';
 import type { ImportCheckpoints } from './import-checkpoints';
 
 export interface ImportFileRequest {
@@ -21,20 +22,28 @@ export interface ImportFileRequest {
   /** Null: a dry run (everything read and checked, nothing written but the reject file). */
   writer: { executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> } | null;
   checkpoints: ImportCheckpoints | null;
+  /** Where a file's ordered runs are kept until it is in the ledger (a folder per file in it). */
+  runsRoot: string;
   /** Reads a finished file again from its first line (its rows are then duplicates). */
   restart?: boolean;
+  runRows?: number;
   chunkRows?: number;
   batchSize?: number;
   decode?: (rows: readonly ImportRow[], reading: RowReading) => Promise<DecodedRow[]>;
   input?: Readable;
-  onProgress?: (progress: { bytesRead: number; totalBytes: number | null; totals: ImportTotals }) => void;
+  onProgress?: (progress: ImportProgress) => void;
 }
+
+/** Progress: bytes read while ordering, rows written while writing. */
+export type ImportProgress =
+  | { phase: 'ordering'; bytesRead: number; totalBytes: number | null; totals: ImportTotals }
+  | { phase: 'writing'; written: number; toWrite: number; totals: ImportTotals };
 
 export interface ImportFileOutcome {
   path: string;
   totals: ImportTotals;
-  /** The line this run started from (1: the beginning). */
-  startedAtLine: number;
+  /** Where an earlier, killed run had stopped (null: this run started at the beginning). */
+  resumedFrom: ImportStage | null;
   /** The file had been imported completely before: nothing was read (see --restart). */
   alreadyImported: boolean;
   rejectsPath: string;
@@ -42,25 +51,24 @@ export interface ImportFileOutcome {
 }
 
 /**
- * One file's import, resumable: its checkpoint (by content) says where the last run stopped,
- * the reject file is cut back to what that checkpoint covered, and the rows go on from there.
+ * One file's import, resumable: its checkpoint (by content) says where the last run stopped (a
+ * line of the ordering, or a row of the writing, whose runs are kept in a folder of
+ * `runsRoot` until the file is in the ledger), the reject file is cut back to what that
+ * checkpoint covered, and the import goes on from there.
  */
 export async function importFile(request: ImportFileRequest): Promise<ImportFileOutcome> {
   const started = Date.now();
   const stdin = request.path === '-';
   const key = stdin || !request.checkpoints ? null : fileKey(request.path);
   const previous = key && request.checkpoints ? request.checkpoints.get(key) : null;
-  if (previous?.finishedAt && !request.restart && request.writer)
-    return {
-      path: request.path,
-      totals: previous.totals,
-      startedAtLine: previous.nextLine,
-      alreadyImported: true,
-      rejectsPath: request.rejectsPath,
-      seconds: 0,
-    };
-  const resume = previous && !previous.finishedAt && request.writer ? previous : null;
-  const fromLine = resume?.nextLine ?? 1;
+  const runs = request.writer ? new SortedRuns(join(request.runsRoot, key ? key.slice(0, 32) : `unkept-${process.pid}`)) : null;
+  if (previous?.finishedAt && !request.restart && request.writer) {
+    runs?.remove(); // left by a run killed between its last checkpoint and the cleanup
+    return { path: request.path, totals: previous.totals, resumedFrom: null, alreadyImported: true, rejectsPath: request.rejectsPath, seconds: 0 };
+  }
+  const resume = previous && !previous.finishedAt && previous.stage && request.writer && runs && stillThere(previous.stage, runs) ? previous : null;
+  const from = resume?.stage ?? NOT_STARTED;
+  if (!resume) runs?.keepFirst(0);
 
   // The reject file: what the checkpoint covered is kept, the rest (a killed chunk's) is written again.
   const rejects = openSync(request.rejectsPath, resume ? 'a+' : 'w');
@@ -70,50 +78,57 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
 
   const totalBytes = stdin ? null : statSync(request.path).size;
   let bytesRead = 0;
+  const fromLine = from.phase === 'ordering' ? from.nextLine : Number.MAX_SAFE_INTEGER;
   const counting = new PassThrough();
   counting.on('data', (chunk: Buffer) => (bytesRead += chunk.length));
-  (request.input ?? (stdin ? process.stdin : createReadStream(request.path))).pipe(counting);
+  if (from.phase === 'ordering') (request.input ?? (stdin ? process.stdin : createReadStream(request.path))).pipe(counting);
+  else counting.end(); // every row is ordered already: nothing to read
   const records = request.format === 'csv' ? csvRows(counting, request.mapping ?? {}, fromLine) : ndjsonRows(counting, fromLine);
   const rows = request.format === 'csv' && request.reading.type === OPENING_BALANCE_ROW ? openingBalanceCsvRows(records) : records;
   const decode = request.decode ?? (async (batch: readonly ImportRow[], reading: RowReading) => batch.map((row) => decodeImportRow(row, reading)));
   const fileName = stdin ? 'stdin' : basename(request.path);
+  let reached: ImportStage = from;
+  const save = (totals: ImportTotals, finishedAt: string | null) => {
+    if (key && request.writer) request.checkpoints?.save({ fileKey: key, path: request.path, stage: reached, rejectsBytes, totals, finishedAt });
+  };
   try {
     const totals = await importHistory(
       rows,
       {
         writer: request.writer,
+        runs,
         decode: (batch) => decode(batch, request.reading),
         rejects: (rejected) => {
           if (rejected.length > 0) rejectsBytes += writeSync(rejects, stringify(rejected.map((r) => [r.line, r.field, r.reason])));
         },
-        chunkDone: (nextLine, totalsSoFar) => {
-          if (key && request.writer)
-            request.checkpoints?.save({ fileKey: key, path: request.path, nextLine, rejectsBytes, totals: totalsSoFar, finishedAt: null });
-          request.onProgress?.({ bytesRead, totalBytes, totals: totalsSoFar });
+        chunkRead: (totalsSoFar) => request.onProgress?.({ phase: 'ordering', bytesRead, totalBytes, totals: totalsSoFar }),
+        reached: (stage, totalsSoFar) => {
+          reached = stage;
+          save(totalsSoFar, null);
+          if (stage.phase === 'writing') request.onProgress?.({ phase: 'writing', written: stage.written, toWrite: stage.toWrite, totals: totalsSoFar });
         },
       },
-      { fileName, chunkRows: request.chunkRows, batchSize: request.batchSize, totals: resume?.totals ?? NO_TOTALS },
+      { fileName, runRows: request.runRows, chunkRows: request.chunkRows, batchSize: request.batchSize, from, totals: resume?.totals ?? NO_TOTALS },
     );
-    if (key && request.writer)
-      request.checkpoints?.save({
-        fileKey: key,
-        path: request.path,
-        nextLine: Number.MAX_SAFE_INTEGER,
-        rejectsBytes,
-        totals,
-        finishedAt: new Date().toISOString(),
-      });
+    save(totals, new Date().toISOString());
+    runs?.remove();
     return {
       path: request.path,
       totals,
-      startedAtLine: fromLine,
+      resumedFrom: resume ? from : null,
       alreadyImported: false,
       rejectsPath: request.rejectsPath,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
     closeSync(rejects);
+    if (!key) runs?.remove(); // stdin, or no checkpoints: not resumable
   }
+}
+
+/** A resumed import's runs are where it left them (a folder removed meanwhile: the file is read again from its first line). */
+function stillThere(stage: ImportStage, runs: SortedRuns): boolean {
+  return runs.count() >= stage.runs;
 }
 
 /** A file is known by where it is, its size and what it starts with: a renamed copy, a file grown or rewritten, is a new import (its old rows then duplicates). */

@@ -19,6 +19,13 @@ import { loadRuleBook, openLedgerStore } from '../../composition/ledger-infrastr
 import { openOperationsStore } from '../../composition/shared-stores';
 import { EXIT, progressReporter, UsageError, type CliIo, type CliTerminal } from '../cli-support';
 
+/**
+ * Accounts kept folded by an import's writer. The writing phase comes to each account once, its
+ * whole history together, so a cache only needs to span a few batches: a larger one would hold
+ * accounts that are not asked for again, and the memory would grow with the file.
+ */
+const IMPORT_ACCOUNT_CACHE = 10_000;
+
 export interface ImportHistoryOptions {
   format?: 'ndjson' | 'csv';
   type?: string;
@@ -26,6 +33,7 @@ export interface ImportHistoryOptions {
   rejects?: string;
   dryRun?: boolean;
   restart?: boolean;
+  runRows?: number;
   chunkRows?: number;
   batchSize?: number;
 }
@@ -119,7 +127,7 @@ async function importFiles(
       );
       await catalog.refresh();
       writer = new LedgerWriter(ledger, { current: () => catalog.ruleBook() }, systemClock, {
-        cacheCapacity: config.ACCOUNT_CACHE_SIZE,
+        cacheCapacity: Math.min(config.ACCOUNT_CACHE_SIZE, IMPORT_ACCOUNT_CACHE),
         futureToleranceMs: config.LOYALTY_FUTURE_TOLERANCE_SECONDS * 1000,
       });
     }
@@ -129,7 +137,9 @@ async function importFiles(
     });
     closing.push(() => decoder.close());
     for (const file of files) {
-      const progress = progressReporter(io, terminal, `import ${file === '-' ? 'stdin' : file}`, 'bytes');
+      const name = file === '-' ? 'stdin' : file;
+      const ordering = progressReporter(io, terminal, `order ${name}`, 'bytes');
+      let writing: ReturnType<typeof progressReporter> | null = null;
       const outcome = await importFile({
         path: file,
         format: formatOf(file),
@@ -138,14 +148,26 @@ async function importFiles(
         rejectsPath: options.rejects ?? `${file === '-' ? 'stdin' : file}.rejects.csv`,
         writer,
         checkpoints,
+        runsRoot: join(dataDir, 'import-runs'),
         restart: options.restart,
+        runRows: options.runRows,
         chunkRows: options.chunkRows,
         batchSize: options.batchSize,
         decode: (rows, rowReading) => decoder.decode(rows, rowReading),
-        onProgress: ({ bytesRead, totalBytes, totals }) =>
-          progress.update(bytesRead, totalBytes, { rows: totals.rowsRead, applied: totals.applied, duplicates: totals.duplicates, rejected: totals.rejected }),
+        onProgress: (progress) => {
+          const { totals } = progress;
+          if (progress.phase === 'ordering') ordering.update(progress.bytesRead, progress.totalBytes, { rows: totals.rowsRead, rejected: totals.rejected });
+          else {
+            if (!writing) {
+              ordering.stop();
+              writing = progressReporter(io, terminal, `write ${name}`, 'rows');
+            }
+            writing.update(progress.written, progress.toWrite, { applied: totals.applied, duplicates: totals.duplicates, rejected: totals.rejected });
+          }
+        },
       });
-      progress.stop();
+      // The phase under way when the file ended says its last line (the ordering's said it when the writing began).
+      ((writing as ReturnType<typeof progressReporter> | null) ?? ordering).stop();
       if (outcome.alreadyImported) io.err(`${file}: imported completely before (nothing read; --restart reads it again)\n`);
       outcomes.push(outcome);
     }
@@ -167,7 +189,7 @@ async function importFiles(
           files: outcomes.map((o) => ({
             ...summaryOf(o.totals, o.seconds),
             path: o.path,
-            startedAtLine: o.startedAtLine,
+            resumedFrom: o.resumedFrom,
             alreadyImported: o.alreadyImported,
             rejects: o.rejectsPath,
           })),
