@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-application';
@@ -130,5 +131,16 @@ describe('importing a file: ordered by customer through sorted runs, from its ch
     const again = await run(writer);
     expect(again.alreadyImported).toBe(true);
     expect(writer.lines).toEqual(IN_CUSTOMER_ORDER.slice(2));
+  });
+
+  it('removes the runs a killed import without checkpoints left behind, not those of one still running', async () => {
+    // Given the runs folder of an unkept import whose process is gone, and of one that is running
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(dir, 'runs', `unkept-${gone}`), { recursive: true });
+    mkdirSync(join(dir, 'runs', `unkept-${process.pid}`), { recursive: true });
+    // When a file is imported
+    await run(recordingWriter());
+    // Then the gone one's folder is removed, the running one's kept
+    expect(readdirSync(join(dir, 'runs'))).toEqual([`unkept-${process.pid}`]);
   });
 });

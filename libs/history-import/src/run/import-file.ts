@@ -7,7 +7,7 @@ import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-applica
 import { decodeImportRow, OPENING_BALANCE_ROW, type DecodedRow, type ImportRow, type RowReading } from '../rows/import-row';
 import { csvRows, ndjsonRows, openingBalanceCsvRows } from '../rows/row-sources';
 import { importHistory, NO_TOTALS, NOT_STARTED, type ImportStage, type ImportTotals } from './history-import';
-import { SortedRuns } from './sorted-runs';
+import { removeAbandonedRuns, SortedRuns, unkeptRunsFolder } from './sorted-runs';
 import type { ImportCheckpoints } from './import-checkpoints';
 
 export interface ImportFileRequest {
@@ -61,7 +61,8 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
   const stdin = request.path === '-';
   const key = stdin || !request.checkpoints ? null : fileKey(request.path);
   const previous = key && request.checkpoints ? request.checkpoints.get(key) : null;
-  const runs = request.writer ? new SortedRuns(join(request.runsRoot, key ? key.slice(0, 32) : `unkept-${process.pid}`)) : null;
+  if (request.writer) removeAbandonedRuns(request.runsRoot);
+  const runs = request.writer ? new SortedRuns(key ? join(request.runsRoot, key.slice(0, 32)) : unkeptRunsFolder(request.runsRoot)) : null;
   if (previous?.finishedAt && !request.restart && request.writer) {
     runs?.remove(); // left by a run killed between its last checkpoint and the cleanup
     return { path: request.path, totals: previous.totals, resumedFrom: null, alreadyImported: true, rejectsPath: request.rejectsPath, seconds: 0 };

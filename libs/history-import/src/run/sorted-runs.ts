@@ -104,6 +104,37 @@ export class SortedRuns {
   }
 }
 
+/** The folder of an import that keeps no checkpoint (stdin, a memory ledger): removed at its end, or by a later import once its process is gone. */
+export function unkeptRunsFolder(runsRoot: string): string {
+  return join(runsRoot, `${UNKEPT}${process.pid}`);
+}
+
+/** Removes the unkept folders whose process is gone (killed before it could remove its own). */
+export function removeAbandonedRuns(runsRoot: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runsRoot);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(UNKEPT)) continue;
+    const pid = Number(name.slice(UNKEPT.length));
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) rmSync(join(runsRoot, name), { recursive: true, force: true });
+  }
+}
+
+const UNKEPT = 'unkept-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function pad(index: number): string {
   return String(index).padStart(6, '0');
 }
