@@ -34,12 +34,15 @@ export type ImportStage =
 
 export const NOT_STARTED: ImportStage = { phase: 'ordering', nextLine: 1, runs: 0, ordered: 0 };
 
-/** The ports an import runs against: the ledger's batch path (null: a dry run), its decoding, where the ordered runs, the rejects and the checkpoints go. */
+/** The ledger's batch path (the live ingestion's). */
+export interface LedgerBatchWriter {
+  executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]>;
+}
+
+/** The ports an import runs against: the ledger and where its ordered runs are kept (null: a dry run), the rows' decoding, where the rejects and the checkpoints go. */
 export interface ImportPorts {
-  writer: { executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> } | null;
+  ledger: { writer: LedgerBatchWriter; runs: SortedRuns } | null;
   decode(rows: readonly ImportRow[]): Promise<DecodedRow[]>;
-  /** Null for a dry run: nothing is ordered or written. */
-  runs: SortedRuns | null;
   rejects(rows: readonly RejectedRow[]): void;
   /** After each chunk is read (progress only: nothing is kept yet). */
   chunkRead(totals: ImportTotals): void;
@@ -61,9 +64,9 @@ export interface HistoryImportOptions {
   totals?: ImportTotals;
 }
 
-export const DEFAULT_RUN_ROWS = 250_000;
-export const DEFAULT_CHUNK_ROWS = 20_000;
-export const DEFAULT_BATCH_SIZE = 2_000;
+const DEFAULT_RUN_ROWS = 250_000;
+const DEFAULT_CHUNK_ROWS = 20_000;
+const DEFAULT_BATCH_SIZE = 2_000;
 
 /**
  * Loads a file's rows into the ledger through the live batch path, with every row's provenance,
@@ -76,30 +79,36 @@ export const DEFAULT_BATCH_SIZE = 2_000;
  * the import goes on.
  */
 export async function importHistory(rows: AsyncIterable<ImportRow>, ports: ImportPorts, options: HistoryImportOptions): Promise<ImportTotals> {
-  const totals: ImportTotals = { ...(options.totals ?? NO_TOTALS) };
+  const context: ImportContext = { ports, options, totals: { ...(options.totals ?? NO_TOTALS) } };
   let stage = options.from ?? NOT_STARTED;
-  if (stage.phase === 'ordering') stage = await orderRows(rows, ports, options, stage, totals);
-  if (ports.writer && ports.runs && stage.phase === 'writing') await writeOrdered(ports.writer, ports.runs, ports, options, stage, totals);
-  return totals;
+  if (stage.phase === 'ordering') stage = await orderRows(rows, context, stage);
+  if (ports.ledger && stage.phase === 'writing') await writeOrdered(ports.ledger, context, stage);
+  return context.totals;
+}
+
+/** What both phases work with: the ports, the options, the totals they add to. */
+interface ImportContext {
+  ports: ImportPorts;
+  options: HistoryImportOptions;
+  totals: ImportTotals;
 }
 
 /** Ordering: reads and decodes chunk after chunk (the next one decoded in the decoder's thread while this one is sorted), rejects the invalid rows, stores the valid ones in sorted runs. */
 async function orderRows(
   rows: AsyncIterable<ImportRow>,
-  ports: ImportPorts,
-  options: HistoryImportOptions,
+  { ports, options, totals }: ImportContext,
   from: ImportStage & { phase: 'ordering' },
-  totals: ImportTotals,
 ): Promise<ImportStage> {
+  const runStore = ports.ledger?.runs ?? null;
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const runRows = options.runRows ?? DEFAULT_RUN_ROWS;
-  ports.runs?.keepFirst(from.runs);
+  runStore?.keepFirst(from.runs); // a run a kill interrupted, past the checkpoint
   let runs = from.runs;
   let ordered = from.ordered;
   let run: OrderedRow[] = [];
   const storeRun = (nextLine: number) => {
-    if (ports.runs && run.length > 0) {
-      ports.runs.write(runs++, run);
+    if (runStore && run.length > 0) {
+      runStore.write(runs++, run);
       ordered += run.length;
     }
     run = [];
@@ -109,8 +118,7 @@ async function orderRows(
     const rejected: RejectedRow[] = [];
     for (const row of decoded) {
       if ('rejected' in row) rejected.push({ line: row.line, ...row.rejected });
-      else if (ports.runs)
-        run.push({ customerId: row.command.customerId, atMs: Date.parse(businessTimeOf(row.command)), line: row.line, command: row.command });
+      else if (runStore) run.push({ customerId: row.command.customerId, atMs: Date.parse(businessTimeOf(row.command)), line: row.line, command: row.command });
       else totals.applied++; // a dry run: what would be offered to the ledger
     }
     totals.rowsRead += chunk.length;
@@ -150,12 +158,9 @@ async function orderRows(
 
 /** Writing: the runs merged into the ledger's batches; while one batch is decided and stored, the next is read from the runs. */
 async function writeOrdered(
-  writer: NonNullable<ImportPorts['writer']>,
-  runs: SortedRuns,
-  ports: ImportPorts,
-  options: HistoryImportOptions,
+  { writer, runs }: NonNullable<ImportPorts['ledger']>,
+  { ports, options, totals }: ImportContext,
   from: ImportStage & { phase: 'writing' },
-  totals: ImportTotals,
 ): Promise<void> {
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;

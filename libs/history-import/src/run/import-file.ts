@@ -3,10 +3,9 @@ import { closeSync, createReadStream, ftruncateSync, openSync, readSync, realpat
 import { basename, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import type { CommandEnvelope, LedgerWriteResult } from '@loyalty/ledger-application';
 import { decodeImportRow, OPENING_BALANCE_ROW, type DecodedRow, type ImportRow, type RowReading } from '../rows/import-row';
 import { csvRows, ndjsonRows, openingBalanceCsvRows } from '../rows/row-sources';
-import { importHistory, NO_TOTALS, NOT_STARTED, type ImportStage, type ImportTotals } from './history-import';
+import { importHistory, NO_TOTALS, NOT_STARTED, type ImportStage, type ImportTotals, type LedgerBatchWriter } from './history-import';
 import { removeAbandonedRuns, SortedRuns, unkeptRunsFolder } from './sorted-runs';
 import type { ImportCheckpoints } from './import-checkpoints';
 
@@ -20,7 +19,7 @@ export interface ImportFileRequest {
   reading: RowReading;
   rejectsPath: string;
   /** Null: a dry run (everything read and checked, nothing written but the reject file). */
-  writer: { executeBatch(envelopes: readonly CommandEnvelope[]): Promise<LedgerWriteResult[]> } | null;
+  writer: LedgerBatchWriter | null;
   checkpoints: ImportCheckpoints | null;
   /** Where a file's ordered runs are kept until it is in the ledger (a folder per file in it). */
   runsRoot: string;
@@ -62,14 +61,15 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
   const key = stdin || !request.checkpoints ? null : fileKey(request.path);
   const previous = key && request.checkpoints ? request.checkpoints.get(key) : null;
   if (request.writer) removeAbandonedRuns(request.runsRoot);
-  const runs = request.writer ? new SortedRuns(key ? join(request.runsRoot, key.slice(0, 32)) : unkeptRunsFolder(request.runsRoot)) : null;
+  const ledger = request.writer
+    ? { writer: request.writer, runs: new SortedRuns(key ? join(request.runsRoot, key.slice(0, 32)) : unkeptRunsFolder(request.runsRoot)) }
+    : null;
   if (previous?.finishedAt && !request.restart && request.writer) {
-    runs?.remove(); // left by a run killed between its last checkpoint and the cleanup
+    ledger?.runs.remove(); // left by a run killed between its last checkpoint and the cleanup
     return { path: request.path, totals: previous.totals, resumedFrom: null, alreadyImported: true, rejectsPath: request.rejectsPath, seconds: 0 };
   }
-  const resume = previous && !previous.finishedAt && previous.stage && request.writer && runs && stillThere(previous.stage, runs) ? previous : null;
+  const resume = previous && !previous.finishedAt && previous.stage && ledger && stillThere(previous.stage, ledger.runs) ? previous : null;
   const from = resume?.stage ?? NOT_STARTED;
-  if (!resume) runs?.keepFirst(0);
 
   // The reject file: what the checkpoint covered is kept, the rest (a killed chunk's) is written again.
   const rejects = openSync(request.rejectsPath, resume ? 'a+' : 'w');
@@ -96,8 +96,7 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
     const totals = await importHistory(
       rows,
       {
-        writer: request.writer,
-        runs,
+        ledger,
         decode: (batch) => decode(batch, request.reading),
         rejects: (rejected) => {
           if (rejected.length > 0) rejectsBytes += writeSync(rejects, stringify(rejected.map((r) => [r.line, r.field, r.reason])));
@@ -112,7 +111,7 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
       { fileName, runRows: request.runRows, chunkRows: request.chunkRows, batchSize: request.batchSize, from, totals: resume?.totals ?? NO_TOTALS },
     );
     save(totals, new Date().toISOString());
-    runs?.remove();
+    ledger?.runs.remove();
     return {
       path: request.path,
       totals,
@@ -123,7 +122,7 @@ export async function importFile(request: ImportFileRequest): Promise<ImportFile
     };
   } finally {
     closeSync(rejects);
-    if (!key) runs?.remove(); // stdin, or no checkpoints: not resumable
+    if (!key) ledger?.runs.remove(); // stdin, or no checkpoints: not resumable
   }
 }
 

@@ -18,7 +18,8 @@ export function byCustomerThenTime(a: OrderedRow, b: OrderedRow): number {
 }
 
 const RUN_FILE = /^run-(\d{6})\.ndjson$/;
-const READ_BLOCK = 1 << 20;
+// Small: the merge holds one block of every run at once, and a larger file has more runs.
+const READ_BLOCK = 64 << 10;
 
 /**
  * A file's valid rows, ordered by customer in runs on disk (an external sort): each run is a
