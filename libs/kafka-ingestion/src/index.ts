@@ -5,3 +5,4 @@ export * from './dead-letters/dead-letter-browser';
 export * from './mapping/message-to-command';
 export * from './kafka-ingestion.module';
 export * from './consumer/message-decoder';
+export * from './broker/while-retriable';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message } from 'kafkajs';
 import { LoyaltyProducer, type MessageType, type PayloadOf } from '@loyalty/kafka-contracts';
-import { KafkaIngestionConfig, loadKafkaIngestionConfig } from '@loyalty/kafka-ingestion';
+import { KafkaIngestionConfig, loadKafkaIngestionConfig, whileRetriable } from '@loyalty/kafka-ingestion';
 import type { LedgerCommand } from '@loyalty/ledger-domain';
 
 /** The broker the global setup started (infra/kafka/kafka.sh). */
@@ -65,16 +65,8 @@ export async function produceAll(kafka: Kafka, records: { topic: string; message
  * Retries an admin call on errors Kafka marks retriable: on a fresh broker the group
  * coordinator is still loading (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) for a moment.
  */
-export async function retrying<T>(call: () => Promise<T>, attempts = 40): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (i >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+/** Calls the broker again while it answers with a retriable error (a topic just created has no leader yet). */
+export const retrying = whileRetriable;
 
 /** Waits until the group has committed every partition of the topics up to their end. */
 export async function waitForGroupToCatchUp(admin: Admin, groupId: string, topics: string[], timeoutMs = 120_000): Promise<void> {

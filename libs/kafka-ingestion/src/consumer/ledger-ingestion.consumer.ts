@@ -2,6 +2,7 @@ import { KafkaJSError, Partitioners, type Admin, type Consumer, type EachBatchPa
 import { MESSAGE_CATALOG, MESSAGE_TYPES, type DecodeResult } from '@loyalty/kafka-contracts';
 import type { CommandEnvelope, LedgerWriter } from '@loyalty/ledger-application';
 import type { Clock } from '@loyalty/ledger-application';
+import { whileRetriable } from '../broker/while-retriable';
 import type { KafkaIngestionConfig } from '../config/kafka-ingestion.config';
 import { deadLetterOf, deadLetterRecord, type DeadLetter } from '../dead-letters/dead-letter';
 import { messageToCommand } from '../mapping/message-to-command';
@@ -254,7 +255,7 @@ export class LedgerIngestionConsumer {
       if (topics.length === 0) return;
       const committed = await admin.fetchOffsets({ groupId: this.config.groupId(), topics });
       for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
+        const ends = await whileRetriable(() => admin.fetchTopicOffsets(topic), 4);
         this.partitionCounts.set(topic, ends.length);
         const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
         for (const partition of assigned[topic]) {
@@ -278,7 +279,8 @@ export class LedgerIngestionConsumer {
   private async countMisrouted(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
     let partitions = this.partitionCounts.get(topic);
     if (partitions === undefined && this.admin) {
-      partitions = (await this.admin.fetchTopicOffsets(topic)).length;
+      const admin = this.admin;
+      partitions = (await whileRetriable(() => admin.fetchTopicOffsets(topic))).length;
       this.partitionCounts.set(topic, partitions);
     }
     if (!partitions) return;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
 import { LOYALTY_TOPICS } from '@loyalty/kafka-contracts';
+import { whileRetriable } from '../broker/while-retriable';
 import type { KafkaIngestionConfig } from '../config/kafka-ingestion.config';
 import { DLQ_HEADERS, headerText } from './dead-letter';
 
@@ -161,21 +162,26 @@ export class DeadLetterBrowser {
   private async caughtUp(timeoutMs = 30_000): Promise<void> {
     this.startFollowing();
     await this.starting;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ends: { topic: string; partition: number; high: bigint }[] = [];
-    try {
-      const existing = new Set(await admin.listTopics());
-      for (const topic of [this.topic, this.marksTopic].filter((t) => existing.has(t))) {
-        ends = ends.concat((await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, high: BigInt(o.high) })));
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    const ends = await whileRetriable(() => this.topicEnds());
     const deadline = Date.now() + timeoutMs;
     while (ends.some((e) => (this.readUpTo.get(`${e.topic}/${e.partition}`) ?? 0n) < e.high)) {
       if (Date.now() > deadline) throw new Error(`the dead-letter index did not catch up with ${this.topic} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async topicEnds(): Promise<{ topic: string; partition: number; high: bigint }[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const ends: { topic: string; partition: number; high: bigint }[] = [];
+      for (const topic of [this.topic, this.marksTopic].filter((t) => existing.has(t))) {
+        for (const o of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: o.partition, high: BigInt(o.high) });
+      }
+      return ends;
+    } finally {
+      await admin.disconnect();
     }
   }
 
