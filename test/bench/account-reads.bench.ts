@@ -123,7 +123,7 @@ export async function benchAccountReads(): Promise<void> {
             r.statuses,
           )
             .map(([k, v]) => `${k} ${fmt(v)}`)
-            .join(', ')})`
+            .join(', ')}); p99 by 5 s: ${r.p99By5sMs.join(' / ')} ms`
         : 'skipped (BENCH_SKIP_KAFKA=1)';
     report(`account reads: GET /v1/accounts/{id} over ${fmt(seeded.length)} accounts, open loop at ${fmt(ratePerSecond)} req/s for ${seconds} s`, {
       'HTTP answering after start (ms)': liveAfterMs,

@@ -31,6 +31,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 of the requests scheduled in each 5 s of the run, in order: a start-up transient apart from the steady state. */
+  p99By5sMs: number[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -40,10 +42,12 @@ function percentile(sorted: number[], p: number): number {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.mode === 'saturate' ? (options.connections ?? 32) : 512 });
   const latencies: number[] = [];
+  const byWindow: number[][] = [];
   const statuses: Record<string, number> = {};
   let sent = 0;
   let errors = 0;
   let next = 0;
+  const started = performance.now();
   const fire = (scheduledAt: number) =>
     new Promise<void>((resolve) => {
       sent++;
@@ -51,7 +55,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const req = request({ host: options.host, port: options.port, path, method: 'GET', headers: options.headers, agent }, (res) => {
         res.resume();
         res.on('end', () => {
-          latencies.push(performance.now() - scheduledAt);
+          const ms = performance.now() - scheduledAt;
+          latencies.push(ms);
+          (byWindow[Math.floor((scheduledAt - started) / 5000)] ??= []).push(ms);
           const klass = `${Math.floor((res.statusCode ?? 0) / 100)}xx`;
           statuses[klass] = (statuses[klass] ?? 0) + 1;
           resolve();
@@ -63,7 +69,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       });
       req.end();
     });
-  const started = performance.now();
   const end = started + options.durationMs;
   const inFlight = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
@@ -101,6 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p50Ms: Math.round(percentile(sorted, 0.5) * 100) / 100,
     p99Ms: Math.round(percentile(sorted, 0.99) * 100) / 100,
     maxMs: Math.round((sorted[sorted.length - 1] ?? 0) * 100) / 100,
+    p99By5sMs: Array.from(byWindow, (w) => Math.round(percentile((w ?? []).sort((a, b) => a - b), 0.99) * 10) / 10),
   };
 }
 
