@@ -39,6 +39,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+function p99Of(latencies: number[]): number {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return Math.round(percentile(sorted, 0.99) * 10) / 10;
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.mode === 'saturate' ? (options.connections ?? 32) : 512 });
   const latencies: number[] = [];
@@ -106,7 +111,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p50Ms: Math.round(percentile(sorted, 0.5) * 100) / 100,
     p99Ms: Math.round(percentile(sorted, 0.99) * 100) / 100,
     maxMs: Math.round((sorted[sorted.length - 1] ?? 0) * 100) / 100,
-    p99By5sMs: Array.from(byWindow, (w) => Math.round(percentile((w ?? []).sort((a, b) => a - b), 0.99) * 10) / 10),
+    p99By5sMs: Array.from(byWindow, (w) => p99Of(w ?? [])),
   };
 }
 
