@@ -20,6 +20,24 @@ describe('RequestThread: requests to a worker module, answered in order', () => 
     await thread.close();
   });
 
+  it('does work that answers with a promise one request at a time, in the order given', async () => {
+    // given a thread whose work takes longer for the first notes than for the later ones
+    const thread = new RequestThread<number, Note & { notes: number[] }>(
+      startWorkerModule(join(__dirname, 'spec-support', 'slow-notes.worker')),
+      threadOptions,
+    );
+    // when four requests are given at once, one of them refused
+    const answers = await Promise.all([1, 2, 0, 3].map((n) => thread.request(n).catch((error: { plain: unknown }) => error.plain)));
+    // then each started after the one before it was answered: the notes in the order given
+    expect(answers).toEqual([
+      { where: 'thread', count: 1, notes: [1] },
+      { where: 'thread', count: 2, notes: [1, 2] },
+      { name: 'Error', message: 'zero is not a note', code: 'NOTE_ZERO' },
+      { where: 'thread', count: 3, notes: [1, 2, 3] },
+    ]);
+    await thread.close();
+  });
+
   it('passes errors both ways: a refusal and an Error of the work come back to the caller, a request that cannot be sent fails alone', async () => {
     const thread = new RequestThread<unknown, Note>(startWorkerModule(NOTES), threadOptions);
     // the work's plain refusal crosses as is; an Error as its name, message and code

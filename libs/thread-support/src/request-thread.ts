@@ -20,15 +20,51 @@ export function errorOfPlain(thrown: unknown): Error {
   return Object.assign(new Error(plain.message), plain.code === undefined ? {} : { code: plain.code });
 }
 
-/** The thread side of RequestThread: answers each `{ id, request }` with `{ id, response }` or `{ id, error }` (see plainError). */
-export function serveRequests<Request, Response>(handle: (request: Request) => Response): void {
+/**
+ * The thread side of RequestThread: answers each `{ id, request }` with `{ id, response }` or
+ * `{ id, error }` (see plainError). Work that answers with a promise is done one request at a
+ * time too: the next request starts once the previous one is answered, so the order holds.
+ */
+export function serveRequests<Request, Response>(handle: (request: Request) => Response | Promise<Response>): void {
   if (!parentPort) throw new Error('serveRequests runs in a worker thread');
   const port = parentPort;
-  port.on('message', ({ id, request }: { id: number; request: Request }) => {
+  const send = (id: number, outcome: { response: Response } | { error: unknown }) => {
     try {
-      port.postMessage({ id, response: handle(request) });
+      port.postMessage({ id, ...outcome });
     } catch (error) {
       port.postMessage({ id, error: plainError(error) });
+    }
+  };
+  /** Settles the request; a promise while its work is under way. */
+  const answer = (id: number, request: Request): Promise<void> | null => {
+    let response: Response | Promise<Response>;
+    try {
+      response = handle(request);
+    } catch (error) {
+      send(id, { error: plainError(error) });
+      return null;
+    }
+    if (!(response instanceof Promise)) {
+      send(id, { response });
+      return null;
+    }
+    return response.then(
+      (settled) => send(id, { response: settled }),
+      (error: unknown) => send(id, { error: plainError(error) }),
+    );
+  };
+  let underWay: Promise<void> | null = null;
+  const follow = (work: Promise<void>) => {
+    const tail: Promise<void> = work.then(() => {
+      if (underWay === tail) underWay = null;
+    });
+    underWay = tail;
+  };
+  port.on('message', ({ id, request }: { id: number; request: Request }) => {
+    if (underWay) follow(underWay.then(() => answer(id, request) ?? undefined));
+    else {
+      const work = answer(id, request);
+      if (work) follow(work);
     }
   });
 }

@@ -10,7 +10,7 @@ import { EventStoreDbEventStore, InMemoryEventStore, SqliteEventStore, type Even
 import { CLOCK, EVENT_STORE, LEDGER_WRITER_OPTIONS, RULE_BOOK_SOURCE, systemClock, type RuleBookSource } from '@loyalty/ledger-application';
 import { ApiKeyRegistry, IdempotencyStore, LoyaltyMetrics } from '@loyalty/http-platform';
 import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/program-rules';
-import { AUDIT_KEY, auditKey, latestEffectiveAt, type AuditKey } from '@loyalty/finance-audit';
+import { AUDIT_KEY, auditKey, latestEffectiveAt, LedgerSealer, SealingThread, type AuditKey, type Sealer } from '@loyalty/finance-audit';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
@@ -122,7 +122,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
       { provide: RulesCatalog, useValue: catalog },
       { provide: READ_VIEW, useValue: readView },
       { provide: FOLDER_WRITER_LOCK, useValue: writerLock },
-      { provide: LEDGER_SEALING, useValue: sealsTheLedger(config) ? new LedgerSealing(store, audit, () => systemClock.now(), metrics) : null },
+      { provide: LEDGER_SEALING, useValue: sealsTheLedger(config) ? new LedgerSealing(sealerFor(config, store, audit), audit, metrics) : null },
     ];
     return { module: LedgerInfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -133,6 +133,7 @@ export class LedgerInfrastructureModule implements OnModuleInit, OnApplicationSh
     await this.idempotency.close();
     // The last write: everything the process wrote is under a seal (and its sign-off logged) when it stops.
     await this.sealing?.sealNow('shutdown');
+    await this.sealing?.close();
     await this.store.close();
     this.writerLock?.release();
   }
@@ -160,6 +161,15 @@ export function openLedgerStore(config: AppConfig): EventStore {
     cacheMiB: config.LEDGER_SQLITE_CACHE_MIB,
     onThreadFailure: (error) => new Logger('ledger').error({ msg: 'a ledger thread failed: its work goes on in the main thread', error: error.message }),
   });
+}
+
+/** An embedded ledger is sealed in a thread of its own (its own connection); any other here. */
+function sealerFor(config: AppConfig, store: EventStore, audit: AuditKey): Sealer {
+  const clock = () => systemClock.now();
+  if (config.LEDGER_STORE !== 'sqlite') return new LedgerSealer(store, audit, clock);
+  return new SealingThread(store, join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'), audit, clock, (error) =>
+    new Logger('ledger-sealer').error({ msg: 'the sealing thread failed: sealing goes on in the main thread', error: error.message }),
+  );
 }
 
 /** Every rules version: from LOYALTY_RULES_FILE, else the shipped defaults. */

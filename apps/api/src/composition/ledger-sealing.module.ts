@@ -1,6 +1,5 @@
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import type { EventStore } from '@loyalty/event-store';
-import { LedgerSealer, signOff, type AuditKey } from '@loyalty/finance-audit';
+import { signOff, type AuditKey, type Sealer } from '@loyalty/finance-audit';
 import type { LoyaltyMetrics } from '@loyalty/http-platform';
 import type { AppConfig } from '../config/app-config';
 import { PeriodicTask } from './periodic-task';
@@ -21,16 +20,18 @@ export const LEDGER_SEALING = Symbol('LEDGER_SEALING');
  */
 export class LedgerSealing {
   private readonly logger = new Logger('ledger-sealer');
-  private readonly sealer: LedgerSealer;
   private sealing: Promise<void> = Promise.resolve();
 
   constructor(
-    ledger: EventStore,
+    private readonly sealer: Sealer,
     private readonly key: AuditKey,
-    clock: () => Date,
     private readonly metrics: LoyaltyMetrics,
-  ) {
-    this.sealer = new LedgerSealer(ledger, key, clock);
+  ) {}
+
+  /** After the last seal: the sealer's thread, where it has one, stops. */
+  async close(): Promise<void> {
+    await this.sealing;
+    await this.sealer.close();
   }
 
   /** Seals what is new; failures are logged, and retried at the next seal. */

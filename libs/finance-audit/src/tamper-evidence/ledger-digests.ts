@@ -99,7 +99,16 @@ export function signOff(digest: StoredDigest): SignedOffDigest {
  * digest stream's expected revision lets one win. A feed that only grew by digests is not
  * resealed.
  */
-export class LedgerSealer {
+/** What seals a ledger: here (LedgerSealer) or in a thread of its own (SealingThread). */
+export interface Sealer {
+  /** Seals what is new; the digests written. */
+  seal(): Promise<LedgerDigest[]>;
+  /** The newest digest in the ledger. */
+  lastDigest(): Promise<StoredDigest | null>;
+  close(): Promise<void>;
+}
+
+export class LedgerSealer implements Sealer {
   constructor(
     private readonly store: EventStore,
     private readonly key: AuditKey,
@@ -111,6 +120,11 @@ export class LedgerSealer {
   private newest: StoredDigest | null = null;
 
   /** The newest sealed digest (by this sealer or another), null on a ledger never sealed. */
+  /** Nothing of its own to close: the ledger is its owner's. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async lastDigest(): Promise<StoredDigest | null> {
     const newer = await this.store.readStream(LEDGER_DIGEST_STREAM, { fromRevision: this.newest ? this.newest.revision + 1n : 0n });
     const last = newer[newer.length - 1];
