@@ -65,7 +65,6 @@ export async function produceAll(kafka: Kafka, records: { topic: string; message
  * Retries an admin call on errors Kafka marks retriable: on a fresh broker the group
  * coordinator is still loading (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) for a moment.
  */
-/** Calls the broker again while it answers with a retriable error (a topic just created has no leader yet). */
 export const retrying = whileRetriable;
 
 /** Waits until the group has committed every partition of the topics up to their end. */

@@ -93,12 +93,6 @@ export function signOff(digest: StoredDigest): SignedOffDigest {
   return { toPosition: digest.digest.toPosition, entryHash: digest.entryHash };
 }
 
-/**
- * Seals the global feed: appends a signed digest of every entry since the last digest. Run
- * periodically (the projector role does); two sealers cannot both seal the same range, the
- * digest stream's expected revision lets one win. A feed that only grew by digests is not
- * resealed.
- */
 /** What seals a ledger: here (LedgerSealer) or in a thread of its own (SealingThread). */
 export interface Sealer {
   /** Seals what is new; the digests written. */
@@ -108,6 +102,12 @@ export interface Sealer {
   close(): Promise<void>;
 }
 
+/**
+ * Seals the global feed: appends a signed digest of every entry since the last digest. Run
+ * periodically (the projector role does); two sealers cannot both seal the same range, the
+ * digest stream's expected revision lets one win. A feed that only grew by digests is not
+ * resealed.
+ */
 export class LedgerSealer implements Sealer {
   constructor(
     private readonly store: EventStore,
@@ -119,12 +119,12 @@ export class LedgerSealer implements Sealer {
   /** The newest digest, read once and then followed (a seal every few seconds must not reread them all). */
   private newest: StoredDigest | null = null;
 
-  /** The newest sealed digest (by this sealer or another), null on a ledger never sealed. */
   /** Nothing of its own to close: the ledger is its owner's. */
   close(): Promise<void> {
     return Promise.resolve();
   }
 
+  /** The newest sealed digest (by this sealer or another), null on a ledger never sealed. */
   async lastDigest(): Promise<StoredDigest | null> {
     const newer = await this.store.readStream(LEDGER_DIGEST_STREAM, { fromRevision: this.newest ? this.newest.revision + 1n : 0n });
     const last = newer[newer.length - 1];

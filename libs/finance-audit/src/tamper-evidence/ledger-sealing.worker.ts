@@ -4,15 +4,14 @@ import { workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '@loyalty/event-store';
 import { serveRequests } from '@loyalty/thread-support';
 import { auditKey, LedgerSealer } from './ledger-digests';
-import { plainSealing, type SealRequest, type SealingThreadSetup } from './sealing-thread';
+import type { SealRequest, SealingThreadSetup } from './sealing-thread';
 
 const { ledgerFile, secret } = workerData as SealingThreadSetup;
 const ledger = new SqliteEventStore({ file: ledgerFile, writerThread: false, readAheadThread: false });
 let now = new Date();
 const sealer = new LedgerSealer(ledger, auditKey(secret), () => now);
 
-serveRequests(async (request: SealRequest) => {
+serveRequests((request: SealRequest) => {
   now = new Date(request.now);
-  const sealed = await sealer.seal();
-  return plainSealing(sealed, await sealer.lastDigest());
+  return sealer.seal();
 });

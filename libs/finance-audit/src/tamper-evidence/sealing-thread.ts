@@ -13,16 +13,6 @@ export interface SealRequest {
   now: string;
 }
 
-/** A seal's outcome as it crosses from the thread (its positions as text). */
-export interface PlainSealing {
-  sealed: LedgerDigest[];
-  newest: (Omit<StoredDigest, 'revision' | 'position'> & { revision: string; position: string }) | null;
-}
-
-export function plainSealing(sealed: LedgerDigest[], newest: StoredDigest | null): PlainSealing {
-  return { sealed, newest: newest && { ...newest, revision: newest.revision.toString(), position: newest.position.toString() } };
-}
-
 /**
  * Seals an embedded (SQLite) ledger in a worker thread: reading and hashing every new entry was a
  * quarter of the main thread while a seal ran beside live traffic, and reads waited behind it.
@@ -31,17 +21,18 @@ export function plainSealing(sealed: LedgerDigest[], newest: StoredDigest | null
  * on here, told once.
  */
 export class SealingThread implements Sealer {
-  private thread: RequestThread<SealRequest, PlainSealing> | null;
-  private here: LedgerSealer | null = null;
-  private newest: StoredDigest | null = null;
+  private thread: RequestThread<SealRequest, LedgerDigest[]> | null;
+  /** Reads the newest digest on the caller's connection, and seals here once the thread failed. */
+  private readonly here: LedgerSealer;
 
   constructor(
-    private readonly ledger: EventStore,
+    ledger: EventStore,
     ledgerFile: string,
-    private readonly key: AuditKey,
+    key: AuditKey,
     private readonly clock: () => Date,
     private readonly onThreadFailure: (error: Error) => void = () => undefined,
   ) {
+    this.here = new LedgerSealer(ledger, key, clock);
     this.thread = new RequestThread(
       startWorkerModule(join(__dirname, 'ledger-sealing.worker'), { ledgerFile, secret: key.secret } satisfies SealingThreadSetup),
       {
@@ -54,19 +45,14 @@ export class SealingThread implements Sealer {
     const thread = this.thread;
     if (thread) {
       try {
-        const { sealed, newest } = await thread.request({ now: this.clock().toISOString() });
-        this.newest = newest && { ...newest, revision: BigInt(newest.revision), position: BigInt(newest.position) };
-        return sealed;
+        return await thread.request({ now: this.clock().toISOString() });
       } catch (error) {
         if (!thread.broken) throw error;
         this.thread = null;
         this.onThreadFailure(error as Error);
       }
     }
-    const here = this.sealerHere();
-    const sealed = await here.seal();
-    this.newest = await here.lastDigest();
-    return sealed;
+    return this.here.seal();
   }
 
   /** Whether seals are done in the thread (false once it failed). */
@@ -75,15 +61,11 @@ export class SealingThread implements Sealer {
   }
 
   async lastDigest(): Promise<StoredDigest | null> {
-    return this.newest ?? (await this.sealerHere().lastDigest());
+    return this.here.lastDigest();
   }
 
   async close(): Promise<void> {
     await this.thread?.close('the sealer was closed');
     this.thread = null;
-  }
-
-  private sealerHere(): LedgerSealer {
-    return (this.here ??= new LedgerSealer(this.ledger, this.key, this.clock));
   }
 }

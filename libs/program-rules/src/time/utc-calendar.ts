@@ -12,7 +12,6 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 /** The latest instant whose year has four digits (toISOString writes ±YYYYYY beyond). */
 const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
-const dayPrefixes = new Map<number, string>();
 
 /**
  * The instant as toISOString writes it (`2026-12-03T04:29:03.000Z`), without a Date per call: an
@@ -21,20 +20,14 @@ const dayPrefixes = new Map<number, string>();
 export function formatInstant(ms: number): string {
   if (!Number.isInteger(ms) || ms < 0 || ms > LAST_FOUR_DIGIT_YEAR_MS) return new Date(ms).toISOString();
   const days = Math.floor(ms / MS_PER_DAY);
-  let prefix = dayPrefixes.get(days);
-  if (prefix === undefined) {
-    const { year, month, day } = civilFromDays(days);
-    prefix = `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
-    if (dayPrefixes.size >= 20_000) dayPrefixes.clear();
-    dayPrefixes.set(days, prefix);
-  }
+  const { year, month, day } = civilFromDays(days);
   let rest = ms - days * MS_PER_DAY;
   const hours = Math.floor(rest / 3_600_000);
   rest -= hours * 3_600_000;
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  return `${prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`;
+  return `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`;
 }
 
 export function addDays(ms: number, days: number): number {
