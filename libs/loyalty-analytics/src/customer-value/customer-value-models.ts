@@ -90,12 +90,10 @@ export class CustomerValueModels {
     if (calibrationFrom !== null && calibrationFrom >= asOf)
       throw new CustomerValueModelError('CUSTOMER_VALUE.INVALID_WINDOW', `calibrationFrom ${calibrationFrom} must be before asOf ${asOf}`);
     const histories: CustomerHistory[] = [];
-    let read = 0;
+    // The pass gives way to requests by itself (ProjectionStore.entries).
     for await (const profile of this.profiles.all()) {
       const history = purchaseHistoryOf(profile, asOf, this.settings.periodDays, calibrationFrom);
       if (history) histories.push(history);
-      // Let requests in between (a store that answers from memory never yields by itself).
-      if (++read % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     if (histories.length < this.minimumCustomers)
       throw new CustomerValueModelError(

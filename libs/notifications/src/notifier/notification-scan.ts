@@ -13,6 +13,7 @@ import {
   type ScanSettings,
   type StandingMemory,
 } from '@loyalty/read-models';
+import { TimeSlices } from '@loyalty/thread-support';
 import type { NotificationOutbox } from '../outbox/notification-outbox.port';
 
 const CHUNK = 500;
@@ -28,7 +29,9 @@ export interface ScanReport {
  * The time-driven notifications: every customer of the live read models (never a replay's
  * tables) scanned over (last scan, as-of] with the pure deriveFromScan, committed a chunk of
  * customers at a time with their standing memories. The window's end is saved last: a scan
- * killed half-way is redone over the same window, and gives the same ids.
+ * killed half-way is redone over the same window, and gives the same ids. It runs beside the
+ * requests on the app's thread, so it gives way to them every few milliseconds (reading and
+ * deriving alike).
  */
 export class NotificationScan {
   constructor(
@@ -52,6 +55,7 @@ export class NotificationScan {
     let customers = 0;
     let emitted = 0;
     let chunk: { customerId: string; profile: CustomerProfile | null; balance: CustomerBalance | null }[] = [];
+    const slices = new TimeSlices();
     const flush = async () => {
       const memories = await this.outbox.standingMemories(chunk.map((c) => c.customerId));
       const changed = new Map<string, StandingMemory>();
@@ -77,6 +81,7 @@ export class NotificationScan {
         });
         if (result.memory) changed.set(customerId, result.memory);
         notifications.push(...result.notifications);
+        await slices.giveWay();
       }
       await this.outbox.commitScanned(changed, notifications);
       emitted += notifications.length;

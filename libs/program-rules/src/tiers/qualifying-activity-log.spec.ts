@@ -28,4 +28,36 @@ describe('QualifyingActivityLog', () => {
       { numRuns: 500 },
     );
   });
+
+  it('built at once from activities in any order, sums every window as one built by adding them, and takes new ones after', () => {
+    const activity = fc.record({
+      atMs: fc.integer({ min: 0, max: 1000 }),
+      spendMinor: fc.integer({ min: 0, max: 10_000 }),
+      points: fc.integer({ min: 0, max: 100 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(activity, { maxLength: 300 }),
+        activity,
+        fc.integer({ min: -10, max: 1010 }),
+        fc.integer({ min: -10, max: 1010 }),
+        (activities, later, a, b) => {
+          // Given the same activities, unordered: one log built at once, one added to one by one
+          const built = QualifyingActivityLog.of(activities);
+          const added = new QualifyingActivityLog();
+          for (const x of activities) added.add({ ...x });
+          // When both then take one more activity
+          built.add({ ...later });
+          added.add({ ...later });
+          const [from, to] = a <= b ? [a, b] : [b, a];
+          // Then every window sums the same, on both bases
+          expect(built.size).toBe(added.size);
+          expect(built.total('spend', from, to)).toBe(added.total('spend', from, to));
+          expect(built.total('points', from, to)).toBe(added.total('points', from, to));
+          expect(built.total('spend', -1, 2000)).toBe(activities.reduce((s, x) => s + x.spendMinor, later.spendMinor));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

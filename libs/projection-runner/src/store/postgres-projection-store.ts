@@ -1,6 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { inTransaction, lockSchemaMigration } from '@loyalty/postgres-support';
 import { assembleStates, type StateChange, type StoredItem } from '@loyalty/read-models';
+import { givingWay } from '@loyalty/thread-support';
 import {
   checkedHeadField,
   decodeRebuildCursor,
@@ -191,7 +192,11 @@ export class PostgresProjectionStore implements ProjectionStore {
     });
   }
 
-  async *entries(projection: string): AsyncIterable<[string, unknown]> {
+  entries(projection: string): AsyncIterable<[string, unknown]> {
+    return givingWay(this.entriesInPages(projection));
+  }
+
+  private async *entriesInPages(projection: string): AsyncIterable<[string, unknown]> {
     await this.ready;
     // Keyset pagination: streams any number of states in key order without holding them all.
     for (let after = ''; ;) {

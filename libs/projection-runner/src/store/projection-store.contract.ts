@@ -197,6 +197,31 @@ export function describeProjectionStoreContract(name: string, create: () => Prom
       expect(listed.every(([k, state]) => k.startsWith('C-') === ((state as { list?: string[] }).list?.[0] === k))).toBe(true);
     });
 
+    it('lets the event loop turn during a long pass over the states (a scan of every customer does not hold requests)', async () => {
+      // Given 60 states in one page, and a caller that works 1 ms on each
+      await store.commit('p_v1', whole(Array.from({ length: 60 }, (_, i) => [`C-${String(i).padStart(2, '0')}`, { i }])), 1n);
+      let turns = 0;
+      let turning = true;
+      const countTurns = () => {
+        turns++;
+        if (turning) setImmediate(countTurns);
+      };
+      // When the pass runs, counting the event loop's turns from its first state on
+      let turnsAtFirst: number | null = null;
+      for await (const entry of store.entries('p_v1')) {
+        void entry;
+        if (turnsAtFirst === null) {
+          turnsAtFirst = turns;
+          setImmediate(countTurns);
+        }
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+      }
+      turning = false;
+      // Then the loop turned several times within the page's 60 ms of work
+      expect(turns - (turnsAtFirst ?? 0)).toBeGreaterThanOrEqual(3);
+    });
+
     it('keeps projections apart, and drops one (heads, items, checkpoint) without touching the other', async () => {
       await store.commit('p_v1', new Map([['a', change({ v: 1, list: [] }, [arrayItem('list', 0, 'one')])]]), 5n);
       await store.commit('p_v2', new Map([['a', change({ v: 2, list: [] }, [arrayItem('list', 0, 'two')])]]), 7n);

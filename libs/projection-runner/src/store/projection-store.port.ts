@@ -61,7 +61,10 @@ export interface ProjectionStore {
    * customers it has work for (the expiry job: lots due) without loading every state.
    */
   keysWithHeadAtMost(projection: string, query: HeadFieldQuery): Promise<string[]>;
-  /** Every state of the projection, ordered by key (for comparisons and exports). */
+  /**
+   * Every state of the projection, ordered by key. A pass gives way to the event loop every few
+   * milliseconds of the caller's work (`givingWay`): a scan of every customer never holds requests.
+   */
   entries(projection: string): AsyncIterable<[string, unknown]>;
   /** Forgets the projection (a rebuild starts from position zero). */
   drop(projection: string): Promise<void>;

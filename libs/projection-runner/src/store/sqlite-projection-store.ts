@@ -3,7 +3,7 @@ import { assembleState, assembleStates, type StateChange } from '@loyalty/read-m
 import { checkedHeadField, decodeRebuildCursor, type HeadFieldQuery, type ProjectionStore, type RebuildCursor } from './projection-store.port';
 import { join } from 'node:path';
 import { openPrivateDatabase } from '@loyalty/sqlite-support';
-import { ThreadOrHere } from '@loyalty/thread-support';
+import { givingWay, ThreadOrHere } from '@loyalty/thread-support';
 import { commitError, committerOn, flatCommit, type FlatCommit } from './sqlite-committer';
 
 interface ItemRow {
@@ -139,11 +139,15 @@ export class SqliteProjectionStore implements ProjectionStore {
     return this.statements.keysWithHeadAtMost.pluck().all(projection, afterKey, path, path, atMost, limit) as string[];
   }
 
+  entries(projection: string): AsyncIterable<[string, unknown]> {
+    return givingWay(this.entriesInPages(projection));
+  }
+
   /**
    * In pages (keyset), never holding a cursor open across a yield: the projector commits on
    * this connection meanwhile, which an open SQLite statement would block.
    */
-  async *entries(projection: string): AsyncIterable<[string, unknown]> {
+  private async *entriesInPages(projection: string): AsyncIterable<[string, unknown]> {
     for (let after = ''; ;) {
       const heads = this.statements.headsPage.all(projection, after, PAGE);
       if (heads.length === 0) return;

@@ -3,6 +3,10 @@ import { qualifyingActivitiesOf, type CustomerProfile } from '../customer-profil
 
 /** The customer's tier as of an instant: the very function the ledger rates purchases with. */
 export function tierOf(profile: CustomerProfile, rules: TierRules, asOf: string): TierStatus {
-  const log = QualifyingActivityLog.of(qualifyingActivitiesOf(profile));
-  return evaluateTier(log, rules, Date.parse(asOf));
+  return evaluateTier(qualifyingLogOf(profile), rules, Date.parse(asOf));
+}
+
+/** The log a tier is evaluated on: built once where one customer's tier is asked at several instants. */
+export function qualifyingLogOf(profile: CustomerProfile): QualifyingActivityLog {
+  return QualifyingActivityLog.of(qualifyingActivitiesOf(profile));
 }

@@ -1,8 +1,8 @@
 import { remainingAt } from '@loyalty/ledger-domain';
-import { addDays, addMonths, startOfMonth, startOfYear, type ProgramRules, type TierRules } from '@loyalty/program-rules';
+import { addDays, addMonths, evaluateTier, startOfMonth, startOfYear, type ProgramRules, type TierRules } from '@loyalty/program-rules';
 import type { CustomerBalance } from '../balances/balances.projection';
 import type { CustomerProfile } from '../customer-profile/customer-profile.projection';
-import { tierOf } from '../measures/tier';
+import { qualifyingLogOf } from '../measures/tier';
 import { tierChange } from './derive-from-event';
 import { NOTIFICATION_CATALOG_VERSION, notificationId, type LoyaltyNotification } from './notification-catalog';
 
@@ -114,7 +114,8 @@ function tierNotifications(
 ): void {
   const iso = (ms: number) => new Date(ms).toISOString();
   const rank = (name: string) => rules.levels.findIndex((l) => l.name === name);
-  const tierAt = (ms: number) => tierOf(profile, rules, iso(ms));
+  const log = qualifyingLogOf(profile);
+  const tierAt = (ms: number) => evaluateTier(log, rules, ms);
   const nextPeriodStart = (ms: number) => (rules.window.kind === 'calendar-year' ? addMonths(startOfYear(ms), 12) : addMonths(startOfMonth(ms), 1));
 
   // A drop takes effect at a period start, or at the end of its grace days: every such instant in (after, asOf].
