@@ -9,8 +9,14 @@ export interface CachedAccount {
   lastHash: string | null;
 }
 
+/** How many of the least recently used accounts an eviction weighs against each other. */
+const EVICTION_CANDIDATES = 8;
+
 /**
- * Recently used accounts, least recently used evicted first. Stays correct with other
+ * Recently used accounts. Evicted first: of the few least recently used, the one quickest to
+ * fold again (the fewest entries). Plain LRU evicted the accounts a warm-up kept first, which
+ * are the oldest and often the longest (a frequent buyer's tens of thousands of entries), and
+ * the next read of one folded it all again while requests waited. Stays correct with other
  * writers: a stale entry makes the append fail on its expected revision, and the writer
  * evicts it and reloads (and the ledger follower evicts entries other processes wrote past).
  *
@@ -42,10 +48,23 @@ export class AccountCache {
     if (this.capacity <= 0) return;
     this.entries.delete(customerId);
     this.entries.set(customerId, entry);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    if (this.entries.size > this.capacity) this.entries.delete(this.evictionVictim(customerId));
+  }
+
+  /** Of the least recently used few (never the account just set), the one with the fewest entries; the older on a tie. */
+  private evictionVictim(justSet: string): string {
+    let victim = justSet;
+    let fewest = Infinity;
+    let weighed = 0;
+    for (const [customerId, entry] of this.entries) {
+      if (customerId === justSet || weighed++ === EVICTION_CANDIDATES) break;
+      const entries = entry.revision === 'no-stream' ? 0 : Number(entry.revision) + 1;
+      if (entries < fewest) {
+        victim = customerId;
+        fewest = entries;
+      }
     }
+    return victim;
   }
 
   evict(customerId: string): void {
