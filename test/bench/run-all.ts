@@ -9,6 +9,7 @@ import { benchCustomerValue } from './customer-value.bench';
 import { benchNotifications } from './notifications.bench';
 import { benchHistoryImport } from './history-import.bench';
 import { benchConsoleLoad } from './console-load.bench';
+import { benchTierLog } from './tier-log.bench';
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['notifications', benchNotifications],
     ['history-import', benchHistoryImport],
     ['console-load', benchConsoleLoad],
+    ['tier-log', benchTierLog],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;
