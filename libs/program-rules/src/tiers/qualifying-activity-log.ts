@@ -30,9 +30,7 @@ export class QualifyingActivityLog {
 
   /**
    * A log of copies of `activities`, in any order: sorted once (stable, as `add` keeps equal
-   * instants in arrival order) and summed once. Added one by one, each arrival out of time order
-   * would rebuild the sums: quadratic for a history that arrived unordered (a backfill, Kafka
-   * partitions), seconds for a customer with a hundred thousand purchases.
+   * instants in arrival order) and summed once.
    */
   static of(activities: readonly QualifyingActivity[]): QualifyingActivityLog {
     const log = new QualifyingActivityLog();
@@ -60,12 +58,15 @@ export class QualifyingActivityLog {
 
   /** Changes an activity already in the log (a refund lowers its spend and points). */
   adjust(activity: QualifyingActivity, spendDelta: number, pointsDelta: number): void {
-    let i = this.late.includes(activity) ? -1 : this.lowerBound(activity.atMs);
-    while (i >= 0 && i < this.items.length && this.items[i] !== activity) i++;
-    if (i === this.items.length) throw new Error('activity is not in this log');
+    // A late one is not in the sums yet: changing it is enough.
+    if (!this.late.includes(activity)) {
+      let i = this.lowerBound(activity.atMs);
+      while (i < this.items.length && this.items[i] !== activity) i++;
+      if (i === this.items.length) throw new Error('activity is not in this log');
+      this.bump(i, spendDelta, pointsDelta);
+    }
     activity.spendMinor += spendDelta;
     activity.points += pointsDelta;
-    if (i >= 0) this.bump(i, spendDelta, pointsDelta);
   }
 
   /** Sum over activities with fromMs <= atMs < toMs. */
