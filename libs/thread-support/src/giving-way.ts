@@ -1,9 +1,8 @@
 /**
  * Long work on a thread that also serves requests. An embedded store answers synchronously, so
- * a pass over every customer never lets the event loop turn by itself: a scan of 100,000
- * customers held requests (and the start of the HTTP listener) for tens of seconds. Cut into
- * slices of a few milliseconds, each followed by one turn of the event loop, the same pass
- * lets waiting requests in at that interval and costs about a turn per slice.
+ * a pass over every customer never lets the event loop turn by itself; cut into slices of a few
+ * milliseconds, each followed by one turn of the event loop, it lets waiting requests in at that
+ * interval for about a turn's cost per slice.
  */
 export const DEFAULT_SLICE_MS = 8;
 

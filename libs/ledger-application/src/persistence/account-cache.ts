@@ -14,9 +14,8 @@ const EVICTION_CANDIDATES = 8;
 
 /**
  * Recently used accounts. Evicted first: of the few least recently used, the one quickest to
- * fold again (the fewest entries). Plain LRU evicted the accounts a warm-up kept first, which
- * are the oldest and often the longest (a frequent buyer's tens of thousands of entries), and
- * the next read of one folded it all again while requests waited. Stays correct with other
+ * fold again (the fewest entries): a frequent buyer's long history is seldom folded again while
+ * requests wait behind it. Stays correct with other
  * writers: a stale entry makes the append fail on its expected revision, and the writer
  * evicts it and reloads (and the ledger follower evicts entries other processes wrote past).
  *
