@@ -4,11 +4,11 @@ import { Gauge } from 'prom-client';
 import type { EventStore } from '@loyalty/event-store';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
 import { CLOCK, EVENT_STORE, RULE_BOOK_SOURCE, type Clock, type RuleBookSource } from '@loyalty/ledger-application';
-import { PROJECTION_PROGRESS, PROJECTION_STORE, type ProjectionProgress, type ProjectionStore } from '@loyalty/projection-runner';
+import { PROJECTION_STORE, type ProjectionStore } from '@loyalty/projection-runner';
 import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from '@loyalty/read-models';
 import { NotificationsHttpController } from './http/notifications.http-controller';
 import { NotificationFeed } from './notifier/notification-feed';
-import { NotificationScan } from './notifier/notification-scan';
+import { NOTIFICATION_SCAN, NotificationScan, type ScanRunner } from './notifier/notification-scan';
 import { NOTIFIER, Notifier, type RunningNotifier } from './notifier/notifier';
 import { NOTIFICATION_OUTBOX, StaleNotifierWriterError, type NotificationOutbox } from './outbox/notification-outbox.port';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -30,6 +30,8 @@ export interface NotificationsOptions {
   scan: ScanSettings;
   /** The ledger's SQLite file: the notifier then runs in the notifications thread beside the sinks (null: here, on the app's event store). */
   ledgerFile: string | null;
+  /** The read models' SQLite file: with `ledgerFile`, the scan runs in the notifications thread too (null: here, on the app's read store). */
+  readModelsFile: string | null;
   /** The Kafka sink: the client's configuration and the topic as the cluster names it; null without Kafka. */
   kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
@@ -90,10 +92,10 @@ export class NotificationsModule {
       { provide: NOTIFICATION_OUTBOX, useFactory: () => openNotificationOutbox(options.outbox) },
       OutboxCloser,
       {
-        provide: NotificationScan,
-        inject: [PROJECTION_STORE, PROJECTION_PROGRESS, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE],
-        useFactory: (projections: ProjectionStore, progress: ProjectionProgress, outbox: NotificationOutbox, rules: RuleBookSource) =>
-          new NotificationScan(projections, progress, outbox, rules, options.scan ?? DEFAULT_SCAN_SETTINGS),
+        provide: NOTIFICATION_SCAN,
+        inject: [PROJECTION_STORE, NOTIFICATION_OUTBOX, RULE_BOOK_SOURCE, { token: NotificationSinks, optional: true }],
+        useFactory: (projections: ProjectionStore, outbox: NotificationOutbox, rules: RuleBookSource, sinks: NotificationSinks | undefined): ScanRunner =>
+          sinks?.scansInThread ? sinks.threadedScan : new NotificationScan(projections, outbox, rules, options.scan ?? DEFAULT_SCAN_SETTINGS),
       },
     ];
     const runtimeProviders: Provider[] = [
@@ -120,6 +122,9 @@ export class NotificationsModule {
           const setup: SinksSetup = {
             outbox: options.outbox,
             ...(threaded && options.ledgerFile ? { notifier: { ledgerFile: options.ledgerFile, rules: [] } } : {}),
+            ...(threaded && options.readModelsFile
+              ? { scan: { readModelsFile: options.readModelsFile, settings: options.scan ?? DEFAULT_SCAN_SETTINGS } }
+              : {}),
             webhooks: { ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}), timeoutMs: options.webhookTimeoutMs },
             kafka: options.kafka
               ? {
@@ -191,7 +196,7 @@ export class NotificationsModule {
       module: NotificationsModule,
       controllers: http ? [NotificationsHttpController] : [],
       providers: [...common, ...(runtime ? runtimeProviders : []), ...(http ? httpProviders : [])],
-      exports: [NotificationScan, NOTIFICATION_OUTBOX, ...(runtime ? [NOTIFIER] : [])],
+      exports: [NOTIFICATION_SCAN, NOTIFICATION_OUTBOX, ...(runtime ? [NOTIFIER] : [])],
     };
   }
 }

@@ -2,7 +2,14 @@ import { join, resolve } from 'node:path';
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
-import { NotificationScan, NotificationsModule, NOTIFICATIONS_TOPIC, type NotificationsOptions, type OutboxLocation } from '@loyalty/notifications';
+import {
+  NOTIFICATION_SCAN,
+  NotificationsModule,
+  NOTIFICATIONS_TOPIC,
+  type NotificationsOptions,
+  type OutboxLocation,
+  type ScanRunner,
+} from '@loyalty/notifications';
 import type { AppConfig } from '../config/app-config';
 import { PeriodicTask } from './periodic-task';
 
@@ -14,7 +21,7 @@ class NotificationScanSchedule implements OnApplicationBootstrap, BeforeApplicat
   private readonly schedule: PeriodicTask;
 
   constructor(
-    private readonly scan: NotificationScan,
+    @Inject(NOTIFICATION_SCAN) private readonly scan: ScanRunner,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SCAN_INTERVAL_MS) intervalMs: number,
   ) {
@@ -57,6 +64,8 @@ export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig 
       outbox,
       parts,
       ledgerFile: config.LEDGER_STORE === 'sqlite' ? join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite') : null,
+      readModelsFile:
+        config.LEDGER_STORE === 'sqlite' && config.READ_MODEL_STORE === 'sqlite' ? join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite') : null,
       allowHttpWebhooks: config.LOYALTY_WEBHOOKS_ALLOW_HTTP === undefined ? !production : config.LOYALTY_WEBHOOKS_ALLOW_HTTP === 'true',
       ...(config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS ? { retryScheduleMs: config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number) } : {}),
       webhookTimeoutMs: config.LOYALTY_WEBHOOK_TIMEOUT_MS,

@@ -6,7 +6,7 @@ import { ApiJsonResponse, IdempotentPost, RequireRoles } from '@loyalty/http-pla
 import { NOTIFICATION_TYPES } from '@loyalty/read-models';
 import { IsCalendarInstant } from '@loyalty/kafka-contracts';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
-import { NotificationScan, type ScanReport } from '../notifier/notification-scan';
+import { NOTIFICATION_SCAN, type ScanReport, type ScanRunner } from '../notifier/notification-scan';
 import type { DeliveryRecord, OutboxEntry, WebhookEndpoint } from '../outbox/notification-outbox.port';
 import { NotificationFeed } from '../notifier/notification-feed';
 import { WebhookEndpoints, type PublicEndpoint } from '../webhooks/webhook-endpoints';
@@ -111,7 +111,7 @@ export class NotificationsHttpController {
   constructor(
     private readonly endpoints: WebhookEndpoints,
     private readonly feed: NotificationFeed,
-    private readonly scan: NotificationScan,
+    @Inject(NOTIFICATION_SCAN) private readonly scan: ScanRunner,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { ProjectionProgress, ProjectionStore } from '@loyalty/projection-runner';
+import type { ProjectionStore } from '@loyalty/projection-runner';
 import type { RuleBook } from '@loyalty/program-rules';
 import { evaluateCustomer, rfmBaseOfProfiles } from '@loyalty/loyalty-analytics';
 import { zipByKey } from '@loyalty/program-operations';
@@ -25,33 +25,50 @@ export interface ScanReport {
   notifications: number;
 }
 
+/** Runs the scan up to an instant: here (NotificationScan) or in the notifications thread (NotificationSinks). */
+export interface ScanRunner {
+  run(asOf: string): Promise<ScanReport>;
+}
+export const NOTIFICATION_SCAN = Symbol('NOTIFICATION_SCAN');
+
 /**
  * The time-driven notifications: every customer of the live read models (never a replay's
  * tables) scanned over (last scan, as-of] with the pure deriveFromScan, committed a chunk of
  * customers at a time with their standing memories. The window's end is saved last: a scan
- * killed half-way is redone over the same window, and gives the same ids. It runs beside the
- * requests on the app's thread, so it gives way to them every few milliseconds (reading and
- * deriving alike).
+ * killed half-way is redone over the same window, and gives the same ids. Scans run one at a
+ * time: one asked while another runs starts from the window the first saved. Wherever it runs it
+ * gives way every few milliseconds (reading and deriving alike) to the thread's other work.
  */
-export class NotificationScan {
+export class NotificationScan implements ScanRunner {
+  /** The scan under way (settled either way): the next one starts after it. */
+  private previous: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly projections: ProjectionStore,
-    private readonly progress: ProjectionProgress,
     private readonly outbox: NotificationOutbox,
     private readonly rules: { current(): RuleBook },
     private readonly settings: ScanSettings,
   ) {}
 
-  async run(asOf: string): Promise<ScanReport> {
+  run(asOf: string): Promise<ScanReport> {
+    const scanned = this.previous.then(() => this.scan(asOf));
+    this.previous = scanned.catch(() => undefined);
+    return scanned;
+  }
+
+  private async scan(asOf: string): Promise<ScanReport> {
     const after = await this.outbox.checkpoint('scan');
     if (after !== null && after >= asOf) return { after, asOf, customers: 0, notifications: 0 };
     const rules = this.rules.current().inForceAt(Date.parse(asOf)).rules;
     const profilesKey = projectionKey(customerProfileProjection);
+    const balancesKey = projectionKey(balancesProjection);
+    // The read models' position: the lower of the two read, taken before reading (they may only be further on).
+    const checkpoints = await Promise.all([profilesKey, balancesKey].map((key) => this.projections.checkpoint(key)));
+    const position = (checkpoints[0] < checkpoints[1] ? checkpoints[0] : checkpoints[1]).toString();
     const profiles = async function* (store: ProjectionStore) {
       for await (const [, state] of store.entries(profilesKey)) yield state as CustomerProfile;
     };
     const context = { rules, asOf, base: await rfmBaseOfProfiles(() => profiles(this.projections), rules, asOf), model: null };
-    const position = this.progress.position().toString();
     let customers = 0;
     let emitted = 0;
     let chunk: { customerId: string; profile: CustomerProfile | null; balance: CustomerBalance | null }[] = [];
@@ -87,7 +104,7 @@ export class NotificationScan {
       emitted += notifications.length;
       chunk = [];
     };
-    const sources = [profilesKey, projectionKey(balancesProjection)].map((key) => this.projections.entries(key));
+    const sources = [profilesKey, balancesKey].map((key) => this.projections.entries(key));
     for await (const [customerId, profile, balance] of zipByKey(sources)) {
       chunk.push({ customerId, profile: (profile as CustomerProfile | undefined) ?? null, balance: (balance as CustomerBalance | undefined) ?? null });
       customers++;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { ProgramRules, RuleBook } from '@loyalty/program-rules';
+import type { ScanSettings } from '@loyalty/read-models';
 import { startWorkerModule } from '@loyalty/thread-support';
 import { KafkaNotificationPublisher } from '../kafka/kafka-notification-publisher';
 import { StaleNotifierWriterError, type NotificationOutbox } from '../outbox/notification-outbox.port';
@@ -9,6 +10,7 @@ import { PostgresNotificationOutbox } from '../outbox/postgres-notification-outb
 import { SqliteNotificationOutbox } from '../outbox/sqlite-notification-outbox';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { waitForCheckpoint, type RunningNotifier } from '../notifier/notifier';
+import type { ScanReport, ScanRunner } from '../notifier/notification-scan';
 
 /** Where the outbox is: plain data, so that a thread can open it. */
 export type OutboxLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
@@ -33,6 +35,11 @@ export interface SinksSetup {
   outbox: OutboxLocation;
   /** The notifier too, in the same thread (a SQLite ledger); absent: it runs in the caller's thread. */
   notifier?: ThreadedNotifierSetup;
+  /**
+   * With `notifier`: the time-driven scan too, over the read models' SQLite file (on a connection
+   * of the thread's own), so that its pass over every customer never holds the app's thread.
+   */
+  scan?: { readModelsFile: string; settings: ScanSettings };
   webhooks: { retryScheduleMs?: readonly number[]; timeoutMs: number; pollMs?: number };
   kafka: { clientConfig: KafkaConfig; topic: string; partitions: number; createTopic: boolean } | null;
 }
@@ -44,6 +51,9 @@ export type SinkEvent =
   | { kind: 'published'; count: number }
   | { kind: 'error'; sink: string; message: string }
   | { kind: 'fenced'; message: string };
+
+/** The thread's answer to a scan asked of it (setup.scan). */
+export type ScanReply = { kind: 'scanned'; id: number; report: ScanReport } | { kind: 'scan-failed'; id: number; message: string };
 
 /**
  * The webhook dispatcher and the Kafka publisher, in a thread of their own when the outbox is a
@@ -59,6 +69,12 @@ export class NotificationSinks {
   private rulesTimer: NodeJS.Timeout | null = null;
   /** The threaded notifier's checkpoint, as it last told. */
   private derived = 0n;
+  /** Scans asked of the thread and not answered yet; asked before the thread started, they wait for it. */
+  private readonly scans = new Map<number, { resolve: (report: ScanReport) => void; reject: (error: Error) => void }>();
+  private lastScanId = 0;
+  private threadStarted!: (worker: Worker | null) => void;
+  /** The thread once start() has started it (null: stopped first). */
+  private readonly thread = new Promise<Worker | null>((resolve) => (this.threadStarted = resolve));
 
   constructor(
     private readonly setup: SinksSetup,
@@ -83,11 +99,17 @@ export class NotificationSinks {
     const setup: SinksSetup = this.setup.notifier && book ? { ...this.setup, notifier: { ...this.setup.notifier, rules: rulesOf(book) } } : this.setup;
     const worker = startWorkerModule(join(__dirname, 'notification-sinks.worker'), { setup, writerEpoch });
     this.worker = worker;
-    worker.on('message', (event: SinkEvent) => {
+    this.threadStarted(worker);
+    worker.on('message', (event: SinkEvent | ScanReply) => {
+      if (event.kind === 'scanned' || event.kind === 'scan-failed') return this.answerScan(event);
       if (event.kind === 'derived') this.derived = BigInt(event.position);
       this.onEvent(event);
     });
-    worker.on('error', (error) => this.onEvent({ kind: 'error', sink: 'thread', message: error.message }));
+    worker.on('error', (error) => {
+      this.onEvent({ kind: 'error', sink: 'thread', message: error.message });
+      this.failScans(`the notifications thread failed: ${error.message}`);
+    });
+    worker.on('exit', () => this.failScans('the notifications thread stopped'));
     if (this.setup.notifier && this.rules) {
       const rules = this.rules;
       this.rulesTimer = setInterval(() => {
@@ -112,6 +134,36 @@ export class NotificationSinks {
     },
   }))(this);
 
+  /** Whether the scan runs in the thread: setup.scan, with the notifier there (the rules it scans with). */
+  get scansInThread(): boolean {
+    return this.setup.scan !== undefined && this.setup.notifier !== undefined;
+  }
+
+  /** The scan in the thread (setup.scan), as the app runs it. */
+  readonly threadedScan: ScanRunner = {
+    run: async (asOf) => {
+      const worker = this.scansInThread ? await this.thread : null;
+      if (!worker || this.worker !== worker) throw new Error('the notifications thread is not running: the scan runs with it');
+      const id = ++this.lastScanId;
+      return new Promise<ScanReport>((resolve, reject) => {
+        this.scans.set(id, { resolve, reject });
+        worker.postMessage({ kind: 'scan', id, asOf });
+      });
+    },
+  };
+
+  private answerScan(reply: ScanReply): void {
+    const waiting = this.scans.get(reply.id);
+    this.scans.delete(reply.id);
+    if (reply.kind === 'scanned') waiting?.resolve(reply.report);
+    else waiting?.reject(new Error(reply.message));
+  }
+
+  private failScans(reason: string): void {
+    for (const waiting of this.scans.values()) waiting.reject(new Error(reason));
+    this.scans.clear();
+  }
+
   /** New notifications in the outbox: the sinks look now. */
   wake(): void {
     if (this.local) {
@@ -122,6 +174,7 @@ export class NotificationSinks {
   }
 
   async stop(): Promise<void> {
+    this.threadStarted(null);
     if (this.rulesTimer) clearInterval(this.rulesTimer);
     this.rulesTimer = null;
     if (this.local) {

@@ -1,12 +1,15 @@
 // The notifications thread (see NotificationSinks): webhook deliveries and Kafka publishing from
 // the outbox file, on a connection of their own, whatever the main thread is busy with; with a
-// SQLite ledger, the notifier too, reading the ledger on its own connection.
+// SQLite ledger, the notifier too, reading the ledger on its own connection, and the scan,
+// reading the read models on another.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '@loyalty/event-store';
+import { SqliteProjectionStore } from '@loyalty/projection-runner';
 import { RuleBook, type ProgramRules } from '@loyalty/program-rules';
+import { NotificationScan } from '../notifier/notification-scan';
 import { Notifier } from '../notifier/notifier';
 import { StaleNotifierWriterError } from '../outbox/notification-outbox.port';
-import { openNotificationOutbox, runSinks, startPublisher, type SinkEvent, type SinksSetup } from './notification-sinks';
+import { openNotificationOutbox, runSinks, startPublisher, type ScanReply, type SinkEvent, type SinksSetup } from './notification-sinks';
 
 const port = parentPort;
 if (!port) throw new Error('the sinks run in a worker thread');
@@ -68,11 +71,24 @@ const notifier =
 const notifying = notifier ? notifier.start() : Promise.resolve();
 notifying.catch((error: unknown) => tell({ kind: 'error', sink: 'notifier', message: `the notifier did not start: ${(error as Error).message}` }));
 
-port.on('message', (message: { kind: 'wake' | 'stop' } | { kind: 'rules'; rules: ProgramRules[] }) => {
+// The scan: read models read here, never written (the projector is their writer).
+const readModels = setup.scan && book ? new SqliteProjectionStore(setup.scan.readModelsFile, { writerThread: false }) : null;
+const scan = readModels && setup.scan ? new NotificationScan(readModels, outbox, { current: () => book as RuleBook }, setup.scan.settings) : null;
+const runScan = (id: number, asOf: string) => {
+  const answer = (reply: ScanReply) => port.postMessage(reply);
+  if (!scan) return answer({ kind: 'scan-failed', id, message: 'this notifications thread runs no scan' });
+  scan.run(asOf).then(
+    (report) => answer({ kind: 'scanned', id, report }),
+    (error: unknown) => answer({ kind: 'scan-failed', id, message: (error as Error).message }),
+  );
+};
+
+port.on('message', (message: { kind: 'wake' | 'stop' } | { kind: 'rules'; rules: ProgramRules[] } | { kind: 'scan'; id: number; asOf: string }) => {
   if (message.kind === 'rules') {
     book = new RuleBook(message.rules);
     return;
   }
+  if (message.kind === 'scan') return runScan(message.id, message.asOf);
   if (message.kind === 'wake') {
     dispatcher.wake();
     publisher?.wake();
@@ -84,6 +100,7 @@ port.on('message', (message: { kind: 'wake' | 'stop' } | { kind: 'rules'; rules:
     clearInterval(flushingDerived);
     flushDerived();
     await ledger?.close();
+    await readModels?.close();
     await dispatcher.stop();
     await Promise.race([publishing, new Promise((resolve) => setTimeout(resolve, 1000))]);
     await publisher?.stop().catch(() => undefined);
