@@ -15,7 +15,9 @@ export async function benchNotifications(): Promise<void> {
   const purchases = numberArg('purchases', 100_000);
   const customers = Math.max(1000, Math.round(purchases / 10));
   const batchSize = numberArg('batch-size', 1);
-  const commandBatch = numberArg('batch', 2_000);
+  // --rate=N: ingestion paced at N commands/s (0: as fast as the writer goes), in batches of a tenth of a second.
+  const pacedRate = numberArg('rate', 0, { zeroAllowed: true });
+  const commandBatch = pacedRate > 0 ? Math.max(1, Math.round(pacedRate / 10)) : numberArg('batch', 2_000);
   const root = join(__dirname, '..', '..', '..'); // dist/test/bench -> the repository
   const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
   if (started.status !== 0) throw new Error('could not start Kafka (infra/kafka/kafka.sh start)');
@@ -96,14 +98,24 @@ export async function benchNotifications(): Promise<void> {
     }
 
     const start = performance.now();
+    // While ingesting: the oldest undelivered notification's age, once a second (the worst is printed).
+    let worstAgeSeconds = 0;
+    const sampling = setInterval(() => {
+      void ledger.headPosition().then(async (at) => {
+        worstAgeSeconds = Math.max(worstAgeSeconds, (await sinkState(outbox, notifier.checkpoint, at)).oldestAgeSeconds);
+      });
+    }, 1000);
     for (let i = 0; i < envelopes.length; i += commandBatch) {
+      const due = start + (i / pacedRate) * 1000;
+      if (pacedRate > 0 && performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
       await writer.executeBatch(envelopes.slice(i, i + commandBatch));
       // A consumer or an HTTP server yields to the event loop between batches (network reads); so does this loop.
       await new Promise((resolve) => setImmediate(resolve));
-      if ((i / commandBatch) % 5 === 0)
+      if ((i / commandBatch) % (pacedRate > 0 ? 50 : 5) === 0)
         process.stderr.write(`\r  ingesting ${i.toLocaleString()} / ${envelopes.length.toLocaleString()} commands, ${derived.toLocaleString()} notifications`);
     }
     const ingestMs = performance.now() - start;
+    clearInterval(sampling);
     const head = await ledger.headPosition();
     if (baseline) {
       report(`notifications baseline: the same ingestion without notifications (${purchases.toLocaleString()} purchases)`, {
@@ -129,7 +141,7 @@ export async function benchNotifications(): Promise<void> {
 
     const received = await receivedCount();
     report(
-      `notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, SQLite ledger, webhook (${batchSize === 1 ? 'one notification a request' : `batches of up to ${batchSize}`}) + Kafka sinks, notifier ${notifierHere ? 'on the main thread' : 'in the notifications thread'})`,
+      `notifications (${purchases.toLocaleString()} purchases, ${customers.toLocaleString()} customers, ${pacedRate > 0 ? `ingestion paced at ${pacedRate.toLocaleString()} commands/s` : 'ingestion at full speed'}, SQLite ledger, webhook (${batchSize === 1 ? 'one notification a request' : `batches of up to ${batchSize}`}) + Kafka sinks, notifier ${notifierHere ? 'on the main thread' : 'in the notifications thread'})`,
       {
         'commands ingested': envelopes.length,
         'ingestion with notifications, commands/s': rate(envelopes.length, ingestMs),
@@ -139,6 +151,7 @@ export async function benchNotifications(): Promise<void> {
         'at ingestion end: notifier lag, events': Number(atEnd.notifierLag),
         'at ingestion end: undelivered (webhook / Kafka)': `${atEnd.undeliveredWebhook} / ${atEnd.unpublishedKafka}`,
         'at ingestion end: oldest undelivered, s': atEnd.oldestAgeSeconds.toFixed(2),
+        'while ingesting: oldest undelivered at worst (sampled each second), s': worstAgeSeconds.toFixed(2),
         'drained after ingestion end, s': ((totalMs - ingestMs) / 1000).toFixed(2),
         'at the end: oldest undelivered, s': drained.oldestAgeSeconds.toFixed(2),
         'webhook requests received': received.received,
