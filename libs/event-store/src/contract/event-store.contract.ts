@@ -40,7 +40,7 @@ async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<vo
 export function describeEventStoreContract(
   name: string,
   createSubject: () => Promise<ContractSubject>,
-  options: { skipReason?: string; readsByStream?: boolean } = {},
+  options: { skipReason?: string; readsByStream?: boolean; tellsRecentStreams?: boolean } = {},
 ): void {
   if (options.skipReason) process.stderr.write(`[contract] EventStore contract: ${name} SKIPPED: ${options.skipReason}\n`);
   const describeOrSkip = options.skipReason ? describe.skip : describe;
@@ -197,6 +197,27 @@ export function describeEventStoreContract(
       expect(seen.map((e) => e.data.n)).toEqual([1, 2]);
       for (const [i, e] of seen.entries()) expect([{}, whole[i].metadata]).toContainEqual(e.metadata);
     });
+
+    it(
+      options.tellsRecentStreams
+        ? 'tells the streams of the newest entries, the one written last first, each once'
+        : 'does not tell the recent streams (a cache warm-up goes by stream order alone)',
+      async () => {
+        if (!options.tellsRecentStreams) {
+          expect(store.recentStreams).toBeUndefined();
+          return;
+        }
+        const [a, b, c] = ['a', 'b', 'c'].map((suffix) => `${stream}-${suffix}`);
+        await store.append(a, [event(1)], 'no-stream');
+        await store.append(b, [event(2), event(3)], 'no-stream');
+        await store.append(c, [event(4)], 'no-stream');
+        await store.append(a, [event(5)], 0n);
+        const recent = (maxEntries: number) => store.recentStreams?.(maxEntries);
+        expect(await recent(10)).toEqual([a, c, b]);
+        expect(await recent(3)).toEqual([a, c, b]);
+        expect(await recent(2)).toEqual([a, c]);
+      },
+    );
 
     it(
       options.readsByStream

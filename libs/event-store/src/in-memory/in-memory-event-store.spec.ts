@@ -7,5 +7,5 @@ describeEventStoreContract(
     const store = new InMemoryEventStore();
     return { store, cleanup: () => store.close() };
   },
-  { readsByStream: true },
+  { readsByStream: true, tellsRecentStreams: true },
 );

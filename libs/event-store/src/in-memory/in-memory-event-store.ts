@@ -111,6 +111,12 @@ export class InMemoryEventStore implements EventStore {
     return { events: events.map(copy), next: nextStreamOrderedCursor(events, maxEvents, names[names.length - 1]) };
   }
 
+  async recentStreams(maxEntries: number): Promise<string[]> {
+    const streams = new Set<string>();
+    for (let i = this.all.length - 1; i >= Math.max(0, this.all.length - maxEntries); i--) streams.add(this.all[i].stream);
+    return [...streams];
+  }
+
   async headPosition(): Promise<bigint> {
     return BigInt(this.all.length);
   }

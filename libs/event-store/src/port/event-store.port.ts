@@ -147,6 +147,13 @@ export interface EventStore {
    * per event does not grow with the number of streams as it does in global order.
    */
   readByStream?(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage>;
+  /**
+   * Optional: the streams of the newest `maxEntries` events, the one written last first (each
+   * stream once). A cache warm-up takes the accounts in use now first: after a restart on a
+   * ledger with more accounts than the cache holds, the customers buying now are not folded
+   * again at their next purchase. Its cost is bounded by `maxEntries`, not by the ledger's size.
+   */
+  recentStreams?(maxEntries: number): Promise<string[]>;
   /** The position of the newest event, 0n for an empty store. */
   headPosition(): Promise<bigint>;
   /** Catches up from afterPosition, then follows new events live. */

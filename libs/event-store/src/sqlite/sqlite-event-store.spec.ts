@@ -36,7 +36,7 @@ for (const [name, variant] of variants) {
         },
       };
     },
-    { readsByStream: true },
+    { readsByStream: true, tellsRecentStreams: true },
   );
 }
 

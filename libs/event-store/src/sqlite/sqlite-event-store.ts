@@ -157,6 +157,13 @@ export class SqliteEventStore implements EventStore {
         .prepare<[number, number], EventRow>(`${SELECT_EVENT_WITHOUT_METADATA} WHERE e.position > ? ORDER BY e.position LIMIT ?`)
         .raw(true),
       head: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM ledger_events'),
+      // The newest rows by rowid (position), then each stream by its newest of them.
+      recentStreams: this.db
+        .prepare<[number], string>(
+          `SELECT s.name FROM (SELECT stream_id, MAX(position) AS newest FROM (SELECT stream_id, position FROM ledger_events ORDER BY position DESC LIMIT ?) GROUP BY stream_id) r
+           JOIN ledger_streams s USING (stream_id) ORDER BY r.newest DESC`,
+        )
+        .pluck(),
     };
     const onFile = options.file !== ':memory:';
     const connection: WorkerConnection = { file: options.file, pragmas };
@@ -219,6 +226,10 @@ export class SqliteEventStore implements EventStore {
   async readByStream(after: StreamOrderedCursor | null, options: ReadByStreamOptions): Promise<StreamOrderedPage> {
     assertStreamOrderedLimits(options);
     return this.readAhead.read(after, options);
+  }
+
+  async recentStreams(maxEntries: number): Promise<string[]> {
+    return this.statements.recentStreams.all(maxEntries);
   }
 
   async headPosition(): Promise<bigint> {

@@ -10,6 +10,7 @@ import type { EventStore, StoredEvent, StreamOrderedCursor } from '@loyalty/even
 import { AccountCache, type CachedAccount } from '../persistence/account-cache';
 import { CHAIN_GENESIS, chainLinkOf } from '../persistence/entry-chain';
 import { decodeLedgerEvent } from '../persistence/ledger-event-codec';
+import { DEFAULT_SLICE_MS } from '@loyalty/thread-support';
 import { KeyedMutex } from './keyed-mutex';
 
 /** How far a cache warm-up got: accounts kept, events folded, and whether it reached the cut. */
@@ -90,9 +91,11 @@ export class AccountStates {
   }
 
   /**
-   * Folds the ledger's accounts as of now into the cache, stream after stream, until the cache is
-   * full (reads then never wait for a first fold). Traffic goes on meanwhile: accounts written
-   * since the cut keep their own state. Stores without a stream-ordered read are not warmed.
+   * Folds the ledger's accounts as of now into the cache until it is full (reads then never wait
+   * for a first fold): first the accounts of the newest entries, most recent first (where the
+   * store can say which: the customers active now), then stream after stream. Traffic goes on
+   * meanwhile: accounts written since the warm-up began keep their own state. Stores without a
+   * stream-ordered read are not warmed.
    */
   async warmUp(options: { signal?: AbortSignal; onProgress?: (progress: WarmUpProgress) => void } = {}): Promise<WarmUpProgress> {
     const progress: WarmUpProgress = { accounts: 0, events: 0, complete: false };
@@ -100,6 +103,7 @@ export class AccountStates {
     if (!readByStream || this.cache.limit <= 0) return progress;
     this.cache.beginWarmUp();
     try {
+      if (!(await this.warmRecent(progress, options))) return progress;
       const upTo = await this.store.headPosition();
       let after: StreamOrderedCursor | null = null;
       // The account being folded: its stream may go on over several pages.
@@ -112,8 +116,7 @@ export class AccountStates {
         current.folding = null;
         return outcome !== 'full';
       };
-      let pageStarted = performance.now();
-      let readsBefore = this.readsAsked;
+      const pace = this.pacer();
       for (;;) {
         if (options.signal?.aborted) return progress;
         const page = await readByStream(after, { upTo, maxStreams: 50, maxEvents: 250, includeMetadata: false });
@@ -130,12 +133,7 @@ export class AccountStates {
         after = page.next;
         if (page.next.afterRevision === undefined && !offer()) return progress;
         options.onProgress?.(progress);
-        // Reads come first: while they are asked, the warm-up takes about a third of the thread.
-        const busyMs = performance.now() - pageStarted;
-        const readsMeanwhile = this.readsAsked - readsBefore;
-        await yieldToTraffic(readsMeanwhile > 0 ? busyMs * 2 : 0);
-        readsBefore = this.readsAsked;
-        pageStarted = performance.now();
+        await pace();
       }
       if (!offer()) return progress;
       progress.complete = true;
@@ -143,6 +141,43 @@ export class AccountStates {
     } finally {
       this.cache.endWarmUp();
     }
+  }
+
+  /** The warm-up's first part: the accounts of the newest entries, one fold each. False when the cache is full or the warm-up was stopped. */
+  private async warmRecent(progress: WarmUpProgress, options: { signal?: AbortSignal; onProgress?: (progress: WarmUpProgress) => void }): Promise<boolean> {
+    const recent = (await this.store.recentStreams?.(this.cache.limit)) ?? [];
+    const pace = this.pacer();
+    let sliceStart = performance.now();
+    for (const stream of recent) {
+      if (options.signal?.aborted) return false;
+      const customerId = customerIdOfStream(stream);
+      if (customerId === null || this.cache.peek(customerId) !== undefined) continue;
+      const account = await this.fold(customerId, { includeMetadata: false });
+      const outcome = this.cache.offerWarm(customerId, account);
+      if (outcome === 'full') return false;
+      if (outcome === 'kept') progress.accounts++;
+      if (typeof account.revision === 'bigint') progress.events += Number(account.revision) + 1;
+      // Accounts in use now are often long ones: traffic gets its turn by time, not by count.
+      if (performance.now() - sliceStart >= DEFAULT_SLICE_MS) {
+        options.onProgress?.(progress);
+        await pace();
+        sliceStart = performance.now();
+      }
+    }
+    return true;
+  }
+
+  /** Gives way after each piece of a background fold (see yieldToTraffic): while reads are asked, they come first. */
+  private pacer(): () => Promise<void> {
+    let started = performance.now();
+    let readsBefore = this.readsAsked;
+    return async () => {
+      const busyMs = performance.now() - started;
+      // Reads come first: while they are asked, the warm-up takes about a third of the thread.
+      await yieldToTraffic(this.readsAsked > readsBefore ? busyMs * 2 : 0);
+      readsBefore = this.readsAsked;
+      started = performance.now();
+    };
   }
 
   /**
