@@ -7,10 +7,10 @@ import {
   type LoyaltyAccountState,
 } from '@loyalty/ledger-domain';
 import type { EventStore, StoredEvent, StreamOrderedCursor } from '@loyalty/event-store';
+import { DEFAULT_SLICE_MS } from '@loyalty/thread-support';
 import { AccountCache, type CachedAccount } from '../persistence/account-cache';
 import { CHAIN_GENESIS, chainLinkOf } from '../persistence/entry-chain';
 import { decodeLedgerEvent } from '../persistence/ledger-event-codec';
-import { DEFAULT_SLICE_MS } from '@loyalty/thread-support';
 import { KeyedMutex } from './keyed-mutex';
 
 /** How far a cache warm-up got: accounts kept, events folded, and whether it reached the cut. */
@@ -18,6 +18,11 @@ export interface WarmUpProgress {
   accounts: number;
   events: number;
   complete: boolean;
+}
+
+export interface WarmUpOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: WarmUpProgress) => void;
 }
 
 /**
@@ -97,7 +102,7 @@ export class AccountStates {
    * meanwhile: accounts written since the warm-up began keep their own state. Stores without a
    * stream-ordered read are not warmed.
    */
-  async warmUp(options: { signal?: AbortSignal; onProgress?: (progress: WarmUpProgress) => void } = {}): Promise<WarmUpProgress> {
+  async warmUp(options: WarmUpOptions = {}): Promise<WarmUpProgress> {
     const progress: WarmUpProgress = { accounts: 0, events: 0, complete: false };
     const readByStream = this.store.readByStream?.bind(this.store);
     if (!readByStream || this.cache.limit <= 0) return progress;
@@ -144,7 +149,7 @@ export class AccountStates {
   }
 
   /** The warm-up's first part: the accounts of the newest entries, one fold each. False when the cache is full or the warm-up was stopped. */
-  private async warmRecent(progress: WarmUpProgress, options: { signal?: AbortSignal; onProgress?: (progress: WarmUpProgress) => void }): Promise<boolean> {
+  private async warmRecent(progress: WarmUpProgress, options: WarmUpOptions): Promise<boolean> {
     const recent = (await this.store.recentStreams?.(this.cache.limit)) ?? [];
     const pace = this.pacer();
     let sliceStart = performance.now();
