@@ -13,7 +13,7 @@ import { defaultProgramRules, parseProgramRulesFile, RuleBook } from '@loyalty/p
 import { AUDIT_KEY, auditKey, latestEffectiveAt, LedgerSealer, SealingThread, type AuditKey, type Sealer } from '@loyalty/finance-audit';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, dataFile } from '../config/app-config';
 import { LEDGER_SEALING, LedgerSealing, sealsTheLedger } from './ledger-sealing.module';
 
 const FOLDER_WRITER_LOCK = Symbol('FOLDER_WRITER_LOCK');
@@ -156,7 +156,7 @@ export function openLedgerStore(config: AppConfig): EventStore {
   if (config.LEDGER_STORE === 'memory') return new InMemoryEventStore();
   if (config.LEDGER_STORE === 'eventstoredb') return EventStoreDbEventStore.fromConnectionString(config.EVENTSTORE_CONNECTION_STRING ?? '');
   return new SqliteEventStore({
-    file: join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'),
+    file: dataFile(config, 'ledger.sqlite'),
     synchronous: config.LEDGER_SQLITE_SYNCHRONOUS,
     cacheMiB: config.LEDGER_SQLITE_CACHE_MIB,
     onThreadFailure: (error) => new Logger('ledger').error({ msg: 'a ledger thread failed: its work goes on in the main thread', error: error.message }),
@@ -167,7 +167,7 @@ export function openLedgerStore(config: AppConfig): EventStore {
 function sealerFor(config: AppConfig, store: EventStore, audit: AuditKey): Sealer {
   const clock = () => systemClock.now();
   if (config.LEDGER_STORE !== 'sqlite') return new LedgerSealer(store, audit, clock);
-  return new SealingThread(store, join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite'), audit, clock, (error) =>
+  return new SealingThread(store, dataFile(config, 'ledger.sqlite'), audit, clock, (error) =>
     new Logger('ledger-sealer').error({ msg: 'the sealing thread failed: sealing goes on in the main thread', error: error.message }),
   );
 }

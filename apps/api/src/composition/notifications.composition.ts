@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loyalty/ledger-application';
 import type { KafkaIngestionConfig } from '@loyalty/kafka-ingestion';
@@ -10,7 +9,7 @@ import {
   type OutboxLocation,
   type ScanRunner,
 } from '@loyalty/notifications';
-import type { AppConfig } from '../config/app-config';
+import { dataFile, type AppConfig } from '../config/app-config';
 import { PeriodicTask } from './periodic-task';
 
 const SCAN_INTERVAL_MS = Symbol('SCAN_INTERVAL_MS');
@@ -58,14 +57,13 @@ export function notificationsFor(config: AppConfig, kafka: KafkaIngestionConfig 
   const outbox: OutboxLocation =
     config.READ_MODEL_STORE === 'postgres'
       ? { kind: 'postgres', url: config.READ_MODEL_POSTGRES_URL ?? '', schema: config.READ_MODEL_POSTGRES_SCHEMA }
-      : { kind: 'sqlite', file: config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'notifications.sqlite') };
+      : { kind: 'sqlite', file: config.LEDGER_STORE === 'memory' ? ':memory:' : dataFile(config, 'notifications.sqlite') };
   return [
     NotificationsModule.forConfig({
       outbox,
       parts,
-      ledgerFile: config.LEDGER_STORE === 'sqlite' ? join(resolve(config.LOYALTY_DATA_DIR), 'ledger.sqlite') : null,
-      readModelsFile:
-        config.LEDGER_STORE === 'sqlite' && config.READ_MODEL_STORE === 'sqlite' ? join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite') : null,
+      ledgerFile: config.LEDGER_STORE === 'sqlite' ? dataFile(config, 'ledger.sqlite') : null,
+      readModelsFile: config.LEDGER_STORE === 'sqlite' && config.READ_MODEL_STORE === 'sqlite' ? dataFile(config, 'read-models.sqlite') : null,
       allowHttpWebhooks: config.LOYALTY_WEBHOOKS_ALLOW_HTTP === undefined ? !production : config.LOYALTY_WEBHOOKS_ALLOW_HTTP === 'true',
       ...(config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS ? { retryScheduleMs: config.LOYALTY_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number) } : {}),
       webhookTimeoutMs: config.LOYALTY_WEBHOOK_TIMEOUT_MS,

@@ -1,5 +1,4 @@
 import { Global, Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { join, resolve } from 'node:path';
 import type { EventStore } from '@loyalty/event-store';
 import { EVENT_STORE } from '@loyalty/ledger-application';
 import { LoyaltyMetrics } from '@loyalty/http-platform';
@@ -14,7 +13,7 @@ import {
   type ProjectionStore,
 } from '@loyalty/projection-runner';
 import { PROJECTION_REGISTRY, projectionKey } from '@loyalty/read-models';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, dataFile } from '../config/app-config';
 
 /** Runs the projections (one runner each, single writer) beside the app, from their checkpoints. */
 export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ProjectionProgress {
@@ -111,7 +110,7 @@ class StoredCheckpointProgress implements ProjectionProgress, BeforeApplicationS
 /** The read store, as configured (also used by the CLI). */
 export function openProjectionStore(config: AppConfig): ProjectionStore {
   if (config.READ_MODEL_STORE === 'postgres') return new PostgresProjectionStore(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
-  return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : join(resolve(config.LOYALTY_DATA_DIR), 'read-models.sqlite'), {
+  return new SqliteProjectionStore(config.LEDGER_STORE === 'memory' ? ':memory:' : dataFile(config, 'read-models.sqlite'), {
     onThreadFailure: (error) =>
       new Logger('read-models').error({ msg: 'the read store writer thread failed: commits go on in the main thread', error: error.message }),
   });

@@ -1,7 +1,6 @@
-import { join, resolve } from 'node:path';
 import { IdempotencyStore, InMemoryIdempotencyStore, PostgresIdempotencyStore, SqliteIdempotencyStore } from '@loyalty/http-platform';
 import { InMemoryOperationsStore, PostgresOperationsStore, SqliteOperationsStore, type OperationsStore } from '@loyalty/program-operations';
-import type { AppConfig } from '../config/app-config';
+import { dataFile, type AppConfig } from '../config/app-config';
 
 /**
  * Where a store that every API instance must share lives: in memory with LEDGER_STORE=memory;
@@ -14,7 +13,7 @@ function sharedStore<T>(
 ): T {
   if (config.LEDGER_STORE === 'memory') return stores.memory();
   if (config.READ_MODEL_STORE === 'postgres') return stores.postgres(config.READ_MODEL_POSTGRES_URL ?? '', config.READ_MODEL_POSTGRES_SCHEMA);
-  return stores.sqlite((name) => join(resolve(config.LOYALTY_DATA_DIR), name));
+  return stores.sqlite((name) => dataFile(config, name));
 }
 
 /** The rules catalog, replays and their claims, the read-view switch, the audit trail: one for every instance. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { ApiKeyRegistry } from '@loyalty/http-platform';
 import { parseProgramRulesFile } from '@loyalty/program-rules';
@@ -97,6 +98,11 @@ const SECRET = /KEY|PASSWORD|SECRET|URL|CONNECTION_STRING/;
  * restart. Besides each variable's own form: the production requirements, the API key list
  * and the rules file (read and validated here, before anything starts).
  */
+/** A file of the data folder (LOYALTY_DATA_DIR), as an absolute path: one place that knows where the embedded stores live. */
+export function dataFile(config: AppConfig, name: string): string {
+  return join(resolve(config.LOYALTY_DATA_DIR), name);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const { config, problems } = checkConfig(env);
   if (problems.length > 0) throw new ConfigError(problems);
