@@ -3,14 +3,64 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 const LEVELS: LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
 const NAMES: Record<LogLevel, string> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
 
+/**
+ * Log lines written together once per turn of the event loop: stdout to a pipe or a file is a
+ * synchronous write, and under load (an access line a request) one write a line cost the serving
+ * thread more than the lines themselves. Errors are written at once, with what came before them;
+ * what is pending is written at exit.
+ */
+export class LineBatcher {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly maxPendingChars = 64 * 1024,
+  ) {}
+
+  write(line: string, urgent = false): void {
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (urgent || this.pendingChars >= this.maxPendingChars) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.out(text);
+  }
+}
+
+let stdoutLines: LineBatcher | null = null;
+/** The process's one batcher of stdout lines (flushed at exit). */
+function stdoutBatcher(): LineBatcher {
+  if (!stdoutLines) {
+    const batcher = new LineBatcher((text) => process.stdout.write(text));
+    process.once('exit', () => batcher.flush());
+    stdoutLines = batcher;
+  }
+  return stdoutLines;
+}
+
 /** One JSON object per line on stdout: {time, level, context, msg, ...fields}. */
 export class JsonLogger implements LoggerService {
   private minimum: number;
+  private readonly write: (line: string, urgent: boolean) => void;
 
-  constructor(
-    level: 'debug' | 'info' | 'warn' | 'error' = 'info',
-    private readonly write: (line: string) => void = (l) => process.stdout.write(l),
-  ) {
+  constructor(level: 'debug' | 'info' | 'warn' | 'error' = 'info', write?: (line: string, urgent: boolean) => void) {
+    if (write) this.write = write;
+    else {
+      const batcher = stdoutBatcher();
+      this.write = (line, urgent) => batcher.write(line, urgent);
+    }
     this.minimum = LEVELS.indexOf(level === 'info' ? 'log' : level);
   }
 
@@ -41,6 +91,6 @@ export class JsonLogger implements LoggerService {
     if (message !== null && typeof message === 'object' && !(message instanceof Error)) Object.assign(entry, message);
     else entry.msg = message instanceof Error ? message.message : String(message);
     if (rest.length > 0 && typeof rest[0] === 'string' && level === 'error') entry.stack = rest[0];
-    this.write(`${JSON.stringify(entry, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    this.write(`${JSON.stringify(entry, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`, level === 'error' || level === 'fatal');
   }
 }
