@@ -4,9 +4,12 @@
 // saturation rate of the account route next to a bare NestJS route returning a constant.
 // Targets (2 cores): p99 <= 10 ms at 1,000 req/s with ingestion on; account saturation >= 0.7 of the bare route's.
 //   node ... run-all.js --only=account-reads [--customers=100000] [--purchases=500000] [--rate=1000] [--seconds=30]
+//     [--phases=bare,app,kafka] (a subset to iterate on one: the others print "skipped")
+//     [--app-node-flags="--trace-gc --cpu-prof ..."] [--app-log=FILE] (the app's stdout of each phase appended there)
+//     [--slow-log=FILE] (each read slower than 1 s: when it was scheduled, sent, given a socket and answered)
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +36,9 @@ export async function benchAccountReads(): Promise<void> {
   const ingestRate = numberArg('ingest-rate', 1_000);
   // --data-dir=<path>: a seeded folder kept between runs (seeded there the first time).
   const kept = stringArg('data-dir', '');
+  const phases = new Set(stringArg('phases', 'bare,app,kafka').split(','));
+  const unknown = [...phases].filter((p) => !['bare', 'app', 'kafka'].includes(p));
+  if (unknown.length) throw new Error(`--phases takes bare, app and kafka; got ${unknown.join(', ')}`);
   const { dir, cleanup } = kept ? { dir: kept, cleanup: () => undefined } : benchDir('account-reads');
   try {
     const accountsFile = join(dir, 'bench-accounts.json');
@@ -45,41 +51,58 @@ export async function benchAccountReads(): Promise<void> {
     }
     const paths = shuffled(seeded).map((id) => `/v1/accounts/${encodeURIComponent(id)}`);
     const load = (options: Partial<LoadOptions> & Pick<LoadOptions, 'mode' | 'port' | 'paths'>) =>
-      runLoadChild({ host: '127.0.0.1', headers: { authorization: `Bearer ${API_KEY}` }, durationMs: seconds * 1000, ...options });
+      runLoadChild({
+        host: '127.0.0.1',
+        headers: { authorization: `Bearer ${API_KEY}` },
+        durationMs: seconds * 1000,
+        ...(stringArg('slow-log', '') ? { slowLog: stringArg('slow-log', '') } : {}),
+        ...options,
+      });
 
     // 1. Bare NestJS routes: the ceiling of the HTTP stack on this machine, on Fastify (the ledger's) and Express.
-    const bareSaturation = await saturateBare('fastify', load);
-    const bareExpress = await saturateBare('express', load);
+    const bareSaturation = phases.has('bare') ? await saturateBare('fastify', load) : null;
+    const bareExpress = phases.has('bare') ? await saturateBare('express', load) : null;
 
     // 2. The app without Kafka: cold (first requests after start), warm, saturation.
     const port = 3950 + Math.floor(Math.random() * 40);
     const env = appEnv(dir, port);
-    const started = performance.now();
-    const first = await startApp(env, port);
-    let app = first.app;
-    const liveAfterMs = first.liveAfterMs;
-    // Cold: at once, while the account cache warms (reads of accounts not yet in it fold them).
-    const cold = await load({ mode: 'open', port, paths, rate: ratePerSecond });
-    const readyAfterMs = await waitForStatus(port, '/health/ready', started);
-    const warm = await load({ mode: 'open', port, paths, rate: ratePerSecond });
-    const accountSaturation = await load({ mode: 'saturate', port, paths, connections: 32, durationMs: 10_000 });
-    await stopApp(app);
+    let liveAfterMs: number | string = 'skipped (--phases)';
+    let readyAfterMs: number | string = liveAfterMs;
+    let cold: LoadResult | null = null;
+    let warm: LoadResult | null = null;
+    let accountSaturation: LoadResult | null = null;
+    if (phases.has('app')) {
+      const started = performance.now();
+      const first = await startApp(env, port);
+      liveAfterMs = first.liveAfterMs;
+      // Cold: at once, while the account cache warms (reads of accounts not yet in it fold them).
+      cold = await load({ mode: 'open', port, paths, rate: ratePerSecond });
+      readyAfterMs = await waitForStatus(port, '/health/ready', started);
+      warm = await load({ mode: 'open', port, paths, rate: ratePerSecond });
+      accountSaturation = await load({ mode: 'saturate', port, paths, connections: 32, durationMs: 10_000 });
+      await stopApp(first.app);
+    }
 
     // 3. With Kafka ingestion: purchases produced at a fixed rate while the reads go on; sealing
-    //    every 10 s (the default), then not at all: the seal interval's cost.
+    //    every 10 s (the default), then not at all: the seal interval's cost. The app is restarted
+    //    for each: the first 30 s are a restart's (the cache warm, the process cold: its JIT, its
+    //    connections, ingestion's first decisions), the next 30 s, ingestion still running, warm.
     let withIngestion: LoadResult | null = null;
     let withIngestionUnsealed: LoadResult | null = null;
+    let restartedWithIngestion: LoadResult | null = null;
+    let restartedWithIngestionUnsealed: LoadResult | null = null;
     let ingested = 0;
-    let sealCost = 'skipped (BENCH_SKIP_KAFKA=1)';
+    const kafkaSkipped = process.env.BENCH_SKIP_KAFKA === '1' ? 'skipped (BENCH_SKIP_KAFKA=1)' : 'skipped (--phases)';
+    let sealCost = kafkaSkipped;
     let sealCostIngestionOnly = sealCost;
-    if (process.env.BENCH_SKIP_KAFKA !== '1') {
+    if (process.env.BENCH_SKIP_KAFKA !== '1' && phases.has('kafka')) {
       const started = spawnSync(join(root, 'infra', 'kafka', 'kafka.sh'), ['start'], { stdio: 'inherit' });
       if (started.status !== 0) throw new Error('could not start Kafka (infra/kafka/kafka.sh start)');
       const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
       const ingestionPhase = async (sealSeconds: number, withReads = true) => {
         const prefix = `reads${randomUUID().slice(0, 8)}.`;
         const kafkaStarted = performance.now();
-        ({ app } = await startApp(
+        const { app } = await startApp(
           {
             ...env,
             LOG_LEVEL: 'info',
@@ -89,18 +112,21 @@ export async function benchAccountReads(): Promise<void> {
             KAFKA_GROUP_ID: `${prefix}ledger`,
           },
           port,
-        ));
+        );
         await waitForStatus(port, '/health/ready', kafkaStarted);
-        const producing = produceAtRate(brokers, `${prefix}${LOYALTY_TOPICS.purchases}`, ingestRate, seconds * 1000 + 2000);
-        const result = withReads ? await load({ mode: 'open', port, paths, rate: ratePerSecond }) : null;
+        const phaseSeconds = withReads ? 2 * seconds : seconds;
+        const producing = produceAtRate(brokers, `${prefix}${LOYALTY_TOPICS.purchases}`, ingestRate, phaseSeconds * 1000 + 2000);
+        const restarted = withReads ? await load({ mode: 'open', port, paths, rate: ratePerSecond }) : null;
+        const warm = withReads ? await load({ mode: 'open', port, paths, rate: ratePerSecond }) : null;
         const produced = await producing;
         const seals = app.lines
+          .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l) as { msg?: string; reason?: string; events?: number; ms?: number })
           .filter((l) => l.msg === 'ledger sealed' && l.reason === 'interval');
         await stopApp(app);
-        return { result, produced, seals };
+        return { restarted, warm, produced, seals: { seals, seconds: phaseSeconds } };
       };
-      const costOf = (seals: { events?: number; ms?: number }[]) => {
+      const costOf = ({ seals, seconds }: { seals: { events?: number; ms?: number }[]; seconds: number }) => {
         const ms = seals.reduce((n, s) => n + (s.ms ?? 0), 0);
         const events = seals.reduce((n, s) => n + (s.events ?? 0), 0);
         return seals.length === 0
@@ -108,39 +134,45 @@ export async function benchAccountReads(): Promise<void> {
           : `${seals.length} seals in ${seconds} s, ${fmt(events)} entries hashed, ${fmt(ms)} ms in all (${((ms / (seconds * 1000)) * 100).toFixed(1)}% of the run), longest ${Math.max(0, ...seals.map((s) => s.ms ?? 0))} ms`;
       };
       const sealed = await ingestionPhase(10);
-      withIngestion = sealed.result;
-      ingested = sealed.produced;
+      ({ restarted: restartedWithIngestion, warm: withIngestion, produced: ingested } = sealed);
       sealCost = costOf(sealed.seals);
-      withIngestionUnsealed = (await ingestionPhase(0)).result;
+      ({ restarted: restartedWithIngestionUnsealed, warm: withIngestionUnsealed } = await ingestionPhase(0));
       // The seal's own cost on ingestion, reads aside: the same ingestion, sealing every 10 s.
       sealCostIngestionOnly = costOf((await ingestionPhase(10, false)).seals);
     }
 
-    const ratio = accountSaturation.achievedPerSecond / bareSaturation.achievedPerSecond;
-    const line = (r: LoadResult | null) =>
+    const ratio = accountSaturation && bareSaturation ? accountSaturation.achievedPerSecond / bareSaturation.achievedPerSecond : null;
+    const line = (r: LoadResult | null, skipped = 'skipped (--phases)') =>
       r
         ? `${fmt(r.achievedPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors + (r.statuses['5xx'] ?? 0)} (${Object.entries(
             r.statuses,
           )
             .map(([k, v]) => `${k} ${fmt(v)}`)
             .join(', ')}); p99 by 5 s: ${r.p99By5sMs.join(' / ')} ms`
-        : 'skipped (BENCH_SKIP_KAFKA=1)';
+        : skipped;
     report(`account reads: GET /v1/accounts/{id} over ${fmt(seeded.length)} accounts, open loop at ${fmt(ratePerSecond)} req/s for ${seconds} s`, {
       'HTTP answering after start (ms)': liveAfterMs,
       'ready (account cache warm) after (ms)': readyAfterMs,
       'cold (from the first answer, warming)': line(cold),
       warm: line(warm),
-      [`warm + Kafka ingestion ${fmt(ingestRate)}/s, sealing every 10 s`]: line(withIngestion),
+      [`restarted + Kafka ingestion ${fmt(ingestRate)}/s, sealing every 10 s (first ${seconds} s)`]: line(restartedWithIngestion, kafkaSkipped),
+      [`warm + Kafka ingestion ${fmt(ingestRate)}/s, sealing every 10 s (next ${seconds} s)`]: line(withIngestion, kafkaSkipped),
       'purchases produced meanwhile': ingested,
       'seal cost during ingestion and reads': sealCost,
       [`seal cost during ingestion alone (${fmt(ingestRate)} purchases/s, sealing every 10 s)`]: sealCostIngestionOnly,
-      [`warm + Kafka ingestion ${fmt(ingestRate)}/s, no sealing`]: line(withIngestionUnsealed),
+      [`restarted + Kafka ingestion ${fmt(ingestRate)}/s, no sealing (first ${seconds} s)`]: line(restartedWithIngestionUnsealed, kafkaSkipped),
+      [`warm + Kafka ingestion ${fmt(ingestRate)}/s, no sealing (next ${seconds} s)`]: line(withIngestionUnsealed, kafkaSkipped),
       'saturation, account route (32 conn)': line(accountSaturation),
       'saturation, bare NestJS route (fastify)': line(bareSaturation),
       'saturation, bare NestJS route (express)': line(bareExpress),
-      'account / bare saturation': ratio.toFixed(2),
+      'account / bare saturation': ratio === null ? 'skipped (--phases)' : ratio.toFixed(2),
       target: 'p99 <= 10 ms at 1,000 req/s with ingestion; ratio >= 0.70',
-      verdict: withIngestion && withIngestion.p99Ms <= 10 && withIngestion.achievedPerSecond >= ratePerSecond * 0.98 && ratio >= 0.7 ? 'MET' : 'NOT MET',
+      verdict:
+        withIngestion && ratio !== null
+          ? withIngestion.p99Ms <= 10 && withIngestion.achievedPerSecond >= ratePerSecond * 0.98 && ratio >= 0.7
+            ? 'MET'
+            : 'NOT MET'
+          : 'not judged (a phase was skipped)',
     });
   } finally {
     cleanup();
@@ -176,8 +208,13 @@ function appEnv(dir: string, port: number): Record<string, string> {
 /** Starts the app; resolves once it answers HTTP (/health/live), with the time that took. */
 async function startApp(env: Record<string, string>, port: number): Promise<{ app: ChildHandle; liveAfterMs: number }> {
   const started = performance.now();
-  const app = spawnCompiled('apps/api/src/main.js', [], env);
-  await waitForStatus(port, '/health/live', started);
+  const app = spawnCompiled('apps/api/src/main.js', [], env, stringArg('app-node-flags', '').split(' ').filter(Boolean));
+  await Promise.race([
+    waitForStatus(port, '/health/live', started),
+    app.exited.then(({ code, signal, stderr }) => {
+      throw new Error(`the app exited (${code ?? signal}) before it answered: ${stderr.slice(-2000)}`);
+    }),
+  ]);
   return { app, liveAfterMs: Math.round(performance.now() - started) };
 }
 
@@ -197,6 +234,8 @@ async function waitForStatus(port: number, path: string, since: number): Promise
 async function stopApp(app: ChildHandle): Promise<void> {
   app.child.kill('SIGTERM');
   await app.exited;
+  const log = stringArg('app-log', '');
+  if (log) appendFileSync(log, app.lines.join('\n') + '\n');
 }
 
 async function runLoadChild(options: LoadOptions): Promise<LoadResult> {

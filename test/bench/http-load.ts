@@ -4,7 +4,7 @@
 //    instant it was scheduled (not sent), so a stalled server shows as latency (no coordinated omission);
 //  - saturation: a fixed number of connections, each sending its next request when the last answers.
 // Usage (as a child): node http-load.js <options.json> -> prints one JSON line of results.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export interface LoadOptions {
@@ -19,6 +19,8 @@ export interface LoadOptions {
   rate?: number;
   /** Saturation: concurrent connections. */
   connections?: number;
+  /** A file to append the requests slower than 1 s to (one JSON line each: when scheduled, sent and answered, in ms from the start). */
+  slowLog?: string;
 }
 
 export interface LoadResult {
@@ -49,6 +51,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const byWindow: number[][] = [];
   const statuses: Record<string, number> = {};
+  const slow: Record<string, unknown>[] = [];
   let sent = 0;
   let errors = 0;
   let next = 0;
@@ -57,10 +60,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     new Promise<void>((resolve) => {
       sent++;
       const path = options.paths[next++ % options.paths.length];
+      const sentAt = performance.now();
+      let socketAt = 0;
       const req = request({ host: options.host, port: options.port, path, method: 'GET', headers: options.headers, agent }, (res) => {
+        const headersAt = performance.now();
         res.resume();
         res.on('end', () => {
           const ms = performance.now() - scheduledAt;
+          if (ms > 1000 && options.slowLog) {
+            const at = (t: number) => Math.round(t - started);
+            slow.push({
+              path,
+              scheduled: at(scheduledAt),
+              sent: at(sentAt),
+              socket: socketAt ? at(socketAt) : null,
+              headers: at(headersAt),
+              ms: Math.round(ms),
+            });
+          }
           latencies.push(ms);
           (byWindow[Math.floor((scheduledAt - started) / 5000)] ??= []).push(ms);
           const klass = `${Math.floor((res.statusCode ?? 0) / 100)}xx`;
@@ -68,6 +85,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           resolve();
         });
       });
+      req.on('socket', () => (socketAt = performance.now()));
       req.on('error', () => {
         errors++;
         resolve();
@@ -101,6 +119,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await Promise.all(inFlight);
   const wall = performance.now() - started;
   agent.destroy();
+  if (options.slowLog) appendFileSync(options.slowLog, slow.map((s) => `${JSON.stringify(s)}\n`).join(''));
   const sorted = latencies.sort((a, b) => a - b);
   return {
     sent,

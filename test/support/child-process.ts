@@ -13,9 +13,9 @@ export interface ChildHandle {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Runs a compiled script (dist/...) with the workspace's path aliases. */
-export function spawnCompiled(script: string, args: string[], env: Record<string, string> = {}): ChildHandle {
-  const child = spawn(process.execPath, ['-r', join(root, 'infra', 'node', 'register-paths.js'), join(root, 'dist', script), ...args], {
+/** Runs a compiled script (dist/...) with the workspace's path aliases (and node's own flags, if any). */
+export function spawnCompiled(script: string, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): ChildHandle {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', join(root, 'infra', 'node', 'register-paths.js'), join(root, 'dist', script), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
