@@ -26,6 +26,11 @@ import type { LoadOptions, LoadResult } from './http-load';
 
 const root = join(__dirname, '..', '..', '..');
 const API_KEY = 'bench-reader-key-0123456789';
+const SKIPPED = 'skipped (--phases)';
+// For looking into a run: node's own flags for the app, a file for its stdout, one for the reads slower than 1 s.
+const APP_NODE_FLAGS = stringArg('app-node-flags', '').split(' ').filter(Boolean);
+const APP_LOG = stringArg('app-log', '');
+const SLOW_LOG = stringArg('slow-log', '');
 const AUDIT_KEY = 'bench-audit-key-0123456789abcdef';
 
 export async function benchAccountReads(): Promise<void> {
@@ -55,7 +60,7 @@ export async function benchAccountReads(): Promise<void> {
         host: '127.0.0.1',
         headers: { authorization: `Bearer ${API_KEY}` },
         durationMs: seconds * 1000,
-        ...(stringArg('slow-log', '') ? { slowLog: stringArg('slow-log', '') } : {}),
+        ...(SLOW_LOG ? { slowLog: SLOW_LOG } : {}),
         ...options,
       });
 
@@ -66,7 +71,7 @@ export async function benchAccountReads(): Promise<void> {
     // 2. The app without Kafka: cold (first requests after start), warm, saturation.
     const port = 3950 + Math.floor(Math.random() * 40);
     const env = appEnv(dir, port);
-    let liveAfterMs: number | string = 'skipped (--phases)';
+    let liveAfterMs: number | string = SKIPPED;
     let readyAfterMs: number | string = liveAfterMs;
     let cold: LoadResult | null = null;
     let warm: LoadResult | null = null;
@@ -92,7 +97,7 @@ export async function benchAccountReads(): Promise<void> {
     let restartedWithIngestion: LoadResult | null = null;
     let restartedWithIngestionUnsealed: LoadResult | null = null;
     let ingested = 0;
-    const kafkaSkipped = process.env.BENCH_SKIP_KAFKA === '1' ? 'skipped (BENCH_SKIP_KAFKA=1)' : 'skipped (--phases)';
+    const kafkaSkipped = process.env.BENCH_SKIP_KAFKA === '1' ? 'skipped (BENCH_SKIP_KAFKA=1)' : SKIPPED;
     let sealCost = kafkaSkipped;
     let sealCostIngestionOnly = sealCost;
     if (process.env.BENCH_SKIP_KAFKA !== '1' && phases.has('kafka')) {
@@ -142,7 +147,7 @@ export async function benchAccountReads(): Promise<void> {
     }
 
     const ratio = accountSaturation && bareSaturation ? accountSaturation.achievedPerSecond / bareSaturation.achievedPerSecond : null;
-    const line = (r: LoadResult | null, skipped = 'skipped (--phases)') =>
+    const line = (r: LoadResult | null, skipped = SKIPPED) =>
       r
         ? `${fmt(r.achievedPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors + (r.statuses['5xx'] ?? 0)} (${Object.entries(
             r.statuses,
@@ -165,7 +170,7 @@ export async function benchAccountReads(): Promise<void> {
       'saturation, account route (32 conn)': line(accountSaturation),
       'saturation, bare NestJS route (fastify)': line(bareSaturation),
       'saturation, bare NestJS route (express)': line(bareExpress),
-      'account / bare saturation': ratio === null ? 'skipped (--phases)' : ratio.toFixed(2),
+      'account / bare saturation': ratio === null ? SKIPPED : ratio.toFixed(2),
       target: 'p99 <= 10 ms at 1,000 req/s with ingestion; ratio >= 0.70',
       verdict:
         withIngestion && ratio !== null
@@ -208,7 +213,7 @@ function appEnv(dir: string, port: number): Record<string, string> {
 /** Starts the app; resolves once it answers HTTP (/health/live), with the time that took. */
 async function startApp(env: Record<string, string>, port: number): Promise<{ app: ChildHandle; liveAfterMs: number }> {
   const started = performance.now();
-  const app = spawnCompiled('apps/api/src/main.js', [], env, stringArg('app-node-flags', '').split(' ').filter(Boolean));
+  const app = spawnCompiled('apps/api/src/main.js', [], env, APP_NODE_FLAGS);
   await Promise.race([
     waitForStatus(port, '/health/live', started),
     app.exited.then(({ code, signal, stderr }) => {
@@ -234,8 +239,7 @@ async function waitForStatus(port: number, path: string, since: number): Promise
 async function stopApp(app: ChildHandle): Promise<void> {
   app.child.kill('SIGTERM');
   await app.exited;
-  const log = stringArg('app-log', '');
-  if (log) appendFileSync(log, app.lines.join('\n') + '\n');
+  if (APP_LOG) appendFileSync(APP_LOG, app.lines.join('\n') + '\n');
 }
 
 async function runLoadChild(options: LoadOptions): Promise<LoadResult> {
